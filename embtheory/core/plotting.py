@@ -23,7 +23,7 @@ import matplotlib
 matplotlib.use("Agg") if os.environ.get("MPLBACKEND") is None else None
 import matplotlib.pyplot as plt  # noqa: E402
 
-__all__ = ["PALETTE", "MARKERS", "house_style", "new_figure", "paper_overlay", "save_figure"]
+__all__ = ["MARKERS", "PALETTE", "house_style", "new_figure", "paper_overlay", "save_figure"]
 
 #: Okabe & Ito (2008), distinguishable under the common colour-vision deficiencies.
 PALETTE = ("#0072B2", "#E69F00", "#009E73", "#D55E00", "#CC79A7", "#56B4E9", "#F0E442", "#000000")

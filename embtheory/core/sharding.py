@@ -57,13 +57,15 @@ def shard_batch(tree: Any, mesh: Mesh | None = None) -> tuple[Any, int]:
     padded = -(-n // ndev) * ndev
 
     def put(leaf):
-        leaf = np.asarray(leaf) if not isinstance(leaf, jax.Array) else leaf
-        if padded != n:  # repeat the last run: valid input, result discarded
-            reps = np.full(padded - n, n - 1)
-            leaf = np.concatenate([np.asarray(leaf), np.asarray(leaf)[reps]], axis=0)
-        spec = PartitionSpec(AXIS, *([None] * (np.ndim(leaf) - 1)))
-        sharding = NamedSharding(mesh, spec)
+        if isinstance(leaf, jax.Array) and jax.dtypes.issubdtype(leaf.dtype, jax.dtypes.prng_key):
+            # Typed PRNG keys: shard their raw data, then wrap it again.
+            data = put(jax.random.key_data(leaf))
+            return jax.random.wrap_key_data(data, impl=jax.random.key_impl(leaf))
         host = np.asarray(leaf)
+        if padded != n:  # repeat the last run: valid input, result discarded
+            host = np.concatenate([host, host[np.full(padded - n, n - 1)]], axis=0)
+        spec = PartitionSpec(AXIS, *([None] * (host.ndim - 1)))
+        sharding = NamedSharding(mesh, spec)
         return jax.make_array_from_callback(host.shape, sharding, lambda idx: host[idx])
 
     return jax.tree.map(put, tree), n

@@ -1,0 +1,73 @@
+"""Keys, validation, pairwise Gram builders, plotting, tolerances."""
+
+from __future__ import annotations
+
+import jax
+import jax.numpy as jnp
+import numpy as np
+import pytest
+
+from embtheory.core import as_matrix, check_choice, check_int, check_memory, gram, root_key, split_named
+from embtheory.core.plotting import house_style, new_figure, paper_overlay, save_figure
+from embtheory.core.testing import assert_allclose, tolerance
+
+
+def test_keys_are_reproducible_and_distinct():
+    a = split_named(root_key(3), "x", "y")
+    b = split_named(root_key(3), "x", "y")
+    assert jnp.array_equal(jax.random.key_data(a["x"]), jax.random.key_data(b["x"]))
+    assert not jnp.array_equal(jax.random.key_data(a["x"]), jax.random.key_data(a["y"]))
+    with pytest.raises(ValueError, match="seed"):
+        root_key(-1)
+    with pytest.raises(ValueError, match="distinct"):
+        split_named(root_key(0), "a", "a")
+
+
+def test_validation_messages_name_the_argument():
+    with pytest.raises(ValueError, match=r"F must be 2-D"):
+        as_matrix(np.zeros(3), "F")
+    with pytest.raises(ValueError, match=r"F contains NaN or inf \(first in row 1\)"):
+        as_matrix(np.array([[1.0, 2.0], [np.nan, 1.0]]), "F")
+    with pytest.raises(ValueError, match=r"G has a zero vector in row 0"):
+        as_matrix(np.array([[0.0, 0.0], [1.0, 1.0]]), "G", nonzero_rows=True)
+    with pytest.raises(ValueError, match=r"G must have 3 columns"):
+        as_matrix(np.ones((2, 2)), "G", cols=3)
+    with pytest.raises(ValueError, match=r"k must be <= 5, got 6"):
+        check_int(6, "k", maximum=5)
+    with pytest.raises(TypeError, match=r"k must be an integer"):
+        check_int(2.0, "k")
+    with pytest.raises(ValueError, match=r"loss must be one of"):
+        check_choice("x", "loss", {"a", "b"})
+    with pytest.raises(MemoryError, match=r"logits needs 2.00 GiB.*use chunks"):
+        check_memory(2 * 2**30, "logits", budget_bytes=2**30, fix="use chunks")
+    assert as_matrix([[1, 2]], "X").dtype == jnp.result_type(float)
+
+
+@pytest.mark.numerics
+def test_gram_chunked_equals_naive_loop():
+    rng = np.random.default_rng(0)
+    X, Y = rng.normal(size=(7, 3)), rng.normal(size=(5, 3))
+
+    def k(x, y):
+        return jnp.exp(-jnp.sum((x - y) ** 2))
+
+    naive = np.array([[np.exp(-np.sum((x - y) ** 2)) for y in Y] for x in X])
+    X, Y = jnp.asarray(X), jnp.asarray(Y)
+    dtype = X.dtype
+    assert_allclose(gram(k, X, Y), naive, dtype=dtype)
+    assert_allclose(gram(k, X, Y, chunk_size=3), naive, dtype=dtype)
+    assert gram(k, X).shape == (7, 7)
+
+
+def test_tolerance_table():
+    assert tolerance(np.float64)[0] < tolerance(np.float32)[0]
+
+
+def test_plot_writes_png_and_pdf(tmp_path):
+    with house_style():
+        fig, ax = new_figure()
+        ax.plot([1, 2], [1, 2])
+        paper_overlay(ax, [1, 2], [1.1, 2.1])
+        paths = save_figure(fig, tmp_path / "figs", "demo")
+    assert [p.name for p in paths] == ["demo.png", "demo.pdf"]
+    assert all(p.stat().st_size > 1000 for p in paths)
