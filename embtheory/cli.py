@@ -120,6 +120,10 @@ def _cmd_reproduce(args) -> int:
     from embtheory.core.experiment import RunContext
     from embtheory.core.store import ResultStore
 
+    if args.distributed:
+        from embtheory.core.sharding import initialize_distributed
+
+        print(f"joined a distributed run of {initialize_distributed()} processes")
     errors: list[str] = []
     chosen = _select(discover(errors=errors), args.targets)
     for err in errors:
@@ -180,6 +184,8 @@ def _parser() -> argparse.ArgumentParser:
     r.add_argument("--out", default="results", help="output folder (default: results)")
     r.add_argument("--seed", type=int, default=0, help="the seed every key derives from (default 0)")
     r.add_argument("--no-progress", action="store_true", help="no progress bars")
+    r.add_argument("--distributed", action="store_true",
+                   help="join a multi-host run first (jax.distributed.initialize; cluster auto-detected)")
     r.add_argument("--debug", action="store_true", help="show tracebacks")
     return p
 

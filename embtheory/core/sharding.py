@@ -22,9 +22,21 @@ import jax
 import numpy as np
 from jax.sharding import Mesh, NamedSharding, PartitionSpec
 
-__all__ = ["batch_mesh", "shard_batch", "sharded_map"]
+__all__ = ["batch_mesh", "initialize_distributed", "shard_batch", "sharded_map"]
 
 AXIS = "batch"
+
+
+def initialize_distributed(**kwargs: Any) -> int:
+    """Joins a multi-host run with ``jax.distributed.initialize(**kwargs)``; returns the process count.
+
+    With no arguments JAX detects the cluster (SLURM, Open MPI, TPU pods, or the
+    ``JAX_COORDINATOR_ADDRESS``/``JAX_NUM_PROCESSES``/``JAX_PROCESS_ID`` variables).  Call it once,
+    before any other JAX call; afterwards :func:`batch_mesh` spans every host's devices and
+    :func:`sharded_map` runs unchanged.  The results store writes from process 0 only.
+    """
+    jax.distributed.initialize(**kwargs)
+    return jax.process_count()
 
 
 def batch_mesh(devices: Sequence[jax.Device] | None = None) -> Mesh:

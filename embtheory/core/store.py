@@ -109,6 +109,12 @@ def _atomic_write_text(path: Path, text: str) -> None:
         raise
 
 
+def _is_writer() -> bool:
+    import jax
+
+    return jax.process_index() == 0
+
+
 class ResultStore:
     """A directory of JSON records, one per finished unit, keyed by :func:`config_hash`.
 
@@ -160,7 +166,11 @@ class ResultStore:
 
     def put(self, config: Any, result: Mapping[str, Any], *, seed: int | None = None,
             wall_time: float | None = None) -> dict:
-        """Records a finished unit atomically and returns the record written."""
+        """Records a finished unit atomically and returns the record written.
+
+        In a multi-host run (``jax.process_count() > 1``) only process 0 writes; every process
+        returns the same record.
+        """
         key = config_hash(config)
         record = {
             "key": key,
@@ -169,7 +179,8 @@ class ResultStore:
             "provenance": {**_provenance(), "seed": seed, "wall_time_s": wall_time,
                            "finished_at": time.strftime("%Y-%m-%dT%H:%M:%S%z")},
         }
-        _atomic_write_text(self._path(key), json.dumps(record, indent=1, sort_keys=True))
+        if _is_writer():
+            _atomic_write_text(self._path(key), json.dumps(record, indent=1, sort_keys=True))
         return record
 
     def records(self, where: Mapping[str, Any] | None = None) -> list[dict]:
