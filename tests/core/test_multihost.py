@@ -42,7 +42,9 @@ def test_two_host_run_equals_single_process(tmp_path):
     procs = [subprocess.Popen([sys.executable, str(script), str(pid), port, str(tmp_path / "store")],
                               stdout=subprocess.PIPE, stderr=subprocess.DEVNULL, text=True, env=env)
              for pid in (0, 1)]
-    outs = [json.loads(p.communicate(timeout=120)[0].strip().splitlines()[-1]) for p in procs]
+    # Gloo prints its own lines on stdout; ours is the JSON one.
+    outs = [json.loads(next(ln for ln in p.communicate(timeout=120)[0].splitlines() if ln.startswith("{")))
+            for p in procs]
     assert all(p.returncode == 0 for p in procs)
     expected = (np.arange(7.0) ** 2 + 1).tolist()
     for o in outs:
