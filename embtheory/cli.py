@@ -35,10 +35,15 @@ def experiments_dir() -> Path:
 
 
 def discover(path: Path | None = None, *, errors: list[str] | None = None):
-    """Imports every ``experiments/*.py`` and returns their experiments, in a stable order."""
+    """Imports every ``experiments/*.py`` and returns their experiments, in a stable order.
+
+    Files starting with ``_`` are private helpers, importable by the others with a plain import.
+    """
     from embtheory.core.experiment import AREAS, Experiment
 
     path = experiments_dir() if path is None else path
+    if str(path) not in sys.path:  # experiment modules may share private helpers (_name.py)
+        sys.path.insert(0, str(path))
     found: dict[str, Experiment] = {}
     for file in sorted(path.glob("[!_]*.py")):
         name = f"embtheory_experiments.{file.stem}"
