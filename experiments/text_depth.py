@@ -1,0 +1,163 @@
+"""TTE depth of real sentence embeddings: most central / outlying sentences, DD-plots between corpora.
+
+Seegmiller & Preum (2023) rank a corpus's sentences by TTE depth of their SBERT embeddings: the
+deepest are the most typical, the least deep the outliers.  Here all-MiniLM-L6-v2 (our Flax
+port) embeds a class-balanced sample of SST-2, MR, SUBJ, CR and TREC.
+
+Commands (from the repository root)::
+
+    embtheory reproduce text-depth-central text-dd-plots          # quick: 5 x 240 sentences, ~1 min
+    embtheory reproduce text-depth-central text-dd-plots --full   # 5 x 2,000 sentences
+
+Expected: the central sentences are fluent, on-topic statements of their class; the outliers
+are fragments, foreign-language or corrupted sentences (e.g. the part-of-speech debris in
+TREC).  DD-plots of two sentiment corpora of movie reviews (SST-2, MR) hug the diagonal;
+against SUBJ, CR or TREC the points separate.
+The paper gives no numbers for these; they are qualitative.
+"""
+
+from __future__ import annotations
+
+from functools import partial
+from pathlib import Path
+
+import _text_common  # a private helper of experiments/, on sys.path under `embtheory reproduce`
+import numpy as np
+
+TOP = 3
+PAIRS = (("sst2", "mr"), ("mr", "cr"), ("sst2", "cr"), ("sst2", "subj"), ("sst2", "trec"), ("cr", "trec"))
+
+
+def _corpus_unit(cfg: dict, *, cache: Path, progress: bool) -> dict:
+    import jax.numpy as jnp
+
+    from embtheory.depth import most_central, most_outlying, tte_depth
+
+    c = _text_common
+    sentences, labels = c.corpus_sample(cfg["corpus"], cfg["n"], cfg["seed"])
+    X = c.embed(cache, cfg["corpus"], sentences, batch_size=cfg["batch_size"], progress=progress)
+    out = {"n": len(sentences), "classes": {}}
+    d_all = np.asarray(tte_depth(jnp.asarray(X)))
+    out["depth_quantiles"] = np.quantile(d_all, [0.0, 0.25, 0.5, 0.75, 1.0]).tolist()
+    out["central_all"] = [sentences[i] for i in np.asarray(most_central(X, TOP))]
+    out["outlying_all"] = [sentences[i] for i in np.asarray(most_outlying(X, TOP))]
+    for cls in np.unique(labels):
+        rows = np.flatnonzero(labels == cls)
+        Xc = jnp.asarray(X[rows])
+        d = np.asarray(tte_depth(Xc))
+        central = rows[np.asarray(most_central(Xc, TOP))]
+        outlying = rows[np.asarray(most_outlying(Xc, TOP))]
+        lengths = np.array([len(sentences[i].split()) for i in rows])
+        out["classes"][str(int(cls))] = {
+            "central": [sentences[i] for i in central],
+            "outlying": [sentences[i] for i in outlying],
+            "depth_central": np.sort(d)[::-1][:TOP].tolist(),
+            "depth_outlying": np.sort(d)[:TOP].tolist(),
+            "depths": d.tolist(),
+            # Spearman correlation of depth and sentence length (words): is "typical" = "short"?
+            "rho_depth_length": float(np.corrcoef(np.argsort(np.argsort(d)),
+                                                  np.argsort(np.argsort(lengths)))[0, 1]),
+        }
+    return out
+
+
+def _run_central(ctx):
+    from embtheory.core import Report, run_sweep
+    from embtheory.core.plotting import PALETTE, house_style, new_figure, save_figure
+
+    c = _text_common
+    size = c.SIZES[ctx.quick]
+    cfgs = [dict(experiment="text-depth-central", corpus=name, n=size["per_corpus"], seed=ctx.seed,
+                 model=c.MODEL, batch_size=size["batch_size"]) for name in c.CORPORA]
+    unit = partial(_corpus_unit, cache=ctx.store.root, progress=ctx.progress)
+    results = run_sweep(ctx.store, cfgs, unit, desc="text-depth-central", progress=ctx.progress)
+    rows, lines = [], []
+    for cfg, res in zip(cfgs, results):
+        names = c.CLASS_NAMES[cfg["corpus"]]
+        for cls, r in sorted(res["classes"].items(), key=lambda kv: int(kv[0])):
+            label = names[int(cls)]
+            for rank in range(TOP):
+                rows.append([cfg["corpus"], label, rank + 1, f"{r['depth_central'][rank]:.3f}",
+                             r["central"][rank], f"{r['depth_outlying'][rank]:.3f}", r["outlying"][rank]])
+            lines.append(f"{cfg['corpus']} / {label}: most central \"{r['central'][0]}\"; most outlying "
+                         f"\"{r['outlying'][0]}\" (Spearman rho(depth, length) = "
+                         f"{r['rho_depth_length']:+.2f})")
+    table = ctx.out_dir / "central_outlying.md"
+    header = ["corpus", "class", "rank", "depth", "most central", "depth", "most outlying"]
+    table.write_text(c.md_table(header, rows))
+    with house_style():
+        fig, ax = new_figure(width=7.0, height=3.2)
+        data, ticks = [], []
+        for cfg, res in zip(cfgs, results):
+            for cls, r in sorted(res["classes"].items(), key=lambda kv: int(kv[0])):
+                data.append(r["depths"])
+                ticks.append(f"{cfg['corpus']}\n{c.CLASS_NAMES[cfg['corpus']][int(cls)]}")
+        parts = ax.boxplot(data, patch_artist=True, showfliers=True, flierprops=dict(markersize=2))
+        for i, box in enumerate(parts["boxes"]):
+            box.set_facecolor(PALETTE[c.CORPORA.index(ticks[i].split("\n")[0]) % len(PALETTE)])
+            box.set_alpha(0.6)
+        ax.set_xticks(range(1, len(ticks) + 1), ticks, rotation=60, fontsize=7)
+        ax.set_ylabel("TTE depth within class (cosine)")
+        ax.set_title(f"Depth of {c.MODEL} embeddings, {size['per_corpus']} sentences per corpus")
+        files = save_figure(fig, ctx.out_dir, "depth_by_class")
+    return Report("Depth on real text: most central and most outlying sentences per corpus and class",
+                  lines=[*lines, "the paper shows examples, not numbers: qualitative comparison only"],
+                  files=[table, *files])
+
+
+def _dd_unit(cfg: dict, *, cache: Path, progress: bool) -> dict:
+    from embtheory.depth import dd_plot
+
+    c = _text_common
+    emb = []
+    for name in (cfg["F"], cfg["G"]):
+        sentences, _ = c.corpus_sample(name, cfg["n"], cfg["seed"])
+        emb.append(c.embed(cache, name, sentences, batch_size=cfg["batch_size"], progress=progress))
+    dd = dd_plot(emb[0], emb[1])
+    x, y, g = (np.asarray(a) for a in dd)
+    # share of points closer (in depth) to their own corpus than to the other one
+    own = np.where(g, y > x, x > y)
+    return {"depth_F": x.tolist(), "depth_G": y.tolist(), "from_G": g.tolist(),
+            "separation": float(own.mean())}
+
+
+def _run_dd(ctx):
+    from embtheory.core import Report, run_sweep
+    from embtheory.core.plotting import house_style, new_figure, save_figure
+    from embtheory.depth import DDPlot, plot_dd
+
+    c = _text_common
+    size = c.SIZES[ctx.quick]
+    cfgs = [dict(experiment="text-dd-plots", F=f, G=g, n=size["per_corpus"], seed=ctx.seed, model=c.MODEL,
+                 batch_size=size["batch_size"]) for f, g in PAIRS]
+    unit = partial(_dd_unit, cache=ctx.store.root, progress=ctx.progress)
+    results = run_sweep(ctx.store, cfgs, unit, desc="text-dd-plots", progress=ctx.progress)
+    with house_style():
+        fig, axes = new_figure(2, 3, width=3.3, height=3.1)
+        for ax, cfg, res in zip(axes.ravel(), cfgs, results):
+            dd = DDPlot(np.asarray(res["depth_F"]), np.asarray(res["depth_G"]), np.asarray(res["from_G"]))
+            plot_dd(dd, ax, labels=(cfg["F"], cfg["G"]), alpha=0.5)
+            ax.set_title(f"{cfg['F']} vs {cfg['G']}: {100 * res['separation']:.0f}% deeper in own")
+        files = save_figure(fig, ctx.out_dir, "dd_plots")
+    lines = [f"{cfg['F']} vs {cfg['G']}: {100 * res['separation']:.1f}% of points are deeper in their own "
+             "corpus (50% = indistinguishable)" for cfg, res in zip(cfgs, results)]
+    return Report("DD-plots between corpora (TTE depth, all-MiniLM-L6-v2)", lines=lines, files=files)
+
+
+def _experiments():
+    from embtheory.core import Experiment
+
+    paper = "Seegmiller & Preum 2023 (EMNLP), TTE depth; corpora of embtheory.data"
+    return [
+        Experiment(name="text-depth-central", area="text",
+                   title="Most central / outlying sentences per corpus and class (MiniLM, TTE depth)",
+                   paper=paper, runtime_quick="1 min (5 s once the corpora are cached)",
+                   runtime_full="5 min CPU (10,000 sentences)",
+                   run=_run_central),
+        Experiment(name="text-dd-plots", area="text", title="DD-plots between SST-2, MR, CR, SUBJ, TREC",
+                   paper=paper, runtime_quick="1 min (5 s once the corpora are cached)",
+                   runtime_full="5 min CPU (10,000 sentences)", run=_run_dd),
+    ]
+
+
+EXPERIMENTS = _experiments()
