@@ -1,0 +1,134 @@
+"""Sign-rank benchmarks (run by hand; figures go to docs/signrank.md, "Performance").
+
+Sub-commands::
+
+    python benchmarks/signrank_bench.py search --d 4 --seed 42 --start 11 [--bracket 4]
+        one complete critical-n search (gallop, search, recheck) as the official script does it
+        (``--d=4 --k=2 --enable_critical_n_search=11``); prints the result and wall time.
+        Time it as a whole process next to the official script (fetched separately, never
+        committed), e.g. ``/usr/bin/time -v python free_embedding_experiment.py --d=4 --k=2
+        --enable_critical_n_search=11 --device=cpu --results_output_path=/tmp/o.json``.
+
+    python benchmarks/signrank_bench.py step --n 626 --d 45 [--budget-gib 1] [--repeats 5]
+        time of one optimiser step (loss + gradient + Adam + re-normalisation) at n, d,
+        chunked under the memory budget and dense.
+
+    python benchmarks/signrank_bench.py table --dims 4-12 --seeds 42
+        the whole quick critical-n table (every d, every seed).
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import math
+import time
+
+import jax
+import jax.numpy as jnp
+import numpy as np
+
+
+def _search(args):
+    from embtheory.signrank import critical_n
+
+    t0 = time.perf_counter()
+    (res,) = critical_n(args.d, seeds=[args.seed], start_n=args.start, bracket=args.bracket)
+    wall = time.perf_counter() - t0
+    print(
+        json.dumps(
+            {
+                "d": args.d,
+                "seed": args.seed,
+                "largest_solved": res.largest_solved,
+                "first_failing": res.first_failing,
+                "trials": len(res.trials),
+                "wall_s": round(wall, 2),
+                "trial_n": [t["n"] for t in res.trials],
+            }
+        )
+    )
+
+
+def _step(args):
+    from embtheory.signrank import Problem, Recipe, init, k_subsets, step
+    from embtheory.signrank.losses import chunk_for_budget
+
+    n, dim = args.n, args.d
+    rel = k_subsets(n, 2)
+    m = rel.shape[0]
+    out = {"n": n, "d": dim, "queries": m, "device": str(jax.devices()[0])}
+    budget = args.budget_gib * 2**30
+    for label, chunk in (("chunked", chunk_for_budget(m, n, budget)), ("dense", None)):
+        m_pad = m if chunk is None else math.ceil(m / chunk) * chunk
+        relp = np.zeros((m_pad, 2), np.int32)
+        relp[:m] = rel
+        prob = Problem(rel=jnp.asarray(relp), query_valid=jnp.arange(m_pad) < m, doc_valid=jnp.ones(n, bool))
+        recipe = Recipe(chunk=chunk if chunk is not None and chunk < m_pad else None)
+        state = init(jax.random.key(0), prob, dim, recipe=recipe)
+        f = jax.jit(lambda s, p, r=recipe: step(s, p, recipe=r))
+        t0 = time.perf_counter()
+        state = jax.block_until_ready(f(state, prob))
+        compile_s = time.perf_counter() - t0
+        times = []
+        for _ in range(args.repeats):
+            t0 = time.perf_counter()
+            state = jax.block_until_ready(f(state, prob))
+            times.append(time.perf_counter() - t0)
+        out[label] = {
+            "chunk": chunk,
+            "first_call_s": round(compile_s, 3),
+            "median_step_ms": round(1e3 * float(np.median(times)), 1),
+            "min_step_ms": round(1e3 * float(np.min(times)), 1),
+        }
+    print(json.dumps(out))
+
+
+def _table(args):
+    from embtheory.signrank import critical_n
+
+    lo, hi = (int(x) for x in args.dims.split("-"))
+    seeds = [int(s) for s in args.seeds.split(",")]
+    t0 = time.perf_counter()
+    rows = []
+    for d in range(lo, hi + 1):
+        t = time.perf_counter()
+        res = critical_n(d, seeds=seeds, bracket=args.bracket)
+        rows.append(
+            {
+                "d": d,
+                "solved": [r.largest_solved for r in res],
+                "failing": [r.first_failing for r in res],
+                "wall_s": round(time.perf_counter() - t, 1),
+            }
+        )
+        print(json.dumps(rows[-1]), flush=True)
+    print(json.dumps({"total_wall_s": round(time.perf_counter() - t0, 1), "dims": args.dims, "seeds": seeds}))
+
+
+def main():
+    p = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
+    sub = p.add_subparsers(dest="cmd", required=True)
+    s = sub.add_parser("search")
+    s.add_argument("--d", type=int, default=4)
+    s.add_argument("--seed", type=int, default=42)
+    s.add_argument("--start", type=int, default=11)
+    s.add_argument("--bracket", type=int, default=4)
+    s.set_defaults(fn=_search)
+    s = sub.add_parser("step")
+    s.add_argument("--n", type=int, default=626)
+    s.add_argument("--d", type=int, default=45)
+    s.add_argument("--budget-gib", type=float, default=1.0)
+    s.add_argument("--repeats", type=int, default=5)
+    s.set_defaults(fn=_step)
+    s = sub.add_parser("table")
+    s.add_argument("--dims", default="4-12")
+    s.add_argument("--seeds", default="42")
+    s.add_argument("--bracket", type=int, default=4)
+    s.set_defaults(fn=_table)
+    args = p.parse_args()
+    args.fn(args)
+
+
+if __name__ == "__main__":
+    main()

@@ -1,0 +1,129 @@
+r"""Growth fits of the critical n against d, their uncertainty and their extrapolation.
+
+The paper fits :math:`n(d) = c_0 + c_1 d + c_2 d^2 + c_3 d^3` by least squares to its table
+(d = 4..45; r^2 = 0.999) and extrapolates to d = 512..4096 ("250M at d = 4096").  The cubic term
+is carried by the last few points, so the extrapolation depends on the model form and on
+which points are fitted.  :func:`poly_fit` fits a polynomial with r^2, :func:`bootstrap_band`
+resamples the (d, n) points, and :func:`compare_fits` puts the published cubic, the cubic on
+d <= 40 and the quadratic side by side at the extrapolation dimensions.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Mapping, Sequence
+
+import numpy as np
+
+from embtheory.core.validation import check_int
+
+__all__ = [
+    "EXTRAPOLATION_DIMS",
+    "PUBLISHED_CRITICAL_N",
+    "bootstrap_band",
+    "compare_fits",
+    "poly_eval",
+    "poly_fit",
+]
+
+#: Table 6 (v1) / Appendix G (v2) of Weller et al. 2025: critical n by d, one run per d.
+PUBLISHED_CRITICAL_N: dict[int, int] = dict(zip(range(4, 46), [
+    10, 14, 19, 24, 28, 32, 36, 42, 47, 54, 62, 70, 79, 89, 99, 109, 120, 132, 144, 157, 170,
+    184, 198, 213, 229, 245, 261, 278, 296, 314, 333, 352, 372, 392, 413, 434, 460, 484, 505,
+    545, 605, 626], strict=True))
+
+#: Dimensions the paper extrapolates to.
+EXTRAPOLATION_DIMS = (512, 768, 1024, 3072, 4096)
+
+
+def _xy(d, n):
+    d = np.asarray(d, np.float64).ravel()
+    n = np.asarray(n, np.float64).ravel()
+    if d.shape != n.shape:
+        raise ValueError(f"d and n must have the same length, got {d.shape} and {n.shape}")
+    if not (np.all(np.isfinite(d)) and np.all(np.isfinite(n))):
+        raise ValueError("d and n must be finite (drop searches that found no solved n)")
+    return d, n
+
+
+def poly_fit(d, n, degree: int = 3) -> dict:
+    """Least-squares polynomial ``n ~ sum_j c_j d^j`` (float64) with r^2.
+
+    Args:
+        d: ``[p]`` dimensions; n: ``[p]`` critical n.
+        degree: polynomial degree (needs ``p > degree``).
+
+    Returns:
+        dict with ``coef`` (increasing degree), ``r2`` and ``degree``.
+    """
+    degree = check_int(degree, "degree", minimum=0)
+    d, n = _xy(d, n)
+    if d.size <= degree:
+        raise ValueError(f"a degree-{degree} fit needs more than {degree} points, got {d.size}")
+    x = d[:, None] ** np.arange(degree + 1)[None, :]
+    coef, *_ = np.linalg.lstsq(x, n, rcond=None)
+    resid = n - x @ coef
+    ss_tot = float(np.sum((n - n.mean()) ** 2))
+    r2 = 1.0 - float(resid @ resid) / ss_tot if ss_tot > 0 else float("nan")
+    return {"coef": coef.tolist(), "r2": r2, "degree": degree}
+
+
+def poly_eval(coef: Sequence[float], d) -> np.ndarray:
+    """Evaluates a fit's polynomial (increasing-degree coefficients) at ``d``."""
+    d = np.asarray(d, np.float64)
+    return np.polynomial.polynomial.polyval(d, np.asarray(coef, np.float64))
+
+
+def bootstrap_band(d, n, at, *, degree: int = 3, num: int = 2000, seed: int = 0,
+                   level: float = 0.9) -> dict:
+    """Case-resampling bootstrap band of a polynomial fit's prediction at ``at``.
+
+    Resamples the (d, n) points with replacement ``num`` times (resamples with fewer than
+    ``degree + 1`` distinct d are redrawn), refits, and reports the median and the central
+    ``level`` interval of the predictions.
+
+    Returns:
+        dict with ``at``, ``median``, ``lo``, ``hi`` (arrays over ``at``) and ``num``.
+    """
+    d, n = _xy(d, n)
+    num = check_int(num, "num", minimum=10)
+    at = np.asarray(at, np.float64).ravel()
+    rng = np.random.default_rng(seed)
+    x_at = at[:, None] ** np.arange(degree + 1)[None, :]
+    idx = rng.integers(0, d.size, size=(num, d.size))
+    preds = np.empty((num, at.size))
+    for b in range(num):  # one small least-squares per resample (host, p x (degree+1))
+        ii = idx[b]
+        while np.unique(d[ii]).size <= degree:
+            ii = rng.integers(0, d.size, size=d.size)
+        xb = d[ii, None] ** np.arange(degree + 1)[None, :]
+        coef, *_ = np.linalg.lstsq(xb, n[ii], rcond=None)
+        preds[b] = x_at @ coef
+    a = (1 - level) / 2
+    return {"at": at, "median": np.median(preds, axis=0), "lo": np.quantile(preds, a, axis=0),
+            "hi": np.quantile(preds, 1 - a, axis=0), "num": num}
+
+
+def compare_fits(table: Mapping[int, float] | None = None, *, at: Sequence[int] = EXTRAPOLATION_DIMS,
+                 cut: int = 40) -> dict[str, dict]:
+    """Cubic vs quadratic, all d vs d <= ``cut``: coefficients, r^2 and extrapolations.
+
+    Args:
+        table: ``{d: critical n}`` (default: the published table).
+        at: dimensions to extrapolate to.
+        cut: the largest d of the truncated fits.
+
+    Returns:
+        ``{name: {"coef", "r2", "degree", "extrapolation": {d: n}}}`` for ``cubic``,
+        ``quadratic``, ``cubic_le_cut`` and ``quadratic_le_cut``.
+    """
+    table = PUBLISHED_CRITICAL_N if table is None else dict(table)
+    d = np.array(sorted(table), np.float64)
+    n = np.array([table[k] for k in sorted(table)], np.float64)
+    keep = d <= cut
+    out = {}
+    for name, deg, mask in [("cubic", 3, slice(None)), ("quadratic", 2, slice(None)),
+                            ("cubic_le_cut", 3, keep), ("quadratic_le_cut", 2, keep)]:
+        fit = poly_fit(d[mask], n[mask], deg)
+        fit["extrapolation"] = {int(a): float(poly_eval(fit["coef"], a)) for a in at}
+        out[name] = fit
+    return out

@@ -1,0 +1,154 @@
+r"""Losses of the free-embedding problem, and their memory-bounded value and gradient.
+
+Each loss is a function of one query's score row :math:`s \in \mathbb{R}^n` (cosine scores,
+rows of unit length) and its relevant documents :math:`P` (``|P| = k``), averaged over queries.
+With :math:`z = s / T`:
+
+* ``"infonce"`` (the official code, default):
+  :math:`\ell = \operatorname{lse}_j z_j - \frac1k \sum_{p \in P} z_p`
+  (the softmax runs over all documents, the other relevant one included; minimum :math:`\ln k`).
+* ``"infonce_footnote"`` (the paper's footnote):
+  :math:`\ell = \operatorname{lse}_j z_j - \operatorname{lse}_{p \in P} z_p` (minimum 0).
+* ``"sigmoid"`` (pairwise, threshold 0, i.e. the sign pattern :math:`2A - 1` itself):
+  :math:`\ell = \frac1n \big(\sum_j \operatorname{softplus}(z_j) - \sum_{p \in P} z_p\big)`,
+  which equals :math:`\frac1n \sum_j \operatorname{softplus}(-y_j z_j)` with :math:`y = \pm 1`.
+* ``"margin"`` (pairwise hinge on raw scores):
+  :math:`\ell = \frac{1}{k (n - k)} \sum_{p \in P} \sum_{j \notin P} \max(0, \gamma - s_p + s_j)`.
+
+The batch loss is the mean of :math:`\ell` over valid queries.  :func:`loss_and_grad`
+computes it and its gradient in query chunks: per chunk, the scores ``[c, n]``, the row
+gradients :math:`G = \partial \ell / \partial s` (autodiff of the one-row loss, vmapped; XLA fuses it), then
+:math:`\nabla_Q = G D` and :math:`\nabla_D \mathrel{+}= G^\top Q_c`.  Peak memory is a few
+``c x n`` arrays, whatever the number of queries; one chunk is the dense computation.
+"""
+
+from __future__ import annotations
+
+import math
+
+import jax
+import jax.numpy as jnp
+
+from embtheory.core.validation import check_choice
+
+__all__ = ["LOSSES", "auto_chunk", "batch_loss", "loss_and_grad", "row_loss"]
+
+LOSSES = ("infonce", "infonce_footnote", "sigmoid", "margin")
+
+#: Bytes per score entry a chunk holds at its peak (scores, exps, row gradient, temporaries).
+_BYTES_PER_ENTRY_FACTOR = 6
+
+
+def row_loss(scores: jax.Array, rel: jax.Array, doc_valid: jax.Array, *, loss: str = "infonce",
+             temperature: float = 0.1, margin: float = 0.1) -> jax.Array:
+    """The loss of one query.
+
+    Args:
+        scores: ``[n]`` cosine scores of the query against every document.
+        rel: ``[k]`` int indices of its relevant documents (distinct, valid).
+        doc_valid: ``[n]`` bool; padded documents (False) take no part.
+        loss: one of :data:`LOSSES`.
+        temperature: ``T`` of the InfoNCE and sigmoid losses.
+        margin: ``gamma`` of the margin loss.
+
+    Returns:
+        The scalar loss of the query (see the module docstring).
+    """
+    k = rel.shape[0]
+    if loss in ("infonce", "infonce_footnote"):
+        z = scores / temperature
+        lse = jax.nn.logsumexp(jnp.where(doc_valid, z, -jnp.inf))
+        zp = z[rel]
+        if loss == "infonce":
+            return lse - jnp.mean(zp)
+        return lse - jax.nn.logsumexp(zp)
+    n_valid = jnp.sum(doc_valid).astype(scores.dtype)
+    if loss == "sigmoid":
+        z = scores / temperature
+        total = jnp.sum(jnp.where(doc_valid, jax.nn.softplus(z), 0.0)) - jnp.sum(z[rel])
+        return total / n_valid
+    if loss == "margin":
+        sp = scores[rel]  # [k]
+        # sum over all valid j, then remove the j in P terms (a k x k block)
+        every = jnp.where(doc_valid[None, :], jax.nn.relu(margin - sp[:, None] + scores[None, :]), 0.0)
+        inner = jax.nn.relu(margin - sp[:, None] + sp[None, :])
+        return (jnp.sum(every) - jnp.sum(inner)) / (k * (n_valid - k))
+    raise ValueError(f"loss must be one of {list(LOSSES)}, got {loss!r}")
+
+
+def auto_chunk(num_queries: int, num_docs: int, *, budget_bytes: float, itemsize: int = 4) -> int:
+    """The largest query chunk whose score temporaries fit in ``budget_bytes`` (at least 1)."""
+    per_query = _BYTES_PER_ENTRY_FACTOR * num_docs * itemsize
+    return int(max(1, min(num_queries, budget_bytes // per_query)))
+
+
+def _chunked(q, rel, query_valid, chunk):
+    """Reshapes query-axis arrays into ``[num_chunks, chunk, ...]`` (query count a multiple)."""
+    nq = q.shape[0]
+    if nq % chunk:
+        raise ValueError(f"the query count {nq} must be a multiple of chunk={chunk}; pad the queries "
+                         "(see pad_queries) or pass chunk=None")
+    c = nq // chunk
+    return q.reshape(c, chunk, q.shape[1]), rel.reshape(c, chunk, rel.shape[1]), query_valid.reshape(c, chunk)
+
+
+def loss_and_grad(q: jax.Array, d: jax.Array, rel: jax.Array, *, doc_valid: jax.Array | None = None,
+                  query_valid: jax.Array | None = None, loss: str = "infonce", temperature: float = 0.1,
+                  margin: float = 0.1,
+                  chunk: int | None = None) -> tuple[jax.Array, tuple[jax.Array, jax.Array]]:
+    r"""Mean loss over valid queries and its gradient, streamed over query chunks.
+
+    Args:
+        q: ``[m, dim]`` query embeddings.
+        d: ``[n, dim]`` document embeddings.
+        rel: ``[m, k]`` int relevant-document indices per query.
+        doc_valid: ``[n]`` bool (default all True); padded documents are ignored.
+        query_valid: ``[m]`` bool (default all True); padded queries weigh 0.
+        loss, temperature, margin: see :func:`row_loss`.
+        chunk: queries per chunk (``m`` must be a multiple of it); None: one chunk (dense).
+
+    Returns:
+        ``(loss, (grad_q [m, dim], grad_d [n, dim]))``; gradients are exactly zero on padded rows.
+    """
+    check_choice(loss, "loss", LOSSES)
+    m, n = q.shape[0], d.shape[0]
+    if doc_valid is None:
+        doc_valid = jnp.ones((n,), bool)
+    if query_valid is None:
+        query_valid = jnp.ones((m,), bool)
+    chunk = m if chunk is None else int(chunk)
+    qc, rc, vc = _chunked(q, rel, query_valid, chunk)
+    weight_total = jnp.maximum(jnp.sum(query_valid), 1).astype(q.dtype)
+
+    row_vg = jax.vmap(jax.value_and_grad(
+        lambda s, r: row_loss(s, r, doc_valid, loss=loss, temperature=temperature, margin=margin)))
+
+    def body(carry, xs):
+        loss_sum, grad_d = carry
+        qi, ri, vi = xs
+        scores = qi @ d.T  # [c, n]
+        vals, g = row_vg(scores, ri)
+        w = vi.astype(q.dtype)
+        g = jnp.where(vi[:, None] & doc_valid[None, :], g, 0.0) * (1.0 / weight_total)
+        grad_q = g @ d
+        return (loss_sum + jnp.sum(jnp.where(vi, vals, 0.0) * w), grad_d + g.T @ qi), grad_q
+
+    init = (jnp.zeros((), q.dtype), jnp.zeros_like(d))
+    if qc.shape[0] == 1:
+        (loss_sum, grad_d), grad_q = body(init, (qc[0], rc[0], vc[0]))
+        grad_q = grad_q[None]
+    else:
+        (loss_sum, grad_d), grad_q = jax.lax.scan(body, init, (qc, rc, vc))
+    return loss_sum / weight_total, (grad_q.reshape(m, q.shape[1]), grad_d)
+
+
+def batch_loss(q, d, rel, **kw) -> jax.Array:
+    """The mean loss only (see :func:`loss_and_grad`)."""
+    return loss_and_grad(q, d, rel, **kw)[0]
+
+
+def chunk_for_budget(num_queries: int, num_docs: int, budget_bytes: float, itemsize: int = 4) -> int:
+    """A chunk that divides the padded query count: ``ceil(m / ceil(m / auto_chunk))``."""
+    c = auto_chunk(num_queries, num_docs, budget_bytes=budget_bytes, itemsize=itemsize)
+    chunks = math.ceil(num_queries / c)
+    return math.ceil(num_queries / chunks)

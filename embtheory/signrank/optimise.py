@@ -1,0 +1,240 @@
+r"""The free-embedding optimiser: pure ``init``/``step``, and a whole run on the device.
+
+Recipe (google-deepmind/limit, ``free_embedding_experiment.py``; Weller et al. 2025, Sec. 4):
+queries :math:`Q` (``m x dim``) and documents :math:`D` (``n x dim``) start standard normal with
+unit rows; one full-batch Adam step (lr 0.01) on the loss (default the code's InfoNCE, T = 0.1),
+then every row is re-normalised (Adam's moments untouched).  The loss-plateau rule stops a run
+when the loss has not improved by ``min_delta`` for ``patience`` consecutive steps; accuracy is
+checked after update 1, 51, 101, ... (the code's ``i % 50 == 0``) and the run stops once it is
+1.0; at most ``max_steps`` updates; a final accuracy check follows the last update.  "Solved"
+means some check saw accuracy 1.0 (the code's search reads its best accuracy signal).
+
+:func:`run` puts the whole loop on the device: a ``lax.while_loop`` (until the run stops) whose
+body is an inner ``lax.while_loop`` of steps up to the next check, then the check (top-k on the
+device); no host sync, no host sort.  It is written for one problem; :func:`run_batch` vmaps it over
+problems of a common padded shape (seeds, candidate n) and shards them over devices.
+
+Random initial rows: ``normal(key_q, (m, dim))`` with ``key_q, key_d = split(key)``, as the
+official code; with JAX's partitionable threefry the first ``m`` rows of a padded draw are
+exactly the unpadded draw, so padding changes no real row.
+"""
+
+from __future__ import annotations
+
+from typing import NamedTuple
+
+import jax
+import jax.numpy as jnp
+import optax
+
+from embtheory.core.validation import check_choice, check_int, check_positive
+from embtheory.signrank.accuracy import topk_accuracy
+from embtheory.signrank.losses import LOSSES, loss_and_grad
+
+__all__ = ["OFFICIAL", "STOP_RULES", "Problem", "Recipe", "RunState", "init", "run", "step"]
+
+STOP_RULES = ("loss", "loss_and_accuracy")
+
+#: stop reasons
+RUNNING, SOLVED, PLATEAU, BUDGET = 0, 1, 2, 3
+
+
+class Recipe(NamedTuple):
+    """Hyper-parameters of a run (static: hashable Python values).
+
+    Attributes:
+        loss: one of ``"infonce"`` (default), ``"infonce_footnote"``, ``"sigmoid"``, ``"margin"``.
+        temperature: T of the InfoNCE/sigmoid losses (0.1).
+        learning_rate: Adam's learning rate (0.01).
+        max_steps: at most this many updates (100,000).
+        patience: loss-plateau patience in steps (1,000).
+        min_delta: the loss must fall below its best minus this to count as improving (1e-5).
+        check_every: accuracy check period in steps (50).
+        margin: gamma of the margin loss.
+        stop_rule: ``"loss"`` (the official rule) or ``"loss_and_accuracy"``: a loss plateau
+            stops the run only if the best accuracy has also not improved for
+            ``accuracy_patience`` steps.
+        accuracy_patience: see ``stop_rule``.
+        chunk: queries per chunk of the loss (None: dense); set from a memory budget by
+            :func:`embtheory.signrank.solve`.
+    """
+
+    loss: str = "infonce"
+    temperature: float = 0.1
+    learning_rate: float = 0.01
+    max_steps: int = 100_000
+    patience: int = 1_000
+    min_delta: float = 1e-5
+    check_every: int = 50
+    margin: float = 0.1
+    stop_rule: str = "loss"
+    accuracy_patience: int = 5_000
+    chunk: int | None = None
+
+    def validated(self) -> Recipe:
+        check_choice(self.loss, "loss", LOSSES)
+        check_choice(self.stop_rule, "stop_rule", STOP_RULES)
+        check_positive(self.temperature, "temperature")
+        check_positive(self.learning_rate, "learning_rate")
+        check_positive(self.margin, "margin")
+        check_positive(self.min_delta, "min_delta", allow_zero=True)
+        check_int(self.max_steps, "max_steps", minimum=1)
+        check_int(self.patience, "patience", minimum=1)
+        check_int(self.check_every, "check_every", minimum=1)
+        check_int(self.accuracy_patience, "accuracy_patience", minimum=1)
+        if self.chunk is not None:
+            check_int(self.chunk, "chunk", minimum=1)
+        return self
+
+
+#: The official recipe (the default everywhere).
+OFFICIAL = Recipe()
+
+
+class Problem(NamedTuple):
+    """One free-embedding problem, padded to a common shape.
+
+    Attributes:
+        rel: ``[m, k]`` int32 relevant documents per query (padding rows: any valid ids).
+        query_valid: ``[m]`` bool, False on padding queries.
+        doc_valid: ``[n]`` bool, False on padding documents.
+    """
+
+    rel: jax.Array
+    query_valid: jax.Array
+    doc_valid: jax.Array
+
+
+class RunState(NamedTuple):
+    """State of one run (all arrays; batched runs carry a leading axis).
+
+    Attributes:
+        q, d: ``[m, dim]`` and ``[n, dim]`` unit-row embeddings.
+        opt_state: Adam's state.
+        step: updates done.
+        loss: loss of the last update (evaluated before it, as the official code logs it).
+        best_loss: best loss seen (the plateau rule's reference).
+        wait: steps since ``best_loss`` last improved by ``min_delta``.
+        accuracy: accuracy at the last check.
+        best_accuracy: best accuracy at any check.
+        accuracy_wait: steps since ``best_accuracy`` last improved.
+        reason: 0 running, 1 solved, 2 loss plateau, 3 step budget.
+        solved_step: the update after which accuracy 1.0 was seen (-1 if never).
+    """
+
+    q: jax.Array
+    d: jax.Array
+    opt_state: optax.OptState
+    step: jax.Array
+    loss: jax.Array
+    best_loss: jax.Array
+    wait: jax.Array
+    accuracy: jax.Array
+    best_accuracy: jax.Array
+    accuracy_wait: jax.Array
+    reason: jax.Array
+    solved_step: jax.Array
+
+
+def _normalise(x):
+    return x / jnp.linalg.norm(x, axis=-1, keepdims=True)
+
+
+def _optimizer(recipe: Recipe) -> optax.GradientTransformation:
+    return optax.adam(recipe.learning_rate)
+
+
+def init(key: jax.Array, problem: Problem, dim: int, *, recipe: Recipe = OFFICIAL,
+         dtype=jnp.float32) -> RunState:
+    """A fresh run: standard normal rows scaled to unit length, Adam's zero moments.
+
+    Args:
+        key: PRNG key (typed or raw); ``key_q, key_d = split(key)`` as the official code.
+        problem: the (padded) problem; its shapes fix ``m`` and ``n``.
+        dim: embedding dimension ``d``.
+        recipe: hyper-parameters.
+        dtype: float32 (default, as the paper) or float64.
+    """
+    m, n = problem.query_valid.shape[0], problem.doc_valid.shape[0]
+    key_q, key_d = jax.random.split(key)
+    q = _normalise(jax.random.normal(key_q, (m, dim), dtype=dtype))
+    d = _normalise(jax.random.normal(key_d, (n, dim), dtype=dtype))
+    zero, izero = jnp.zeros((), dtype), jnp.zeros((), jnp.int32)
+    return RunState(q=q, d=d, opt_state=_optimizer(recipe).init((q, d)), step=izero,
+                    loss=jnp.full((), jnp.inf, dtype), best_loss=jnp.full((), jnp.inf, dtype),
+                    wait=izero, accuracy=zero, best_accuracy=zero, accuracy_wait=izero,
+                    reason=izero, solved_step=jnp.full((), -1, jnp.int32))
+
+
+def _loss_grad(state: RunState, problem: Problem, recipe: Recipe):
+    return loss_and_grad(state.q, state.d, problem.rel, doc_valid=problem.doc_valid,
+                         query_valid=problem.query_valid, loss=recipe.loss,
+                         temperature=recipe.temperature, margin=recipe.margin, chunk=recipe.chunk)
+
+
+def step(state: RunState, problem: Problem, *, recipe: Recipe = OFFICIAL) -> RunState:
+    """One update and the plateau bookkeeping (the caller stops calling it once ``reason != 0``).
+
+    The loss-plateau rule follows the official code: ``improved = loss < best - min_delta``;
+    ``wait`` resets on improvement and otherwise grows; ``wait >= patience`` stops the run
+    (under ``"loss_and_accuracy"`` only if ``accuracy_wait >= accuracy_patience`` too).
+    """
+    loss, grads = _loss_grad(state, problem, recipe)
+    updates, opt_state = _optimizer(recipe).update(grads, state.opt_state, (state.q, state.d))
+    q, d = optax.apply_updates((state.q, state.d), updates)
+    q, d = _normalise(q), _normalise(d)
+    improved = loss < state.best_loss - recipe.min_delta
+    best = jnp.where(improved, loss, state.best_loss)
+    wait = jnp.where(improved, 0, state.wait + 1)
+    nstep = state.step + 1
+    acc_wait = state.accuracy_wait + 1
+    plateau = wait >= recipe.patience
+    if recipe.stop_rule == "loss_and_accuracy":
+        plateau = plateau & (acc_wait >= recipe.accuracy_patience)
+    reason = jnp.where(plateau, PLATEAU, jnp.where(nstep >= recipe.max_steps, BUDGET, RUNNING))
+    return state._replace(q=q, d=d, opt_state=opt_state, step=nstep, loss=loss, best_loss=best,
+                          wait=wait, accuracy_wait=acc_wait, reason=reason.astype(jnp.int32))
+
+
+def check(state: RunState, problem: Problem, *, recipe: Recipe = OFFICIAL) -> RunState:
+    """The accuracy check: top-k accuracy on the device; 1.0 stops a running run as solved.
+
+    A check right after a plateau or budget stop is the official script's final accuracy
+    check: it counts towards ``best_accuracy`` (hence "solved") but keeps the stop reason.
+    """
+    k = problem.rel.shape[1]
+    acc = topk_accuracy(state.q, state.d, problem.rel, k=k, doc_valid=problem.doc_valid,
+                        query_valid=problem.query_valid, chunk=recipe.chunk)
+    perfect = acc >= 1.0
+    return state._replace(
+        accuracy=acc,
+        best_accuracy=jnp.maximum(acc, state.best_accuracy),
+        accuracy_wait=jnp.where(acc > state.best_accuracy, 0, state.accuracy_wait),
+        reason=jnp.where(perfect & (state.reason == RUNNING), SOLVED, state.reason).astype(jnp.int32),
+        solved_step=jnp.where(perfect & (state.solved_step < 0), state.step,
+                              state.solved_step).astype(jnp.int32),
+    )
+
+
+def run(key: jax.Array, problem: Problem, dim: int, *, recipe: Recipe = OFFICIAL,
+        dtype=jnp.float32) -> RunState:
+    """A whole run on the device: ``init``, then steps and checks until it stops.
+
+    An outer ``lax.while_loop`` runs while the run is running; its body is an inner
+    ``lax.while_loop`` of :func:`step` up to the next check (after update 1, then every
+    ``check_every`` updates) or a stop, then :func:`check`.  The check after a plateau or
+    budget stop is the official final check.  One copy of the step and of the check in the
+    compiled program; pure and traceable: ``jit`` and ``vmap`` it (a vmapped ``while_loop``
+    freezes finished members).
+    """
+    state = init(key, problem, dim, recipe=recipe, dtype=dtype)
+
+    def chunk(carry):
+        s, next_check = carry
+        s = jax.lax.while_loop(lambda c: (c.reason == RUNNING) & (c.step < next_check),
+                               lambda c: step(c, problem, recipe=recipe), s)
+        return check(s, problem, recipe=recipe), next_check + recipe.check_every
+
+    state, _ = jax.lax.while_loop(lambda c: c[0].reason == RUNNING, chunk,
+                                  (state, jnp.ones((), jnp.int32)))
+    return state

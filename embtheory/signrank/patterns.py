@@ -1,0 +1,167 @@
+"""Relevance patterns of the free-embedding problem, as index lists.
+
+A qrel matrix :math:`A \\in \\{0,1\\}^{m \\times n}` with exactly ``k`` relevant documents per
+query is stored as its index list ``rel`` of shape ``[m, k]`` (int32): row ``i`` holds the
+documents relevant to query ``i``, in increasing order.  The dense ``m x n`` mask is never
+built on a hot path: at ``n = 1,430`` it would be a 5.8 GB constant.
+
+Patterns (Weller et al. 2025, Sec. 5 and the LIMIT generator):
+
+* ``k_subsets(n, k)``: every k-subset of ``range(n)`` in lexicographic order (the
+  free-embedding experiment; ``C(n, k)`` queries).
+* ``dense``: the first ``m`` lexicographic k-subsets of the smallest prefix of documents that
+  has at least ``m`` of them (LIMIT: ``m = 1000`` pairs of 46 documents).
+* ``random``: ``m`` independent uniformly random k-subsets (explicit PRNG).
+* ``cycle``: query ``i`` is relevant to documents ``i, i+1, ..., i+k-1`` (mod ``n``).
+* ``disjoint``: query ``i`` is relevant to documents ``ik, ..., ik+k-1``.
+
+Example:
+    >>> k_subsets(4, 2).tolist()
+    [[0, 1], [0, 2], [0, 3], [1, 2], [1, 3], [2, 3]]
+"""
+
+from __future__ import annotations
+
+import math
+
+import numpy as np
+
+from embtheory.core.validation import check_choice, check_int, check_memory
+
+__all__ = ["PATTERNS", "dense_qrels", "k_subsets", "qrel_pattern", "qrels_to_mask"]
+
+PATTERNS = ("dense", "random", "cycle", "disjoint")
+
+#: Default budget for index lists built on the host (bytes).
+DEFAULT_INDEX_BUDGET = 2 * 2**30
+
+
+def _check_nk(n, k, *, name_n="n"):
+    n = check_int(n, name_n, minimum=1)
+    k = check_int(k, "k", minimum=1)
+    if k > n:
+        raise ValueError(f"k must be <= {name_n} (a query needs k distinct documents), got k={k} > "
+                         f"{name_n}={n}")
+    return n, k
+
+
+def k_subsets(n: int, k: int, *, budget_bytes: float = DEFAULT_INDEX_BUDGET) -> np.ndarray:
+    """All k-subsets of ``range(n)`` in lexicographic order.
+
+    Built column by column without a Python loop over subsets: the subsets whose first element
+    is ``a`` are ``a`` followed by the (k-1)-subsets of ``range(a+1, n)``, so the table is a
+    concatenation over ``a`` of shifted smaller tables.
+
+    Args:
+        n: number of documents (>= k).
+        k: subset size (>= 1).
+        budget_bytes: refuse (``MemoryError``, stating the size) tables above this many bytes.
+
+    Returns:
+        int32 array ``[C(n, k), k]``, rows increasing, rows in lexicographic order (the order
+        of ``itertools.combinations(range(n), k)``).
+    """
+    n, k = _check_nk(n, k)
+    count = math.comb(n, k)
+    peak = max(math.comb(n, s) * s for s in range(1, k + 1))  # the widest intermediate table
+    check_memory(peak * 4, "k_subsets(n, k)", budget_bytes=budget_bytes,
+                 fix=f"C({n},{k}) = {count:,} subsets of {k} int32; lower n or k, or raise budget_bytes")
+    # T(s) = the s-subsets of range(n), lexicographic.  The rows of T(s) starting with ``a``
+    # are ``a`` followed by the rows of T(s-1) whose first element is > a (a suffix of T(s-1),
+    # since T(s-1) is sorted by its first column): one gather per size, no loop over subsets.
+    table = np.arange(n, dtype=np.int32)[:, None]
+    for _ in range(2, k + 1):
+        firsts = np.arange(n, dtype=np.int32)
+        start = np.searchsorted(table[:, 0], firsts + 1, side="left")
+        lengths = table.shape[0] - start
+        offsets = np.cumsum(lengths) - lengths
+        total = int(lengths.sum())
+        rows = np.arange(total, dtype=np.int64) - np.repeat(offsets, lengths) + np.repeat(start, lengths)
+        table = np.concatenate([np.repeat(firsts, lengths)[:, None], table[rows]], axis=1)
+    out = table
+    assert out.shape == (count, k)
+    return out
+
+
+def dense_qrels(num_queries: int, k: int = 2) -> tuple[np.ndarray, int]:
+    """LIMIT's "dense" pattern: the first ``num_queries`` k-subsets of the smallest prefix.
+
+    Returns:
+        ``(rel [num_queries, k] int32, n_used)`` with ``n_used`` the smallest ``n`` with
+        ``C(n, k) >= num_queries`` (46 for LIMIT's 1,000 pairs).
+    """
+    m = check_int(num_queries, "num_queries", minimum=1)
+    k = check_int(k, "k", minimum=1)
+    n = k
+    while math.comb(n, k) < m:
+        n += 1
+    return k_subsets(n, k)[:m], n
+
+
+def qrel_pattern(pattern: str, num_docs: int, num_queries: int, *, k: int = 2,
+                 key_seed: int | None = None,
+                 budget_bytes: float = DEFAULT_INDEX_BUDGET) -> np.ndarray:
+    """Index list of a LIMIT relevance pattern.
+
+    Args:
+        pattern: ``"dense"``, ``"random"``, ``"cycle"`` or ``"disjoint"``.
+        num_docs: number of documents ``n``.
+        num_queries: number of queries ``m``.
+        k: relevant documents per query.
+        key_seed: seed of the ``"random"`` pattern (host generator; required for it).
+        budget_bytes: refuse index lists above this size.
+
+    Returns:
+        int32 ``[m, k]``; each row sorted.
+
+    Raises:
+        ValueError: ``k > num_docs``; ``dense`` needing more than ``num_docs`` documents;
+            ``disjoint`` needing ``m k > num_docs`` documents.
+    """
+    check_choice(pattern, "pattern", PATTERNS)
+    n, k = _check_nk(num_docs, k, name_n="num_docs")
+    m = check_int(num_queries, "num_queries", minimum=1)
+    check_memory(m * k * 4, "qrel index list", budget_bytes=budget_bytes,
+                 fix=f"{m:,} queries x {k} int32; lower num_queries or raise budget_bytes")
+    if pattern == "dense":
+        rel, used = dense_qrels(m, k)
+        if used > n:
+            raise ValueError(f"dense pattern with {m} queries and k={k} needs {used} documents, "
+                             f"num_docs={n}: raise num_docs or lower num_queries")
+        return rel
+    if pattern == "disjoint":
+        if m * k > n:
+            raise ValueError(f"disjoint pattern needs num_queries*k = {m * k} documents, "
+                             f"num_docs={n}: raise num_docs or lower num_queries")
+        return np.arange(m * k, dtype=np.int32).reshape(m, k)
+    if pattern == "cycle":
+        rel = (np.arange(m, dtype=np.int64)[:, None] + np.arange(k)[None, :]) % n
+        return np.sort(rel, axis=1).astype(np.int32)
+    if key_seed is None:
+        raise ValueError("the random pattern needs key_seed=<int> (explicit randomness)")
+    rng = np.random.default_rng(key_seed)
+    # k distinct documents per query: argsort of uniform keys, vectorised over queries.
+    if n <= 4096:
+        rel = np.argsort(rng.random((m, n)), axis=1)[:, :k]
+    else:  # rejection: draw k with replacement, redraw rows with duplicates
+        rel = rng.integers(0, n, size=(m, k))
+        while True:
+            s = np.sort(rel, axis=1)
+            bad = np.any(s[:, 1:] == s[:, :-1], axis=1) if k > 1 else np.zeros(m, bool)
+            if not bad.any():
+                break
+            rel[bad] = rng.integers(0, n, size=(int(bad.sum()), k))
+    return np.sort(rel, axis=1).astype(np.int32)
+
+
+def qrels_to_mask(rel: np.ndarray, num_docs: int) -> np.ndarray:
+    """The dense boolean ``[m, n]`` relevance matrix of an index list (tests and small sizes)."""
+    rel = np.asarray(rel)
+    n = check_int(num_docs, "num_docs", minimum=1)
+    if rel.ndim != 2:
+        raise ValueError(f"rel must be 2-D [queries, k], got shape {rel.shape}")
+    if rel.size and (rel.min() < 0 or rel.max() >= n):
+        raise ValueError(f"rel holds document ids outside [0, {n}): got range [{rel.min()}, {rel.max()}]")
+    mask = np.zeros((rel.shape[0], n), bool)
+    mask[np.arange(rel.shape[0])[:, None], rel] = True
+    return mask

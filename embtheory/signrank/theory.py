@@ -1,0 +1,233 @@
+r"""Theory tools: the margin-dimension bound, sign-rank bounds and the moment-curve embedding.
+
+* Theorem 1 (Weller et al., v2): if unit vectors in :math:`\mathbb{R}^d` realise every
+  k-subset of n documents with margin :math:`\gamma`, then
+  :math:`\binom{n}{k} \le (1 + 1/\gamma)^d`, so
+  :math:`d \ge \lceil \ln\binom{n}{k} / \ln(1 + 1/\gamma) \rceil` (:func:`margin_dimension_bound`).
+* Sign rank of :math:`M = 2A - 1`.  Upper: a free embedding in ``d`` dimensions that ranks every
+  query's relevant documents first certifies :math:`\operatorname{rank}_\pm(M) \le d + 1`
+  (Proposition 2; :func:`certified_sign_rank`).  Lower: Forster (2002),
+  :math:`\operatorname{rank}_\pm(M) \ge \sqrt{mn} / \lVert M \rVert_2` for
+  :math:`M \in \{\pm1\}^{m \times n}` (:func:`forster_lower_bound`), with
+  :math:`\lVert M \rVert_2^2 = \lambda_{\max}(M^\top M)` from the ``n x n`` matrix
+  :math:`M^\top M = 4 A^\top A - 2 c \mathbf 1^\top - 2 \mathbf 1 c^\top + m \mathbf 1 \mathbf 1^\top`
+  (:math:`c = A^\top \mathbf 1`) built from the index list (no ``m x n`` array).
+* Alon, Frankl & Rödl (1985): documents on the moment curve
+  :math:`v(t) = (1, t, \dots, t^{2k})`, query :math:`S` the coefficients of
+  :math:`-\prod_{i \in S} (t - t_i)^2`: its score is 0 on :math:`S` and negative elsewhere, so
+  every k-subset is realised in :math:`2k + 1` dimensions, for every n
+  (:func:`moment_curve_embedding`).  The gap shrinks like a power of :math:`1/n`, so finite
+  precision breaks it (:func:`moment_curve_gap`, :func:`precision_break_n`).
+"""
+
+from __future__ import annotations
+
+import math
+
+import numpy as np
+
+from embtheory.core.validation import check_int, check_memory, check_positive
+from embtheory.signrank.patterns import k_subsets
+
+__all__ = [
+    "certified_sign_rank",
+    "forster_lower_bound",
+    "margin_dimension_bound",
+    "moment_curve_embedding",
+    "moment_curve_gap",
+    "precision_break_n",
+]
+
+
+def margin_dimension_bound(n: int, k: int, gamma: float) -> int:
+    r"""The least ``d`` that Theorem 1 allows: :math:`\lceil \ln\binom nk / \ln(1 + 1/\gamma) \rceil`.
+
+    Exact for any ``n`` (Python integers for :math:`\binom nk`).
+
+    Example:
+        >>> [margin_dimension_bound(10**e, 2, 0.1) for e in (2, 3, 4)]
+        [4, 6, 8]
+    """
+    n = check_int(n, "n", minimum=1)
+    k = check_int(k, "k", minimum=1, maximum=n)
+    gamma = check_positive(gamma, "gamma")
+    return math.ceil(math.log(math.comb(n, k)) / math.log1p(1.0 / gamma))
+
+
+def _rel(rel) -> np.ndarray:
+    rel = np.asarray(rel)
+    if rel.ndim != 2 or not np.issubdtype(rel.dtype, np.integer):
+        raise ValueError(f"rel must be an int index list [queries, k], got shape {rel.shape}, "
+                         f"dtype {rel.dtype}")
+    return rel
+
+
+def certified_sign_rank(q, d, rel) -> int | None:
+    """``dim + 1`` if the embedding ranks every query's relevant documents strictly first, else None.
+
+    Args:
+        q: ``[m, dim]`` queries; d: ``[n, dim]`` documents; rel: ``[m, k]`` index list.
+
+    Returns:
+        The certified upper bound on the sign rank of ``2A - 1`` (Proposition 2), or None.
+    """
+    q, d, rel = np.asarray(q, np.float64), np.asarray(d, np.float64), _rel(rel)
+    if q.shape[0] != rel.shape[0] or q.shape[1] != d.shape[1]:
+        raise ValueError(f"shapes disagree: q {q.shape}, d {d.shape}, rel {rel.shape}")
+    step = max(1, 2**24 // max(d.shape[0], 1))
+    for s in range(0, q.shape[0], step):  # chunks of queries, not pairs
+        scores = q[s:s + step] @ d.T
+        r = rel[s:s + step]
+        pos = np.take_along_axis(scores, r, axis=1).min(axis=1)
+        masked = scores.copy()
+        np.put_along_axis(masked, r, -np.inf, axis=1)
+        if np.any(pos <= masked.max(axis=1)):
+            return None
+    return d.shape[1] + 1
+
+
+def forster_lower_bound(rel, num_docs: int) -> float:
+    r"""Forster's lower bound :math:`\sqrt{mn} / \lVert 2A - 1 \rVert_2` on the sign rank.
+
+    Args:
+        rel: ``[m, k]`` index list of ``A``.
+        num_docs: ``n``.
+
+    Returns:
+        The real-valued bound (the sign rank is at least its ceiling).
+    """
+    rel = _rel(rel)
+    n = check_int(num_docs, "num_docs", minimum=1)
+    m, k = rel.shape
+    check_memory(n * n * 8, "forster_lower_bound's n x n matrix", budget_bytes=4 * 2**30,
+                 fix=f"n = {n}; lower num_docs")
+    ata = np.zeros((n, n))
+    np.add.at(ata, (np.repeat(rel, k, axis=1).ravel(), np.tile(rel, (1, k)).ravel()), 1.0)
+    col = np.bincount(rel.ravel(), minlength=n).astype(float)  # A^T 1
+    mtm = 4 * ata - 2 * col[:, None] - 2 * col[None, :] + m
+    top = np.linalg.eigvalsh(mtm)[-1]
+    return float(math.sqrt(m * n) / math.sqrt(top))
+
+
+def _poly_coefficients(roots: np.ndarray, dtype) -> np.ndarray:
+    """Coefficients (increasing degree) of ``-prod_i (t - r_i)^2`` per row of ``roots`` ``[m, k]``."""
+    m, k = roots.shape
+    coef = np.zeros((m, 2 * k + 1), dtype)
+    coef[:, 0] = -1.0
+    for i in range(k):
+        a = roots[:, i : i + 1].astype(dtype)
+        # multiply by (t^2 - 2 a t + a^2)
+        new = np.zeros_like(coef)
+        new[:, 2:] += coef[:, :-2]
+        new[:, 1:] -= 2 * a * coef[:, :-1]
+        new += a * a * coef
+        coef = new
+    return coef
+
+
+def moment_curve_embedding(n: int, k: int = 2, *, dtype=np.float64, nodes: str = "uniform",
+                           budget_bytes: float = 2 * 2**30) -> tuple[np.ndarray, np.ndarray]:
+    r"""The Alon-Frankl-Rödl realisation of every k-subset in ``2k + 1`` dimensions.
+
+    Args:
+        n: documents.
+        k: relevant documents per query.
+        dtype: ``np.float32`` or ``np.float64``: every step is computed in it.
+        nodes: ``"uniform"`` (:math:`t_i` evenly spaced in [-1, 1]) or ``"chebyshev"``.
+        budget_bytes: refuse query matrices above this size.
+
+    Returns:
+        ``(q [C(n,k), 2k+1], d [n, 2k+1])``, unit rows; ``q`` rows in :func:`k_subsets` order.
+        The score of query ``S`` and document ``j`` is
+        :math:`-\prod_{i\in S}(t_j - t_i)^2 / (\lVert p_S\rVert \lVert v(t_j)\rVert)`: zero on
+        ``S``, negative elsewhere (in exact arithmetic).
+    """
+    n = check_int(n, "n", minimum=2)
+    k = check_int(k, "k", minimum=1, maximum=n - 1)
+    m = math.comb(n, k)
+    check_memory(m * (2 * k + 1) * np.dtype(dtype).itemsize, "moment_curve_embedding queries",
+                 budget_bytes=budget_bytes, fix=f"C({n},{k}) = {m:,} queries; lower n")
+    t = _nodes(n, nodes, dtype)
+    d = t[:, None] ** np.arange(2 * k + 1, dtype=dtype)[None, :]
+    d = d / np.linalg.norm(d, axis=1, keepdims=True)
+    sub = k_subsets(n, k)
+    q = _poly_coefficients(t[sub], dtype)
+    q = q / np.linalg.norm(q, axis=1, keepdims=True)
+    return q.astype(dtype), d.astype(dtype)
+
+
+def _nodes(n, nodes, dtype):
+    if nodes == "uniform":
+        return np.linspace(-1.0, 1.0, n).astype(dtype)
+    if nodes == "chebyshev":
+        return np.cos(np.pi * (np.arange(n) + 0.5) / n)[::-1].astype(dtype)
+    raise ValueError(f"nodes must be 'uniform' or 'chebyshev', got {nodes!r}")
+
+
+def _candidates(rel: np.ndarray, n: int, reach: int) -> np.ndarray:
+    """For each query, the documents within ``reach`` positions of one of its relevant ones."""
+    offs = np.concatenate([np.arange(-reach, 0), np.arange(1, reach + 1)])
+    cand = np.clip(rel[:, :, None] + offs[None, None, :], 0, n - 1).reshape(rel.shape[0], -1)
+    return cand
+
+
+def moment_curve_gap(n: int, k: int = 2, *, dtype=np.float64, nodes: str = "uniform",
+                     exhaustive: bool | None = None, reach: int = 2) -> dict:
+    r"""Smallest score gap of the moment-curve embedding, computed in ``dtype``.
+
+    For every query, gap = (smallest score of a relevant document) - (largest score of an
+    irrelevant one), with the embedding built and scored in ``dtype``.  The exact gap is the
+    float64 closed form :math:`\prod_{i \in S}(t_j - t_i)^2 / (\lVert p_S\rVert \lVert v(t_j)\rVert)`
+    minimised over irrelevant ``j``.
+
+    Args:
+        n, k, dtype, nodes: see :func:`moment_curve_embedding`.
+        exhaustive: score every document (True) or only those within ``reach`` positions of a
+            relevant one (False; in exact arithmetic the closest competitor is a neighbour, and a
+            far document's score is far below).  Default: exhaustive for ``n <= 200``.
+        reach: neighbourhood of the non-exhaustive check.
+
+    Returns:
+        dict with ``min_gap`` (computed; <= 0 means a query is not solved), ``exact_min_gap``,
+        ``solved``, ``n``, ``k``, ``dtype``.
+    """
+    exhaustive = n <= 200 if exhaustive is None else exhaustive
+    q, d = moment_curve_embedding(n, k, dtype=dtype, nodes=nodes)
+    rel = k_subsets(n, k)
+    t = _nodes(n, nodes, np.float64)
+    v_norm = np.linalg.norm(t[:, None] ** np.arange(2 * k + 1)[None, :], axis=1)
+    p_norm = np.linalg.norm(_poly_coefficients(t[rel], np.float64), axis=1)
+    gap, exact = np.inf, np.inf
+    step = max(1, 2**21 // (n if exhaustive else 4 * reach * k))
+    for s in range(0, q.shape[0], step):  # query chunks
+        r = rel[s:s + step]
+        cand = np.broadcast_to(np.arange(n), (r.shape[0], n)) if exhaustive else _candidates(r, n, reach)
+        sc = np.einsum("mj,mcj->mc", q[s:s + step], d[cand]).astype(np.float64)
+        pos = np.einsum("mj,mcj->mc", q[s:s + step], d[r]).astype(np.float64).min(axis=1)
+        irrelevant = ~np.any(cand[:, :, None] == r[:, None, :], axis=2)
+        gap = min(gap, float((pos - np.where(irrelevant, sc, -np.inf).max(axis=1)).min()))
+        prod = np.prod((t[cand][:, :, None] - t[r][:, None, :]) ** 2, axis=2)
+        ex = prod / (p_norm[s:s + step, None] * v_norm[cand])
+        exact = min(exact, float(np.where(irrelevant, ex, np.inf).min()))
+    return {"n": n, "k": k, "dtype": np.dtype(dtype).name, "min_gap": gap, "exact_min_gap": exact,
+            "solved": bool(gap > 0)}
+
+
+def precision_break_n(k: int = 2, *, dtype=np.float32, n_max: int = 4000, nodes: str = "uniform",
+                      growth: float = 1.15) -> int | None:
+    """The first ``n`` at which the moment-curve embedding computed in ``dtype`` fails.
+
+    Scans a geometric grid ``n_{j+1} = ceil(growth * n_j)`` from ``2k + 1`` until a failure, then
+    every n between the last success and that failure.  Returns None if none fails up to ``n_max``.
+    """
+    k = check_int(k, "k", minimum=1)
+    n_max = check_int(n_max, "n_max", minimum=2 * k + 1)
+    prev, n = None, 2 * k + 1
+    while n <= n_max:
+        if not moment_curve_gap(n, k, dtype=dtype, nodes=nodes)["solved"]:
+            for m in range((prev or n - 1) + 1, n):
+                if not moment_curve_gap(m, k, dtype=dtype, nodes=nodes)["solved"]:
+                    return m
+            return n
+        prev, n = n, max(n + 1, math.ceil(growth * n))
+    return None
