@@ -1,0 +1,225 @@
+"""Calibration and power of the depth rank-sum test by simulation.
+
+A *sampler* is a pure function ``key -> (F [m, d], G [n, d])``.  Two families are built by
+factories whose structure (component means, shift directions) is fixed by their own key:
+
+* :func:`gaussian_mixture_sampler`: ``F`` is a mixture of ``K`` isotropic Gaussians
+  ``N(c_k, I)`` with ``c_k = offset e_1 + separation r_k`` (a common offset, as real
+  embeddings share a dominant direction; ``r_k`` random unit vectors); ``G`` is the same
+  mixture with every mean moved by ``shift`` along one random unit direction ``v``.
+* :func:`spherical_mixture_sampler`: von Mises-Fisher-like directions
+  ``x = (mu_k + noise z / sqrt(d)) / |.|`` around mean directions ``mu_k`` near a common pole;
+  ``G`` rotates each ``mu_k`` by ``angle`` radians towards a random orthogonal direction.
+
+``shift = 0`` / ``angle = 0`` is the null.  :func:`rejection_rates` runs ``n_trials``
+independent trials (vmapped, in blocks), each one the cosine rank-sum test and optionally
+the permutation test, and returns the fraction of p-values ``<= alpha``.
+"""
+
+from __future__ import annotations
+
+import dataclasses
+from collections.abc import Callable
+from functools import partial
+from typing import NamedTuple
+
+import jax
+import jax.numpy as jnp
+
+from embtheory.core import check_int, check_positive
+from embtheory.depth._common import HIGHEST, auto_chunk, chunked_keys, unit_rows
+from embtheory.depth.ranks import _check_alternative, pvalue_from_z, rank_sum_z
+from embtheory.depth.ranktest import permutation_pvalue, permutation_z_cosine
+
+__all__ = [
+    "MixtureSampler",
+    "RejectionRates",
+    "gaussian_mixture_sampler",
+    "rejection_rates",
+    "spherical_mixture_sampler",
+]
+
+Sampler = Callable[[jax.Array], tuple[jax.Array, jax.Array]]
+
+
+@partial(jax.tree_util.register_dataclass, data_fields=["means_F", "means_G", "scale"],
+         meta_fields=["m", "n", "spherical"])
+@dataclasses.dataclass(frozen=True)
+class MixtureSampler:
+    """``key -> (F, G)``: ``x = means[label] + scale z`` (normalised when ``spherical``).
+
+    A pytree whose arrays are data and whose sizes are static, so that changing the shift
+    or angle does not recompile a jitted simulation.
+
+    Attributes:
+        means_F, means_G: ``[K, d]`` component means of ``F`` and ``G``.
+        scale: scalar noise standard deviation per coordinate.
+        m, n: sample sizes.
+        spherical: project the samples onto the unit sphere.
+    """
+
+    means_F: jax.Array
+    means_G: jax.Array
+    scale: jax.Array
+    m: int
+    n: int
+    spherical: bool
+
+    def _draw(self, key, size, means):
+        k_lab, k_noise = jax.random.split(key)
+        lab = jax.random.randint(k_lab, (size,), 0, means.shape[0])
+        x = means[lab] + self.scale * jax.random.normal(k_noise, (size, means.shape[1]), means.dtype)
+        return unit_rows(x) if self.spherical else x
+
+    def __call__(self, key: jax.Array) -> tuple[jax.Array, jax.Array]:
+        kF, kG = jax.random.split(key)
+        return self._draw(kF, self.m, self.means_F), self._draw(kG, self.n, self.means_G)
+
+
+def _orthogonal_unit(key: jax.Array, base: jax.Array) -> jax.Array:
+    """Random unit vectors orthogonal to the rows of ``base`` ``[K, d]``."""
+    r = jax.random.normal(key, base.shape, base.dtype)
+    r = r - jnp.sum(r * base, axis=1, keepdims=True) * base
+    return unit_rows(r)
+
+
+def _sizes(m, n, d, n_components):
+    return (check_int(m, "m", minimum=2), check_int(n, "n", minimum=2), check_int(d, "d", minimum=2),
+            check_int(n_components, "n_components", minimum=1))
+
+
+def gaussian_mixture_sampler(*, key: jax.Array, m: int, n: int, d: int, shift: float,
+                             n_components: int = 3, offset: float = 3.0,
+                             separation: float = 2.0) -> MixtureSampler:
+    """A sampler of ``F`` and a shifted ``G`` from a Gaussian mixture (see the module doc).
+
+    Args:
+        key: fixes the mixture's structure (component directions, shift direction).
+        m, n, d: sample sizes and dimension.
+        shift: distance every component mean of ``G`` moves (noise s.d. is 1).
+        n_components: ``K``.
+        offset: norm of the common mean along ``e_1``.
+        separation: distance of each component mean from the common mean.
+
+    Returns:
+        A :class:`MixtureSampler`: ``sampler(key) -> (F [m, d], G [n, d])``, pure, jittable.
+    """
+    m, n, d, K = _sizes(m, n, d, n_components)
+    shift = check_positive(shift, "shift", allow_zero=True)
+    k_dirs, k_shift = jax.random.split(key)
+    centre = jnp.zeros((1, d)).at[0, 0].set(offset)
+    means = centre + separation * unit_rows(jax.random.normal(k_dirs, (K, d)))
+    v = unit_rows(jax.random.normal(k_shift, (1, d)))
+    return MixtureSampler(means, means + shift * v, jnp.asarray(1.0), m, n, False)
+
+
+def spherical_mixture_sampler(*, key: jax.Array, m: int, n: int, d: int, angle: float,
+                              n_components: int = 3, noise: float = 1.0,
+                              spread: float = 0.6) -> MixtureSampler:
+    """A sampler of unit-norm ``F`` and a rotated ``G`` from a vMF-like mixture.
+
+    Args:
+        key: fixes the mean directions and the rotation directions.
+        m, n, d: sample sizes and dimension.
+        angle: rotation of every mean direction of ``G``, in radians.
+        n_components: ``K``.
+        noise: norm of the Gaussian perturbation relative to the unit mean direction
+            (``E cos(x, mu_k) ~ 1 / sqrt(1 + noise^2)``).
+        spread: angle (radians) of the mean directions from the common pole ``e_1``.
+
+    Returns:
+        A :class:`MixtureSampler` whose samples have unit norm.
+    """
+    m, n, d, K = _sizes(m, n, d, n_components)
+    angle = check_positive(angle, "angle", allow_zero=True)
+    noise = check_positive(noise, "noise")
+    k_dirs, k_rot = jax.random.split(key)
+    pole = jnp.zeros((K, d)).at[:, 0].set(1.0)
+    mu = jnp.cos(spread) * pole + jnp.sin(spread) * _orthogonal_unit(k_dirs, pole)
+    mu_G = jnp.cos(angle) * mu + jnp.sin(angle) * _orthogonal_unit(k_rot, mu)
+    return MixtureSampler(mu, mu_G, jnp.asarray(noise / d**0.5), m, n, True)
+
+
+class RejectionRates(NamedTuple):
+    """Result of :func:`rejection_rates`.
+
+    Attributes:
+        asymptotic: fraction of trials whose normal p-value is ``<= alpha``.
+        permutation: the same for the permutation p-value (NaN without permutations).
+        pvalues: ``[T]`` normal p-values.
+        pvalues_permutation: ``[T]`` permutation p-values (NaN without permutations).
+        n_trials: ``T``.
+    """
+
+    asymptotic: float
+    permutation: float
+    pvalues: jax.Array
+    pvalues_permutation: jax.Array
+    n_trials: int
+
+
+def cosine_trial(F: jax.Array, G: jax.Array, key: jax.Array, *, alternative: str, n_permutations: int,
+                 permutation_chunk: int) -> tuple[jax.Array, jax.Array]:
+    """One cosine depth rank-sum test without input checks: ``(p, p_perm)`` (jittable)."""
+    m = F.shape[0]
+    Fh, Gh = unit_rows(F), unit_rows(G)
+    mu = jnp.mean(Fh, axis=0)
+    dF = 1.0 + (m * jnp.matmul(Fh, mu, precision=HIGHEST) - jnp.sum(Fh * Fh, axis=1)) / (m - 1)
+    dG = 1.0 + jnp.matmul(Gh, mu, precision=HIGHEST)
+    z = rank_sum_z(dF, dG)
+    p = pvalue_from_z(z, alternative)
+    if not n_permutations:
+        return p, jnp.full_like(p, jnp.nan)
+    keys = jax.random.split(key, n_permutations)
+    z_perm = permutation_z_cosine(jnp.concatenate([Fh, Gh]), keys, m=m, chunk=permutation_chunk)
+    return p, permutation_pvalue(z, z_perm, alternative)
+
+
+@partial(jax.jit, static_argnames=("alternative", "n_permutations", "permutation_chunk", "trial_chunk"))
+def _trials(keys, sampler, *, alternative, n_permutations, permutation_chunk, trial_chunk):
+    def one(k):
+        k_data, k_perm = jax.random.split(k)
+        F, G = sampler(k_data)
+        return cosine_trial(F, G, k_perm, alternative=alternative, n_permutations=n_permutations,
+                            permutation_chunk=permutation_chunk)
+
+    return chunked_keys(lambda kb, _: jax.vmap(one)(kb), keys, trial_chunk)
+
+
+def rejection_rates(sampler: Sampler, *, key: jax.Array, n_trials: int, alpha: float = 0.05,
+                    alternative: str = "greater", n_permutations: int = 0,
+                    trial_chunk: int | None = None) -> RejectionRates:
+    """Rejection rates of the cosine depth rank-sum test over ``n_trials`` simulated pairs.
+
+    Args:
+        sampler: ``key -> (F, G)`` (e.g. from :func:`gaussian_mixture_sampler`); pure.
+        key: PRNG key; trial ``t`` uses the ``t``-th split, so results do not depend on
+            ``trial_chunk``.
+        n_trials: ``T``.
+        alpha: the level.
+        alternative: as in :func:`embtheory.depth.depth_rank_test`.
+        n_permutations: relabellings per trial for the permutation p-value (0: none).
+        trial_chunk: trials vmapped together; default from a 256 MiB budget.
+
+    Returns:
+        A :class:`RejectionRates`.
+    """
+    n_trials = check_int(n_trials, "n_trials", minimum=1)
+    alpha = check_positive(alpha, "alpha")
+    _check_alternative(alternative)
+    n_permutations = check_int(n_permutations, "n_permutations", minimum=0)
+    F, G = jax.eval_shape(sampler, key)
+    N, d = F.shape[0] + G.shape[0], F.shape[1]
+    itemsize = jnp.dtype(F.dtype).itemsize
+    per_perm = 10.0 * N * itemsize
+    perm_chunk = auto_chunk(None, max(n_permutations, 1), per_perm)
+    per_trial = 4.0 * N * d * itemsize + per_perm * min(perm_chunk, max(n_permutations, 1))
+    chunk = auto_chunk(trial_chunk, n_trials, per_trial, name="trial_chunk")
+    keys = jax.random.split(key, n_trials)
+    if not isinstance(sampler, MixtureSampler):  # a plain function: a pytree without leaves
+        sampler = jax.tree_util.Partial(sampler)
+    p, p_perm = _trials(keys, sampler, alternative=alternative, n_permutations=n_permutations,
+                        permutation_chunk=perm_chunk, trial_chunk=chunk)
+    rate = float(jnp.mean(p <= alpha))
+    rate_perm = float(jnp.mean(p_perm <= alpha)) if n_permutations else float("nan")
+    return RejectionRates(rate, rate_perm, p, p_perm, n_trials)
