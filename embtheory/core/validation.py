@@ -72,19 +72,31 @@ def as_matrix(x: Any, name: str, *, min_rows: int = 1, cols: int | None = None,
         raise ValueError(f"{name} must have {cols} columns to match, got {arr.shape[1]}")
     if arr.shape[1] == 0:
         raise ValueError(f"{name} has zero columns: embeddings need dimension >= 1")
+    if not isinstance(arr, jax.Array):
+        # Host input: check and cast on the host (no device round trip, no eager dispatches).
+        target = np.dtype(dtype) if dtype is not None else (
+            arr.dtype if np.issubdtype(arr.dtype, np.floating) else np.dtype(jnp.result_type(float)))
+        if not jax.config.jax_enable_x64 and target == np.float64:
+            target = np.dtype(np.float32)
+        _check_values(arr, name, finite=finite, nonzero_rows=nonzero_rows, xp=np)
+        return jnp.asarray(arr.astype(target, copy=False))
     out = jnp.asarray(arr, dtype=dtype)
     if not jnp.issubdtype(out.dtype, jnp.floating):
         out = out.astype(jnp.result_type(float))
     if isinstance(out, jax.core.Tracer):
         return out
-    if finite and not bool(jnp.all(jnp.isfinite(out))):
-        bad = int(jnp.argmax(~jnp.all(jnp.isfinite(out), axis=1)))
+    _check_values(out, name, finite=finite, nonzero_rows=nonzero_rows, xp=jnp)
+    return out
+
+
+def _check_values(arr, name: str, *, finite: bool, nonzero_rows: bool, xp) -> None:
+    if finite and not bool(xp.all(xp.isfinite(arr))):
+        bad = int(xp.argmax(~xp.all(xp.isfinite(arr), axis=1)))
         raise ValueError(f"{name} contains NaN or inf (first in row {bad}): clean or drop those rows")
     if nonzero_rows:
-        zero = jnp.all(out == 0, axis=1)
-        if bool(jnp.any(zero)):
+        zero = xp.all(arr == 0, axis=1)
+        if bool(xp.any(zero)):
             raise ValueError(
-                f"{name} has a zero vector in row {int(jnp.argmax(zero))}: its direction is "
+                f"{name} has a zero vector in row {int(xp.argmax(zero))}: its direction is "
                 "undefined; drop it or embed it again"
             )
-    return out
