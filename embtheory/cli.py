@@ -116,8 +116,10 @@ def _cmd_info(args) -> int:
     print(f"  python     {p['python']} on {p['platform']}")
     print(f"  backend    {p['backend']}; devices: {', '.join(p['devices'])}; processes: {p['process_count']}")
     print(f"  x64        {'on' if p['x64'] else 'off'} (JAX_ENABLE_X64)")
-    data = os.environ.get("EMBTHEORY_DATA")
-    print(f"  data       {data or '(EMBTHEORY_DATA unset: the user cache dir)'}")
+    from embtheory.data import data_dir
+
+    source = "EMBTHEORY_DATA" if os.environ.get("EMBTHEORY_DATA") else "user cache dir"
+    print(f"  data       {data_dir()} ({source})")
     return 0
 
 
@@ -204,10 +206,11 @@ def main(argv: list[str] | None = None) -> int:
         return {"list": _cmd_list, "info": _cmd_info, "reproduce": _cmd_reproduce}[args.command](args)
     except Exception as e:
         from embtheory.core.store import StoreError
+        from embtheory.data import DataError
 
         if args.debug:
             traceback.print_exc()
-        if isinstance(e, (CLIError, StoreError)):
+        if isinstance(e, (CLIError, StoreError, DataError)):
             print(f"error: {e}", file=sys.stderr)
         else:
             print(f"error: {type(e).__name__}: {e} (re-run with --debug for the traceback)", file=sys.stderr)

@@ -34,9 +34,9 @@ def pytest_collection_modifyitems(config, items):
     skip_x64 = pytest.mark.skip(reason="needs JAX_ENABLE_X64=1 (run by CI's second pass)")
     skip_data = pytest.mark.skip(reason="real data absent: set EMBTHEORY_DATA to ../shared/data")
     for item in items:
-        if "x64" in item.keywords and not x64:
+        if item.get_closest_marker("x64") and not x64:
             item.add_marker(skip_x64)
-        if "data" in item.keywords and not have_data:
+        if item.get_closest_marker("data") and not have_data:
             item.add_marker(skip_data)
 
 

@@ -210,7 +210,7 @@ def qrel_graph_stats(rel, *, chunk: int = 4096) -> dict:
 
 def recall_at_k(query_emb, doc_emb, qrels, ks: Sequence[int] = (2, 10, 20), *, similarity: str = "cosine",
                 chunk: int | None = 1024) -> dict[int, float]:
-    """Recall@k of any query/document embeddings: mean over queries of |relevant in top k| / |relevant|.
+    """Recall@k of any query/document embeddings: mean over queries of ``|relevant in top k| / |relevant|``.
 
     Args:
         query_emb: ``[m, dim]`` query embeddings.

@@ -109,7 +109,8 @@ class RunState(NamedTuple):
     """State of one run (all arrays; batched runs carry a leading axis).
 
     Attributes:
-        q, d: ``[m, dim]`` and ``[n, dim]`` unit-row embeddings.
+        q: ``[m, dim]`` unit-row query embeddings.
+        d: ``[n, dim]`` unit-row document embeddings.
         opt_state: Adam's state.
         step: updates done.
         loss: loss of the last update (evaluated before it, as the official code logs it).

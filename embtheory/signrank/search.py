@@ -53,7 +53,9 @@ class CriticalN:
     """Outcome of one seed's search.
 
     Attributes:
-        d, k, seed: the problem and the seed.
+        d: the embedding dimension.
+        k: relevant documents per query.
+        seed: the seed of the search.
         largest_solved: the largest n any trial solved (None if none).
         first_failing: the smallest n any trial failed (None if none).
         trials: every trial, sorted by n: dicts with n, solved, best_accuracy, accuracy, loss,

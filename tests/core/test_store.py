@@ -45,6 +45,10 @@ def test_put_get_records_and_provenance(tmp_path):
     rec = store.put(Cfg(1, 0), {"acc": np.float32(0.5), "curve": np.ones(2)}, seed=0, wall_time=0.1)
     assert Cfg(1, 0) in store and len(store) == 1
     assert store.get(Cfg(1, 0)) == {"acc": 0.5, "curve": [1.0, 1.0]}
+    umask = os.umask(0)
+    os.umask(umask)
+    (path,) = (tmp_path / "records").glob("*.json")
+    assert path.stat().st_mode & 0o777 == 0o666 & ~umask  # an ordinary file, not mkstemp's 0600
     prov = rec["provenance"]
     assert prov["versions"]["jax"] and prov["seed"] == 0 and prov["backend"] == "cpu"
     assert load_results(tmp_path)[0]["config"] == {"n": 1, "seed": 0, "name": "unit"}
