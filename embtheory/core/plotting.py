@@ -57,7 +57,11 @@ def house_style() -> Iterator[None]:
 
 
 def new_figure(nrows: int = 1, ncols: int = 1, *, width: float = 4.2, height: float = 3.2, **kw):
-    """A figure of ``nrows x ncols`` panels, each ``width x height`` inches."""
+    """A figure of ``nrows x ncols`` panels, each ``width x height`` inches.
+
+    Returns ``(fig, ax)`` for one panel and ``(fig, axes)`` with ``axes`` always 2-D
+    (``axes[row, col]``) for several, so code indexing panels never depends on the layout.
+    """
     return plt.subplots(nrows, ncols, figsize=(width * ncols, height * nrows), squeeze=nrows * ncols == 1,
                         constrained_layout=True, **kw)
 

@@ -85,7 +85,9 @@ def as_matrix(x: Any, name: str, *, min_rows: int = 1, cols: int | None = None,
         out = out.astype(jnp.result_type(float))
     if isinstance(out, jax.core.Tracer):
         return out
-    _check_values(out, name, finite=finite, nonzero_rows=nonzero_rows, xp=jnp)
+    # A concrete device array: check its values on the host, so that the check also works when
+    # it is called while tracing (inside jit or lax.map), where jnp results would be tracers.
+    _check_values(np.asarray(out), name, finite=finite, nonzero_rows=nonzero_rows, xp=np)
     return out
 
 

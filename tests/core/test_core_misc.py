@@ -41,6 +41,9 @@ def test_validation_messages_name_the_argument():
     with pytest.raises(MemoryError, match=r"logits needs 2.00 GiB.*use chunks"):
         check_memory(2 * 2**30, "logits", budget_bytes=2**30, fix="use chunks")
     assert as_matrix([[1, 2]], "X").dtype == jnp.result_type(float)
+    bad = jnp.array([[1.0, jnp.inf]])
+    with pytest.raises(ValueError, match="contains NaN or inf"):  # also while tracing (closure)
+        jax.jit(lambda: as_matrix(bad, "F").sum())()
 
 
 @pytest.mark.numerics

@@ -1,0 +1,198 @@
+"""The native simulator against PennyLane and against dense matrices built here."""
+
+from __future__ import annotations
+
+import jax.numpy as jnp
+import numpy as np
+import pennylane as qml
+import pytest
+
+from embtheory.core.testing import assert_allclose
+from embtheory.qkernels import embed
+from embtheory.qkernels.circuits import layered_template, state_qnode
+from embtheory.qkernels.simulator import ring_pairs
+
+pytestmark = pytest.mark.numerics
+
+_I = np.eye(2)
+_X = np.array([[0, 1], [1, 0]], complex)
+
+
+def _rx(a):
+    return np.cos(a / 2) * _I - 1j * np.sin(a / 2) * _X
+
+
+def _kron(ms):
+    out = np.eye(1)
+    for m in ms:
+        out = np.kron(out, m)
+    return out
+
+
+def _cnot(c, t, n):
+    """Dense CNOT, wire 0 the most significant bit (PennyLane's order)."""
+    P = np.zeros((2**n, 2**n))
+    for b in range(2**n):
+        bits = [(b >> (n - 1 - k)) & 1 for k in range(n)]
+        if bits[c]:
+            bits[t] ^= 1
+        P[sum(bit << (n - 1 - k) for k, bit in enumerate(bits)), b] = 1
+    return P
+
+
+def _dense_hee(x, layers, pairs):
+    n = len(x)
+    U = np.eye(2**n, dtype=complex)
+    for _ in range(layers):
+        U = _kron([_rx(a) for a in x]) @ U
+        for c, t in pairs:
+            U = _cnot(c, t, n) @ U
+    return U[:, 0]
+
+
+def test_ring_pairs_convention():
+    assert ring_pairs(1) == ()
+    assert ring_pairs(2) == ((0, 1),)  # the published n = 2 ring: ONE CNOT
+    assert ring_pairs(4) == ((0, 1), (1, 2), (2, 3), (3, 0))
+
+
+@pytest.mark.x64
+@pytest.mark.parametrize("n", [2, 3, 4])
+def test_hee_equals_dense_matrix_product(n):
+    x = np.random.default_rng(n).uniform(0, 2 * np.pi, n)
+    psi = embed(x[None], embedding="hee", layers=3)[0]
+    assert_allclose(psi, _dense_hee(x, 3, ring_pairs(n)), atol=1e-12)
+    if n == 2:  # a full ring CNOT(0,1) CNOT(1,0) would give a different state
+        other = _dense_hee(x, 3, ((0, 1), (1, 0)))
+        assert np.max(np.abs(np.asarray(psi) - other)) > 1e-3
+
+
+@pytest.mark.x64
+@pytest.mark.parametrize("embedding", ["hee", "rx", "ry", "hrz"])
+@pytest.mark.parametrize("n", [1, 2, 5])
+def test_native_states_equal_pennylane(embedding, n):
+    X = np.random.default_rng(10 + n).uniform(-np.pi, 3 * np.pi, (3, n))
+    native = embed(X, embedding=embedding, layers=4)
+    ref = embed(X, embedding=embedding, layers=4, backend="pennylane")
+    assert native.dtype == jnp.complex128
+    assert_allclose(native, ref, rtol=0, atol=1e-10)
+
+
+@pytest.mark.x64
+def test_trainable_ry_hee_equals_pennylane():
+    rng = np.random.default_rng(3)
+    X, theta = rng.uniform(0, 6, (3, 4)), rng.uniform(-6, 6, 4)
+    native = embed(X, embedding="ry-hee", params=theta, layers=2)
+    dev = qml.device("default.qubit", wires=4)
+
+    @qml.qnode(dev, interface="jax")
+    def circuit(x):  # written out here, independently of the library's template
+        for k in range(4):
+            qml.RY(theta[k], wires=k)
+        for _ in range(2):
+            for k in range(4):
+                qml.RX(x[k], wires=k)
+            for k in range(4):
+                qml.CNOT(wires=[k, (k + 1) % 4])
+        return qml.state()
+
+    assert_allclose(native, np.stack([circuit(x) for x in X]), rtol=0, atol=1e-10)
+
+
+@pytest.mark.x64
+@pytest.mark.parametrize("embedding", ["hee", "hrz"])
+def test_native_density_equals_default_mixed(embedding):
+    X = np.random.default_rng(4).uniform(0, 2 * np.pi, (2, 3))
+    native = embed(X, embedding=embedding, layers=3, noise=0.07)
+    ref = embed(X, embedding=embedding, layers=3, noise=0.07, backend="pennylane")
+    assert_allclose(native, ref, rtol=0, atol=1e-10)
+    assert_allclose(jnp.trace(native, axis1=1, axis2=2), np.ones(2), atol=1e-12)
+    assert_allclose(native, jnp.conj(jnp.swapaxes(native, 1, 2)), atol=1e-12)
+
+
+@pytest.mark.x64
+def test_noiseless_mixed_equals_pure_outer_product():
+    X = np.random.default_rng(5).uniform(0, 2 * np.pi, (2, 3))
+    tmpl = layered_template("rx", True, 2)
+    pure = jnp.stack([state_qnode(tmpl, 3)(x) for x in X])
+    mixed = jnp.stack([state_qnode(tmpl, 3, mixed=True)(x) for x in X])  # default.mixed
+    assert_allclose(mixed, pure[:, :, None] * jnp.conj(pure[:, None, :]), rtol=0, atol=1e-10)
+    assert_allclose(embed(X, embedding="hee", layers=2, noise=0.0), mixed, rtol=0, atol=1e-10)
+
+
+def test_float32_states_close_to_pennylane_and_normalised():
+    X = np.random.default_rng(6).uniform(0, 2 * np.pi, (3, 4)).astype(np.float32)
+    native = embed(X, embedding="hee", layers=20)
+    assert native.dtype == jnp.complex64
+    assert_allclose(jnp.linalg.norm(native, axis=1), np.ones(3), rtol=1e-5, atol=1e-5)
+    ref = embed(X, embedding="hee", layers=20, backend="pennylane", dtype=jnp.complex64)
+    assert_allclose(native, ref, rtol=0, atol=1e-4)
+
+
+def test_depth_is_a_runtime_argument_no_recompile():
+    from embtheory.qkernels.embeddings import _native_fn
+
+    X = jnp.asarray(np.random.default_rng(7).uniform(0, 6, (4, 3)), jnp.float32)
+    embed(X, layers=2)
+    before = _native_fn.cache_info().currsize
+    fn = _native_fn("rx", True, None, False, False, np.dtype(np.complex64), 4, None)
+    n_compiled = fn._cache_size()
+    for L in (3, 7, 50):
+        embed(X, layers=L)
+    assert _native_fn.cache_info().currsize == before
+    assert fn._cache_size() == n_compiled  # one XLA program for every depth
+
+
+@pytest.mark.x64
+def test_chunking_gives_the_same_states():
+    X = np.random.default_rng(8).uniform(0, 6, (7, 3))
+    full = embed(X, layers=3)
+    assert_allclose(embed(X, layers=3, chunk_size=3), full, rtol=0, atol=1e-14)
+    assert_allclose(embed(X, layers=3, chunk_size=1), full, rtol=0, atol=1e-14)
+
+
+@pytest.mark.x64
+def test_user_template_runs_on_pennylane():
+    def template(x, wires):
+        for k, w in enumerate(wires):
+            qml.RY(x[k], wires=w)
+        qml.CZ(wires=[wires[0], wires[1]])
+
+    X = np.random.default_rng(9).uniform(0, 6, (3, 2))
+    psi = embed(X, embedding=template)
+    ry = lambda a: np.array([[np.cos(a / 2), -np.sin(a / 2)], [np.sin(a / 2), np.cos(a / 2)]])  # noqa: E731
+    cz = np.diag([1, 1, 1, -1])
+    ref = np.stack([(cz @ np.kron(ry(x[0]), ry(x[1])))[:, 0] for x in X])
+    assert_allclose(psi, ref, rtol=0, atol=1e-12)
+    with pytest.raises(ValueError, match="backend='pennylane'"):
+        embed(X, embedding=template, backend="native")
+    with pytest.raises(ValueError, match="noise=None"):
+        embed(X, embedding=template, noise=0.1)
+
+
+def test_bad_arguments_raise_clear_errors():
+    X = np.zeros((3, 2), np.float32)
+    with pytest.raises(ValueError, match="embedding"):
+        embed(X, embedding="qaoa")
+    with pytest.raises(ValueError, match="layers"):
+        embed(X, layers=0)
+    with pytest.raises(TypeError, match="layers"):
+        embed(X, layers=2.5)
+    with pytest.raises(ValueError, match="X contains NaN"):
+        embed(np.array([[0.1, np.nan]]))
+    with pytest.raises(ValueError, match="2-D"):
+        embed(np.zeros(3))
+    with pytest.raises(ValueError, match="params"):
+        embed(X, embedding="ry-hee")
+    with pytest.raises(ValueError, match=r"params must have shape \(2,\)"):
+        embed(X, embedding="ry-hee", params=np.zeros(3))
+    with pytest.raises(ValueError, match="noise"):
+        embed(X, noise=1.5)
+    with pytest.raises(ValueError, match="chunk_size"):
+        embed(X, chunk_size=0)
+
+
+def test_memory_budget_refuses_too_many_qubits(monkeypatch):
+    monkeypatch.setenv("EMBTHEORY_QK_MEMORY_GIB", "0.001")
+    with pytest.raises(MemoryError, match="EMBTHEORY_QK_MEMORY_GIB"):
+        embed(np.zeros((64, 20), np.float32))
