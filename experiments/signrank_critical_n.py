@@ -144,9 +144,9 @@ def _run_stop_rule(ctx: RunContext) -> Report:
 EXPERIMENTS = [
     Experiment(name="signrank-critical-n", area="signrank", title="Table 6 / Fig. 2: critical n vs d",
                paper="Weller et al. 2025, Table 6 (v1) / App. G (v2), Fig. 2",
-               runtime_quick="10 min", runtime_full="not measured (GPU; CPU would take days)", run=_run),
+               runtime_quick="3 min", runtime_full="not measured (GPU; CPU would take days)", run=_run),
     Experiment(name="signrank-stop-rule", area="signrank",
                title="Critical n under an accuracy-aware stopping rule",
-               paper="Weller et al. 2025 (recipe of the official code)", runtime_quick="10 min",
+               paper="Weller et al. 2025 (recipe of the official code)", runtime_quick="1 min",
                runtime_full="not measured (GPU)", run=_run_stop_rule),
 ]

@@ -198,7 +198,7 @@ EXPERIMENTS = [
         area="signrank",
         title="Moment-curve construction in finite precision vs optimised critical n",
         paper="Alon, Frankl & Rödl 1985; Weller et al. 2025, Sec. 3",
-        runtime_quick="3 min",
+        runtime_quick="10 s",
         runtime_full="10 min",
         run=_run_precision,
     ),
