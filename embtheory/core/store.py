@@ -137,9 +137,9 @@ class ResultStore:
         self._records = self.root / "records"
         try:
             self._records.mkdir(parents=True, exist_ok=True)
-            probe = self._records / ".write-probe"
-            probe.write_text("")
-            probe.unlink()
+            # A probe of this process's own: several processes may open one store at once.
+            with tempfile.NamedTemporaryFile(dir=self._records, prefix=".write-probe-"):
+                pass
         except OSError as e:
             raise StoreError(
                 f"results directory {self.root} is not writable ({e.strerror}): "

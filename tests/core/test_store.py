@@ -88,6 +88,20 @@ def test_unwritable_directory_is_a_clear_error(tmp_path):
         ResultStore(target / "sub")
 
 
+def test_many_processes_can_open_one_store_at_once(tmp_path):
+    # The processes start their loops at one wall-clock instant, so their opens overlap.
+    script = ("import sys, time\nfrom embtheory.core import ResultStore\n"
+              "time.sleep(max(0.0, float(sys.argv[2]) - time.time()))\n"
+              "for _ in range(3000): ResultStore(sys.argv[1])\n")
+    start = str(time.time() + 8)
+    procs = [subprocess.Popen([sys.executable, "-c", script, str(tmp_path / "s"), start],
+                              stderr=subprocess.PIPE, text=True) for _ in range(3)]
+    for p in procs:
+        _, err = p.communicate(timeout=120)
+        assert p.returncode == 0, err
+    assert not list((tmp_path / "s" / "records").iterdir())  # no probe left behind
+
+
 def test_missing_store_is_a_clear_error(tmp_path):
     with pytest.raises(StoreError, match="no results store"):
         load_results(tmp_path / "nowhere")
