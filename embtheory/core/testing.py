@@ -18,8 +18,16 @@ TOLERANCES = {
 
 
 def tolerance(dtype) -> tuple[float, float]:
-    """``(rtol, atol)`` for ``dtype`` (bfloat16 and others fall back to float16's)."""
-    return TOLERANCES.get(np.dtype(dtype), TOLERANCES[np.dtype(np.float16)])
+    """``(rtol, atol)`` for ``dtype``: exact for integers and booleans; bfloat16 and other
+    low-precision floats take float16's."""
+    dtype = np.dtype(dtype)
+    if np.issubdtype(dtype, np.integer) or np.issubdtype(dtype, np.bool_):
+        return (0.0, 0.0)
+    import jax.numpy as jnp  # knows bfloat16 and the other ml_dtypes floats
+
+    if dtype not in TOLERANCES and not jnp.issubdtype(dtype, jnp.inexact):
+        raise TypeError(f"no tolerance for dtype {dtype}: compare numbers")
+    return TOLERANCES.get(dtype, TOLERANCES[np.dtype(np.float16)])
 
 
 def assert_allclose(actual, desired, *, rtol=None, atol=None, dtype=None, err_msg=""):

@@ -21,7 +21,7 @@ import jax.numpy as jnp
 import numpy as np
 from scipy import stats as _stats
 
-from embtheory.core.validation import check_int, check_positive
+from embtheory.core.validation import check_positive
 
 __all__ = ["DecayFit", "PairStats", "fit_decay", "haar_beta", "haar_mean", "haar_variance", "pair_statistics",
            "pair_values", "product_variance"]
@@ -124,9 +124,3 @@ def fit_decay(n_qubits, variances, *, level: float = 0.95) -> DecayFit:
     slope_lo, slope_hi = res.slope - t * res.stderr, res.slope + t * res.stderr
     return DecayFit(float(np.exp(-res.slope)), float(np.exp(-slope_hi)), float(np.exp(-slope_lo)),
                     float(res.intercept), float(level))
-
-
-def n_pairs(n_points: int) -> int:
-    """``N (N - 1) / 2``."""
-    n_points = check_int(n_points, "n_points", minimum=2)
-    return n_points * (n_points - 1) // 2

@@ -15,6 +15,9 @@ from __future__ import annotations
 import jax
 import jax.numpy as jnp
 
+from embtheory.core.validation import check_int
+from embtheory.signrank.patterns import check_relevance
+
 __all__ = ["topk_accuracy", "topk_hits"]
 
 
@@ -35,6 +38,8 @@ def topk_hits(q: jax.Array, d: jax.Array, rel: jax.Array, *, k: int, doc_valid: 
         ``[m]`` int32 hit counts.
     """
     m, n = q.shape[0], d.shape[0]
+    check_int(k, "k", minimum=1, maximum=n)
+    check_relevance(rel, n, valid=rel_valid)
     if doc_valid is None:
         doc_valid = jnp.ones((n,), bool)
     if rel_valid is None:

@@ -59,6 +59,9 @@ def poly_fit(d, n, degree: int = 3) -> dict:
     d, n = _xy(d, n)
     if d.size <= degree:
         raise ValueError(f"a degree-{degree} fit needs more than {degree} points, got {d.size}")
+    if np.unique(d).size <= degree:
+        raise ValueError(f"a degree-{degree} fit needs more than {degree} distinct d, got "
+                         f"{np.unique(d).size}: lower degree or add dimensions")
     x = d[:, None] ** np.arange(degree + 1)[None, :]
     coef, *_ = np.linalg.lstsq(x, n, rcond=None)
     resid = n - x @ coef
@@ -85,7 +88,13 @@ def bootstrap_band(d, n, at, *, degree: int = 3, num: int = 2000, seed: int = 0,
         dict with ``at``, ``median``, ``lo``, ``hi`` (arrays over ``at``) and ``num``.
     """
     d, n = _xy(d, n)
+    degree = check_int(degree, "degree", minimum=0)
     num = check_int(num, "num", minimum=10)
+    if not 0.0 < float(level) < 1.0:
+        raise ValueError(f"level must be in (0, 1), got {level!r}")
+    if np.unique(d).size <= degree:  # no resample could ever be fitted
+        raise ValueError(f"a degree-{degree} bootstrap needs more than {degree} distinct d, got "
+                         f"{np.unique(d).size}: lower degree or add dimensions")
     at = np.asarray(at, np.float64).ravel()
     rng = np.random.default_rng(seed)
     x_at = at[:, None] ** np.arange(degree + 1)[None, :]

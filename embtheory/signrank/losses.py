@@ -29,7 +29,8 @@ import math
 import jax
 import jax.numpy as jnp
 
-from embtheory.core.validation import check_choice
+from embtheory.core.validation import check_choice, check_positive
+from embtheory.signrank.patterns import check_relevance
 
 __all__ = ["LOSSES", "auto_chunk", "batch_loss", "loss_and_grad", "row_loss"]
 
@@ -111,7 +112,13 @@ def loss_and_grad(q: jax.Array, d: jax.Array, rel: jax.Array, *, doc_valid: jax.
         ``(loss, (grad_q [m, dim], grad_d [n, dim]))``; gradients are exactly zero on padded rows.
     """
     check_choice(loss, "loss", LOSSES)
+    check_positive(temperature, "temperature")
+    check_positive(margin, "margin")
     m, n = q.shape[0], d.shape[0]
+    check_relevance(rel, n)
+    if rel.shape[1] >= n:
+        raise ValueError(f"each query needs fewer relevant documents (k = {rel.shape[1]}) than "
+                         f"documents (n = {n}): with k >= n no document is irrelevant")
     if doc_valid is None:
         doc_valid = jnp.ones((n,), bool)
     if query_valid is None:

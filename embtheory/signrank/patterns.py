@@ -28,7 +28,7 @@ import numpy as np
 
 from embtheory.core.validation import check_choice, check_int, check_memory
 
-__all__ = ["PATTERNS", "dense_qrels", "k_subsets", "qrel_pattern", "qrels_to_mask"]
+__all__ = ["PATTERNS", "check_relevance", "dense_qrels", "k_subsets", "qrel_pattern", "qrels_to_mask"]
 
 PATTERNS = ("dense", "random", "cycle", "disjoint")
 
@@ -165,3 +165,32 @@ def qrels_to_mask(rel: np.ndarray, num_docs: int) -> np.ndarray:
     mask = np.zeros((rel.shape[0], n), bool)
     mask[np.arange(rel.shape[0])[:, None], rel] = True
     return mask
+
+
+def check_relevance(rel, num_docs: int, *, valid=None, name: str = "rel") -> None:
+    """Checks relevance index lists ``[m, k]``: integers in ``[0, num_docs)``, distinct per row.
+
+    Entries where ``valid`` (``[m, k]`` bool) is False are padding and are not checked.  Runs on
+    concrete arrays only (a traced ``rel`` inside ``jit`` is not checked): JAX's gather would
+    clamp an out-of-range index silently, and a repeated index would be counted twice, so both
+    are refused up front.
+    """
+    import jax
+
+    if isinstance(rel, jax.core.Tracer) or isinstance(valid, jax.core.Tracer):
+        return
+    r = np.asarray(rel)
+    if r.ndim != 2 or not np.issubdtype(r.dtype, np.integer):
+        raise ValueError(f"{name} must be a 2-D integer array [queries, k], got shape {r.shape} "
+                         f"and dtype {r.dtype}")
+    ok = np.ones(r.shape, bool) if valid is None else np.broadcast_to(np.asarray(valid, bool), r.shape)
+    ids = r[ok]
+    if ids.size and (ids.min() < 0 or ids.max() >= num_docs):
+        raise ValueError(f"{name} holds document ids outside [0, {num_docs}) (min {ids.min()}, max "
+                         f"{ids.max()}): ids index the rows of the document matrix")
+    if r.shape[1] > 1:
+        marked = np.where(ok, r, -1 - np.arange(r.shape[1])[None, :])  # padding never collides
+        repeats = np.any(np.diff(np.sort(marked, axis=1), axis=1) == 0, axis=1)
+        if repeats.any():
+            raise ValueError(f"{name} repeats a document within query {int(np.argmax(repeats))}: each "
+                             "relevant set must list distinct documents")

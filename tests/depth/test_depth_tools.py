@@ -5,7 +5,7 @@ from __future__ import annotations
 import jax
 import numpy as np
 import pytest
-from depth_naive import cosine_dist, spatial, tte
+from depth_naive import chord_dist, cosine_dist, lens, mahalanobis, spatial, tte
 
 from embtheory.core.testing import assert_allclose
 from embtheory.depth import (
@@ -46,9 +46,19 @@ def test_dd_plot_coordinates_are_depths_wrt_each_sample():
     P = np.concatenate([F, G])
     assert_allclose(sp.depth_F, spatial(F, P), **_tol(sp.depth_F))
     assert_allclose(sp.depth_G, spatial(G, P), **_tol(sp.depth_G))
-    for depth in ("chord", "mahalanobis", "projection", "halfspace", "lens"):
+    ch = dd_plot(F, G, depth="chord")  # TTE with chord distance: leave-one-out for own points
+    assert_allclose(ch.depth_F, np.concatenate([tte(F, dist=chord_dist), tte(F, G, dist=chord_dist)]),
+                    **_tol(ch.depth_F))
+    assert_allclose(ch.depth_G, np.concatenate([tte(G, F, dist=chord_dist), tte(G, dist=chord_dist)]),
+                    **_tol(ch.depth_G))
+    for depth, naive in (("mahalanobis", mahalanobis), ("lens", lens)):
+        out = dd_plot(F, G, depth=depth)
+        assert_allclose(out.depth_F, naive(F, P), **_tol(out.depth_F), err_msg=depth)
+        assert_allclose(out.depth_G, naive(G, P), **_tol(out.depth_G), err_msg=depth)
+    for depth in ("projection", "halfspace"):  # random directions: checked against naive loops elsewhere
         out = dd_plot(F, G, depth=depth, key=jax.random.key(0))
         assert out.depth_F.shape == (26,) and np.all(np.isfinite(np.asarray(out.depth_F)))
+        assert not np.allclose(np.asarray(out.depth_F), np.asarray(out.depth_G))
     with pytest.raises(TypeError, match="key"):
         dd_plot(F, G, depth="halfspace")
     with pytest.raises(ValueError, match="depth must be one of"):

@@ -99,10 +99,11 @@ def test_infonce_minimum_is_ln_k():
 
 def test_chunk_must_divide():
     q = jnp.ones((10, 2))
+    rel = jnp.tile(jnp.array([[0, 1]], jnp.int32), (10, 1))
     with pytest.raises(ValueError, match="multiple of chunk=3"):
-        loss_and_grad(q, jnp.ones((4, 2)), jnp.zeros((10, 2), jnp.int32), chunk=3)
+        loss_and_grad(q, jnp.ones((4, 2)), rel, chunk=3)
     with pytest.raises(ValueError, match="loss must be one of"):
-        loss_and_grad(q, jnp.ones((4, 2)), jnp.zeros((10, 2), jnp.int32), loss="hinge")
+        loss_and_grad(q, jnp.ones((4, 2)), rel, loss="hinge")
 
 
 def test_topk_accuracy_matches_sort(getkey):
@@ -120,3 +121,35 @@ def test_topk_accuracy_matches_sort(getkey):
     assert float(got_chunked) == pytest.approx(want, abs=1e-7)
     assert 0 < want < 1
 
+
+
+def test_bad_relevance_lists_are_clear_errors():
+    import jax.numpy as jnp
+
+    from embtheory.signrank.accuracy import topk_accuracy
+    from embtheory.signrank.losses import loss_and_grad
+
+    q, d = jnp.ones((2, 3)) / 3**0.5, jnp.eye(3)
+    with pytest.raises(ValueError, match=r"outside \[0, 3\)"):  # gather would clamp 7 to 2
+        loss_and_grad(q, d, jnp.array([[0, 1], [1, 7]]))
+    with pytest.raises(ValueError, match="repeats a document within query 0"):
+        loss_and_grad(q, d, jnp.array([[0, 0], [1, 2]]))
+    with pytest.raises(ValueError, match="fewer relevant documents"):
+        loss_and_grad(q, d[:2], jnp.array([[0, 1], [1, 0]]))
+    with pytest.raises(ValueError, match="temperature"):
+        loss_and_grad(q, d, jnp.array([[0, 1], [1, 2]]), temperature=0.0)
+    with pytest.raises(ValueError, match="k must be <= 3"):
+        topk_accuracy(q, d, jnp.array([[0, 1], [1, 2]]), k=4)
+    with pytest.raises(ValueError, match="repeats a document"):  # would count a hit twice
+        topk_accuracy(q, d, jnp.array([[0, 0], [1, 2]]), k=2)
+
+
+def test_padding_marked_invalid_is_not_checked():
+    import jax.numpy as jnp
+
+    from embtheory.signrank.accuracy import topk_hits
+
+    q, d = jnp.eye(3), jnp.eye(3)
+    rel = jnp.array([[0, -1, -1], [1, 2, -1], [2, -1, -1]])  # -1 padding, as qrels_index writes
+    hits = topk_hits(q, d, rel, k=1, rel_valid=rel >= 0)
+    assert hits.tolist() == [1, 1, 1]

@@ -131,7 +131,9 @@ def test_accuracy_aware_rule_runs_longer():
     aware = solve(12, 3, key=0, patience=100, max_steps=3000, stop_rule="loss_and_accuracy",
                   accuracy_patience=1000)
     assert base.reason == "plateau"
-    assert aware.steps >= base.steps
+    # The loss plateaus first, but accuracy was still improving within its patience: the
+    # aware rule keeps going to the budget (strictly longer), never losing accuracy.
+    assert aware.reason == "budget" and aware.steps == 3000 > base.steps
     assert aware.best_accuracy >= base.best_accuracy
 
 
@@ -146,4 +148,4 @@ def test_footnote_infonce_can_reach_zero_loss_without_solving():
     # relevant document can stay below an irrelevant one, so loss ~ 0 need not mean solved.
     r = solve(6, 4, key=1, loss="infonce_footnote", max_steps=5000)
     assert r.loss < 1e-2
-    assert r.best_accuracy >= 0.5
+    assert not r.solved and 0.5 <= r.best_accuracy < 1.0
