@@ -9,20 +9,234 @@ import jax
 import jax.numpy as jnp
 import numpy as np
 
-__all__ = ["as_matrix", "check_choice", "check_int", "check_memory", "check_positive"]
+__all__ = [
+    "INT32_MAX",
+    "INT64_MAX",
+    "as_matrix",
+    "check_choice",
+    "check_finite",
+    "check_float_dtype",
+    "check_index_array",
+    "check_int",
+    "check_key",
+    "check_keys",
+    "check_labels",
+    "check_memory",
+    "check_positive",
+    "check_probability",
+    "check_real",
+    "check_seed",
+    "x64_hint",
+]
+
+INT32_MAX = 2**31 - 1
+INT64_MAX = 2**63 - 1
+
+#: How to turn on float64, for every message that needs it.
+x64_hint = ('float64 needs JAX\'s x64 mode: set JAX_ENABLE_X64=1 before starting Python, or call '
+            'jax.config.update("jax_enable_x64", True) before any JAX work; or pass dtype=float32')
 
 
 def check_int(value: Any, name: str, *, minimum: int | None = None,
-              maximum: int | None = None) -> int:
-    """An integer argument within [minimum, maximum]."""
+              maximum: int | None = INT64_MAX) -> int:
+    """An integer argument within [minimum, maximum] (``maximum`` defaults to the int64 limit).
+
+    Bools, floats (even integral ones) and strings are refused with a TypeError; the bound
+    check happens here, on the host, before any value reaches JAX (where it would overflow).
+    """
     if isinstance(value, bool) or not isinstance(value, (int, np.integer)):
-        raise TypeError(f"{name} must be an integer, got {value!r} ({type(value).__name__})")
+        concrete = isinstance(value, (jax.Array, np.ndarray)) and not isinstance(value, jax.core.Tracer)
+        if concrete and np.ndim(value) == 0 and np.issubdtype(np.asarray(value).dtype, np.integer):
+            value = int(np.asarray(value))
+        else:
+            raise TypeError(f"{name} must be an integer, got {value!r} ({type(value).__name__})")
     value = int(value)
     if minimum is not None and value < minimum:
         raise ValueError(f"{name} must be >= {minimum}, got {value}")
     if maximum is not None and value > maximum:
         raise ValueError(f"{name} must be <= {maximum}, got {value}")
     return value
+
+
+def check_seed(value: Any, name: str = "seed") -> int:
+    """An integer seed in [0, 2**32) (experiments and the CLI; library functions take a ``key``)."""
+    return check_int(value, name, minimum=0, maximum=2**32 - 1)
+
+
+def check_real(value: Any, name: str, *, low: float | None = None, high: float | None = None,
+               low_open: bool = False, high_open: bool = False) -> float:
+    """A finite real number within ``[low, high]`` (ends open where asked)."""
+    if isinstance(value, bool) or isinstance(value, (str, bytes, complex, np.complexfloating)):
+        raise TypeError(f"{name} must be a real number, got {value!r} ({type(value).__name__})")
+    try:
+        x = float(value)
+    except (TypeError, ValueError):
+        raise TypeError(f"{name} must be a real number, got {value!r} ({type(value).__name__})") from None
+    if not np.isfinite(x):
+        raise ValueError(f"{name} must be finite, got {value!r}")
+    lo_bad = low is not None and (x < low or (low_open and x == low))
+    hi_bad = high is not None and (x > high or (high_open and x == high))
+    if lo_bad or hi_bad:
+        lo = "-inf" if low is None else f"{low:g}"
+        hi = "inf" if high is None else f"{high:g}"
+        left = "(" if low_open or low is None else "["
+        right = ")" if high_open or high is None else "]"
+        interval = f"{left}{lo}, {hi}{right}"
+        raise ValueError(f"{name} must be in {interval}, got {value!r}")
+    return x
+
+
+def check_probability(value: Any, name: str, *, closed: bool = False) -> float:
+    """A probability or level in (0, 1) (or [0, 1] with ``closed=True``)."""
+    return check_real(value, name, low=0.0, high=1.0, low_open=not closed, high_open=not closed)
+
+
+_KEY_HELP = ("pass a PRNG key made with jax.random.key(seed) (or a raw jax.random.PRNGKey(seed)); "
+             "an integer seed is taken only by the experiments and the CLI")
+
+
+def _is_typed_key(x) -> bool:
+    return isinstance(x, jax.Array) and jax.dtypes.issubdtype(x.dtype, jax.dtypes.prng_key)
+
+
+def check_key(key: Any, name: str = "key") -> jax.Array:
+    """One PRNG key: a typed ``jax.random.key`` (shape ``()``) or a raw ``uint32[2]`` PRNGKey.
+
+    Returns the key as a typed key (raw keys are wrapped), so that the code under it sees one
+    kind.  Ints, None, strings, floats, batches of keys and raw arrays of other shapes or
+    dtypes are refused with one message.  Tracers pass through (the caller is tracing).
+    """
+    if _is_typed_key(key):
+        if key.shape != ():
+            raise ValueError(f"{name} must be a single key, got a batch of keys of shape {key.shape}: "
+                             f"index one, or vmap over the batch")
+        return key
+    if isinstance(key, (jax.Array, np.ndarray)) and not isinstance(key, bool):
+        arr = key
+        if arr.dtype == np.uint32 and arr.shape == (2,):
+            return jax.random.wrap_key_data(jnp.asarray(arr))
+        if arr.dtype == np.uint32 and arr.ndim == 2 and arr.shape[-1] == 2:
+            raise ValueError(f"{name} must be a single key, got a batch of raw keys of shape {arr.shape}: "
+                             f"index one, or vmap over the batch")
+        raise TypeError(f"{name} must be a PRNG key, got an array of shape {tuple(arr.shape)} and dtype "
+                        f"{arr.dtype}: {_KEY_HELP}")
+    raise TypeError(f"{name} must be a PRNG key, got {key!r} ({type(key).__name__}): {_KEY_HELP}")
+
+
+def check_keys(keys: Any, name: str = "keys", *, count: int | None = None) -> jax.Array:
+    """A batch of PRNG keys, shape ``(count,)`` typed (raw ``uint32[count, 2]`` is wrapped)."""
+    if _is_typed_key(keys):
+        out = keys
+    elif isinstance(keys, (jax.Array, np.ndarray)) and keys.dtype == np.uint32 and keys.ndim == 2 \
+            and keys.shape[-1] == 2:
+        out = jax.random.wrap_key_data(jnp.asarray(keys))
+    elif isinstance(keys, (list, tuple)) and keys:
+        out = jnp.stack([check_key(k, f"{name}[{i}]") for i, k in enumerate(keys)])
+    else:
+        raise TypeError(f"{name} must be a batch of PRNG keys (jax.random.split(key, count)), got "
+                        f"{type(keys).__name__}")
+    if out.ndim != 1:
+        raise ValueError(f"{name} must be a 1-D batch of keys, got shape {out.shape}")
+    if count is not None and out.shape[0] != count:
+        raise ValueError(f"{name} must hold {count} keys, got {out.shape[0]}")
+    return out
+
+
+def check_float_dtype(dtype: Any, name: str = "dtype", *, allow_none: bool = False):
+    """A real floating dtype that JAX can honour now (float64 only with x64 on).
+
+    Integer, bool and complex dtypes are refused (TypeError); float64 with x64 off is a
+    ValueError that says how to turn x64 on, never a silent float32 run.
+    """
+    if dtype is None:
+        if allow_none:
+            return None
+        raise TypeError(f"{name} must be a floating dtype (float32 or float64), got None")
+    try:
+        dt = np.dtype(dtype)
+    except TypeError:
+        raise TypeError(f"{name} must be a floating dtype (float32 or float64), got {dtype!r}") from None
+    if not np.issubdtype(dt, np.floating):
+        raise TypeError(f"{name} must be a real floating dtype (float32 or float64), got {dt}")
+    if dt == np.float64 and not jax.config.jax_enable_x64:
+        raise ValueError(f"{name}=float64 was requested but JAX runs with x64 off: {x64_hint}")
+    return dt
+
+
+def check_finite(x: Any, name: str) -> np.ndarray | jax.Array:
+    """An array of finite real numbers (checked on the host; tracers pass through)."""
+    if isinstance(x, jax.core.Tracer):
+        return x
+    arr = np.asarray(x)
+    if arr.dtype == object or not (np.issubdtype(arr.dtype, np.number) or arr.dtype == np.bool_):
+        raise TypeError(f"{name} must be a numeric array, got dtype {arr.dtype}")
+    if np.issubdtype(arr.dtype, np.complexfloating):
+        raise TypeError(f"{name} must hold real numbers, got dtype {arr.dtype}")
+    if arr.size and not bool(np.all(np.isfinite(arr))):
+        bad = np.argwhere(~np.isfinite(arr))[0]
+        raise ValueError(f"{name} contains NaN or inf (first at index {tuple(int(i) for i in bad)}): "
+                         "clean or drop those entries")
+    return x
+
+
+def check_index_array(idx: Any, name: str, *, n: int, ndim: int | None = None, unique_rows: bool = False,
+                      allow: tuple[int, ...] = ()) -> np.ndarray:
+    """Integral indices in ``[0, n)`` (values in ``allow``, e.g. ``(-1,)`` for padding, pass too).
+
+    Float arrays are accepted only when every entry is integral (0.5 is refused, never
+    truncated).  ``unique_rows``: no index repeated within a row (padding values excepted).
+    Returns an int64 NumPy array.
+    """
+    if isinstance(idx, jax.core.Tracer):
+        raise TypeError(f"{name} must be concrete indices (checked on the host), got a tracer")
+    arr = np.asarray(idx)
+    if arr.dtype == object or arr.dtype == np.bool_ or not np.issubdtype(arr.dtype, np.number) \
+            or np.issubdtype(arr.dtype, np.complexfloating):
+        raise TypeError(f"{name} must be integer indices, got dtype {arr.dtype}")
+    if ndim is not None and arr.ndim != ndim:
+        raise ValueError(f"{name} must be {ndim}-D, got shape {arr.shape}")
+    if np.issubdtype(arr.dtype, np.floating):
+        if not np.all(np.isfinite(arr)) or np.any(arr != np.round(arr)):
+            raise ValueError(f"{name} must hold integral indices, got non-integral values such as "
+                             f"{arr[arr != np.round(arr)].ravel()[:1].tolist() or 'nan'}")
+    out = arr.astype(np.int64)
+    ok = (out >= 0) & (out < n)
+    for a in allow:
+        ok |= out == a
+    if not np.all(ok):
+        bad = out[~ok].ravel()[0]
+        raise ValueError(f"{name} holds index {bad}, outside [0, {n}){' and ' + str(allow) if allow else ''}")
+    if unique_rows and out.ndim >= 1 and out.size:
+        rows = out.reshape(-1, out.shape[-1])
+        s = np.sort(rows, axis=1)
+        dup = (s[:, 1:] == s[:, :-1])
+        for a in allow:
+            dup &= s[:, 1:] != a
+        if np.any(dup):
+            r = int(np.argwhere(dup.any(axis=1))[0, 0])
+            raise ValueError(f"{name} repeats an index within row {r}: {rows[r].tolist()}")
+    return out
+
+
+def check_labels(y: Any, name: str = "y", *, values: tuple[float, ...] | None = (-1, 1),
+                 n: int | None = None) -> np.ndarray:
+    """A 1-D label vector: finite, of length ``n`` if given, with entries in ``values`` if given,
+    and not all equal when ``values`` is a two-class set (a constant labelling has no contrast)."""
+    if isinstance(y, jax.core.Tracer):
+        return y
+    arr = np.asarray(y)
+    if arr.ndim != 1:
+        raise ValueError(f"{name} must be 1-D, got shape {arr.shape}")
+    check_finite(arr, name)
+    if n is not None and arr.shape[0] != n:
+        raise ValueError(f"{name} must have {n} entries to match the data, got {arr.shape[0]}")
+    if values is not None:
+        bad = ~np.isin(arr, values)
+        if np.any(bad):
+            raise ValueError(f"{name} entries must be in {values}, got {arr[bad][0].item()!r}")
+        if len(values) == 2 and arr.size and np.all(arr == arr[0]):
+            raise ValueError(f"{name} has one class only ({arr[0].item()!r}): both classes are needed")
+    return arr
 
 
 def check_positive(value: Any, name: str, *, allow_zero: bool = False) -> float:
@@ -43,12 +257,20 @@ def check_choice(value: Any, name: str, choices: Collection[Any]) -> Any:
     return value
 
 
-def check_memory(nbytes: float, name: str, *, budget_bytes: float, fix: str) -> None:
-    """Refuses a request whose memory exceeds a budget, stating the size and the fix."""
-    if nbytes > budget_bytes:
+def check_memory(nbytes: float, name: str, *, memory_budget: float | None = None, fix: str,
+                 budget_bytes: float | None = None) -> None:
+    """Refuses a request whose memory exceeds a budget, stating the size and the fix.
+
+    ``budget_bytes`` is the old name of ``memory_budget`` (bytes); None means the default
+    budget of :mod:`embtheory.core.memory`.
+    """
+    from embtheory.core.memory import resolve_memory_budget
+
+    budget = resolve_memory_budget(memory_budget if memory_budget is not None else budget_bytes)
+    if nbytes > budget:
         raise MemoryError(
-            f"{name} needs {nbytes / 2**30:.2f} GiB, over the budget of "
-            f"{budget_bytes / 2**30:.2f} GiB: {fix}"
+            f"{name} needs {nbytes / 2**30:.2f} GiB, over the memory budget of "
+            f"{budget / 2**30:.2f} GiB: {fix} (or raise memory_budget / EMBTHEORY_MEMORY_BUDGET)"
         )
 
 

@@ -1,0 +1,64 @@
+"""The one vocabulary of iterative algorithms: an ``(init, step)`` pair over a NamedTuple state.
+
+Like optax's gradient transformations, an iterative algorithm of embtheory is built by a
+factory that returns pure functions; the caller jits, vmaps and shards them:
+
+- ``init(*, key, ...) -> State``: a fresh state (``key`` keyword-only; deterministic
+  algorithms have no key);
+- ``step(state) -> State``: one iteration, pure and traceable;
+- ``done(state) -> bool scalar``: whether the algorithm has stopped (default: never).
+
+:func:`iterate` runs ``step`` on the device until ``done`` or ``max_steps`` (one
+``lax.while_loop``: no host sync per step).
+
+Example:
+    >>> import jax.numpy as jnp
+    >>> halve = Iterative(init=lambda *, x0: x0, step=lambda x: x / 2, done=lambda x: x < 1)
+    >>> float(iterate(halve, halve.init(x0=jnp.float32(10.0))))
+    0.625
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from typing import Any, NamedTuple
+
+import jax
+import jax.numpy as jnp
+
+__all__ = ["Iterative", "iterate"]
+
+
+def _never(state: Any) -> jax.Array:
+    return jnp.zeros((), bool)
+
+
+class Iterative(NamedTuple):
+    """An iterative algorithm.
+
+    Attributes:
+        init: ``(*, key, ...) -> State``.
+        step: ``State -> State``, pure.
+        done: ``State -> bool[]``: True once the algorithm has stopped.
+    """
+
+    init: Callable[..., Any]
+    step: Callable[[Any], Any]
+    done: Callable[[Any], jax.Array] = _never
+
+
+def iterate(algorithm: Iterative, state: Any, *, max_steps: int | None = None) -> Any:
+    """Steps ``state`` until ``algorithm.done`` (and at most ``max_steps`` times), on the device.
+
+    Pure and traceable (``jit``/``vmap`` it; a vmapped loop freezes finished members).
+    """
+    if max_steps is None:
+        return jax.lax.while_loop(lambda s: ~algorithm.done(s), algorithm.step, state)
+
+    def body(carry):
+        s, i = carry
+        return algorithm.step(s), i + 1
+
+    out, _ = jax.lax.while_loop(lambda c: (~algorithm.done(c[0])) & (c[1] < max_steps), body,
+                                (state, jnp.zeros((), jnp.int32)))
+    return out

@@ -1,0 +1,149 @@
+"""The shared argument checkers, memory budgets and the (init, step) runner of embtheory.core."""
+
+from __future__ import annotations
+
+import jax
+import jax.numpy as jnp
+import numpy as np
+import pytest
+
+from embtheory.core import memory, validation
+from embtheory.core.algorithm import Iterative, iterate
+
+
+@pytest.mark.parametrize("bad", [1, None, "key", 1.5, True, np.zeros(3, np.uint32), np.zeros(2, np.int32)])
+def test_check_key_refuses_non_keys_with_one_message(bad):
+    with pytest.raises(TypeError, match=r"^rng must be a PRNG key.*jax\.random\.key\(seed\)"):
+        validation.check_key(bad, "rng")
+
+
+def test_check_key_refuses_batches_and_accepts_raw_and_typed():
+    with pytest.raises(ValueError, match="single key"):
+        validation.check_key(jax.random.split(jax.random.key(0), 3))
+    with pytest.raises(ValueError, match="single key"):
+        validation.check_key(jax.random.split(jax.random.PRNGKey(0), 3))
+    typed = validation.check_key(jax.random.PRNGKey(7))
+    assert jax.dtypes.issubdtype(typed.dtype, jax.dtypes.prng_key)
+    # the raw key and the typed key of the same seed draw the same numbers
+    a = jax.random.normal(typed, (4,))
+    b = jax.random.normal(jax.random.key(7), (4,))
+    assert np.array_equal(np.asarray(a), np.asarray(b))
+
+
+def test_check_key_passes_tracers_under_vmap():
+    keys = jax.random.split(jax.random.key(1), 3)
+    out = jax.vmap(lambda k: jax.random.uniform(validation.check_key(k)))(keys)
+    assert out.shape == (3,)
+
+
+def test_check_keys_count_and_kinds():
+    ks = validation.check_keys([jax.random.key(0), jax.random.PRNGKey(1)], count=2)
+    assert ks.shape == (2,)
+    with pytest.raises(ValueError, match="must hold 3 keys"):
+        validation.check_keys(jax.random.split(jax.random.key(0), 2), count=3)
+    with pytest.raises(TypeError, match="batch of PRNG keys"):
+        validation.check_keys(5)
+
+
+@pytest.mark.parametrize("value,err", [(2**63, ValueError), (-1, ValueError), (1.0, TypeError),
+                                       (True, TypeError), ("3", TypeError)])
+def test_check_int_bounds_and_types(value, err):
+    with pytest.raises(err, match=r"^shots "):
+        validation.check_int(value, "shots", minimum=0)
+
+
+def test_check_int_accepts_numpy_and_concrete_scalars():
+    assert validation.check_int(np.int16(3), "n") == 3
+    assert validation.check_int(jnp.int32(4), "n") == 4
+    with pytest.raises(ValueError, match="seed must be <= 4294967295"):
+        validation.check_seed(2**32)
+
+
+@pytest.mark.parametrize("value", [0.0, 1.0, 1.5, -0.1, float("nan"), float("inf")])
+def test_check_probability_open_interval(value):
+    with pytest.raises(ValueError, match=r"^alpha must be"):
+        validation.check_probability(value, "alpha")
+
+
+def test_check_real_interval_and_types():
+    assert validation.check_real(np.float32(0.25), "x", low=0, high=1) == 0.25
+    with pytest.raises(TypeError, match="real number"):
+        validation.check_real(1j, "x")
+    with pytest.raises(ValueError, match=r"\[1, 2\]"):
+        validation.check_real(3, "x", low=1, high=2)
+
+
+@pytest.mark.parametrize("dtype", [jnp.int32, np.complex64, bool, "int8"])
+def test_check_float_dtype_refuses_non_floats(dtype):
+    with pytest.raises(TypeError, match=r"^dtype must be a real floating dtype"):
+        validation.check_float_dtype(dtype)
+
+
+def test_check_float_dtype_float64_follows_x64():
+    if jax.config.jax_enable_x64:
+        assert validation.check_float_dtype("float64") == np.float64
+    else:
+        with pytest.raises(ValueError, match="JAX_ENABLE_X64=1"):
+            validation.check_float_dtype(np.float64)
+    assert validation.check_float_dtype(jnp.float32) == np.float32
+
+
+def test_check_finite_and_labels():
+    with pytest.raises(ValueError, match=r"X contains NaN or inf \(first at index \(1, 0\)\)"):
+        validation.check_finite(np.array([[1.0], [np.nan]]), "X")
+    with pytest.raises(TypeError, match="real numbers"):
+        validation.check_finite(np.array([1j]), "X")
+    with pytest.raises(ValueError, match="one class only"):
+        validation.check_labels([1, 1, 1], "y")
+    with pytest.raises(ValueError, match=r"entries must be in \(-1, 1\), got 0"):
+        validation.check_labels([1, 0, -1], "y")
+    with pytest.raises(ValueError, match="must have 4 entries"):
+        validation.check_labels([1, -1], "y", n=4)
+    with pytest.raises(ValueError, match="contains NaN"):
+        validation.check_labels([1.0, np.nan], "y", values=None)
+
+
+def test_check_index_array():
+    assert validation.check_index_array(np.array([[0.0, 2.0]]), "qrels", n=3).dtype == np.int64
+    with pytest.raises(ValueError, match="integral"):
+        validation.check_index_array([[0, 0.5]], "qrels", n=3)
+    with pytest.raises(ValueError, match=r"index 3, outside \[0, 3\)"):
+        validation.check_index_array([[0, 3]], "qrels", n=3)
+    with pytest.raises(ValueError, match="repeats an index within row 1"):
+        validation.check_index_array([[0, 1], [2, 2]], "qrels", n=3, unique_rows=True)
+    # padding values may repeat
+    validation.check_index_array([[0, -1, -1]], "qrels", n=3, unique_rows=True, allow=(-1,))
+    with pytest.raises(TypeError, match="integer indices"):
+        validation.check_index_array(np.array([True]), "qrels", n=3)
+
+
+def test_memory_budget_parsing_and_chunks(monkeypatch):
+    assert memory.parse_size("512MiB") == 512 * 2**20
+    assert memory.parse_size("2e9") == 2e9
+    with pytest.raises(ValueError, match="EMBTHEORY_MEMORY_BUDGET must be a size"):
+        memory.parse_size("lots")
+    monkeypatch.setenv("EMBTHEORY_MEMORY_BUDGET", "1MiB")
+    assert memory.default_memory_budget() == 2**20
+    assert memory.chunk_size_for(10_000, bytes_per_item=1024) == 1024
+    assert memory.chunk_size_for(10, bytes_per_item=1024) == 10
+    assert memory.chunk_size_for(10_000, bytes_per_item=1024, chunk_size=7) == 7
+    assert memory.chunk_size_for(10_000, bytes_per_item=1000, multiple_of=8) % 8 == 0
+    with pytest.raises(ValueError, match="memory_budget must be in"):
+        memory.resolve_memory_budget(-5)
+    with pytest.raises(MemoryError, match=r"the Gram matrix needs 1\.00 GiB.*lower N"):
+        validation.check_memory(2**30, "the Gram matrix", fix="lower N")
+    # the old keyword still works
+    validation.check_memory(10, "x", budget_bytes=100, fix="-")
+
+
+def test_iterate_matches_python_loop_and_respects_max_steps():
+    alg = Iterative(init=lambda *, x0: (x0, jnp.zeros((), jnp.int32)),
+                    step=lambda s: (s[0] * 0.5 + 1.0, s[1] + 1),
+                    done=lambda s: s[0] < 2.1)
+    out = jax.jit(lambda x: iterate(alg, alg.init(x0=x)))(jnp.float32(100.0))
+    x, n = 100.0, 0
+    while not x < 2.1:
+        x, n = np.float32(x * 0.5 + 1.0), n + 1
+    assert float(out[0]) == float(x) and int(out[1]) == n
+    capped = iterate(alg, alg.init(x0=jnp.float32(100.0)), max_steps=3)
+    assert int(capped[1]) == 3
