@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import json
+import math
 import os
 import signal
 import subprocess
@@ -31,9 +32,10 @@ def test_config_hash_is_canonical():
     assert config_hash({"x": np.int64(3)}) == config_hash({"x": 3})
 
 
-def test_to_jsonable_handles_arrays_and_non_finite():
+def test_to_jsonable_handles_arrays_and_keeps_non_finite_floats():
     out = to_jsonable({"a": np.arange(3), "b": np.float32(1.5), "c": float("nan"), "d": -np.inf})
-    assert out == {"a": [0, 1, 2], "b": 1.5, "c": "nan", "d": "-inf"}
+    assert out["a"] == [0, 1, 2] and out["b"] == 1.5 and math.isnan(out["c"]) and out["d"] == -math.inf
+    assert isinstance(out["c"], float) and isinstance(out["d"], float)
     json.dumps(out)
     with pytest.raises(TypeError, match="cannot store"):
         to_jsonable({"f": object()})
@@ -146,3 +148,182 @@ def test_sigkilled_sweep_resumes_without_loss_or_duplicates(tmp_path):
     # Units recorded before the kill are never recomputed; at most the one in flight is.
     assert len(computed) <= 40 + 1
     assert len(set(computed)) == 40
+
+
+# ---------------------------------------------------------------------------------------------
+# Results you can trust: canonical identity, dtype, revisions, tampering, NaN, claims
+
+
+def test_equivalent_configs_share_one_unit(tmp_path):
+    assert config_hash({"x": 1}) == config_hash({"x": 1.0})
+    assert config_hash({"x": np.float32(0.1)}) == config_hash({"x": 0.1})
+    assert config_hash({"x": np.int32(3), "y": (1, 2)}) == config_hash({"y": [1, 2], "x": 3})
+    assert config_hash({"x": np.arange(3, dtype=np.float32) / 10}) == config_hash({"x": [0, 0.1, 0.2]})
+    assert config_hash({"x": True}) != config_hash({"x": 1})  # a bool is not a number
+    assert config_hash({"x": 0.1}) != config_hash({"x": 0.2})
+    store = ResultStore(tmp_path)
+    store.put({"n": 2.0, "ab": (0.5, np.float32(0.25))}, {"v": 1})
+    assert store.get({"ab": [0.5, 0.25], "n": np.int64(2)}) == {"v": 1}
+    assert len(store) == 1
+
+
+def test_effective_dtype_is_part_of_the_identity(tmp_path, monkeypatch):
+    import embtheory.core.store as st
+
+    store = ResultStore(tmp_path)
+    store.put({"n": 1}, {"v": 32})
+    monkeypatch.setattr(st, "_effective_dtype", lambda: "float64")
+    assert store.get({"n": 1}) is None  # a float32 run is not reused by an x64 run
+    store.put({"n": 1}, {"v": 64})
+    assert store.get({"n": 1}) == {"v": 64}
+    monkeypatch.undo()
+    assert store.get({"n": 1}) == {"v": 32}
+    assert sorted(r["dtype"] for r in store.records()) == ["float32", "float64"]
+
+
+def test_float64_config_without_x64_is_refused(tmp_path):
+    import jax
+
+    if jax.config.jax_enable_x64:
+        pytest.skip("x64 is on")
+    store = ResultStore(tmp_path)
+    with pytest.raises(ValueError, match=r"float64.*x64.*JAX_ENABLE_X64=1"):
+        store.put({"n": 1, "dtype": "float64"}, {"v": 1})
+    with pytest.raises(ValueError, match="JAX_ENABLE_X64"):
+        store.get({"n": 1, "dtype": np.float64})
+    assert len(store) == 0
+
+
+def test_non_finite_numbers_round_trip_as_floats(tmp_path):
+    store = ResultStore(tmp_path)
+    store.put({"n": 1}, {"a": float("nan"), "b": np.float32("inf"), "c": [1.0, -np.inf]})
+    got = ResultStore(tmp_path).get({"n": 1})
+    assert math.isnan(got["a"]) and got["b"] == math.inf and got["c"] == [1.0, -math.inf]
+    assert all(isinstance(v, float) for v in (got["a"], got["b"], got["c"][1]))
+    assert load_results(tmp_path)[0]["result"]["b"] == math.inf
+
+
+def test_revision_scopes_units_and_counts_stale_ones(tmp_path):
+    root = ResultStore(tmp_path)
+    v1 = root.scoped(experiment="fig", revision=1)
+    cfgs = [{"n": n} for n in range(3)]
+    assert [r["v"] for r in run_sweep(v1, cfgs, lambda c: {"v": c["n"]}, progress=False)] == [0, 1, 2]
+    v2 = root.scoped(experiment="fig", revision=2)
+    assert v2.other_revisions() == {1: 3}
+    assert all(v2.get(c) is None for c in cfgs)  # never reused across revisions
+    out = run_sweep(v2, cfgs, lambda c: {"v": 10 * c["n"]}, progress=False)
+    assert [r["v"] for r in out] == [0, 10, 20]  # the figure sees revision 2 only
+    assert sorted(r["result"]["v"] for r in v2.records()) == [0, 10, 20]
+    assert {r["scope"]["revision"] for r in v2.records()} == {2}
+    assert len(v1) == 3 and len(v2) == 3 and len(root) == 6
+    other = root.scoped(experiment="other", revision=1)
+    assert other.get(cfgs[0]) is None and other.other_revisions() == {}
+    with pytest.raises(ValueError, match="revision"):
+        root.scoped(experiment="fig", revision=-1)
+
+
+def _only_record(tmp_path):
+    (path,) = (tmp_path / "records").glob("*.json")
+    return path, json.loads(path.read_text())
+
+
+def test_tampered_value_or_commit_is_caught(tmp_path):
+    store = ResultStore(tmp_path)
+    store.put({"n": 1}, {"v": 1.5})
+    path, rec = _only_record(tmp_path)
+    original = path.read_text()
+    rec["result"]["v"] = 15.0
+    path.write_text(json.dumps(rec))
+    with pytest.raises(StoreError, match=rf"{path.name}.*modified after it was written.*delete it"):
+        store.get({"n": 1})
+    with pytest.raises(StoreError, match="checksum"):
+        load_results(tmp_path)
+    path.write_text(original)
+    assert store.get({"n": 1}) == {"v": 1.5}
+    rec = json.loads(original)
+    rec["provenance"]["git_commit"] = "0" * 40
+    path.write_text(json.dumps(rec))
+    with pytest.raises(StoreError, match="checksum mismatch"):
+        store.records()
+
+
+def test_record_whose_config_does_not_hash_to_its_name_is_an_error(tmp_path):
+    import embtheory.core.store as st
+
+    store = ResultStore(tmp_path)
+    store.put({"n": 1}, {"v": 1})
+    path, rec = _only_record(tmp_path)
+    rec["config"]["n"] = 2
+    rec["checksum"] = st._checksum(rec)  # even with a consistent checksum
+    path.write_text(json.dumps(rec))
+    with pytest.raises(StoreError, match=rf"{path.name} does not match its name"):
+        store.get({"n": 1})
+    # a valid record copied under another unit's name
+    store2 = ResultStore(tmp_path / "b")
+    store2.put({"n": 5}, {"v": 5})
+    src, _ = _only_record(tmp_path / "b")
+    target = tmp_path / "b" / "records" / f"{store2.key({'n': 6})}.json"
+    target.write_text(src.read_text())
+    with pytest.raises(StoreError, match="does not match its name"):
+        store2.get({"n": 6})
+
+
+def test_old_format_records_are_skipped_not_read(tmp_path):
+    store = ResultStore(tmp_path)
+    (tmp_path / "records" / "abc.json").write_text(json.dumps({"key": "abc", "config": {"n": 1},
+                                                               "result": {"v": "nan"}}))
+    store.put({"n": 1}, {"v": 1})
+    assert [r["result"] for r in store.records()] == [{"v": 1}]
+    assert store.legacy_count() == 1
+
+
+def test_record_holds_package_version_and_scope(tmp_path):
+    rec = ResultStore(tmp_path).scoped(experiment="e", revision=3).put({"n": 1}, {"v": 1}, seed=7)
+    assert rec["scope"] == {"experiment": "e", "revision": 3}
+    assert rec["provenance"]["package_version"] == rec["provenance"]["versions"]["embtheory"]
+    assert rec["provenance"]["seed"] == 7 and len(rec["checksum"]) == 64
+
+
+def test_claims_exclude_live_holders_and_expire_dead_ones(tmp_path, monkeypatch):
+    store = ResultStore(tmp_path)
+    c = store.claim({"n": 1})
+    assert c is not None
+    assert store.claim({"n": 1}) is None  # this (live) process holds it
+    c.release()
+    again = store.claim({"n": 1})
+    assert again is not None
+    again.release()
+    # a claim left by a dead process on this host is taken over at once
+    dead = subprocess.run([sys.executable, "-c", "import os; print(os.getpid())"], capture_output=True,
+                          text=True, check=True)
+    pid = int(dead.stdout)
+    import socket
+
+    path = tmp_path / "claims" / f"{store.key({'n': 2})}.claim"
+    path.write_text(json.dumps({"pid": pid, "host": socket.gethostname(), "nonce": "x", "started": 0}))
+    taken = store.claim({"n": 2})
+    assert taken is not None
+    taken.release()
+    assert not path.exists()
+    # a claim from another host is stale once its heartbeat is older than the limit
+    path.write_text(json.dumps({"pid": 1, "host": "elsewhere", "nonce": "y", "started": 0}))
+    assert store.claim({"n": 2}) is None
+    old = time.time() - 1000
+    os.utime(path, (old, old))
+    taken = store.claim({"n": 2})
+    assert taken is not None
+    taken.release()
+
+
+def test_heartbeat_keeps_a_long_claim_fresh(tmp_path, monkeypatch):
+    monkeypatch.setenv("EMBTHEORY_CLAIM_STALE_S", "0.6")
+    store = ResultStore(tmp_path)
+    c = store.claim({"n": 1})
+    path = tmp_path / "claims" / f"{store.key({'n': 1})}.claim"
+    body = json.loads(path.read_text())
+    path.write_text(json.dumps({**body, "host": "elsewhere"}))  # only the heartbeat can keep it alive
+    t_end = time.time() + 1.5
+    while time.time() < t_end:
+        assert store.claim({"n": 1}) is None
+        time.sleep(0.1)
+    c.release()
