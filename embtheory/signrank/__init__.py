@@ -8,6 +8,7 @@ Modules: ``patterns`` (k-subsets and LIMIT relevance patterns as index lists), `
 """
 
 from embtheory.signrank.accuracy import topk_accuracy, topk_hits
+from embtheory.signrank.certify import Certificate, certify, unrank_subsets
 from embtheory.signrank.fits import (
     EXTRAPOLATION_DIMS,
     PUBLISHED_CRITICAL_N,
@@ -57,6 +58,7 @@ __all__ = [
     "PUBLISHED_CRITICAL_N",
     "PUBLISHED_FIT",
     "STOP_RULES",
+    "Certificate",
     "CriticalN",
     "LimitSet",
     "Problem",
@@ -67,6 +69,7 @@ __all__ = [
     "batch_loss",
     "bootstrap_band",
     "certified_sign_rank",
+    "certify",
     "check",
     "compare_fits",
     "critical_n",
@@ -97,4 +100,5 @@ __all__ = [
     "step",
     "topk_accuracy",
     "topk_hits",
+    "unrank_subsets",
 ]
