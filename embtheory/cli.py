@@ -11,11 +11,12 @@ import argparse
 import importlib.util
 import os
 import sys
-import time
 import traceback
 from pathlib import Path
 
-__all__ = ["discover", "main"]
+__all__ = ["discover", "load_runtimes", "main", "runtime_of"]
+
+SEED_MAX = 2**32 - 1
 
 
 class CLIError(Exception):
@@ -86,11 +87,41 @@ def _select(experiments, targets: list[str]):
     return chosen
 
 
+def load_runtimes(path: Path | None = None) -> dict:
+    """Measured runtimes from ``experiments/_runtimes.py``: ``{"quick": {name: seconds}, "full": {...},
+    "machine": str}`` (empty when the file is absent)."""
+    path = (experiments_dir() if path is None else path) / "_runtimes.py"
+    if not path.is_file():
+        return {"quick": {}, "full": {}, "machine": ""}
+    spec = importlib.util.spec_from_file_location("embtheory_experiments._runtimes", path)
+    module = importlib.util.module_from_spec(spec)
+    spec.loader.exec_module(module)
+    return {"quick": dict(getattr(module, "QUICK", {})), "full": dict(getattr(module, "FULL", {})),
+            "machine": getattr(module, "MACHINE", "")}
+
+
+def _fmt_seconds(s) -> str:
+    if isinstance(s, str):
+        return s
+    s = float(s)
+    return f"{s:.0f} s" if s < 90 else f"{s / 60:.1f} min"
+
+
+def runtime_of(exp, runtimes: dict, size: str) -> str:
+    """The measured runtime of ``exp`` at ``size`` ("quick"/"full"), or its old estimate, marked."""
+    got = runtimes.get(size, {}).get(exp.name)
+    if got is not None:
+        return _fmt_seconds(got) + (" measured" if not isinstance(got, str) else "")
+    old = exp.runtime_quick if size == "quick" else exp.runtime_full
+    return f"{old} (estimate, not measured)" if old else "not measured"
+
+
 def _cmd_list(args) -> int:
     from embtheory.core.experiment import AREAS
 
     errors: list[str] = []
     experiments = discover(errors=errors)
+    runtimes = load_runtimes()
     for area, title in AREAS.items():
         rows = [e for e in experiments if e.area == area]
         print(f"\n{area}: {title}")
@@ -99,7 +130,10 @@ def _cmd_list(args) -> int:
         for e in rows:
             status = "" if e.available else "  [not yet available]"
             print(f"  {e.name:<32} {e.title}{status}")
-            print(f"  {'':<32} {e.paper}; quick {e.runtime_quick}, full {e.runtime_full}")
+            print(f"  {'':<32} {e.paper}; quick {runtime_of(e, runtimes, 'quick')}, "
+                  f"full {runtime_of(e, runtimes, 'full')}")
+    if runtimes["machine"]:
+        print(f"\nmeasured on: {runtimes['machine']}")
     for err in errors:
         print(f"warning: could not load {err}", file=sys.stderr)
     return 0
@@ -123,53 +157,80 @@ def _cmd_info(args) -> int:
     return 0
 
 
+def _check_out(value: str) -> Path:
+    if value.strip() == "":
+        raise CLIError("--out is empty: pass the name of an output folder (default: results)")
+    out = Path(value).expanduser()
+    if out.exists() and not out.is_dir():
+        raise CLIError(f"--out {out} is a file, not a folder: pass a folder name (it is created if missing)")
+    return out
+
+
+def _check_data_root() -> None:
+    """A data root that is a regular file is reported as such, before any experiment tries to download."""
+    env = os.environ.get("EMBTHEORY_DATA")
+    if env is not None and env.strip() == "":
+        raise CLIError("EMBTHEORY_DATA is set but empty: point it at the data cache folder or unset it")
+    if env:
+        root = Path(env).expanduser()
+        if root.exists() and not root.is_dir():
+            raise CLIError(f"EMBTHEORY_DATA={env} is a regular file, not a folder: point it at the data "
+                           "cache folder (or unset it to use the user cache)")
+
+
 def _cmd_reproduce(args) -> int:
-    from embtheory.core.experiment import RunContext
+    from embtheory.core.experiment import run_experiment, write_report
     from embtheory.core.store import ResultStore
 
+    out = _check_out(args.out)
+    _check_data_root()
     if args.distributed:
         from embtheory.core.sharding import initialize_distributed
 
         print(f"joined a distributed run of {initialize_distributed()} processes")
     errors: list[str] = []
-    chosen = _select(discover(errors=errors), args.targets)
+    discovered = discover(errors=errors)
+    chosen = _select(discovered, args.targets)
     for err in errors:
         print(f"warning: could not load {err}", file=sys.stderr)
-    out = Path(args.out)
     store = ResultStore(out / "store")  # raises a one-line StoreError if unwritable
-    quick = not args.full
-    failures, sections = [], []
+    legacy = store.legacy_count()
+    if legacy:
+        print(f"note: {legacy} record(s) in {out / 'store'} have an older layout: they are ignored and "
+              "their units recomputed")
+    size = "full" if args.full else ("tiny" if args.tiny else "quick")
+    runtimes = load_runtimes()
+    failures = []
     for exp in chosen:
         if not exp.available:
             print(f"skip {exp.name}: not yet available")
             continue
-        print(f"==> {exp.name}: {exp.title} ({'quick' if quick else 'full'}, expected "
-              f"{exp.runtime_quick if quick else exp.runtime_full})", flush=True)
-        exp_dir = out / exp.name
-        exp_dir.mkdir(parents=True, exist_ok=True)
-        ctx = RunContext(out_dir=exp_dir, store=store, quick=quick, seed=args.seed,
-                         progress=not args.no_progress)
-        t0 = time.perf_counter()
+        if size == "tiny" and not exp.typed:
+            print(f"skip {exp.name}: no tiny size (old-style experiment)")
+            continue
+        expected = runtime_of(exp, runtimes, "full" if size == "full" else "quick")
+        print(f"==> {exp.name}: {exp.title} ({size}, expected {expected})", flush=True)
         try:
-            report = exp.run(ctx)
+            res = run_experiment(exp, out=out, store=store, size=size, seed=args.seed,
+                                 progress=not args.no_progress, log=lambda m: print(m, flush=True))
         except KeyboardInterrupt:
             print(f"interrupted during {exp.name}: finished units are kept; run the same command to resume",
                   file=sys.stderr)
             return 130
         except Exception as e:
+            from embtheory.core.store import StoreError
+
             if args.debug:
                 traceback.print_exc()
+            if isinstance(e, StoreError):  # the store itself failed: the rest would fail alike
+                raise
             failures.append(exp.name)
             print(f"error: {exp.name} failed: {type(e).__name__}: {e}", file=sys.stderr)
             continue
-        wall = time.perf_counter() - t0
-        print(f"    done in {wall:.1f} s; files in {exp_dir}", flush=True)
-        (exp_dir / "report.md").write_text(report.markdown())
-        sections.append(report.markdown() + f"\n_wall time {wall:.1f} s_\n")
-    header = (f"# embtheory reproduction report\n\nsize: {'quick' if quick else 'full'}; seed: {args.seed}; "
-              f"targets: {' '.join(args.targets)}\n\n")
-    (out / "REPORT.md").write_text(header + "\n".join(sections))
-    print(f"report: {out / 'REPORT.md'}")
+        print(f"    done in {res.wall_s:.1f} s; files in {out / exp.name}", flush=True)
+    last = f"last command: reproduce {' '.join(args.targets)} ({size}, seed {args.seed})"
+    report = write_report(out, order=[e.name for e in discovered], header=last)
+    print(f"report: {report}")
     if failures:
         print(f"error: {len(failures)} experiment(s) failed: {', '.join(failures)} "
               "(re-run with --debug for tracebacks)", file=sys.stderr)
@@ -188,8 +249,9 @@ def _parser() -> argparse.ArgumentParser:
     size = r.add_mutually_exclusive_group()
     size.add_argument("--quick", action="store_true", default=True, help="quick size on the CPU (default)")
     size.add_argument("--full", action="store_true", help="the paper's size (GPU advised)")
+    size.add_argument("--tiny", action="store_true", help="a size of seconds, for checking the set-up")
     r.add_argument("--out", default="results", help="output folder (default: results)")
-    r.add_argument("--seed", type=int, default=0, help="the seed every key derives from (default 0)")
+    r.add_argument("--seed", default="0", help=f"the seed every key derives from, 0..{SEED_MAX} (default 0)")
     r.add_argument("--no-progress", action="store_true", help="no progress bars")
     r.add_argument("--distributed", action="store_true",
                    help="join a multi-host run first (jax.distributed.initialize; cluster auto-detected)")
@@ -197,12 +259,21 @@ def _parser() -> argparse.ArgumentParser:
     return p
 
 
+def _parse_seed(text: str) -> int:
+    try:
+        seed = int(str(text).strip(), 10)
+    except ValueError:
+        raise CLIError(f"--seed must be an integer in [0, {SEED_MAX}], got {text!r}") from None
+    if not 0 <= seed <= SEED_MAX:
+        raise CLIError(f"--seed must be an integer in [0, {SEED_MAX}], got {seed}")
+    return seed
+
+
 def main(argv: list[str] | None = None) -> int:
     args = _parser().parse_args(argv)
-    if args.command == "reproduce" and args.seed < 0:
-        print("error: --seed must be a non-negative integer", file=sys.stderr)
-        return 2
     try:
+        if args.command == "reproduce":
+            args.seed = _parse_seed(args.seed)
         return {"list": _cmd_list, "info": _cmd_info, "reproduce": _cmd_reproduce}[args.command](args)
     except Exception as e:
         from embtheory.core.store import StoreError

@@ -1,21 +1,60 @@
-"""What a reproducible figure or table is, for the ``embtheory`` command line.
+"""What a reproducible figure or table is, and the one runner that runs it.
 
 Each module ``experiments/<area>_*.py`` (outside the package: the library never imports the
-experiments) defines ``EXPERIMENTS = [Experiment(...), ...]``.  ``embtheory list`` shows them
-and ``embtheory reproduce NAME|AREA|all`` calls ``experiment.run(ctx)`` with a
-:class:`RunContext`.  ``run`` writes its figures under ``ctx.out_dir`` and every finished unit
-through ``ctx.store``, and returns a :class:`Report` whose lines go into the run's report.
+experiments) defines ``EXPERIMENTS = [Experiment(...), ...]``.  The typed shape::
+
+    @dataclasses.dataclass(frozen=True)
+    class PowerConfig:
+        '''The command, measured quick runtime, what full adds, the paper's numbers.'''
+        shifts: tuple[float, ...] = (0.0, 0.5, 1.0)
+        @classmethod
+        def quick(cls): return cls()
+        @classmethod
+        def full(cls): return cls(shifts=(0.0, 0.25, 0.5, 0.75, 1.0))
+        @classmethod
+        def tiny(cls): return cls(shifts=(0.0, 1.0))     # seconds; the tests run it
+
+    def run(cfg: PowerConfig, ctx: RunContext) -> Report: ...
+
+    EXPERIMENTS = [Experiment(name="depth-power-curves", area="depth", title=..., paper=...,
+                              config=PowerConfig, run=run, revision=1)]
+
+``revision`` is bumped whenever a change alters the experiment's numbers: the units it stored
+under an older revision are recomputed (and the runner says how many), never mixed in.  The old
+shape, ``run(ctx)`` without ``config``, still works.
+
+:func:`run_experiment` is the one runner (``embtheory reproduce`` calls it): it builds the config
+of the requested size, scopes the store to the experiment and its revision, turns x64 on when the
+experiment asks, applies the house figure style, writes the experiment's ``report.md``
+atomically and :func:`write_report` gathers every experiment of the output folder into
+``REPORT.md``.  Measured runtimes live in ``experiments/_runtimes.py``, not here.
 """
 
 from __future__ import annotations
 
+import contextlib
 import dataclasses
-from collections.abc import Callable
+import hashlib
+import json
+import time
+from collections.abc import Callable, Iterable, Mapping, Sequence
 from pathlib import Path
+from typing import Any, NamedTuple
 
-from embtheory.core.store import ResultStore
+from embtheory.core.store import ResultStore, atomic_write_text, run_sweep, to_jsonable
 
-__all__ = ["AREAS", "Experiment", "Report", "RunContext"]
+__all__ = [
+    "AREAS",
+    "SIZES",
+    "Experiment",
+    "Report",
+    "RunContext",
+    "RunResult",
+    "derive_key",
+    "derive_seed",
+    "run_experiment",
+    "write_report",
+]
 
 AREAS = {
     "signrank": "Free-embedding sign-rank optimisation (LIMIT), Weller et al. 2025",
@@ -24,6 +63,53 @@ AREAS = {
     "text": "Real transformer text embeddings: depth and LIMIT on real text",
 }
 
+#: The sizes of a typed experiment's config: the quick CPU size, the paper's size, and a tiny
+#: size of seconds that the test suite runs end to end.
+SIZES = ("quick", "full", "tiny")
+
+SEED_MAX = 2**32 - 1
+
+
+def _check_seed(seed: Any) -> int:
+    import numpy as np
+
+    if isinstance(seed, bool) or not isinstance(seed, (int, np.integer)):
+        raise TypeError(f"seed must be an integer in [0, {SEED_MAX}], got {seed!r} ({type(seed).__name__})")
+    if not 0 <= int(seed) <= SEED_MAX:
+        raise ValueError(f"seed must be an integer in [0, {SEED_MAX}], got {seed}")
+    return int(seed)
+
+
+def _purpose_digest(seed: int, purpose: Sequence[Any]) -> bytes:
+    if not purpose:
+        raise ValueError("purpose must name what the key or seed is for, e.g. ctx.key('init')")
+    for p in purpose:
+        if not isinstance(p, (str, int, float)) and not hasattr(p, "dtype"):
+            raise TypeError(f"purpose names must be strings or numbers, got {p!r} ({type(p).__name__})")
+    text = json.dumps([_check_seed(seed), to_jsonable(list(purpose), canonical=True)],
+                      separators=(",", ":"), allow_nan=False)
+    return hashlib.sha256(text.encode()).digest()
+
+
+def derive_key(seed: int, *purpose: Any):
+    """A typed PRNG key derived from ``seed`` and purpose names (stable: sha256 of the names).
+
+    ``derive_key(0, "augment", "swap", 0.1)`` is the same in every process and Python version;
+    different names give independent keys whatever their lengths or positions.
+    """
+    import jax
+
+    digest = _purpose_digest(seed, purpose)
+    key = jax.random.key(_check_seed(seed))
+    for i in range(2):
+        key = jax.random.fold_in(key, int.from_bytes(digest[4 * i: 4 * i + 4], "little"))
+    return key
+
+
+def derive_seed(seed: int, *purpose: Any) -> int:
+    """An integer seed in [0, 2**31) derived from ``seed`` and purpose names (see :func:`derive_key`)."""
+    return int.from_bytes(_purpose_digest(seed, purpose)[:4], "little") & 0x7FFFFFFF
+
 
 @dataclasses.dataclass(frozen=True)
 class RunContext:
@@ -31,10 +117,12 @@ class RunContext:
 
     Attributes:
         out_dir: this experiment's own output folder (figures, tables); it exists.
-        store: the results store shared by all experiments of the run (resumable units).
-        quick: the quick size (CPU, minutes) rather than the full size.
+        store: the results store, scoped to this experiment and its revision (resumable units).
+        quick: the quick or tiny size rather than the full size.
         seed: the one seed every key derives from.
         progress: show progress bars.
+        size: ``"quick"``, ``"full"`` or ``"tiny"``.
+        name: the experiment's name.
     """
 
     out_dir: Path
@@ -42,6 +130,21 @@ class RunContext:
     quick: bool = True
     seed: int = 0
     progress: bool = True
+    size: str = "quick"
+    name: str = ""
+
+    def key(self, *purpose: Any):
+        """A typed key for one purpose, e.g. ``ctx.key("random-baseline", corpus)``."""
+        return derive_key(self.seed, *purpose)
+
+    def seed_for(self, *purpose: Any) -> int:
+        """An integer seed for one purpose (for host-side NumPy generators and seed-keyed APIs)."""
+        return derive_seed(self.seed, *purpose)
+
+    def sweep(self, configs: Iterable[Any], fn: Callable[[Any], Mapping[str, Any]], *,
+              desc: str | None = None) -> list[dict]:
+        """Runs the units not yet stored (claimed, so several processes split them), in order."""
+        return run_sweep(self.store, configs, fn, desc=desc or self.name or "sweep", progress=self.progress)
 
 
 @dataclasses.dataclass
@@ -67,19 +170,153 @@ class Experiment:
         area: one of :data:`AREAS`.
         title: what it reproduces, e.g. ``"Table 6 / Fig. 2: critical n vs d"``.
         paper: the source, e.g. ``"Weller et al. 2025, Fig. 2"``.
-        runtime_quick: expected wall time of the quick size on a 2-core CPU, e.g. ``"2 min"``.
-        runtime_full: expected wall time of the full size and where, e.g. ``"30 min, 1 H100"``.
-        run: ``RunContext -> Report``; None while it is not yet available.
+        runtime_quick, runtime_full: old-style runtime notes; measured runtimes live in
+            ``experiments/_runtimes.py`` and take precedence.
+        run: ``run(cfg, ctx) -> Report`` with ``config``, else the old ``run(ctx) -> Report``;
+            None while it is not yet available.
+        config: a frozen dataclass class with classmethods ``quick()``, ``full()`` and ``tiny()``.
+        revision: the code revision of the experiment's numbers (bump it when they change).
+        x64: run with JAX's x64 mode on.
     """
 
     name: str
     area: str
     title: str
     paper: str
-    runtime_quick: str
-    runtime_full: str
-    run: Callable[[RunContext], Report] | None = None
+    runtime_quick: str = ""
+    runtime_full: str = ""
+    run: Callable[..., Report] | None = None
+    config: type | None = None
+    revision: int = 0
+    x64: bool = False
+
+    def __post_init__(self):
+        if self.config is not None:
+            if not (isinstance(self.config, type) and dataclasses.is_dataclass(self.config)):
+                raise TypeError(f"experiment {self.name!r}: config must be a frozen dataclass class, "
+                                f"got {self.config!r}")
+            if not self.config.__dataclass_params__.frozen:
+                raise TypeError(f"experiment {self.name!r}: config {self.config.__name__} must be frozen "
+                                "(@dataclasses.dataclass(frozen=True))")
+            missing = [s for s in SIZES if not callable(getattr(self.config, s, None))]
+            if missing:
+                raise TypeError(f"experiment {self.name!r}: config {self.config.__name__} lacks the "
+                                f"classmethod(s) {', '.join(missing)}")
+        if isinstance(self.revision, bool) or not isinstance(self.revision, int) or self.revision < 0:
+            raise ValueError(f"experiment {self.name!r}: revision must be a non-negative integer, "
+                             f"got {self.revision!r}")
 
     @property
     def available(self) -> bool:
         return self.run is not None
+
+    @property
+    def typed(self) -> bool:
+        """Whether it has the typed shape (``config`` and ``run(cfg, ctx)``)."""
+        return self.config is not None
+
+    def make_config(self, size: str = "quick"):
+        """The config of ``size`` (``"quick"``, ``"full"`` or ``"tiny"``)."""
+        if size not in SIZES:
+            raise ValueError(f"size must be one of {', '.join(SIZES)}, got {size!r}")
+        if self.config is None:
+            raise TypeError(f"experiment {self.name!r} has no typed config (old run(ctx) style)")
+        return getattr(self.config, size)()
+
+
+class RunResult(NamedTuple):
+    """What :func:`run_experiment` returns.
+
+    Attributes:
+        report: the experiment's report.
+        wall_s: its wall time in seconds.
+        stale: ``{revision: records}`` of this experiment's other revisions, recomputed.
+        report_path: the experiment's ``report.md``.
+    """
+
+    report: Report
+    wall_s: float
+    stale: dict
+    report_path: Path
+
+
+@contextlib.contextmanager
+def _x64(on: bool):
+    import jax
+
+    before = bool(jax.config.jax_enable_x64)
+    if not on or before:
+        yield
+        return
+    jax.config.update("jax_enable_x64", True)
+    try:
+        yield
+    finally:
+        jax.config.update("jax_enable_x64", before)
+
+
+def run_experiment(exp: Experiment, *, out: str | Path, store: ResultStore, size: str = "quick",
+                   seed: int = 0, progress: bool = True,
+                   log: Callable[[str], None] | None = None) -> RunResult:
+    """Runs one experiment: config of ``size``, scoped store, x64, house style, ``report.md``.
+
+    Args:
+        exp: the experiment.
+        out: the output folder of the run; the experiment writes under ``out/<name>/``.
+        store: the run's results store (this function scopes it to ``exp``'s name and revision).
+        size: ``"quick"``, ``"full"`` or ``"tiny"``.
+        seed: the one seed every key derives from.
+        progress: show progress bars.
+        log: where to say how many stored units are stale (default: nowhere).
+    """
+    from embtheory.core.plotting import house_style
+
+    if not exp.available:
+        raise ValueError(f"experiment {exp.name!r} is not yet available")
+    if size not in SIZES:
+        raise ValueError(f"size must be one of {', '.join(SIZES)}, got {size!r}")
+    seed = _check_seed(seed)
+    exp_dir = Path(out) / exp.name
+    exp_dir.mkdir(parents=True, exist_ok=True)
+    scoped = store.scoped(experiment=exp.name, revision=exp.revision)
+    stale = scoped.other_revisions()
+    if stale and log is not None:
+        n = sum(stale.values())
+        revs = ", ".join(str(r) for r in sorted(stale, key=str))
+        log(f"    {n} stored unit(s) of {exp.name} are from revision {revs}, not the current "
+            f"revision {exp.revision}: they are recomputed, not reused")
+    ctx = RunContext(out_dir=exp_dir, store=scoped, quick=size != "full", seed=seed, progress=progress,
+                     size=size, name=exp.name)
+    t0 = time.perf_counter()
+    with _x64(exp.x64), house_style():
+        report = exp.run(exp.make_config(size), ctx) if exp.typed else exp.run(ctx)
+    wall = time.perf_counter() - t0
+    if not isinstance(report, Report):
+        raise TypeError(f"experiment {exp.name!r} returned {type(report).__name__}, not a Report")
+    meta = (f"\n_size {size}; seed {seed}; revision {exp.revision}; wall time {wall:.1f} s; "
+            f"finished {time.strftime('%Y-%m-%d %H:%M:%S %Z')}_\n")
+    path = exp_dir / "report.md"
+    atomic_write_text(path, report.markdown() + meta, root=Path(out))
+    return RunResult(report, wall, stale, path)
+
+
+def write_report(out: str | Path, *, order: Sequence[str] = (), header: str = "") -> Path:
+    """Writes ``out/REPORT.md`` atomically from every ``out/<experiment>/report.md`` present.
+
+    Experiments run by earlier commands on the same folder keep their sections.  ``order`` lists
+    experiment names in the order to show them (the others follow, sorted).
+    """
+    out = Path(out)
+    found = {p.parent.name: p for p in out.glob("*/report.md") if p.is_file()}
+    names = [n for n in order if n in found] + sorted(n for n in found if n not in order)
+    sections = []
+    for n in names:
+        try:
+            sections.append(found[n].read_text())
+        except OSError:
+            continue
+    text = (f"# embtheory reproduction report\n\n{len(sections)} experiment(s) in {out}"
+            f"{'; ' + header if header else ''}.\n\n" + "\n".join(sections))
+    path = out / "REPORT.md"
+    atomic_write_text(path, text, root=out)
+    return path
