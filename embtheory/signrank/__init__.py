@@ -9,6 +9,17 @@ Modules: ``patterns`` (k-subsets and LIMIT relevance patterns as index lists), `
 
 from embtheory.signrank.accuracy import topk_accuracy, topk_hits
 from embtheory.signrank.certify import Certificate, certify, unrank_subsets
+from embtheory.signrank.constructions import (
+    CONSTRUCTIONS,
+    Embedding,
+    ExactCertificate,
+    PrecisionLimit,
+    exact_certify,
+    moment_curve_exact_check,
+    neighbourly_embedding,
+    neighbourly_exact_check,
+    precision_limit,
+)
 from embtheory.signrank.fits import (
     EXTRAPOLATION_DIMS,
     PUBLISHED_CRITICAL_N,
@@ -50,6 +61,7 @@ from embtheory.signrank.theory import (
 )
 
 __all__ = [
+    "CONSTRUCTIONS",
     "DEFAULT_MEMORY_BUDGET",
     "EXTRAPOLATION_DIMS",
     "LOSSES",
@@ -60,7 +72,10 @@ __all__ = [
     "STOP_RULES",
     "Certificate",
     "CriticalN",
+    "Embedding",
+    "ExactCertificate",
     "LimitSet",
+    "PrecisionLimit",
     "Problem",
     "Recipe",
     "RunState",
@@ -75,6 +90,7 @@ __all__ = [
     "critical_n",
     "default_start",
     "dense_qrels",
+    "exact_certify",
     "forster_lower_bound",
     "generate_limit_dataset",
     "init",
@@ -84,10 +100,14 @@ __all__ = [
     "make_batch",
     "margin_dimension_bound",
     "moment_curve_embedding",
+    "moment_curve_exact_check",
     "moment_curve_gap",
+    "neighbourly_embedding",
+    "neighbourly_exact_check",
     "poly_eval",
     "poly_fit",
     "precision_break_n",
+    "precision_limit",
     "qrel_graph_stats",
     "qrel_pattern",
     "qrels_index",

@@ -144,6 +144,7 @@ def moment_curve_embedding(n: int, k: int = 2, *, dtype=np.float64, nodes: str =
     """
     n = check_int(n, "n", minimum=2)
     k = check_int(k, "k", minimum=1, maximum=n - 1)
+    dtype = _construction_dtype(dtype)
     m = math.comb(n, k)
     check_memory(m * (2 * k + 1) * np.dtype(dtype).itemsize, "moment_curve_embedding queries",
                  budget_bytes=budget_bytes, fix=f"C({n},{k}) = {m:,} queries; lower n")
@@ -154,6 +155,18 @@ def moment_curve_embedding(n: int, k: int = 2, *, dtype=np.float64, nodes: str =
     q = _poly_coefficients(t[sub], dtype)
     q = q / np.linalg.norm(q, axis=1, keepdims=True)
     return q.astype(dtype), d.astype(dtype)
+
+
+def _construction_dtype(dtype) -> np.dtype:
+    """float32 or float64 (NumPy, on the host): an integer dtype would truncate the curve."""
+    try:
+        dt = np.dtype(dtype)
+    except TypeError:
+        raise TypeError(f"dtype must be float32 or float64, got {dtype!r}") from None
+    if dt not in (np.dtype(np.float32), np.dtype(np.float64)):
+        raise TypeError(f"dtype must be float32 or float64 (the construction needs real arithmetic; an "
+                        f"integer dtype would truncate it), got {dt}")
+    return dt
 
 
 def _nodes(n, nodes, dtype):
