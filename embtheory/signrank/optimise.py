@@ -15,12 +15,14 @@ device); no host sync, no host sort.  It is written for one problem; :func:`run_
 problems of a common padded shape (seeds, candidate n) and shards them over devices.
 
 Random initial rows: ``normal(key_q, (m, dim))`` with ``key_q, key_d = split(key)``, as the
-official code; with JAX's partitionable threefry the first ``m`` rows of a padded draw are
-exactly the unpadded draw, so padding changes no real row.
+official code, drawn in float32 and cast (the same start in float32 and float64); with JAX's
+partitionable threefry the first ``m`` rows of a padded draw are exactly the unpadded draw, so
+padding changes no real row.
 """
 
 from __future__ import annotations
 
+import warnings
 from typing import NamedTuple
 
 import jax
@@ -145,21 +147,46 @@ def _optimizer(recipe: Recipe) -> optax.GradientTransformation:
     return optax.adam(recipe.learning_rate)
 
 
-def init(key: jax.Array, problem: Problem, dim: int, *, recipe: Recipe = OFFICIAL,
-         dtype=jnp.float32) -> RunState:
+def _legacy_key_args(fn: str, args: tuple, key, problem, dim):
+    """``fn(key, problem, dim)`` (deprecated positional key) or ``fn(problem, dim, key=...)``."""
+    if len(args) == 3 and key is None:
+        warnings.warn(f"{fn}(key, problem, dim) is deprecated: pass the key by keyword, "
+                      f"{fn}(problem, dim, key=key)", DeprecationWarning, stacklevel=3)
+        key, problem, dim = args
+    elif len(args) <= 2:
+        names = ("problem", "dim")
+        given = dict(zip(names, args))
+        problem = given.get("problem", problem)
+        dim = given.get("dim", dim)
+    else:
+        raise TypeError(f"{fn} takes (problem, dim, *, key, recipe, dtype), got {len(args)} positional "
+                        "arguments and a key keyword")
+    if key is None:
+        raise TypeError(f"{fn} needs key= (a jax.random.key or a raw PRNGKey)")
+    if problem is None or dim is None:
+        raise TypeError(f"{fn} needs problem and dim")
+    return key, problem, dim
+
+
+def init(*args, key: jax.Array | None = None, problem: Problem | None = None, dim: int | None = None,
+         recipe: Recipe = OFFICIAL, dtype=jnp.float32) -> RunState:
     """A fresh run: standard normal rows scaled to unit length, Adam's zero moments.
 
+    Call as ``init(problem, dim, key=key)`` (``init(key, problem, dim)`` still works and warns).
+
     Args:
-        key: PRNG key (typed or raw); ``key_q, key_d = split(key)`` as the official code.
         problem: the (padded) problem; its shapes fix ``m`` and ``n``.
         dim: embedding dimension ``d``.
+        key: PRNG key (typed or raw); ``key_q, key_d = split(key)`` as the official code.
         recipe: hyper-parameters.
-        dtype: float32 (default, as the paper) or float64.
+        dtype: float32 (default, as the paper) or float64.  The normal draws are always made in
+            float32 and cast, so a key starts from the same rows whatever the dtype.
     """
+    key, problem, dim = _legacy_key_args("init", args, key, problem, dim)
     m, n = problem.query_valid.shape[0], problem.doc_valid.shape[0]
     key_q, key_d = jax.random.split(key)
-    q = _normalise(jax.random.normal(key_q, (m, dim), dtype=dtype))
-    d = _normalise(jax.random.normal(key_d, (n, dim), dtype=dtype))
+    q = _normalise(jax.random.normal(key_q, (m, dim), dtype=jnp.float32).astype(dtype))
+    d = _normalise(jax.random.normal(key_d, (n, dim), dtype=jnp.float32).astype(dtype))
     zero, izero = jnp.zeros((), dtype), jnp.zeros((), jnp.int32)
     return RunState(q=q, d=d, opt_state=_optimizer(recipe).init((q, d)), step=izero,
                     loss=jnp.full((), jnp.inf, dtype), best_loss=jnp.full((), jnp.inf, dtype),
@@ -217,8 +244,8 @@ def check(state: RunState, problem: Problem, *, recipe: Recipe = OFFICIAL) -> Ru
     )
 
 
-def run(key: jax.Array, problem: Problem, dim: int, *, recipe: Recipe = OFFICIAL,
-        dtype=jnp.float32) -> RunState:
+def run(*args, key: jax.Array | None = None, problem: Problem | None = None, dim: int | None = None,
+        recipe: Recipe = OFFICIAL, dtype=jnp.float32) -> RunState:
     """A whole run on the device: ``init``, then steps and checks until it stops.
 
     An outer ``lax.while_loop`` runs while the run is running; its body is an inner
@@ -226,9 +253,11 @@ def run(key: jax.Array, problem: Problem, dim: int, *, recipe: Recipe = OFFICIAL
     ``check_every`` updates) or a stop, then :func:`check`.  The check after a plateau or
     budget stop is the official final check.  One copy of the step and of the check in the
     compiled program; pure and traceable: ``jit`` and ``vmap`` it (a vmapped ``while_loop``
-    freezes finished members).
+    freezes finished members).  Call as ``run(problem, dim, key=key)`` (a positional key still
+    works and warns).
     """
-    state = init(key, problem, dim, recipe=recipe, dtype=dtype)
+    key, problem, dim = _legacy_key_args("run", args, key, problem, dim)
+    state = init(problem, dim, key=key, recipe=recipe, dtype=dtype)
 
     def chunk(carry):
         s, next_check = carry

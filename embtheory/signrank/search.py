@@ -25,7 +25,6 @@ stored result is the one of the launch that ran it.
 from __future__ import annotations
 
 import dataclasses
-import math
 from collections.abc import Sequence
 
 import jax.numpy as jnp
@@ -208,7 +207,6 @@ def critical_n(d: int, *, k: int = 2, seeds: Sequence[int] = (42,), loss: str = 
     results: dict[int, dict[int, dict]] = {s: {} for s in seeds}
     machines = {s: _Seed(start, k) for s in seeds}
     bar = _progress(total=None, desc=f"critical n, d={d}", enabled=progress, unit="launch")
-    shape: list[int] = []  # the launch shape the search compiled last (see _launch)
     try:
         for _ in range(max_rounds):
             todo = []
@@ -227,7 +225,7 @@ def critical_n(d: int, *, k: int = 2, seeds: Sequence[int] = (42,), loss: str = 
                 if all(m.done for m in machines.values()):
                     break
                 continue
-            _launch(todo, d, k, recipe, dtype, memory_budget, store, results, shape)
+            _launch(todo, d, k, recipe, dtype, memory_budget, store, results)
             bar.update(1)
     finally:
         bar.close()
@@ -241,42 +239,15 @@ def critical_n(d: int, *, k: int = 2, seeds: Sequence[int] = (42,), loss: str = 
     return out
 
 
-def _bucket(n: int) -> int:
-    """The padded document count of a launch: a multiple of ``max(8, 2**(floor(log2 n) - 3))``
-    (at most 12.5% extra documents above 64), so that most launches of a search share shapes."""
-    g = max(8, 1 << max(0, n.bit_length() - 4))
-    return -(-n // g) * g
-
-
-#: Up to this many padded documents a search never shrinks its launch shape: there one
-#: compilation costs more than running a few extra padded rows for the whole search.
-SMALL_PAD = 64
-
-
-def _launch(todo, d, k, recipe, dtype, memory_budget, store, results, shape):
-    """One padded launch of every pending (seed, n).
-
-    The batch is padded to a power of two (at least 4) by repeating the last run, and the
-    documents to :func:`_bucket`, so that the launches of a search reuse a few compiled programs
-    (compilation, not running, dominates small d on a CPU).  ``shape`` holds the search's
-    largest ``(pad_n, batch)`` so far: while ``pad_n <= SMALL_PAD`` later launches reuse it,
-    so a small-d search compiles once.
-    """
+def _launch(todo, d, k, recipe, dtype, memory_budget, store, results):
+    """One launch of every pending (seed, n): each trial's outcome is its solo outcome
+    (:mod:`embtheory.signrank.solve` runs every n in its canonical shape)."""
     import jax
 
     ns = [n for _, n, _ in todo]
-    seeds = [s for s, _, _ in todo]
-    size = max(4, 1 << math.ceil(math.log2(len(todo))))
-    pad_n = _bucket(max(ns))
-    if shape and shape[0] <= SMALL_PAD and pad_n <= shape[0] and size <= shape[1]:
-        pad_n, size = shape
-    else:
-        shape[:] = [pad_n, size]
-    run_ns = ns + [ns[-1]] * (size - len(ns))  # fillers repeat the last run; results discarded
-    keys = [jax.random.key(s) for s in seeds + [seeds[-1]] * (size - len(ns))]
-    out = solve_batch(run_ns, d, keys=keys, k=k, recipe=recipe, dtype=dtype, memory_budget=memory_budget,
-                      pad_n=pad_n)
-    for (s, n, cfg), r in zip(todo, out[: len(todo)]):
+    keys = [jax.random.key(s) for s, _, _ in todo]
+    out = solve_batch(ns, d, keys=keys, k=k, recipe=recipe, dtype=dtype, memory_budget=memory_budget)
+    for (s, n, cfg), r in zip(todo, out):
         res = {f: getattr(r, f) for f in ("solved", "best_accuracy", "accuracy", "loss", "best_loss",
                                           "steps", "solved_step", "reason")}
         results[s][n] = res

@@ -1,12 +1,34 @@
-"""Solving free-embedding problems: one run, or a padded batch of runs in one launch.
+"""Solving free-embedding problems: one run, or many runs in one launch, launch-invariant.
 
-:func:`solve` runs one problem (``n`` documents, all ``C(n, k)`` k-subsets as queries, or a
-given index list) and returns its embeddings and metrics.  :func:`solve_batch` runs many
-problems of different ``n`` and seeds in ONE launch: each is padded to the largest ``n`` (and
-its query count), padding rows are masked out of the loss, the gradients and the top-k, the
-runs are ``vmap``-ed and sharded over every device with
-:func:`embtheory.core.sharded_map`.  Every run's numbers equal its unpadded solo run's (the same
-initial rows, masked padding), up to float reassociation.
+:func:`solve` runs one problem (``n`` documents, all ``C(n, k)`` k-subsets as queries) and
+returns its embeddings and metrics; :func:`solve_batch` runs many problems (any mix of ``n`` and
+seeds) in as few launches as their shapes allow, sharded over every device.
+
+**Launch invariance.**  A trial's whole outcome (solved, steps, losses, accuracies, solved step,
+stop reason, embeddings) is a function of ``(n, d, k, seed, recipe, dtype)`` alone: bitwise the
+same whatever else shares its launch, however many members or devices the launch has.  Two
+mechanisms give it:
+
+1. *One canonical shape per n.*  A trial of ``n`` documents always runs padded to
+   :func:`canonical_shape` ``(n_pad, m_pad, chunk)``: ``n_pad`` is ``n`` rounded up to a bucket
+   (a multiple of 8 up to 128, then at most 12.5% above ``n``), ``m_pad`` the query count of
+   ``n_pad`` rounded to the query chunk, and the chunk is chosen from the fixed
+   :data:`embtheory.core.memory.DEFAULT_MEMORY_BUDGET` (never from the caller's
+   ``memory_budget`` nor the machine).  Padded rows are masked exactly, and since the shapes
+   are the same every time, so is the order of every sum.  A search compiles one program per
+   bucket it visits, not one per n.
+2. *Members run one after another, not vmapped.*  Measured on the CPU (XLA, JAX 0.10): the same
+   member in a ``vmap`` of 1, 2 or 3+ members, or with 1 or 2 members per device, ends with a
+   loss that differs in the last bit (XLA picks different kernels for batched dot products of
+   different batch sizes), and near the boundary such a bit decides solved or failed.  So a
+   launch is ``shard_map`` over the devices of a ``lax.fori_loop`` over that device's members
+   (a dynamic trip count, so XLA neither unrolls nor inlines it): every member runs the same
+   compiled per-member body whatever the launch holds.  Each launch has a fixed capacity of
+   members per device (:data:`CAPACITY`); a launch with fewer members runs only those.
+
+The price of (2) is that members of a device no longer share one vectorised step: on a CPU,
+where small problems are dominated by per-step overhead, a batch takes the sum of its runs'
+steps rather than the longest; the devices still run in parallel.
 
 Example:
     >>> import jax
@@ -19,40 +41,47 @@ from __future__ import annotations
 
 import functools
 import math
+import warnings
 from typing import NamedTuple
 
 import jax
 import jax.numpy as jnp
 import numpy as np
+from jax.sharding import Mesh, NamedSharding, PartitionSpec
 
-from embtheory.core.sharding import sharded_map
-from embtheory.core.validation import check_int, check_memory, check_positive
+from embtheory.core.memory import DEFAULT_MEMORY_BUDGET, resolve_memory_budget
+from embtheory.core.validation import check_float_dtype, check_int, check_memory
 from embtheory.signrank.losses import chunk_for_budget
 from embtheory.signrank.optimise import OFFICIAL, Problem, Recipe, run
 from embtheory.signrank.patterns import k_subsets
 
-__all__ = ["DEFAULT_MEMORY_BUDGET", "SolveResult", "make_batch", "solve", "solve_batch"]
+__all__ = ["CAPACITY", "DEFAULT_MEMORY_BUDGET", "LaunchShape", "SolveResult", "canonical_shape", "make_batch",
+           "solve", "solve_batch"]
 
-#: Default memory budget of one run's loss temporaries (bytes); the state itself is extra.
-DEFAULT_MEMORY_BUDGET = 1 * 2**30
+#: Members per device in one launch (fewer when the memory budget says so).
+CAPACITY = 8
 
-_METRICS = ("solved", "best_accuracy", "accuracy", "loss", "best_loss", "steps", "reason",
-            "solved_step")
 REASONS = {0: "running", 1: "solved", 2: "plateau", 3: "budget"}
+_AXIS = "batch"
 
 
 class SolveResult(NamedTuple):
     """One run's outcome.
 
     Attributes:
-        solved: some accuracy check saw 1.0.
+        solved: some accuracy check saw 1.0 (the official verdict).
         best_accuracy: the best accuracy of any check.
         accuracy: the final accuracy.
         loss: the last loss; best_loss: the best loss.
         steps: updates done; solved_step: update of the first perfect check (-1: never).
         reason: "solved", "plateau" or "budget".
-        q: ``[m, dim]`` query embeddings (None from :func:`solve_batch`).
-        d: ``[n, dim]`` document embeddings (None from :func:`solve_batch`).
+        q: ``[m, dim]`` query embeddings (None unless asked for).
+        d: ``[n, dim]`` document embeddings (None unless asked for).
+        margin: the smallest over queries of (lowest relevant score - highest irrelevant score)
+            of the final embeddings, recomputed independently by
+            :func:`embtheory.signrank.certify.certify` (in float64 when x64 is on, else float32;
+            > 0: the final embedding ranks every query's relevant documents strictly first);
+            None where not computed.
     """
 
     solved: bool
@@ -65,6 +94,50 @@ class SolveResult(NamedTuple):
     solved_step: int
     q: np.ndarray | None = None
     d: np.ndarray | None = None
+    margin: float | None = None
+
+
+class LaunchShape(NamedTuple):
+    """The canonical padded shape of every trial with a given ``n``.
+
+    Attributes:
+        n_pad: documents after padding.
+        m_pad: queries after padding (``C(n_pad, k)`` rounded up to a multiple of ``chunk``).
+        chunk: queries per chunk of the loss and the top-k (None: one dense chunk).
+    """
+
+    n_pad: int
+    m_pad: int
+    chunk: int | None
+
+
+def bucket(n: int) -> int:
+    """``n`` rounded up to a multiple of ``max(8, 2**(bit_length(n) - 4))`` (<= 12.5% above 64)."""
+    g = max(8, 1 << max(0, n.bit_length() - 4))
+    return -(-n // g) * g
+
+
+def canonical_shape(n: int, k: int = 2, *, itemsize: int = 4, chunk: int | None = None) -> LaunchShape:
+    """The padded shape a trial of ``n`` documents always runs in (see the module docstring).
+
+    Args:
+        n: documents (> k).
+        k: relevant documents per query.
+        itemsize: bytes of the floating dtype (4 or 8).
+        chunk: an explicit query chunk (a recipe's ``chunk``); None: from the fixed default budget.
+    """
+    n = check_int(n, "n", minimum=2)
+    k = check_int(k, "k", minimum=1)
+    if n <= k:
+        raise ValueError(f"n must exceed k (a query needs irrelevant documents), got n={n}, k={k}")
+    n_pad = bucket(n)
+    m_full = math.comb(n_pad, k)
+    if chunk is None:
+        c = chunk_for_budget(m_full, n_pad, DEFAULT_MEMORY_BUDGET, itemsize)
+    else:
+        c = min(check_int(chunk, "chunk", minimum=1), m_full)
+    m_pad = -(-m_full // c) * c
+    return LaunchShape(n_pad=n_pad, m_pad=m_pad, chunk=None if c >= m_pad else c)
 
 
 def _state_bytes(m: int, n: int, dim: int, itemsize: int) -> int:
@@ -72,27 +145,47 @@ def _state_bytes(m: int, n: int, dim: int, itemsize: int) -> int:
     return 6 * (m + n) * dim * itemsize
 
 
-def make_batch(ns, *, k: int = 2, chunk_budget: float = DEFAULT_MEMORY_BUDGET, dim: int = 1,
-               itemsize: int = 4, state_budget: float | None = None,
-               pad_n: int | None = None) -> tuple[Problem, int | None]:
-    """Padded index lists of the all-k-subsets problems for each ``n`` in ``ns``.
+def _problem_arrays(n: int, k: int, shape: LaunchShape):
+    sub = k_subsets(n, k)
+    rel = np.zeros((shape.m_pad, k), np.int32)
+    rel[: sub.shape[0]] = sub
+    qv = np.zeros(shape.m_pad, bool)
+    qv[: sub.shape[0]] = True
+    dv = np.arange(shape.n_pad) < n
+    return rel, qv, dv
+
+
+def make_batch(ns, *, k: int = 2, memory_budget: float | None = None, dim: int = 1,
+               itemsize: int = 4, pad_n: int | None = None, **old) -> tuple[Problem, int | None]:
+    """Padded index lists of the all-k-subsets problems for each ``n`` in ``ns``, one shape.
+
+    A helper for callers that vmap :func:`embtheory.signrank.run` themselves (such batches are
+    not launch-invariant; :func:`solve_batch` is).  Queries are chunked under ``memory_budget``
+    (bytes of loss temporaries per run; default the fixed
+    :data:`embtheory.core.memory.DEFAULT_MEMORY_BUDGET`) and padded to a multiple of the chunk;
+    documents to ``max(max(ns), pad_n)``.  ``chunk_budget=`` (the old name of
+    ``memory_budget``) still works and warns.
 
     Returns:
-        ``(Problem with a leading batch axis, chunk)``: queries padded to a multiple of
-        ``chunk`` (chosen from ``chunk_budget``; None when one chunk holds them all),
-        documents to ``max(max(ns), pad_n)``.
+        ``(Problem with a leading batch axis, chunk)`` (chunk None when one chunk holds all).
     """
+    if "chunk_budget" in old:
+        warnings.warn("make_batch(chunk_budget=...) is deprecated: use memory_budget=", DeprecationWarning,
+                      stacklevel=2)
+        if memory_budget is None:
+            memory_budget = old.pop("chunk_budget")
+        else:
+            old.pop("chunk_budget")
+    old.pop("state_budget", None)
+    if old:
+        raise TypeError(f"make_batch got unexpected arguments {sorted(old)}")
+    budget = DEFAULT_MEMORY_BUDGET if memory_budget is None else resolve_memory_budget(memory_budget)
     ns = [check_int(n, "n", minimum=k + 1) for n in ns]
     if not ns:
         raise ValueError("ns must hold at least one n")
     n_max = max(ns) if pad_n is None else max(max(ns), check_int(pad_n, "pad_n", minimum=1))
     m_max = math.comb(n_max, k)
-    if state_budget is not None:
-        check_memory(len(ns) * _state_bytes(m_max, n_max, dim, itemsize), "the batch of runs",
-                     budget_bytes=state_budget,
-                     fix=f"{len(ns)} runs of C({n_max},{k}) = {m_max:,} queries at dim {dim}; "
-                         "run fewer at once or raise the budget")
-    chunk = chunk_for_budget(m_max, n_max, chunk_budget, itemsize)
+    chunk = chunk_for_budget(m_max, n_max, budget, itemsize)
     m_pad = -(-m_max // chunk) * chunk
     rel = np.zeros((len(ns), m_pad, k), np.int32)
     qv = np.zeros((len(ns), m_pad), bool)
@@ -104,80 +197,169 @@ def make_batch(ns, *, k: int = 2, chunk_budget: float = DEFAULT_MEMORY_BUDGET, d
     return Problem(rel=rel, query_valid=qv, doc_valid=dv), (None if chunk >= m_pad else chunk)
 
 
+_METRICS = ("solved", "best_accuracy", "accuracy", "loss", "best_loss", "steps", "reason", "solved_step")
+
+
 @functools.lru_cache(maxsize=64)
-def _batched_runner(dim: int, recipe: Recipe, dtype_name: str):
+def _launcher(dim: int, recipe: Recipe, dtype_name: str, mesh: Mesh):
+    """``jit(shard_map(per-device fori_loop over members))`` for one recipe (shapes: at call)."""
     dtype = jnp.dtype(dtype_name)
 
-    def one(key_data, problem):
-        key = jax.random.wrap_key_data(key_data)
-        s = run(key, problem, dim, recipe=recipe, dtype=dtype)
-        metrics = dict(solved=s.best_accuracy >= 1.0, best_accuracy=s.best_accuracy, accuracy=s.accuracy,
-                       loss=s.loss, best_loss=s.best_loss, steps=s.step, reason=s.reason,
-                       solved_step=s.solved_step)
-        return metrics, (s.q, s.d)
+    def one(key_data, rel, qv, dv):
+        s = run(Problem(rel=rel, query_valid=qv, doc_valid=dv), dim, key=jax.random.wrap_key_data(key_data),
+                recipe=recipe, dtype=dtype)
+        metrics = (s.best_accuracy >= 1.0, s.best_accuracy, s.accuracy, s.loss, s.best_loss, s.step,
+                   s.reason, s.solved_step)
+        return metrics, s.q, s.d
 
-    return jax.vmap(one)
+    def local(count, key_data, rel, qv, dv):
+        out = jax.tree.map(lambda a: jnp.zeros((key_data.shape[0], *a.shape), a.dtype),
+                           jax.eval_shape(one, key_data[0], rel[0], qv[0], dv[0]))
+
+        def body(i, acc):
+            res = one(key_data[i], rel[i], qv[i], dv[i])
+            return jax.tree.map(lambda o, r: o.at[i].set(r), acc, res)
+
+        return jax.lax.fori_loop(0, count[0], body, out)
+
+    spec = PartitionSpec(_AXIS)
+    return jax.jit(jax.shard_map(local, mesh=mesh, in_specs=spec, out_specs=spec, check_vma=False))
 
 
 def _key_data(key) -> np.ndarray:
-    if isinstance(key, (int, np.integer)):
+    if isinstance(key, (int, np.integer)) and not isinstance(key, bool):
         key = jax.random.key(int(key))
-    if jnp.issubdtype(jnp.asarray(key).dtype, jax.dtypes.prng_key):
-        return np.asarray(jax.random.key_data(key))
-    return np.asarray(key, dtype=np.uint32)
+    arr = key if isinstance(key, jax.Array) else np.asarray(key)
+    if jnp.issubdtype(arr.dtype, jax.dtypes.prng_key):
+        return np.asarray(jax.random.key_data(arr))
+    arr = np.asarray(arr)
+    if arr.dtype != np.uint32 or arr.shape != (2,):
+        raise TypeError(f"each key must be an int seed, a jax.random.key or a raw uint32[2] PRNGKey, "
+                        f"got {arr.dtype}{list(arr.shape)}")
+    return arr
+
+
+def _default_mesh() -> Mesh:
+    return Mesh(np.asarray(jax.devices()), (_AXIS,))
+
+
+def _capacity(shape: LaunchShape, dim: int, k: int, itemsize: int, budget: float) -> int:
+    state = _state_bytes(shape.m_pad, shape.n_pad, dim, itemsize)
+    chunk = shape.m_pad if shape.chunk is None else shape.chunk
+    temps = 6 * chunk * shape.n_pad * itemsize
+    per_member = (shape.m_pad + shape.n_pad) * dim * itemsize + shape.m_pad * (k + 1) * 4
+    check_memory(state + temps + per_member, "one run", memory_budget=budget,
+                 fix=f"a run of C({shape.n_pad},{k}) = {shape.m_pad:,} padded queries at dim {dim} "
+                     "needs its optimiser state and one chunk of scores; pass a recipe with a smaller "
+                     "chunk")
+    return int(max(1, min(CAPACITY, (budget - state - temps) // per_member)))
+
+
+def _launch_group(members, dim, k, recipe, dtype, shape, mesh, cap):
+    """Runs up to ``ndev * cap`` members of one canonical shape; returns their raw outputs."""
+    ndev = mesh.devices.size
+    size = ndev * cap
+    key_data = np.zeros((size, 2), np.uint32)
+    rel = np.zeros((size, shape.m_pad, k), np.int32)
+    qv = np.zeros((size, shape.m_pad), bool)
+    dv = np.zeros((size, shape.n_pad), bool)
+    count = np.zeros(ndev, np.int32)
+    slots = []
+    for j, (n, kd) in enumerate(members):
+        dev, slot = j % ndev, j // ndev
+        idx = dev * cap + slot
+        key_data[idx] = kd
+        rel[idx], qv[idx], dv[idx] = _problem_arrays(n, k, shape)
+        count[dev] += 1
+        slots.append(idx)
+    runner = _launcher(dim, recipe._replace(chunk=shape.chunk), jnp.dtype(dtype).name, mesh)
+    sharding = NamedSharding(mesh, PartitionSpec(_AXIS))
+    args = [jax.device_put(a, sharding) for a in (count, key_data, rel, qv, dv)]
+    metrics, qs, ds = runner(*args)
+    return slots, jax.tree.map(np.asarray, metrics), qs, ds
 
 
 def solve_batch(ns, dim: int, *, keys, k: int = 2, recipe: Recipe = OFFICIAL, dtype=jnp.float32,
-                memory_budget: float = DEFAULT_MEMORY_BUDGET, return_embeddings: bool = False,
-                mesh=None, pad_n: int | None = None) -> list[SolveResult]:
-    """Runs ``len(ns)`` problems in one launch, padded to a common shape and sharded.
+                memory_budget: float | None = None, return_embeddings: bool = False,
+                mesh: Mesh | None = None, certify_margin: bool = False,
+                pad_n: int | None = None) -> list[SolveResult]:
+    """Runs ``len(ns)`` problems, grouped by canonical shape, each group in one sharded launch.
+
+    Every run's outcome equals its solo run's bitwise (see the module docstring).
 
     Args:
         ns: document counts, one per run.
         dim: embedding dimension.
         keys: one PRNG key (typed, raw, or an int seed) per run.
         k: relevant documents per query (all k-subsets are the queries).
-        recipe: hyper-parameters (its ``chunk`` is replaced by one from ``memory_budget``).
-        dtype: float32 (default) or float64.
-        memory_budget: bytes for each run's loss temporaries; chunks the queries.
+        recipe: hyper-parameters.
+        dtype: float32 (default) or float64 (needs x64).
+        memory_budget: bytes a device may hold for one launch (default: the machine's budget,
+            see :mod:`embtheory.core.memory`); it decides how many members share a launch,
+            never a result.
         return_embeddings: also return each run's trimmed ``q`` and ``d``.
-        mesh: a ``"batch"`` mesh (default: all devices).
-        pad_n: pad the documents to at least this many (fixed shapes reuse one compilation).
+        mesh: a one-axis ``"batch"`` mesh (default: all devices).
+        certify_margin: fill :attr:`SolveResult.margin` (independent float64 certificate).
+        pad_n: ignored (kept for old callers: shapes are canonical per n now).
 
     Returns:
         One :class:`SolveResult` per run, in order.
     """
+    del pad_n
     dim = check_int(dim, "dim", minimum=1)
     k = check_int(k, "k", minimum=1)
-    check_positive(memory_budget, "memory_budget")
-    ns = list(ns)
+    dtype = check_float_dtype(dtype)
+    budget = resolve_memory_budget(memory_budget)
+    ns = [check_int(n, "n", minimum=k + 1) for n in ns]
     keys = list(keys)
     if len(keys) != len(ns):
         raise ValueError(f"keys must give one key per run: {len(ns)} ns but {len(keys)} keys")
+    if not ns:
+        return []
     recipe = Recipe(**recipe._asdict()).validated()
-    itemsize = jnp.dtype(dtype).itemsize
-    problem, chunk = make_batch(ns, k=k, chunk_budget=memory_budget, dim=dim, itemsize=itemsize,
-                                state_budget=max(8 * memory_budget, 4 * 2**30), pad_n=pad_n)
-    recipe = recipe._replace(chunk=chunk)
-    runner = _batched_runner(dim, recipe, jnp.dtype(dtype).name)
-    key_data = np.stack([_key_data(kk) for kk in keys])
-    metrics, (qs, ds) = sharded_map(runner, key_data, problem, mesh=mesh)
-    out = []
+    itemsize = dtype.itemsize
+    mesh = _default_mesh() if mesh is None else mesh
+    ndev = mesh.devices.size
+    key_data = [_key_data(kk) for kk in keys]
+    groups: dict[LaunchShape, list[int]] = {}
     for i, n in enumerate(ns):
-        m = math.comb(n, k)
+        groups.setdefault(canonical_shape(n, k, itemsize=itemsize, chunk=recipe.chunk), []).append(i)
+    raw: dict[int, tuple] = {}
+    for shape, idx in groups.items():
+        cap = _capacity(shape, dim, k, itemsize, budget)
+        per = ndev * cap
+        for start in range(0, len(idx), per):
+            part = idx[start:start + per]
+            slots, metrics, qs, ds = _launch_group([(ns[i], key_data[i]) for i in part], dim, k, recipe,
+                                                   dtype, shape, mesh, cap)
+            for i, slot in zip(part, slots):
+                m = math.comb(ns[i], k)
+                emb = (np.asarray(qs[slot, :m]), np.asarray(ds[slot, :ns[i]])) \
+                    if (return_embeddings or certify_margin) else (None, None)
+                raw[i] = (tuple(a[slot] for a in metrics), emb)
+    out = []
+    for i in range(len(ns)):
+        (solved, best_acc, acc, loss, best_loss, steps, reason, solved_step), (q, d) = raw[i]
+        margin = None
+        if certify_margin:
+            from embtheory.signrank.certify import certify
+
+            cdt = np.float64 if jax.config.jax_enable_x64 else np.float32
+            margin = float(certify(q, d, k=k, dtype=cdt).margin)
         out.append(SolveResult(
-            solved=bool(metrics["solved"][i]), best_accuracy=float(metrics["best_accuracy"][i]),
-            accuracy=float(metrics["accuracy"][i]), loss=float(metrics["loss"][i]),
-            best_loss=float(metrics["best_loss"][i]), steps=int(metrics["steps"][i]),
-            reason=REASONS[int(metrics["reason"][i])], solved_step=int(metrics["solved_step"][i]),
-            q=np.asarray(qs[i, :m]) if return_embeddings else None,
-            d=np.asarray(ds[i, :n]) if return_embeddings else None))
+            solved=bool(solved), best_accuracy=float(best_acc), accuracy=float(acc), loss=float(loss),
+            best_loss=float(best_loss), steps=int(steps), reason=REASONS[int(reason)],
+            solved_step=int(solved_step), q=q if return_embeddings else None,
+            d=d if return_embeddings else None, margin=margin))
     return out
 
 
 def solve(n: int, dim: int, *, key, k: int = 2, loss: str = "infonce", recipe: Recipe | None = None,
-          dtype=jnp.float32, memory_budget: float = DEFAULT_MEMORY_BUDGET, **recipe_kw) -> SolveResult:
+          dtype=jnp.float32, memory_budget: float | None = None, certify_margin: bool = True,
+          **recipe_kw) -> SolveResult:
     """One free-embedding run: ``n`` documents, every k-subset a query, dimension ``dim``.
+
+    The same outcome, bit for bit, as the run of ``(n, key)`` inside any :func:`solve_batch`.
 
     Args:
         n: documents (> k).
@@ -187,7 +369,8 @@ def solve(n: int, dim: int, *, key, k: int = 2, loss: str = "infonce", recipe: R
         loss: the loss (see :data:`embtheory.signrank.LOSSES`); ignored if ``recipe`` is given.
         recipe: full hyper-parameters (default: the official recipe with ``loss``).
         dtype: float32 or float64.
-        memory_budget: bytes for the loss temporaries (chunks the queries).
+        memory_budget: bytes one launch may hold (never changes the result).
+        certify_margin: also certify the final embedding (``margin``, float64).
         **recipe_kw: overrides of :class:`Recipe` fields (e.g. ``max_steps=2000``).
 
     Returns:
@@ -204,5 +387,5 @@ def solve(n: int, dim: int, *, key, k: int = 2, loss: str = "infonce", recipe: R
     if k >= n:
         raise ValueError(f"n must exceed k (a query needs irrelevant documents), got n={n}, k={k}")
     return solve_batch([n], dim, keys=[key], k=k, recipe=recipe, dtype=dtype, memory_budget=memory_budget,
-                       return_embeddings=True, mesh=jax.sharding.Mesh(np.asarray(jax.devices()[:1]),
-                                                                      ("batch",)))[0]
+                       return_embeddings=True, certify_margin=certify_margin,
+                       mesh=Mesh(np.asarray(jax.devices()[:1]), (_AXIS,)))[0]
