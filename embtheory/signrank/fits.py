@@ -11,6 +11,7 @@ d <= 40 and the quadratic side by side at the extrapolation dimensions.
 from __future__ import annotations
 
 from collections.abc import Mapping, Sequence
+from typing import NamedTuple
 
 import numpy as np
 
@@ -136,3 +137,165 @@ def compare_fits(table: Mapping[int, float] | None = None, *, at: Sequence[int] 
         fit["extrapolation"] = {int(a): float(poly_eval(fit["coef"], a)) for a in at}
         out[name] = fit
     return out
+
+
+# --- the critical n as a probability ---------------------------------------------------------
+
+#: Ridge on the standardised logistic slope: keeps the fit finite when verdicts are perfectly
+#: separated (every seed solves n <= c and fails n > c), where the plain likelihood has no maximum.
+LOGISTIC_RIDGE = 1e-2
+
+
+class LogisticFit(NamedTuple):
+    """``P(solved | n) = 1 / (1 + exp(-(intercept + slope * n)))`` fitted to verdicts.
+
+    Attributes:
+        n50: ``-intercept / slope``, the n where the fitted probability is one half (NaN when every
+            verdict is the same: no crossing inside the data).
+        slope: per document (negative when success falls with n).
+        intercept: the log-odds at n = 0.
+        converged: Newton's iteration met its tolerance.
+    """
+
+    n50: float
+    slope: float
+    intercept: float
+    converged: bool
+
+
+class N50Band(NamedTuple):
+    """Bootstrap interval of n50 over seeds.
+
+    Attributes:
+        median: median of the resampled n50.
+        lo, hi: the central ``level`` interval.
+        level: confidence level.
+        num: resamples; degenerate: how many had no crossing (all verdicts equal), left out.
+    """
+
+    median: float
+    lo: float
+    hi: float
+    level: float
+    num: int
+    degenerate: int
+
+
+def wilson_interval(successes, trials: int, *, level: float = 0.95) -> tuple[np.ndarray, np.ndarray]:
+    r"""Wilson score interval of a binomial proportion, per entry of ``successes``.
+
+    .. math:: \frac{x + z^2/2}{m + z^2} \pm \frac{z}{m + z^2}\sqrt{\frac{x (m - x)}{m} + \frac{z^2}{4}}
+
+    with ``z`` the normal quantile of ``1 - (1 - level) / 2``.
+
+    Returns:
+        ``(lo, hi)`` arrays shaped like ``successes``.
+    """
+    from statistics import NormalDist
+
+    m = check_int(trials, "trials", minimum=1)
+    x = np.asarray(successes, np.float64)
+    if np.any(x < 0) or np.any(x > m) or not np.all(np.isfinite(x)):
+        raise ValueError(f"successes must lie in [0, trials={m}], got {np.asarray(successes).tolist()}")
+    if not 0.0 < float(level) < 1.0:
+        raise ValueError(f"level must be in (0, 1), got {level!r}")
+    z = NormalDist().inv_cdf(1 - (1 - float(level)) / 2)
+    centre = (x + z * z / 2) / (m + z * z)
+    half = z / (m + z * z) * np.sqrt(x * (m - x) / m + z * z / 4)
+    return np.clip(centre - half, 0.0, 1.0), np.clip(centre + half, 0.0, 1.0)
+
+
+def _logistic_batch(x, succ, total, iters: int = 100, tol: float = 1e-10):
+    """Ridge-penalised binomial logistic fits, vectorised over the rows of ``succ`` ([b, p])."""
+    mu, sd = float(x.mean()), float(x.std()) or 1.0
+    z = (x - mu) / sd
+    b = succ.shape[0]
+    theta = np.zeros((b, 2))
+    conv = np.zeros(b, bool)
+    for _ in range(iters):
+        eta = theta[:, :1] + theta[:, 1:] * z[None, :]
+        p = 1.0 / (1.0 + np.exp(-eta))
+        w = total * p * (1 - p)
+        r = succ - total * p
+        g0 = r.sum(1)
+        g1 = (r * z).sum(1) - LOGISTIC_RIDGE * theta[:, 1]
+        h00 = w.sum(1) + 1e-12
+        h01 = (w * z).sum(1)
+        h11 = (w * z * z).sum(1) + LOGISTIC_RIDGE
+        det = h00 * h11 - h01 * h01
+        d0 = (h11 * g0 - h01 * g1) / det
+        d1 = (h00 * g1 - h01 * g0) / det
+        theta[:, 0] += d0
+        theta[:, 1] += d1
+        conv = (np.abs(d0) < tol) & (np.abs(d1) < tol)
+        if conv.all():
+            break
+    slope = theta[:, 1] / sd
+    intercept = theta[:, 0] - theta[:, 1] * mu / sd
+    mixed = (succ.sum(1) > 0) & (succ.sum(1) < total.sum())  # some success and some failure
+    n50 = np.where(mixed & (slope != 0), -intercept / np.where(slope == 0, 1.0, slope), np.nan)
+    return n50, slope, intercept, conv
+
+
+def logistic_n50(ns, solved) -> LogisticFit:
+    """Logistic fit of per-trial verdicts against n (ridge :data:`LOGISTIC_RIDGE` on the slope).
+
+    Args:
+        ns: ``[p]`` document counts.
+        solved: ``[p, s]`` bool verdicts (one column per seed).
+
+    Returns:
+        A :class:`LogisticFit`.
+    """
+    x, y = _curve_args(ns, solved)
+    total = np.full(x.shape, y.shape[1], np.float64)
+    n50, slope, icpt, conv = _logistic_batch(x, y.sum(1, dtype=np.float64)[None, :], total)
+    return LogisticFit(n50=float(n50[0]), slope=float(slope[0]), intercept=float(icpt[0]),
+                       converged=bool(conv[0]))
+
+
+def _curve_args(ns, solved):
+    x = np.asarray(ns, np.float64).ravel()
+    y = np.asarray(solved)
+    if y.ndim != 2 or y.shape[0] != x.size:
+        raise ValueError(f"solved must be [len(ns), seeds] = [{x.size}, s], got shape {y.shape}")
+    if y.dtype != bool:
+        if not np.all(np.isin(y, (0, 1))):
+            raise ValueError("solved must hold booleans (or 0/1)")
+        y = y.astype(bool)
+    if x.size < 2 or np.unique(x).size < 2:
+        raise ValueError(f"a logistic fit needs at least 2 distinct n, got {x.tolist()}")
+    return x, y
+
+
+def n50_bootstrap(ns, solved, *, key, num: int = 1000, level: float = 0.95) -> N50Band:
+    """Bootstrap over seeds: resample the columns of ``solved`` with replacement, refit n50.
+
+    Args:
+        ns: ``[p]`` document counts; solved: ``[p, s]`` verdicts.
+        key: PRNG key (``jax.random.key``) of the resampling.
+        num: resamples.
+        level: central interval level.
+    """
+    import jax
+
+    from embtheory.core.validation import check_key
+
+    x, y = _curve_args(ns, solved)
+    num = check_int(num, "num", minimum=10)
+    if not 0.0 < float(level) < 1.0:
+        raise ValueError(f"level must be in (0, 1), got {level!r}")
+    key = check_key(key)
+    s = y.shape[1]
+    idx = np.asarray(jax.random.randint(key, (num, s), 0, s))
+    succ = y[:, idx].sum(axis=2).T.astype(np.float64)  # [num, p]
+    total = np.full(x.shape, s, np.float64)
+    n50, *_ = _logistic_batch(x, succ, total)
+    ok = np.isfinite(n50)
+    a = (1 - float(level)) / 2
+    if not ok.any():
+        return N50Band(median=float("nan"), lo=float("nan"), hi=float("nan"), level=float(level), num=num,
+                       degenerate=int(num))
+    v = n50[ok]
+    return N50Band(median=float(np.median(v)), lo=float(np.quantile(v, a)), hi=float(np.quantile(v, 1 - a)),
+                   level=float(level), num=num, degenerate=int((~ok).sum()))
