@@ -2,16 +2,21 @@
 
 Sub-commands::
 
-    python benchmarks/signrank_bench.py search --d 4 --seed 42 --start 11 [--bracket 4]
-        one complete critical-n search (gallop, search, recheck) as the official script does it
-        (``--d=4 --k=2 --enable_critical_n_search=11``); prints the result and wall time.
+    python benchmarks/signrank_bench.py search --d 4 --seed 42 --start 7 [--protocol official]
+            [--compile-cache .bench/jax-cache]
+        one complete critical-n search with the official protocol (the official script's
+        ``--d=4 --k=2 --enable_critical_n_search=7``); prints the sequence, verdicts and wall time.
         Time it as a whole process next to the official script (fetched separately, never
         committed), e.g. ``/usr/bin/time -v python free_embedding_experiment.py --d=4 --k=2
-        --enable_critical_n_search=11 --device=cpu --results_output_path=/tmp/o.json``.
+        --enable_critical_n_search=7 --device=cpu --results_output_path=/tmp/o.json`` (a fresh
+        results path each time: the script reuses the verdicts it finds there).
 
     python benchmarks/signrank_bench.py step --n 626 --d 45 [--budget-gib 1] [--repeats 5]
         time of one optimiser step (loss + gradient + Adam + re-normalisation) at n, d,
         chunked under the memory budget and dense.
+
+    python benchmarks/signrank_bench.py curve --d 8 --seeds 16 --ns 24,25,...,31
+        a success curve (every seed at every n); wall time and time per optimiser step.
 
     python benchmarks/signrank_bench.py table --dims 4-12 --seeds 42
         the whole quick critical-n table (every d, every seed).
@@ -29,25 +34,54 @@ import jax.numpy as jnp
 import numpy as np
 
 
+def _compile_cache(path):
+    """JAX's persistent compilation cache in a project-local folder (``--compile-cache``)."""
+    if path:
+        jax.config.update("jax_compilation_cache_dir", path)
+        jax.config.update("jax_persistent_cache_min_compile_time_secs", 0.0)
+        jax.config.update("jax_persistent_cache_min_entry_size_bytes", 0)
+
+
 def _search(args):
     from embtheory.signrank import critical_n
 
+    _compile_cache(args.compile_cache)
     t0 = time.perf_counter()
-    (res,) = critical_n(args.d, seeds=[args.seed], start_n=args.start, bracket=args.bracket)
+    (res,) = critical_n(args.d, seeds=[args.seed], start_n=args.start, bracket=args.bracket,
+                        protocol=args.protocol)
     wall = time.perf_counter() - t0
+    best = {t["n"]: round(t["best_accuracy"], 4) for t in res.trials}
     print(
         json.dumps(
             {
                 "d": args.d,
                 "seed": args.seed,
+                "protocol": args.protocol,
+                "official": res.official,
                 "largest_solved": res.largest_solved,
                 "first_failing": res.first_failing,
-                "trials": len(res.trials),
+                "sequence": list(res.sequence),
+                "best_accuracy": [best[n] for n in res.sequence],
                 "wall_s": round(wall, 2),
-                "trial_n": [t["n"] for t in res.trials],
             }
         )
     )
+
+
+def _curve(args):
+    from embtheory.signrank import success_curve
+
+    _compile_cache(args.compile_cache)
+    ns = [int(x) for x in args.ns.split(",")]
+    seeds = list(range(args.seeds))
+    t0 = time.perf_counter()
+    cur = success_curve(args.d, ns, seeds=seeds)
+    wall = time.perf_counter() - t0
+    steps = sum(t["steps"] for row in cur.trials for t in row)
+    print(json.dumps({"d": args.d, "ns": ns, "seeds": len(seeds), "fraction": cur.fraction.tolist(),
+                      "n50": round(cur.n50, 2), "n50_band": [round(cur.n50_lo, 2), round(cur.n50_hi, 2)],
+                      "trials": len(ns) * len(seeds), "total_steps": steps, "wall_s": round(wall, 2),
+                      "us_per_step": round(1e6 * wall / max(steps, 1), 1)}))
 
 
 def _step(args):
@@ -93,12 +127,13 @@ def _table(args):
     rows = []
     for d in range(lo, hi + 1):
         t = time.perf_counter()
-        res = critical_n(d, seeds=seeds, bracket=args.bracket)
+        res = critical_n(d, seeds=seeds, bracket=args.bracket, protocol="official")
         rows.append(
             {
                 "d": d,
                 "solved": [r.largest_solved for r in res],
                 "failing": [r.first_failing for r in res],
+                "official": [r.official for r in res],
                 "wall_s": round(time.perf_counter() - t, 1),
             }
         )
@@ -114,7 +149,15 @@ def main():
     s.add_argument("--seed", type=int, default=42)
     s.add_argument("--start", type=int, default=11)
     s.add_argument("--bracket", type=int, default=4)
+    s.add_argument("--protocol", default="official", choices=["official", "bracketed"])
+    s.add_argument("--compile-cache", default="", help="persistent JAX compilation cache folder")
     s.set_defaults(fn=_search)
+    s = sub.add_parser("curve")
+    s.add_argument("--d", type=int, default=8)
+    s.add_argument("--ns", default="24,25,26,27,28,29,30,31")
+    s.add_argument("--seeds", type=int, default=16)
+    s.add_argument("--compile-cache", default="", help="persistent JAX compilation cache folder")
+    s.set_defaults(fn=_curve)
     s = sub.add_parser("step")
     s.add_argument("--n", type=int, default=626)
     s.add_argument("--d", type=int, default=45)
