@@ -1,0 +1,445 @@
+r"""The frontier paper's recipe: learnable-scale losses, warm-up + cosine Adam, margin success.
+
+Bangachev, Bresler, Kogan & Polyanskiy (2026) ask for the smallest d at which free embeddings
+of n documents realise every pair (k = 2) and find it far below the LIMIT curve with a sigmoid
+loss.  Their recipe (facts from the paper and its public code), implemented here:
+
+* queries :math:`Q` (``m x d``) and documents :math:`D` (``n x d``) start standard normal with
+  unit rows and are re-normalised to unit rows after every step;
+* ``"sigmoid"``: :math:`L = \sum_{i,j} \operatorname{softplus}(-t\,(s_{ij} - b)\,y_{ij})`
+  over every (query, document) pair, :math:`y = +1` relevant and :math:`-1` not, trainable
+  scale :math:`t` (starts at 1) and bias :math:`b` (fixed at 0 by default; trainable with
+  ``train_bias=True``);
+* ``"infonce"``: :math:`L = -\frac{1}{mk}\sum_{i, p \in P_i} \log\operatorname{softmax}_j
+  \bigl((s_{ij} - b)/T\bigr)_p` with trainable temperature :math:`T = e^{\tau}`, starting at
+  0.1 and clamped to :math:`[10^{-4}, 10^2]` after each step (the bias cancels);
+* ``"margin"``: this package's pairwise hinge (``gamma = 0.1``), no learnable parameter;
+* Adam at 0.01; the rate ramps linearly from 10% to 100% over the first 5% of the steps, then
+  follows a cosine down to 1% of it at the last step; a fixed number of steps, no early stop;
+* success: a strictly positive margin, by :func:`embtheory.signrank.certify` of the final
+  embeddings (per query; the global margin of the authors' code is reported beside it).
+
+:func:`frontier_algorithm` is the ``(init, step)`` pair (:class:`embtheory.core.Iterative`)
+over a :class:`FrontierState`; a whole run is one ``lax.while_loop`` on the device.  Columns
+beyond a run's dimension are padding: they start at exactly 0 and their gradient is exactly
+0, so runs of several dimensions share one padded shape and are ``vmap``-ed together
+(:func:`min_dimension`).  Initial column ``c`` is drawn from ``fold_in(key, c)``, so a run's
+numbers do not depend on how far it is padded.
+"""
+
+from __future__ import annotations
+
+import functools
+import math
+import time
+from typing import NamedTuple
+
+import jax
+import jax.numpy as jnp
+import numpy as np
+import optax
+
+from embtheory.core.algorithm import Iterative, iterate
+from embtheory.core.validation import (
+    check_choice,
+    check_float_dtype,
+    check_int,
+    check_key,
+    check_probability,
+    check_real,
+    check_seed,
+)
+from embtheory.signrank.certify import certify
+from embtheory.signrank.patterns import k_subsets
+
+__all__ = [
+    "FRONTIER_LOSSES",
+    "PAPER_MIN_DIMENSION",
+    "FrontierParams",
+    "FrontierRecipe",
+    "FrontierRun",
+    "FrontierState",
+    "MinDimension",
+    "frontier_algorithm",
+    "frontier_loss",
+    "learning_rate",
+    "min_dimension",
+    "relevance_mask",
+    "run_frontier",
+]
+
+FRONTIER_LOSSES = ("sigmoid", "infonce", "margin")
+
+#: Smallest d with a positive margin, d = 5..30 tried (Bangachev et al. 2026; None: none <= 30).
+PAPER_MIN_DIMENSION = {
+    "infonce": {20: 10, 40: 14, 60: 19, 80: 22, 100: 23, 140: 28, 200: 30, 240: None},
+    "sigmoid": {20: 5, 40: 7, 60: 7, 80: 8, 100: 8, 140: 9, 200: 9, 240: 10},
+}
+
+_LOG_T_MIN, _LOG_T_MAX = math.log(1e-4), math.log(1e2)
+
+
+class FrontierRecipe(NamedTuple):
+    """Hyper-parameters of the frontier recipe (hashable; static under ``jit``).
+
+    Attributes:
+        loss: ``"sigmoid"`` (default), ``"infonce"`` or ``"margin"``.
+        steps: Adam steps (the paper: 100,000).
+        learning_rate: peak rate (0.01).
+        warmup_fraction: share of the steps of linear warm-up (0.05).
+        warmup_start: the warm-up's first rate as a share of the peak (0.1, the code's).
+        final_fraction: the cosine ends at this share of the peak (0.01).
+        init_scale: sigmoid scale t at the start (1); trained.
+        init_bias: sigmoid bias b (0).
+        train_bias: train b too (default False: fixed, as the paper's table).
+        init_temperature: InfoNCE temperature at the start (0.1); trained (log-parametrised).
+        train_temperature: train the temperature (True).
+        margin: gamma of the ``"margin"`` loss (0.1).
+    """
+
+    loss: str = "sigmoid"
+    steps: int = 100_000
+    learning_rate: float = 0.01
+    warmup_fraction: float = 0.05
+    warmup_start: float = 0.1
+    final_fraction: float = 0.01
+    init_scale: float = 1.0
+    init_bias: float = 0.0
+    train_bias: bool = False
+    init_temperature: float = 0.1
+    train_temperature: bool = True
+    margin: float = 0.1
+
+    @classmethod
+    def of(cls, loss: str, **overrides) -> FrontierRecipe:
+        """The paper's recipe for ``loss`` (``"sigmoid"``, ``"infonce"``, ``"margin"``)."""
+        return cls(loss=loss, **overrides).validated()
+
+    def validated(self) -> FrontierRecipe:
+        check_choice(self.loss, "loss", FRONTIER_LOSSES)
+        check_int(self.steps, "steps", minimum=1)
+        check_real(self.learning_rate, "learning_rate", low=0, low_open=True)
+        check_real(self.warmup_fraction, "warmup_fraction", low=0, high=1, high_open=True)
+        check_probability(self.warmup_start, "warmup_start", closed=True)
+        check_real(self.final_fraction, "final_fraction", low=0, high=1, low_open=True)
+        check_real(self.init_scale, "init_scale", low=0, low_open=True)
+        check_real(self.init_bias, "init_bias")
+        check_real(self.init_temperature, "init_temperature", low=1e-4, high=1e2)
+        check_real(self.margin, "margin", low=0, low_open=True)
+        if not isinstance(self.train_bias, bool) or not isinstance(self.train_temperature, bool):
+            raise TypeError("train_bias and train_temperature must be bools")
+        if self.train_bias and self.loss != "sigmoid":
+            raise ValueError(f"train_bias=True needs loss='sigmoid' (the {self.loss!r} loss has no bias to "
+                             "learn: InfoNCE's softmax cancels it)")
+        return self
+
+
+def _warmup_steps(recipe: FrontierRecipe) -> int:
+    if recipe.steps <= 1 or recipe.warmup_fraction <= 0:
+        return 0
+    return max(1, round(recipe.steps * recipe.warmup_fraction))
+
+
+def learning_rate(recipe: FrontierRecipe, step):
+    """The rate of update ``step`` (0-based): linear warm-up, then cosine to ``final_fraction``.
+
+    Warm-up (``W`` steps): ``lr (a + (1 - a) step / W)`` with ``a = warmup_start``; then
+    ``lr_min + (lr - lr_min)(1 + cos(pi (step - W) / (steps - W))) / 2`` with
+    ``lr_min = final_fraction * lr``.
+    """
+    w = _warmup_steps(recipe)
+    peak = recipe.learning_rate
+    low = recipe.final_fraction * peak
+    step = jnp.asarray(step, jnp.float32)
+    decay = max(1, recipe.steps - w)
+    cos = low + (peak - low) * 0.5 * (1 + jnp.cos(jnp.pi * jnp.clip(step - w, 0, decay) / decay))
+    if w == 0:
+        return cos
+    warm = peak * (recipe.warmup_start + (1 - recipe.warmup_start) * step / w)
+    return jnp.where(step < w, warm, cos)
+
+
+class FrontierParams(NamedTuple):
+    """The loss's learnable scalars: sigmoid ``scale`` t and ``bias`` b, InfoNCE ``log_temperature``."""
+
+    scale: jax.Array
+    bias: jax.Array
+    log_temperature: jax.Array
+
+
+class FrontierState(NamedTuple):
+    """State of one run.
+
+    Attributes:
+        q: ``[m, dim_pad]`` queries (unit rows; padding columns 0).
+        d: ``[n, dim_pad]`` documents.
+        params: :class:`FrontierParams`.
+        opt_state: Adam's state.
+        step: updates done.
+        loss: the loss before the last update.
+    """
+
+    q: jax.Array
+    d: jax.Array
+    params: FrontierParams
+    opt_state: optax.OptState
+    step: jax.Array
+    loss: jax.Array
+
+
+def relevance_mask(rel, num_docs: int) -> jax.Array:
+    """``[m, n]`` bool: ``is_rel[i, j]`` iff document j is relevant to query i (``rel [m, k]``)."""
+    rel = jnp.asarray(rel)
+    return jnp.any(rel[:, :, None] == jnp.arange(num_docs)[None, None, :], axis=1)
+
+
+def frontier_loss(q, d, params: FrontierParams, rel, *, recipe: FrontierRecipe) -> jax.Array:
+    """The recipe's loss of ``q [m, dim]``, ``d [n, dim]`` for the index list ``rel [m, k]``.
+
+    See the module docstring; ``"margin"`` is the mean over queries of
+    ``sum_{p in P, j not in P} relu(gamma - s_p + s_j) / (k (n - k))``.
+    """
+    s = q @ d.T
+    n = s.shape[1]
+    k = rel.shape[1]
+    is_rel = relevance_mask(rel, n)
+    if recipe.loss == "sigmoid":
+        y = jnp.where(is_rel, 1.0, -1.0).astype(s.dtype)
+        return jnp.sum(jax.nn.softplus(-params.scale * (s - params.bias) * y))
+    if recipe.loss == "infonce":
+        z = (s - params.bias) / jnp.exp(params.log_temperature)
+        logp = jax.nn.log_softmax(z, axis=1)
+        return -jnp.sum(jnp.take_along_axis(logp, rel, axis=1)) / (rel.shape[0] * k)
+    sp = jnp.take_along_axis(s, rel, axis=1)  # [m, k]
+    hinge = jax.nn.relu(recipe.margin - sp[:, :, None] + s[:, None, :])  # [m, k, n]
+    per_query = jnp.sum(jnp.where(is_rel[:, None, :], 0.0, hinge), axis=(1, 2)) / (k * (n - k))
+    return jnp.mean(per_query)
+
+
+def _normalise(x):
+    return x / jnp.linalg.norm(x, axis=-1, keepdims=True)
+
+
+def _draw(key, rows, dim_pad, col_mask, dtype):
+    cols = jax.vmap(lambda c: jax.random.normal(jax.random.fold_in(key, c), (rows,), jnp.float32))(
+        jnp.arange(dim_pad))
+    x = jnp.where(col_mask[None, :], cols.T, 0.0).astype(dtype)
+    return _normalise(x)
+
+
+def frontier_algorithm(rel, num_docs: int, dim_pad: int, *, recipe: FrontierRecipe,
+                       dtype=jnp.float32) -> Iterative:
+    """The recipe as an ``(init, step)`` pair for the pattern ``rel`` (``[m, k]`` index list).
+
+    ``init(*, key, dim)`` draws a fresh run of dimension ``dim`` (a traced int is allowed: the
+    columns ``>= dim`` are padding); ``step(state)`` is one Adam update and re-normalisation;
+    ``done(state)`` is True after ``recipe.steps`` updates.
+    """
+    recipe = recipe.validated()
+    rel = jnp.asarray(rel)
+    m, n = rel.shape[0], int(num_docs)
+    opt = optax.scale_by_adam()
+    train = FrontierParams(scale=recipe.loss == "sigmoid",
+                           bias=recipe.loss == "sigmoid" and recipe.train_bias,
+                           log_temperature=recipe.loss == "infonce" and recipe.train_temperature)
+    grad_fn = jax.value_and_grad(lambda qq, dd, pp: frontier_loss(qq, dd, pp, rel, recipe=recipe),
+                                 argnums=(0, 1, 2))
+
+    def init(*, key, dim) -> FrontierState:
+        col_mask = jnp.arange(dim_pad) < dim
+        key_q, key_d = jax.random.split(key)
+        q = _draw(key_q, m, dim_pad, col_mask, dtype)
+        d = _draw(key_d, n, dim_pad, col_mask, dtype)
+        params = FrontierParams(scale=jnp.asarray(recipe.init_scale, dtype),
+                                bias=jnp.asarray(recipe.init_bias, dtype),
+                                log_temperature=jnp.asarray(math.log(recipe.init_temperature), dtype))
+        return FrontierState(q=q, d=d, params=params, opt_state=opt.init((q, d, params)),
+                             step=jnp.zeros((), jnp.int32), loss=jnp.full((), jnp.inf, dtype))
+
+    def step(state: FrontierState) -> FrontierState:
+        loss, (gq, gd, gp) = grad_fn(state.q, state.d, state.params)
+        gp = FrontierParams(*(g if t else jnp.zeros_like(g) for g, t in zip(gp, train)))
+        upd, opt_state = opt.update((gq, gd, gp), state.opt_state)
+        lr = learning_rate(recipe, state.step).astype(state.q.dtype)
+        uq, ud, up = upd
+        q = _normalise(state.q - lr * uq)
+        d = _normalise(state.d - lr * ud)
+        params = FrontierParams(*(p - lr * u for p, u in zip(state.params, up)))
+        params = params._replace(log_temperature=jnp.clip(params.log_temperature, _LOG_T_MIN, _LOG_T_MAX))
+        return FrontierState(q=q, d=d, params=params, opt_state=opt_state, step=state.step + 1,
+                             loss=loss.astype(state.loss.dtype))
+
+    def done(state: FrontierState) -> jax.Array:
+        return state.step >= recipe.steps
+
+    return Iterative(init=init, step=step, done=done)
+
+
+@functools.lru_cache(maxsize=32)
+def _compiled(n: int, k: int, dim_pad: int, recipe: FrontierRecipe, dtype_name: str):
+    rel = k_subsets(n, k)
+    alg = frontier_algorithm(rel, n, dim_pad, recipe=recipe, dtype=jnp.dtype(dtype_name))
+
+    def one(key_data, dim):
+        s = iterate(alg, alg.init(key=jax.random.wrap_key_data(key_data), dim=dim))
+        return s.q, s.d, s.params, s.loss
+
+    return jax.jit(jax.vmap(one))
+
+
+class FrontierRun(NamedTuple):
+    """One finished run of the recipe, with its certificate.
+
+    Attributes:
+        n, dim, seed: the problem and the trial (key ``jax.random.key(seed)``).
+        solved: the certificate's margin is > 0.
+        margin: per-query margin (:func:`certify`, float32 scores).
+        global_margin: one-threshold margin (the authors' code's criterion).
+        violations: queries with margin <= 0.
+        loss: the last loss; scale, bias, temperature: the learned scalars.
+    """
+
+    n: int
+    dim: int
+    seed: int
+    solved: bool
+    margin: float
+    global_margin: float
+    violations: int
+    loss: float
+    scale: float
+    bias: float
+    temperature: float
+
+
+def _run_batch(n, k, dims, seeds, recipe, dtype, dim_pad):
+    fn = _compiled(n, k, dim_pad, recipe, jnp.dtype(dtype).name)
+    keys = jnp.stack([jax.random.key_data(jax.random.key(s)) for s in seeds])
+    q, d, params, loss = fn(keys, jnp.asarray(dims, jnp.int32))
+    q, d = np.asarray(q), np.asarray(d)
+    out = []
+    for i, (dim, seed) in enumerate(zip(dims, seeds)):
+        # the padded columns are exact zeros: the same vectors, one certify shape for all dims
+        c = certify(q[i], d[i], k=k, dtype=dtype)
+        out.append(FrontierRun(n=n, dim=int(dim), seed=int(seed), solved=c.solved, margin=c.margin,
+                               global_margin=c.global_margin, violations=c.violations,
+                               loss=float(loss[i]), scale=float(params.scale[i]), bias=float(params.bias[i]),
+                               temperature=float(np.exp(params.log_temperature[i]))))
+    return out
+
+
+def run_frontier(n: int, dim: int, *, key=None, seed: int | None = None, k: int = 2,
+                 recipe: FrontierRecipe | None = None, dtype=jnp.float32,
+                 dim_pad: int | None = None) -> FrontierRun:
+    """One run of the recipe on all ``C(n, k)`` k-subsets in ``dim`` dimensions, certified.
+
+    The trial is ``seed`` (key ``jax.random.key(seed)``, the package's sign-rank convention) or
+    an explicit ``key`` (then ``seed`` is reported as -1).  ``dim_pad`` pads the embedding with
+    zero columns (the numbers do not change; it is how :func:`min_dimension` batches dims).
+    """
+    recipe = FrontierRecipe() if recipe is None else recipe.validated()
+    n = check_int(n, "n", minimum=3)
+    k = check_int(k, "k", minimum=1, maximum=n - 1)
+    dim = check_int(dim, "dim", minimum=1)
+    dim_pad = dim if dim_pad is None else check_int(dim_pad, "dim_pad", minimum=dim)
+    dt = check_float_dtype(dtype)
+    if (key is None) == (seed is None):
+        raise TypeError("run_frontier needs exactly one of key=<PRNG key> or seed=<int>")
+    if key is not None:
+        key = check_key(key)
+        fn = _compiled(n, k, dim_pad, recipe, dt.name)
+        q, d, params, loss = fn(jax.random.key_data(key)[None], jnp.asarray([dim], jnp.int32))
+        c = certify(np.asarray(q[0])[:, :dim], np.asarray(d[0])[:, :dim], k=k, dtype=dt)
+        return FrontierRun(n=n, dim=dim, seed=-1, solved=c.solved, margin=c.margin,
+                           global_margin=c.global_margin, violations=c.violations, loss=float(loss[0]),
+                           scale=float(params.scale[0]), bias=float(params.bias[0]),
+                           temperature=float(np.exp(params.log_temperature[0])))
+    return _run_batch(n, k, [dim], [check_seed(seed)], recipe, dt, dim_pad)[0]
+
+
+class MinDimension(NamedTuple):
+    """The outcome of :func:`min_dimension`.
+
+    Attributes:
+        n: documents; loss: the recipe's loss.
+        dim: the smallest tried d at which some seed's run certifies (None: none did).
+        dims, seeds: what was tried.
+        runs: every run's :class:`FrontierRun`, in (dim, seed) order.
+        margins: ``{(dim, seed): final per-query margin}``.
+        global_dim: the smallest d whose run has a positive *global* margin (the authors'
+            code's criterion; None: none).
+        seconds: wall time of the runs computed now (stored ones cost nothing).
+    """
+
+    n: int
+    loss: str
+    dim: int | None
+    dims: tuple
+    seeds: tuple
+    runs: tuple
+    margins: dict
+    global_dim: int | None
+    seconds: float
+
+
+def min_dimension(n: int, *, loss: str = "sigmoid", dims=tuple(range(5, 31)), seeds=(0,),
+                  k: int = 2, recipe: FrontierRecipe | None = None, store=None, dtype=jnp.float32,
+                  batch_size: int | None = None) -> MinDimension:
+    """The smallest d whose run of the frontier recipe certifies, all ``dims`` run together.
+
+    Every (dim, seed) is one run; the runs are padded to ``max(dims)`` columns and vmapped in
+    one launch (``batch_size`` runs at a time; default all).  With a ``store`` each run is a
+    unit (config: n, k, dim, seed, the recipe, dtype): finished runs are read back, so an
+    interrupted call resumes.  Padding does not change a run's numbers (see the module
+    docstring), so a stored run is the same whichever batch computed it, up to float
+    reassociation in the matrix products.
+
+    Args:
+        n: documents (all ``C(n, k)`` k-subsets are the queries).
+        loss: the recipe's loss when ``recipe`` is None; must match ``recipe.loss`` otherwise.
+        dims: dimensions to try (positive ints).
+        seeds: trials per dimension (key ``jax.random.key(seed)``).
+        recipe: default ``FrontierRecipe.of(loss)`` (100,000 steps).
+    """
+    n = check_int(n, "n", minimum=3)
+    k = check_int(k, "k", minimum=1, maximum=n - 1)
+    if recipe is None:
+        recipe = FrontierRecipe.of(loss)
+    else:
+        recipe = recipe.validated()
+        if loss != recipe.loss:
+            raise ValueError(f"loss={loss!r} disagrees with recipe.loss={recipe.loss!r}: pass one of them")
+    dims = tuple(sorted({check_int(x, "dims", minimum=1) for x in dims}))
+    seeds = tuple(check_seed(s, "seeds") for s in seeds)
+    if not dims or not seeds:
+        raise ValueError("dims and seeds must each hold at least one value")
+    dt = check_float_dtype(dtype)
+    pad = max(dims)
+    pairs = [(d, s) for d in dims for s in seeds]
+
+    def cfg(d, s):
+        return dict(experiment="signrank-min-dimension", n=n, k=k, dim=d, seed=s, dtype=dt.name,
+                    recipe=recipe._asdict())
+
+    results: dict[tuple[int, int], FrontierRun] = {}
+    todo = []
+    for d, s in pairs:
+        got = store.get(cfg(d, s)) if store is not None else None
+        if got is not None:
+            results[(d, s)] = FrontierRun(**got)
+        else:
+            todo.append((d, s))
+    t0 = time.perf_counter()
+    bs = len(todo) if batch_size is None else check_int(batch_size, "batch_size", minimum=1)
+    for i in range(0, len(todo), max(bs, 1)):
+        part = todo[i:i + bs]
+        for r in _run_batch(n, k, [d for d, _ in part], [s for _, s in part], recipe, dt, pad):
+            results[(r.dim, r.seed)] = r
+            if store is not None:
+                store.put(cfg(r.dim, r.seed), r._asdict(), seed=r.seed)
+    runs = tuple(results[p] for p in pairs)
+    solved = [r.dim for r in runs if r.solved]
+    glob = [r.dim for r in runs if r.global_margin > 0]
+    return MinDimension(n=n, loss=recipe.loss, dim=min(solved) if solved else None, dims=dims, seeds=seeds,
+                        runs=runs, margins={(r.dim, r.seed): r.margin for r in runs},
+                        global_dim=min(glob) if glob else None, seconds=time.perf_counter() - t0)
