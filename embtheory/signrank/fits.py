@@ -10,6 +10,7 @@ d <= 40 and the quadratic side by side at the extrapolation dimensions.
 
 from __future__ import annotations
 
+import warnings
 from collections.abc import Mapping, Sequence
 from typing import NamedTuple
 
@@ -20,10 +21,19 @@ from embtheory.core.validation import check_int
 __all__ = [
     "EXTRAPOLATION_DIMS",
     "PUBLISHED_CRITICAL_N",
+    "Band",
+    "FitComparison",
+    "LogisticFit",
+    "N50Band",
+    "PolyFit",
     "bootstrap_band",
     "compare_fits",
+    "logistic_n50",
+    "n50_bootstrap",
     "poly_eval",
     "poly_fit",
+    "sample_band",
+    "wilson_interval",
 ]
 
 #: Table 6 (v1) / Appendix G (v2) of Weller et al. 2025: critical n by d, one run per d.
@@ -46,15 +56,99 @@ def _xy(d, n):
     return d, n
 
 
-def poly_fit(d, n, degree: int = 3) -> dict:
+def _dict_getitem(self, item):
+    """``result["field"]`` keeps working (deprecated) for results that used to be dicts."""
+    if isinstance(item, str):
+        warnings.warn(f"{type(self).__name__}[{item!r}] is deprecated: use the attribute .{item}",
+                      DeprecationWarning, stacklevel=2)
+        try:
+            return getattr(self, item)
+        except AttributeError:
+            raise KeyError(item) from None
+    return tuple.__getitem__(self, item)
+
+
+class _PolyFitFields(NamedTuple):
+    """A least-squares polynomial ``n ~ sum_j coef[j] d^j``.
+
+    Attributes:
+        coef: coefficients, increasing degree.
+        r2: coefficient of determination (weighted when the fit was).
+        degree: the polynomial degree.
+        extrapolation: ``{d: n}`` at the extrapolation dimensions (from :func:`compare_fits`).
+    """
+
+    coef: tuple
+    r2: float
+    degree: int
+    extrapolation: dict | None = None
+
+
+class PolyFit(_PolyFitFields):
+    __doc__ = _PolyFitFields.__doc__
+    __slots__ = ()
+    __getitem__ = _dict_getitem
+
+
+class _BandFields(NamedTuple):
+    """A bootstrap band of a fit's prediction.
+
+    Attributes:
+        at: ``[q]`` where it was predicted; median, lo, hi: ``[q]`` arrays; num: resamples;
+        level: the central interval's level.
+    """
+
+    at: np.ndarray
+    median: np.ndarray
+    lo: np.ndarray
+    hi: np.ndarray
+    num: int
+    level: float = 0.9
+
+
+class Band(_BandFields):
+    __doc__ = _BandFields.__doc__
+    __slots__ = ()
+    __getitem__ = _dict_getitem
+
+
+class _FitComparisonFields(NamedTuple):
+    """Cubic and quadratic fits on all d and on d <= cut (:func:`compare_fits`), each a :class:`PolyFit`."""
+
+    cubic: PolyFit
+    quadratic: PolyFit
+    cubic_le_cut: PolyFit
+    quadratic_le_cut: PolyFit
+
+
+class FitComparison(_FitComparisonFields):
+    __doc__ = _FitComparisonFields.__doc__
+    __slots__ = ()
+    __getitem__ = _dict_getitem
+
+    def items(self):
+        """``(name, PolyFit)`` pairs, as the old dict gave them."""
+        return list(zip(self._fields, self))
+
+    def keys(self):
+        return list(self._fields)
+
+
+def _design(d, degree):
+    return d[:, None] ** np.arange(degree + 1)[None, :]
+
+
+def poly_fit(d, n, degree: int = 3, *, sigma=None) -> PolyFit:
     """Least-squares polynomial ``n ~ sum_j c_j d^j`` (float64) with r^2.
 
     Args:
         d: ``[p]`` dimensions; n: ``[p]`` critical n.
         degree: polynomial degree (needs ``p > degree``).
+        sigma: optional ``[p]`` standard errors of ``n``: a weighted fit (weights ``1/sigma^2``),
+            e.g. the half-widths of n50 intervals.
 
     Returns:
-        dict with ``coef`` (increasing degree), ``r2`` and ``degree``.
+        A :class:`PolyFit` (``fit["coef"]`` still works, deprecated).
     """
     degree = check_int(degree, "degree", minimum=0)
     d, n = _xy(d, n)
@@ -63,12 +157,19 @@ def poly_fit(d, n, degree: int = 3) -> dict:
     if np.unique(d).size <= degree:
         raise ValueError(f"a degree-{degree} fit needs more than {degree} distinct d, got "
                          f"{np.unique(d).size}: lower degree or add dimensions")
-    x = d[:, None] ** np.arange(degree + 1)[None, :]
-    coef, *_ = np.linalg.lstsq(x, n, rcond=None)
-    resid = n - x @ coef
-    ss_tot = float(np.sum((n - n.mean()) ** 2))
+    w = np.ones_like(d)
+    if sigma is not None:
+        sig = np.asarray(sigma, np.float64).ravel()
+        if sig.shape != d.shape or not np.all(np.isfinite(sig)) or np.any(sig <= 0):
+            raise ValueError(f"sigma must hold {d.size} positive finite standard errors, got {sig.tolist()}")
+        w = 1.0 / sig
+    x = _design(d, degree)
+    coef, *_ = np.linalg.lstsq(x * w[:, None], n * w, rcond=None)
+    resid = (n - x @ coef) * w
+    mean = np.sum(w * w * n) / np.sum(w * w)
+    ss_tot = float(np.sum((w * (n - mean)) ** 2))
     r2 = 1.0 - float(resid @ resid) / ss_tot if ss_tot > 0 else float("nan")
-    return {"coef": coef.tolist(), "r2": r2, "degree": degree}
+    return PolyFit(coef=tuple(float(c) for c in coef), r2=r2, degree=degree)
 
 
 def poly_eval(coef: Sequence[float], d) -> np.ndarray:
@@ -77,17 +178,37 @@ def poly_eval(coef: Sequence[float], d) -> np.ndarray:
     return np.polynomial.polynomial.polyval(d, np.asarray(coef, np.float64))
 
 
-def bootstrap_band(d, n, at, *, degree: int = 3, num: int = 2000, seed: int = 0,
-                   level: float = 0.9) -> dict:
+def _resolve_key(key, seed, fn):
+    import jax
+
+    from embtheory.core.validation import check_key
+
+    if seed is not None:
+        warnings.warn(f"{fn}(seed=...) is deprecated: pass key=jax.random.key(seed)", DeprecationWarning,
+                      stacklevel=3)
+        if key is None:
+            key = jax.random.key(check_int(seed, "seed", minimum=0))
+    if key is None:
+        raise TypeError(f"{fn} needs key= (a jax.random.key) for its resampling")
+    return check_key(key)
+
+
+def bootstrap_band(d, n, at, *, degree: int = 3, num: int = 2000, key=None, level: float = 0.9,
+                   seed: int | None = None) -> Band:
     """Case-resampling bootstrap band of a polynomial fit's prediction at ``at``.
 
     Resamples the (d, n) points with replacement ``num`` times (resamples with fewer than
-    ``degree + 1`` distinct d are redrawn), refits, and reports the median and the central
-    ``level`` interval of the predictions.
+    ``degree + 1`` distinct d are left out and replaced by further draws), refits, and reports
+    the median and the central ``level`` interval of the predictions.
+
+    Args:
+        key: PRNG key of the resampling (``seed=`` still works, deprecated).
 
     Returns:
-        dict with ``at``, ``median``, ``lo``, ``hi`` (arrays over ``at``) and ``num``.
+        A :class:`Band`.
     """
+    import jax
+
     d, n = _xy(d, n)
     degree = check_int(degree, "degree", minimum=0)
     num = check_int(num, "num", minimum=10)
@@ -96,25 +217,57 @@ def bootstrap_band(d, n, at, *, degree: int = 3, num: int = 2000, seed: int = 0,
     if np.unique(d).size <= degree:  # no resample could ever be fitted
         raise ValueError(f"a degree-{degree} bootstrap needs more than {degree} distinct d, got "
                          f"{np.unique(d).size}: lower degree or add dimensions")
+    key = _resolve_key(key, seed, "bootstrap_band")
     at = np.asarray(at, np.float64).ravel()
-    rng = np.random.default_rng(seed)
-    x_at = at[:, None] ** np.arange(degree + 1)[None, :]
-    idx = rng.integers(0, d.size, size=(num, d.size))
-    preds = np.empty((num, at.size))
-    for b in range(num):  # one small least-squares per resample (host, p x (degree+1))
-        ii = idx[b]
-        while np.unique(d[ii]).size <= degree:
-            ii = rng.integers(0, d.size, size=d.size)
-        xb = d[ii, None] ** np.arange(degree + 1)[None, :]
-        coef, *_ = np.linalg.lstsq(xb, n[ii], rcond=None)
-        preds[b] = x_at @ coef
+    x_at = _design(at, degree)
+    preds, draws = [], 0
+    while len(preds) < num:
+        draws += 1
+        if draws > 50:
+            raise ValueError("bootstrap_band: too few resamples had enough distinct d; add dimensions")
+        idx = np.asarray(jax.random.randint(jax.random.fold_in(key, draws), (num, d.size), 0, d.size))
+        for ii in idx:
+            if np.unique(d[ii]).size <= degree:
+                continue
+            coef, *_ = np.linalg.lstsq(_design(d[ii], degree), n[ii], rcond=None)
+            preds.append(x_at @ coef)
+            if len(preds) == num:
+                break
+    preds = np.asarray(preds)
     a = (1 - level) / 2
-    return {"at": at, "median": np.median(preds, axis=0), "lo": np.quantile(preds, a, axis=0),
-            "hi": np.quantile(preds, 1 - a, axis=0), "num": num}
+    return Band(at=at, median=np.median(preds, axis=0), lo=np.quantile(preds, a, axis=0),
+                hi=np.quantile(preds, 1 - a, axis=0), num=num, level=float(level))
+
+
+def sample_band(d, samples, at, *, degree: int = 3, level: float = 0.9, sigma=None) -> Band:
+    """The band of a fit's prediction over given resamples of ``n`` (rows of ``samples``).
+
+    For n50 values: each row holds one bootstrap draw of every d's n50 (seeds resampled per d),
+    so the band carries the seed-to-seed uncertainty of every point into the extrapolation.
+
+    Args:
+        d: ``[p]`` dimensions; samples: ``[b, p]`` resampled values; at: where to predict.
+        degree: polynomial degree; level: central interval level; sigma: optional weights as
+            :func:`poly_fit`.
+    """
+    d = np.asarray(d, np.float64).ravel()
+    samples = np.asarray(samples, np.float64)
+    if samples.ndim != 2 or samples.shape[1] != d.size:
+        raise ValueError(f"samples must be [resamples, {d.size}], got shape {samples.shape}")
+    if not 0.0 < float(level) < 1.0:
+        raise ValueError(f"level must be in (0, 1), got {level!r}")
+    keep = np.all(np.isfinite(samples), axis=1)
+    if not keep.any():
+        raise ValueError("samples has no row without NaN: every resample lacked a crossing somewhere")
+    at = np.asarray(at, np.float64).ravel()
+    preds = np.array([poly_eval(poly_fit(d, row, degree, sigma=sigma).coef, at) for row in samples[keep]])
+    a = (1 - level) / 2
+    return Band(at=at, median=np.median(preds, axis=0), lo=np.quantile(preds, a, axis=0),
+                hi=np.quantile(preds, 1 - a, axis=0), num=int(keep.sum()), level=float(level))
 
 
 def compare_fits(table: Mapping[int, float] | None = None, *, at: Sequence[int] = EXTRAPOLATION_DIMS,
-                 cut: int = 40) -> dict[str, dict]:
+                 cut: int = 40) -> FitComparison:
     """Cubic vs quadratic, all d vs d <= ``cut``: coefficients, r^2 and extrapolations.
 
     Args:
@@ -123,8 +276,8 @@ def compare_fits(table: Mapping[int, float] | None = None, *, at: Sequence[int] 
         cut: the largest d of the truncated fits.
 
     Returns:
-        ``{name: {"coef", "r2", "degree", "extrapolation": {d: n}}}`` for ``cubic``,
-        ``quadratic``, ``cubic_le_cut`` and ``quadratic_le_cut``.
+        A :class:`FitComparison` of :class:`PolyFit` (``out["cubic"]["extrapolation"]`` still
+        works, deprecated).
     """
     table = PUBLISHED_CRITICAL_N if table is None else dict(table)
     d = np.array(sorted(table), np.float64)
@@ -134,9 +287,8 @@ def compare_fits(table: Mapping[int, float] | None = None, *, at: Sequence[int] 
     for name, deg, mask in [("cubic", 3, slice(None)), ("quadratic", 2, slice(None)),
                             ("cubic_le_cut", 3, keep), ("quadratic_le_cut", 2, keep)]:
         fit = poly_fit(d[mask], n[mask], deg)
-        fit["extrapolation"] = {int(a): float(poly_eval(fit["coef"], a)) for a in at}
-        out[name] = fit
-    return out
+        out[name] = fit._replace(extrapolation={int(a): float(poly_eval(fit.coef, a)) for a in at})
+    return FitComparison(**out)
 
 
 # --- the critical n as a probability ---------------------------------------------------------
@@ -171,6 +323,7 @@ class N50Band(NamedTuple):
         lo, hi: the central ``level`` interval.
         level: confidence level.
         num: resamples; degenerate: how many had no crossing (all verdicts equal), left out.
+        samples: ``[num]`` the resampled n50 (NaN where degenerate), e.g. for :func:`sample_band`.
     """
 
     median: float
@@ -179,6 +332,7 @@ class N50Band(NamedTuple):
     level: float
     num: int
     degenerate: int
+    samples: np.ndarray
 
 
 def wilson_interval(successes, trials: int, *, level: float = 0.95) -> tuple[np.ndarray, np.ndarray]:
@@ -295,7 +449,7 @@ def n50_bootstrap(ns, solved, *, key, num: int = 1000, level: float = 0.95) -> N
     a = (1 - float(level)) / 2
     if not ok.any():
         return N50Band(median=float("nan"), lo=float("nan"), hi=float("nan"), level=float(level), num=num,
-                       degenerate=int(num))
+                       degenerate=int(num), samples=n50)
     v = n50[ok]
     return N50Band(median=float(np.median(v)), lo=float(np.quantile(v, a)), hi=float(np.quantile(v, 1 - a)),
-                   level=float(level), num=num, degenerate=int((~ok).sum()))
+                   level=float(level), num=num, degenerate=int((~ok).sum()), samples=n50)
