@@ -13,11 +13,14 @@ Expected: both deviations fall exponentially in L, faster for larger p.
 
 from __future__ import annotations
 
+import dataclasses
+
 import jax
 import jax.numpy as jnp
 import numpy as np
+import qkernels_common as qc  # a sibling module of experiments/, on sys.path under `embtheory reproduce`
 
-from embtheory.core import Experiment, Report, RunContext, run_sweep
+from embtheory.core import Report, RunContext, run_sweep
 from embtheory.core.plotting import MARKERS, PALETTE, house_style, new_figure, save_figure
 from embtheory.qkernels import mnist_pca, pair_statistics
 from embtheory.qkernels.profiles import kernels_by_depth
@@ -30,14 +33,35 @@ def noise_unit(cfg: dict) -> dict:
         n = cfg["n"]
         X, _ = mnist_pca(n, cfg["n_samples"], dtype=jnp.float64)
         out = kernels_by_depth(X, layers=cfg["layers"], noise=cfg["p"])
-        fid = [float(pair_statistics(K, mu=2.0**-n).abs_dev) for K in out["fidelity"]]
-        proj = [float(pair_statistics(K, mu=1.0).abs_dev) for K in out["projected"]]
+        fid = [float(pair_statistics(K, mu=2.0**-n).abs_dev) for K in out.fidelity]
+        proj = [float(pair_statistics(K, mu=1.0).abs_dev) for K in out.projected]
         return {"fidelity_abs_dev": fid, "projected_abs_dev": proj}
 
 
-def run_fig8(ctx: RunContext) -> Report:
-    ps = [0.01, 0.05, 0.1] if ctx.quick else [0.01, 0.025, 0.05, 0.075, 0.1]
-    cfgs = [dict(experiment="qk-fig8", n=8, n_samples=40, layers=LAYERS, p=p, seed=ctx.seed) for p in ps]
+@dataclasses.dataclass(frozen=True)
+class Fig8Config:
+    """Fig. 8 (noise, n = 8, MNIST, L = 2..20); quick: p in {0.01, 0.05, 0.1}, full: all five p."""
+
+    ps: tuple[float, ...] = (0.01, 0.05, 0.1)
+    n: int = 8
+    layers: tuple[int, ...] = tuple(LAYERS)
+
+    @classmethod
+    def quick(cls):
+        return cls()
+
+    @classmethod
+    def full(cls):
+        return cls(ps=(0.01, 0.025, 0.05, 0.075, 0.1))
+
+    @classmethod
+    def tiny(cls):
+        return cls(ps=(0.05,), n=3, layers=(2, 3, 4))
+
+
+def run_fig8(cfg: Fig8Config, ctx: RunContext) -> Report:
+    ps, LAYERS = list(cfg.ps), list(cfg.layers)
+    cfgs = [dict(experiment="qk-fig8", n=cfg.n, n_samples=40, layers=LAYERS, p=p, seed=ctx.seed) for p in ps]
     res = run_sweep(ctx.store, cfgs, noise_unit, desc="fig8", progress=ctx.progress)
     with house_style():
         fig, axes = new_figure(1, 2)
@@ -50,7 +74,7 @@ def run_fig8(ctx: RunContext) -> Report:
         ax2.set_ylabel("mean |k_P - 1|")
         for a in (ax, ax2):
             a.set_xlabel("layers L")
-        ax.set_title("Fig. 8: noise-induced concentration, n = 8, MNIST")
+        ax.set_title(f"Fig. 8: noise-induced concentration, n = {cfg.n}, MNIST")
         ax.legend()
         files = save_figure(fig, ctx.out_dir, "fig8_noise")
     lines = []
@@ -66,13 +90,15 @@ def run_fig8(ctx: RunContext) -> Report:
 
 
 EXPERIMENTS = [
-    Experiment(
+    qc.experiment(
         name="qkernels-fig8",
         area="qkernels",
         title="Fig. 8: noise-induced concentration vs layers",
         paper="Thanasilp et al. 2024, Fig. 8",
         runtime_quick="2 min",
         runtime_full="2 min",
+        config=Fig8Config,
         run=run_fig8,
+        revision=1,
     ),
 ]

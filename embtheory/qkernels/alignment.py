@@ -11,22 +11,33 @@ which runs the steps in one ``lax.scan`` (no host sync per step).
 
 from __future__ import annotations
 
+import functools
 from typing import NamedTuple
 
 import jax
 import jax.numpy as jnp
+import numpy as np
 import optax
 
 from embtheory.core.validation import as_matrix, check_int
-from embtheory.qkernels.embeddings import resolve
+from embtheory.qkernels.embeddings import EmbeddingSpec, resolve
 from embtheory.qkernels.kernels import fidelity_from_spec
 
-__all__ = ["AlignmentState", "alignment_init", "alignment_step", "alignment_values", "alignment_variance",
-           "target_alignment", "train_alignment"]
+__all__ = ["AlignmentState", "alignment_init", "alignment_landscape", "alignment_step", "alignment_values",
+           "alignment_variance", "target_alignment", "train_alignment"]
+
+
+def _ta(K, y):
+    """The pure formula (no checks; traceable): ``y^T K y / (||K||_F |y|^2)``, diagonal included."""
+    return (y @ K @ y) / (jnp.sqrt(jnp.sum(K * K)) * jnp.sum(y * y))
 
 
 def target_alignment(K, y) -> jax.Array:
     """Kernel-target alignment of the Gram matrix ``K`` ``(N, N)`` with labels ``y`` ``(N,)`` (e.g. +-1).
+
+    The sums run over all ``i, j`` (diagonal included, as in the paper's script).  Concrete inputs
+    are checked: a NaN/inf, an all-zero ``K`` or all-zero labels (``TA`` undefined, 0/0) raise
+    ``ValueError``; under ``jit``/``vmap``/``grad`` the formula runs unchecked.
 
     Returns:
         A scalar in ``[-1, 1]``: ``y^T K y / (||K||_F ||y y^T||_F)``, with ``||y y^T||_F = |y|^2``.
@@ -37,8 +48,18 @@ def target_alignment(K, y) -> jax.Array:
         raise ValueError(f"K must be a square Gram matrix (N, N), got shape {K.shape}")
     if y.shape != (K.shape[0],):
         raise ValueError(f"y must have shape ({K.shape[0]},) to match K, got {y.shape}")
-    num = y @ K @ y
-    return num / (jnp.sqrt(jnp.sum(K * K)) * jnp.sum(y * y))
+    if not isinstance(K, jax.core.Tracer):
+        if not bool(jnp.all(jnp.isfinite(K))):
+            raise ValueError("K contains NaN or inf: the alignment of such a kernel is undefined; "
+                             "check the Gram matrix's inputs")
+        if not bool(jnp.any(K != 0)):
+            raise ValueError("K is all zeros: ||K||_F = 0 and the alignment is 0/0 (undefined)")
+    if not isinstance(y, jax.core.Tracer):
+        if not bool(jnp.all(jnp.isfinite(y))):
+            raise ValueError("y contains NaN or inf: labels must be finite (e.g. +-1)")
+        if not bool(jnp.any(y != 0)):
+            raise ValueError("y is all zeros: ||y y^T||_F = 0 and the alignment is 0/0; pass labels +-1")
+    return _ta(K, y)
 
 
 def _prepare(X, y, layers):
@@ -53,7 +74,53 @@ def _prepare(X, y, layers):
 
 
 def _ta_of_theta(theta, X, y, spec):
-    return target_alignment(fidelity_from_spec(X, None, spec._replace(params=theta)), y)
+    return _ta(fidelity_from_spec(X, None, spec._replace(params=theta)), y)
+
+
+@functools.cache
+def _landscape_fn(layers: int, batch_size: int):
+    def one(X, y, thetas):
+        cdtype = np.dtype(np.complex128 if X.dtype == jnp.float64 else np.complex64)
+        spec = EmbeddingSpec(None, "rx", True, layers, thetas[0], None, "native", cdtype)
+        return jax.lax.map(lambda t: _ta_of_theta(t, X, y, spec), thetas, batch_size=batch_size)
+
+    return jax.jit(lambda Xs, ys, thetas: jax.lax.map(lambda a: one(*a), (Xs, ys, thetas)))
+
+
+def alignment_landscape(Xs, ys, thetas, *, layers: int = 1, batch_size: int = 16) -> jax.Array:
+    """``TA`` of the ``RY(theta) + HEE`` kernel for many data sets at once (one compiled program).
+
+    Fig. 9's ``Var_theta[TA]`` varies a hundredfold from one random data set to the next, so its
+    spread over data sets is the honest comparison; this evaluates ``D`` data sets x ``T`` thetas.
+
+    Args:
+        Xs: ``(D, N, n)`` data sets; ys: ``(D, N)`` labels (each row not all zero).
+        thetas: ``(D, T, n)`` parameter samples per data set (or ``(T, n)`` shared by all).
+        layers: HEE layers after the RY layer.
+        batch_size: parameter samples simulated at once.
+
+    Returns:
+        ``(D, T)`` alignments; ``jnp.var(..., axis=1)`` gives one Fig. 9 value per data set.
+    """
+    Xs = jnp.asarray(Xs)
+    if Xs.ndim != 3:
+        raise ValueError(f"Xs must be (D, N, n) data sets, got shape {Xs.shape}")
+    D, N, n = Xs.shape
+    as_matrix(Xs.reshape(D * N, n), "Xs")  # finite, real
+    ys = jnp.asarray(ys, Xs.dtype)
+    if ys.shape != (D, N):
+        raise ValueError(f"ys must have shape ({D}, {N}) to match Xs, got {ys.shape}")
+    if not bool(jnp.all(jnp.any(ys != 0, axis=1))):
+        raise ValueError("ys has a data set whose labels are all zero: its alignment is 0/0; pass labels +-1")
+    thetas = jnp.asarray(thetas, Xs.dtype)
+    if thetas.ndim == 2:
+        thetas = jnp.broadcast_to(thetas, (D, *thetas.shape))
+    if thetas.ndim != 3 or thetas.shape[0] != D or thetas.shape[2] != n:
+        raise ValueError(f"thetas must be (T, {n}) or ({D}, T, {n}), got {thetas.shape}")
+    as_matrix(thetas.reshape(-1, n), "thetas")
+    layers = check_int(layers, "layers", minimum=1)
+    batch_size = check_int(batch_size, "batch_size", minimum=1)
+    return _landscape_fn(layers, batch_size)(Xs, ys, thetas)
 
 
 def alignment_values(X, y, thetas, *, layers: int = 1, batch_size: int = 16) -> jax.Array:

@@ -58,9 +58,21 @@ def pair_statistics(K, *, mu: float = 0.0) -> PairStats:
     return PairStats(jnp.mean(v), jnp.var(v), jnp.mean(jnp.abs(v - mu)), int(v.shape[0]))
 
 
+def _qubits(n) -> np.ndarray:
+    """Qubit counts: integers >= 0 (any array shape; 0 is the trivial d = 1), as float for the formulas."""
+    arr = np.asarray(n)
+    numeric = np.issubdtype(arr.dtype, np.integer) or np.issubdtype(arr.dtype, np.floating)
+    if arr.dtype == bool or not numeric:
+        raise TypeError(f"n must be a qubit count (integer >= 0), got {n!r}")
+    a = arr.astype(float)
+    if not np.all(np.isfinite(a)) or np.any(a != np.round(a)) or np.any(a < 0):
+        raise ValueError(f"n must be a qubit count (integer >= 0), got {n!r}")
+    return a
+
+
 def product_variance(n) -> np.ndarray:
     """``(3/8)^n - (1/4)^n``: variance of the product-embedding kernel for uniform data on ``[0, 2 pi]^n``."""
-    n = np.asarray(n, dtype=float)
+    n = _qubits(n)
     return (3 / 8) ** n - (1 / 4) ** n
 
 
@@ -69,20 +81,25 @@ def haar_beta(n) -> np.ndarray:
 
     It is the Haar second moment ``E[k^2] = 2 / (d (d + 1))`` (``d = 2^n``), so it bounds the
     variance from above; the exact Haar variance is :func:`haar_variance`, smaller by ``1 / d^2``.
+    Written as ``2^{1-2n} / (1 + 2^{-n})`` so that a large ``n`` underflows to 0, never to NaN.
     """
-    n = np.asarray(n, dtype=float)
-    return 1 / (2 ** (n - 1) * (2**n + 1))
+    n = _qubits(n)
+    return 2.0 ** (1 - 2 * n) / (1 + 2.0**-n)
 
 
 def haar_variance(n) -> np.ndarray:
-    """``Var_Haar[k] = (d - 1) / (d^2 (d + 1))``, ``d = 2^n``: ``k = |<a|b>|^2 ~ Beta(1, d - 1)``."""
-    d = 2.0 ** np.asarray(n, dtype=float)
-    return (d - 1) / (d**2 * (d + 1))
+    """``Var_Haar[k] = (d - 1) / (d^2 (d + 1))``, ``d = 2^n``: ``k = |<a|b>|^2 ~ Beta(1, d - 1)``.
+
+    Written as ``2^{-2n} (1 - 2^{-n}) / (1 + 2^{-n})``: ``haar_variance(2000)`` is 0.0, not inf/inf.
+    """
+    n = _qubits(n)
+    e = 2.0**-n
+    return e * e * (1 - e) / (1 + e)
 
 
 def haar_mean(n) -> np.ndarray:
     """``1 / 2^n``: the fidelity-kernel mean of Haar-random states (the concentration point)."""
-    return 2.0 ** -np.asarray(n, dtype=float)
+    return 2.0 ** -_qubits(n)
 
 
 class DecayFit(NamedTuple):

@@ -2,48 +2,30 @@
 
 MNIST as in the paper's scripts: pixels / 255, the mean image subtracted, PCA to ``n`` components
 used directly as rotation angles (no rescaling), and the first ``N_s / 2`` images of each class.
-The PCA is fitted on all the 0 and 1 images of the set (NumPy SVD), then the first ``N_s / 2`` of
-each class are kept.  Images come from :func:`embtheory.data.load_mnist` (the MNIST test set).
+The PCA is fitted on all the images of the two classes in the set (NumPy SVD), then the first
+``N_s / 2`` of each class are kept.  Images come from :func:`embtheory.data.load_mnist` (the MNIST
+test set, read from the data cache, ``EMBTHEORY_DATA``); the authors used the training set, whose
+first images differ, so single-sample statistics differ from the paper's (see docs/qkernels.md).
 """
 
 from __future__ import annotations
 
 import functools
-import gzip
-import os
-from pathlib import Path
+import warnings
 
 import jax
 import jax.numpy as jnp
 import numpy as np
 
-from embtheory.core.validation import check_int
+from embtheory.core.validation import check_int, check_key, check_real
 
 __all__ = ["mnist_pca", "uniform_angles"]
 
 
-def _read_idx(path: Path) -> np.ndarray:
-    with gzip.open(path, "rb") as f:
-        raw = f.read()
-    ndim = raw[3]
-    dims = [int.from_bytes(raw[4 + 4 * i: 8 + 4 * i], "big") for i in range(ndim)]
-    return np.frombuffer(raw, dtype=np.uint8, offset=4 + 4 * ndim).reshape(dims)
-
-
 @functools.cache
 def _mnist() -> tuple[np.ndarray, np.ndarray]:
-    try:
-        from embtheory.data import load_mnist
-    except ImportError:  # the data layer is not there yet: read the shared IDX files directly
-        root = os.environ.get("EMBTHEORY_DATA")
-        folder = Path(root) / "mnist" if root else None
-        if folder is None or not folder.is_dir():
-            raise FileNotFoundError(
-                "MNIST not found: install the data layer (embtheory.data) or set EMBTHEORY_DATA to a "
-                "folder with mnist/t10k-images-idx3-ubyte.gz and t10k-labels-idx1-ubyte.gz"
-            ) from None
-        return (_read_idx(folder / "t10k-images-idx3-ubyte.gz"),
-                _read_idx(folder / "t10k-labels-idx1-ubyte.gz").astype(np.int64))
+    from embtheory.data import load_mnist  # the one IDX reader of the project
+
     images, labels = load_mnist()
     return np.asarray(images), np.asarray(labels)
 
@@ -61,6 +43,20 @@ def _pca_projection(classes: tuple[int, int]) -> tuple[np.ndarray, np.ndarray]:
     return pix @ vt.T, labels[keep]
 
 
+def _check_classes(classes) -> tuple[int, int]:
+    try:
+        pair = tuple(classes)
+    except TypeError:
+        raise TypeError(f"classes must be a pair of digits such as (0, 1), got {classes!r}") from None
+    if len(pair) != 2:
+        raise ValueError(f"classes must be a pair of two digits such as (0, 1), got {classes!r}")
+    a, b = (check_int(c, "classes[i]", minimum=0, maximum=9) for c in pair)
+    if a == b:
+        raise ValueError(f"classes must be two different digits (a binary task), got {classes!r}: "
+                         "pass e.g. classes=(0, 1)")
+    return a, b
+
+
 def mnist_pca(n_components: int, n_samples: int, *, classes: tuple[int, int] = (0, 1),
               dtype=None) -> tuple[jax.Array, jax.Array]:
     """MNIST ``classes[0]`` vs ``classes[1]``, PCA to ``n_components`` angles, ``n_samples / 2`` per class.
@@ -68,7 +64,7 @@ def mnist_pca(n_components: int, n_samples: int, *, classes: tuple[int, int] = (
     Args:
         n_components: ``n``, the number of qubits (1..784).
         n_samples: ``N_s``, even.
-        classes: the two digits.
+        classes: two different digits.
         dtype: float dtype of the angles (default: JAX's default float).
 
     Returns:
@@ -78,14 +74,16 @@ def mnist_pca(n_components: int, n_samples: int, *, classes: tuple[int, int] = (
     n_samples = check_int(n_samples, "n_samples", minimum=2)
     if n_samples % 2:
         raise ValueError(f"n_samples must be even (N_s / 2 per class), got {n_samples}")
-    proj, lab = _pca_projection(tuple(classes))
+    classes = _check_classes(classes)
+    proj, lab = _pca_projection(classes)
     proj = proj[:, :n_components]
     half = n_samples // 2
     parts = []
     for c in classes:
         rows = np.flatnonzero(lab == c)
         if rows.size < half:
-            raise ValueError(f"only {rows.size} images of digit {c}, n_samples/2 = {half} requested")
+            raise ValueError(f"n_samples = {n_samples} asks for {half} images of digit {c}, the data has "
+                             f"{rows.size}: pass n_samples <= {2 * rows.size}")
         parts.append(proj[rows[:half]])
     X = np.concatenate(parts)
     y = np.repeat(np.array([1.0, -1.0]), half)
@@ -93,10 +91,50 @@ def mnist_pca(n_components: int, n_samples: int, *, classes: tuple[int, int] = (
     return jnp.asarray(X, dt), jnp.asarray(y, dt)
 
 
-def uniform_angles(key, n_samples: int, n_qubits: int, *, low: float = 0.0, high: float = 2 * np.pi,
-                   dtype=None) -> jax.Array:
-    """``(N_s, n)`` angles uniform on ``[low, high]`` (the paper's "random data": ``[0, 2 pi]``)."""
+def uniform_angles(*args, key=None, n_samples: int | None = None, n_qubits: int | None = None,
+                   low: float = 0.0, high: float = 2 * np.pi, dtype=None) -> jax.Array:
+    """``(N_s, n)`` angles uniform on ``[low, high)`` (the paper's "random data": ``[0, 2 pi]``).
+
+    Call as ``uniform_angles(n_samples, n_qubits, key=key)``.  The draw is made in float32 and
+    cast, so a key gives the same angles (to float32 precision) whatever ``dtype`` is.  The old
+    form ``uniform_angles(key, n_samples, n_qubits)`` still works and warns (deprecated).
+
+    Args:
+        n_samples: ``N_s >= 1``; n_qubits: ``n >= 1``.
+        key: a PRNG key (keyword-only).
+        low, high: finite, ``low < high``.
+        dtype: float dtype (default: JAX's default float).
+
+    Example:
+        >>> import jax
+        >>> uniform_angles(3, 2, key=jax.random.key(0)).shape
+        (3, 2)
+    """
+    if len(args) == 3:
+        warnings.warn("uniform_angles(key, n_samples, n_qubits) is deprecated: call "
+                      "uniform_angles(n_samples, n_qubits, key=key)", DeprecationWarning, stacklevel=2)
+        if key is not None:
+            raise TypeError("uniform_angles got key twice (positionally and as key=)")
+        key, n_samples, n_qubits = args
+    elif len(args) == 2:
+        n_samples, n_qubits = args
+    elif len(args) == 1 and n_qubits is not None:
+        (n_samples,) = args
+    elif args:
+        raise TypeError(f"uniform_angles takes (n_samples, n_qubits, *, key=...), got {len(args)} "
+                        "positional arguments")
+    if n_samples is None or n_qubits is None:
+        raise TypeError("uniform_angles needs n_samples and n_qubits: "
+                        "uniform_angles(n_samples, n_qubits, key=key)")
+    if key is None:
+        raise TypeError("uniform_angles needs key=: pass key=jax.random.key(seed)")
+    key = check_key(key, "key")
     n_samples = check_int(n_samples, "n_samples", minimum=1)
     n_qubits = check_int(n_qubits, "n_qubits", minimum=1)
+    low = check_real(low, "low")
+    high = check_real(high, "high")
+    if not low < high:
+        raise ValueError(f"uniform_angles needs low < high, got low={low}, high={high}: swap them")
     dt = jnp.result_type(float) if dtype is None else dtype
-    return jax.random.uniform(key, (n_samples, n_qubits), dt, low, high)
+    u = jax.random.uniform(key, (n_samples, n_qubits), jnp.float32).astype(dt)
+    return low + (high - low) * u

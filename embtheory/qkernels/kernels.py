@@ -7,9 +7,14 @@ one product:
 - fidelity, noisy (density matrices): ``K = Re(vec(R_X)^* vec(R_Y)^T)``, i.e. ``Tr[rho(x) rho(y)]``
   (``rho`` Hermitian), which equals the noisy Loschmidt echo with the channel after every rotation
   of ``U(x)`` and of ``U(y)^dagger`` (depolarising channels are unitarily covariant and self-adjoint);
-- projected: ``k(x, y) = exp(-gamma sum_k ||rho_k(x) - rho_k(y)||_F^2)`` over the one-qubit reduced
-  states, ``||rho_k - sigma_k||_F^2 = |r_k - s_k|^2 / 2`` with Bloch vectors ``r_k, s_k``; only the
-  ``(N, n, 3)`` Bloch vectors are kept, never the states.
+- projected: ``k(x, y) = exp(-gamma D(x, y))`` with the exponent
+  ``D(x, y) = sum_k ||rho_k(x) - rho_k(y)||_F^2`` over the one-qubit reduced states,
+  ``||rho_k - sigma_k||_F^2 = |r_k - s_k|^2 / 2`` with Bloch vectors ``r_k, s_k``; only the
+  ``(N, n, 3)`` Bloch vectors are kept, never the states.  ``projected_gram(..., exponent=True)``
+  returns ``D`` itself: the quantity whose variance the paper's Fig. 6b plots.
+
+The pure pieces (:func:`fidelity_from_states`, :func:`distance_from_bloch`) are shared with
+:func:`embtheory.qkernels.kernels_by_depth`, so each kernel is written once.
 
 The analytic product kernel of a single RX, RY or H.RZ layer is
 ``k(x, y) = prod_k cos^2((x_k - y_k) / 2)``.
@@ -25,7 +30,7 @@ from embtheory.core.validation import as_matrix, check_positive
 from embtheory.qkernels import simulator
 from embtheory.qkernels.embeddings import resolve, run_states
 
-__all__ = ["fidelity_gram", "product_kernel", "projected_gram"]
+__all__ = ["distance_from_bloch", "fidelity_from_states", "fidelity_gram", "product_kernel", "projected_gram"]
 
 
 def _check_y(X, Y):
@@ -70,10 +75,8 @@ def fidelity_from_spec(X: jax.Array, Y: jax.Array | None, spec, *,
     SY = SX if Y is None else run_states(Y, spec, chunk_size=chunk_size, extra_points=X.shape[0])
     a = SX.reshape(SX.shape[0], -1)
     b = SY.reshape(SY.shape[0], -1)
-    if spec.noise is None:
-        block = lambda rows: jnp.abs(_matmul(jnp.conj(rows), b.T)) ** 2  # noqa: E731
-    else:
-        block = lambda rows: _matmul(jnp.conj(rows), b.T).real  # noqa: E731
+    mixed = spec.noise is not None
+    block = lambda rows: fidelity_from_states(rows, b, mixed=mixed)  # noqa: E731
     if chunk_size is None or chunk_size >= a.shape[0]:
         return block(a)
     # Row blocks: only chunk_size conjugated states exist at once (a full conj copy of the states
@@ -83,6 +86,39 @@ def fidelity_from_spec(X: jax.Array, Y: jax.Array | None, spec, *,
     ap = jnp.concatenate([a, jnp.zeros((pad, a.shape[1]), a.dtype)]) if pad else a
     out = jax.lax.map(block, ap.reshape(n_blocks, chunk_size, a.shape[1]))
     return out.reshape(n_blocks * chunk_size, b.shape[0])[: a.shape[0]]
+
+
+def fidelity_from_states(a: jax.Array, b: jax.Array, *, mixed: bool) -> jax.Array:
+    """The fidelity Gram block of flattened states: ``|a^* b^T|^2`` (pure) or ``Re(a^* b^T)`` (mixed).
+
+    Args:
+        a: ``(N, 2^n)`` statevectors, or ``(N, 4^n)`` flattened density matrices when ``mixed``.
+        b: ``(M, ...)`` likewise.
+        mixed: density matrices (``Tr[rho sigma] = vec(rho)^* . vec(sigma)`` for Hermitian ``rho``).
+
+    Returns:
+        ``(N, M)`` real.
+    """
+    prod = _matmul(jnp.conj(a), b.T)
+    return prod.real if mixed else jnp.abs(prod) ** 2
+
+
+def distance_from_bloch(FX: jax.Array, FY: jax.Array, *, chunk_size: int | None = None) -> jax.Array:
+    """``D[i, j] = sum_k ||rho_k(x_i) - rho_k(y_j)||_F^2 = sum_k |r_ik - s_jk|^2 / 2`` from Bloch vectors.
+
+    Args:
+        FX: ``(N, n, 3)`` Bloch vectors; FY: ``(M, n, 3)``.
+        chunk_size: rows at a time.
+
+    Returns:
+        ``(N, M)``, in ``[0, 2 n]``; the differences are formed pair by pair (no cancellation).
+    """
+
+    def pair(a, b):
+        d = a - b
+        return 0.5 * jnp.sum(d * d)
+
+    return gram(pair, FX, FY, chunk_size=chunk_size)
 
 
 def _bloch_pure(psi):
@@ -99,20 +135,29 @@ def bloch_features(X, spec, chunk_size):
     return run_states(X, spec, chunk_size=chunk_size, post=post)
 
 
-def projected_gram(X, Y=None, *, gamma: float = 1.0, embedding="hee", layers: int = 1, params=None,
-                   noise: float | None = None, backend: str | None = None, chunk_size: int | None = None,
-                   dtype=None) -> jax.Array:
-    """The projected quantum kernel ``exp(-gamma sum_k ||rho_k(x) - rho_k(y)||_F^2)`` (Huang et al. 2021).
+def projected_gram(X, Y=None, *, gamma: float = 1.0, exponent: bool = False, embedding="hee",
+                   layers: int = 1, params=None, noise: float | None = None, backend: str | None = None,
+                   chunk_size: int | None = None, dtype=None) -> jax.Array:
+    """The projected kernel ``exp(-gamma D)``, ``D = sum_k ||rho_k(x) - rho_k(y)||_F^2`` (Huang et al. 2021).
 
     Args:
         X: ``(N, n)`` angles.
         Y: ``(M, n)`` or None for ``Y = X``.
         gamma: bandwidth ``> 0`` (1 in every published script).
+        exponent: return ``D`` itself (no ``gamma``, no exponential): the quantity whose variance
+            over pairs the paper's Fig. 6b plots under the label ``Var[k^PQ]``.
         embedding, layers, params, noise, backend, chunk_size, dtype: as in
             :func:`embtheory.qkernels.embed`.
 
     Returns:
-        ``(N, M)`` real. Concentration point 1.
+        ``(N, M)`` real. Concentration point 1 for the kernel, 0 for ``D``.
+
+    Example:
+        >>> import jax.numpy as jnp
+        >>> X = jnp.array([[0.1, 0.2], [0.3, -0.4]])
+        >>> D = projected_gram(X, exponent=True, layers=2)
+        >>> bool(jnp.allclose(projected_gram(X, layers=2), jnp.exp(-D), atol=1e-6))
+        True
     """
     gamma = check_positive(gamma, "gamma")
     X, spec = resolve(X, embedding=embedding, layers=layers, params=params, noise=noise, backend=backend,
@@ -120,12 +165,8 @@ def projected_gram(X, Y=None, *, gamma: float = 1.0, embedding="hee", layers: in
     Y = _check_y(X, Y)
     FX = bloch_features(X, spec, chunk_size)
     FY = FX if Y is None else bloch_features(Y, spec, chunk_size)
-
-    def pair(a, b):
-        d = a - b
-        return jnp.exp(-gamma * 0.5 * jnp.sum(d * d))
-
-    return gram(pair, FX, FY, chunk_size=chunk_size)
+    D = distance_from_bloch(FX, FY, chunk_size=chunk_size)
+    return D if exponent else jnp.exp(-gamma * D)
 
 
 def product_kernel(X, Y=None, *, chunk_size: int | None = None) -> jax.Array:

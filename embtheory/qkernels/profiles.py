@@ -3,7 +3,8 @@
 The layers of a re-uploading embedding are identical, so the states after ``L + 1`` layers are
 one layer away from those after ``L``.  :func:`kernels_by_depth` carries the states of all points
 through one ``lax.scan`` over ``max(layers)`` layers and records, after each requested depth, the
-fidelity Gram matrix and the projected Gram matrix.  A sweep over ``L in {2, 4, ..., 200}`` then
+fidelity Gram matrix, the projected Gram matrix and its exponent ``D`` (the kernels themselves are
+those of :mod:`embtheory.qkernels.kernels`, written once).  A sweep over ``L in {2, 4, ..., 200}`` then
 costs 200 layers instead of ``sum L`` = 630, and compiles once per shape.
 
 Noisy circuits carry density matrices; the fidelity kernel is then ``Tr[rho(x) rho(y)]``.
@@ -13,7 +14,9 @@ from __future__ import annotations
 
 import functools
 import itertools
+import warnings
 from collections.abc import Sequence
+from typing import NamedTuple
 
 import jax
 import jax.numpy as jnp
@@ -22,22 +25,36 @@ import numpy as np
 from embtheory.core.validation import check_int, check_memory, check_positive
 from embtheory.qkernels import simulator
 from embtheory.qkernels.embeddings import memory_budget, resolve, state_nbytes
+from embtheory.qkernels.kernels import distance_from_bloch, fidelity_from_states
 
-__all__ = ["kernels_by_depth"]
-
-
-def _fidelity(S, mixed):
-    a = S.reshape(S.shape[0], -1)
-    prod = jnp.matmul(jnp.conj(a), a.T, precision=jax.lax.Precision.HIGHEST)
-    return prod.real if mixed else jnp.abs(prod) ** 2
+__all__ = ["DepthKernels", "kernels_by_depth"]
 
 
-def _projected(S, mixed, gamma):
-    bloch = jax.vmap(simulator.bloch_vectors_mixed if mixed else simulator.bloch_vectors)(
-        S.reshape(S.shape[0], -1, S.shape[-1]) if mixed else S)
-    flat = bloch.reshape(bloch.shape[0], -1)
-    d = flat[:, None, :] - flat[None, :, :]
-    return jnp.exp(-gamma * 0.5 * jnp.sum(d * d, axis=-1))
+class DepthKernels(NamedTuple):
+    """Gram matrices after each recorded depth.
+
+    Attributes:
+        layers: ``(D,)`` the depths.
+        fidelity: ``(D, N, N)`` fidelity kernels.
+        projected: ``(D, N, N)`` projected kernels ``exp(-gamma * distance)``.
+        distance: ``(D, N, N)`` the projected kernel's exponent ``sum_k ||rho_k - rho'_k||_F^2``.
+    """
+
+    layers: np.ndarray
+    fidelity: jax.Array
+    projected: jax.Array
+    distance: jax.Array
+
+    def __getitem__(self, item):
+        if isinstance(item, str):  # the dict of earlier releases
+            warnings.warn("kernels_by_depth returns a DepthKernels NamedTuple: use out.fidelity, not "
+                          "out['fidelity']", DeprecationWarning, stacklevel=2)
+            return getattr(self, item)
+        return tuple.__getitem__(self, item)
+
+
+def _bloch(S, mixed):
+    return jax.vmap(simulator.bloch_vectors_mixed if mixed else simulator.bloch_vectors)(S)
 
 
 @functools.cache
@@ -57,20 +74,25 @@ def _build(rotation, entangle, mixed, n, dtype, gamma):
         def body(S, flag):
             S = step(S, mats)
             flat = S.reshape(S.shape[0], 2**n, 2**n) if mixed else S.reshape(S.shape[0], -1)
-            out = jax.lax.cond(flag, lambda: (_fidelity(flat, mixed).astype(real),
-                                              _projected(flat, mixed, gamma).astype(real)),
-                               lambda: (jnp.zeros((X.shape[0],) * 2, real),) * 2)
+
+            def recorded():
+                dist = distance_from_bloch(*(_bloch(flat, mixed),) * 2)
+                vec = flat.reshape(flat.shape[0], -1)
+                return (fidelity_from_states(vec, vec, mixed=mixed).astype(real),
+                        jnp.exp(-gamma * dist).astype(real), dist.astype(real))
+
+            out = jax.lax.cond(flag, recorded, lambda: (jnp.zeros((X.shape[0],) * 2, real),) * 3)
             return S, out
 
-        _, (fid, proj) = jax.lax.scan(body, S, record)
-        return fid, proj
+        _, out = jax.lax.scan(body, S, record)
+        return out
 
     return jax.jit(run)
 
 
 def kernels_by_depth(X, *, layers: Sequence[int], embedding: str = "hee", noise: float | None = None,
-                     gamma: float = 1.0, dtype=None) -> dict[str, jax.Array]:
-    """Fidelity and projected Gram matrices of ``X`` after each depth in ``layers``.
+                     gamma: float = 1.0, dtype=None) -> DepthKernels:
+    """Fidelity and projected Gram matrices (and ``D``) of ``X`` after each depth in ``layers``.
 
     Args:
         X: ``(N, n)`` angles.
@@ -81,12 +103,12 @@ def kernels_by_depth(X, *, layers: Sequence[int], embedding: str = "hee", noise:
         dtype: ``complex64`` or ``complex128`` states (default from ``X``).
 
     Returns:
-        ``{"layers": (D,), "fidelity": (D, N, N), "projected": (D, N, N)}`` for the ``D`` depths.
+        :class:`DepthKernels` with ``(D, N, N)`` arrays for the ``D`` depths.
 
     Example:
         >>> import jax.numpy as jnp
         >>> out = kernels_by_depth(jnp.ones((3, 2)), layers=[1, 3])
-        >>> out["fidelity"].shape
+        >>> out.fidelity.shape
         (2, 3, 3)
     """
     depths = [check_int(L, "layers[i]", minimum=1) for L in layers]
@@ -105,6 +127,6 @@ def kernels_by_depth(X, *, layers: Sequence[int], embedding: str = "hee", noise:
     record = np.zeros(depths[-1], bool)
     record[np.asarray(depths) - 1] = True
     fn = _build(spec.rotation, spec.entangle, mixed, n, spec.dtype, gamma)
-    fid, proj = fn(X, jnp.asarray(0.0 if noise is None else noise, X.dtype), jnp.asarray(record))
+    fid, proj, dist = fn(X, jnp.asarray(0.0 if noise is None else noise, X.dtype), jnp.asarray(record))
     idx = np.asarray(depths) - 1
-    return {"layers": np.asarray(depths), "fidelity": fid[idx], "projected": proj[idx]}
+    return DepthKernels(np.asarray(depths), fid[idx], proj[idx], dist[idx])

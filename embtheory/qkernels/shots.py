@@ -110,7 +110,8 @@ def swap_estimate(K, *, shots: int, key, unit_diagonal: bool = False) -> jax.Arr
 
 def random_estimate(shape, *, shots: int, key, unit_diagonal: bool = False, dtype=None) -> jax.Array:
     """The data-independent baseline: SWAP estimates of ``k = 0`` (mean 0, variance ``1 / shots``)."""
-    shape = tuple(int(s) for s in np.atleast_1d(shape))
+    dims = (shape,) if isinstance(shape, (int, np.integer)) else tuple(shape)
+    shape = tuple(check_int(s, f"shape[{i}]", minimum=1) for i, s in enumerate(dims))
     zeros = jnp.zeros(shape, jnp.result_type(float) if dtype is None else dtype)
     return swap_estimate(zeros, shots=shots, key=key, unit_diagonal=unit_diagonal)
 
@@ -139,6 +140,10 @@ def kernel_ridge_fit(K, y, *, lam: float = 0.0, rcond: float | None = None) -> j
     if y.shape[0] != K.shape[0] or y.ndim > 2:
         raise ValueError(f"y must have shape ({K.shape[0]},) or ({K.shape[0]}, T), got {y.shape}")
     A = K + lam * jnp.eye(K.shape[0], dtype=K.dtype)
+    if not isinstance(y, jax.core.Tracer) and not bool(jnp.all(jnp.isfinite(y))):
+        bad = int(np.sum(~np.isfinite(np.asarray(y))))
+        raise ValueError(f"y contains {bad} NaN or inf label(s): every target must be finite; drop those "
+                         "points (and their rows and columns of K)")
     if not isinstance(A, jax.core.Tracer):
         if not bool(jnp.all(jnp.isfinite(A))):
             raise ValueError("K contains NaN or inf")

@@ -49,12 +49,12 @@ def test_product_kernel_moments_match_the_closed_form(n):
     # independent pairs: the standard error of the variance is below 2% of it for n <= 6, so rtol 0.08
     # is a 4-sigma check.
     kx, ky = jax.random.split(jax.random.key(n))
-    a, b = uniform_angles(kx, 200_000, n), uniform_angles(ky, 200_000, n)
+    a, b = uniform_angles(200_000, n, key=kx), uniform_angles(200_000, n, key=ky)
     k = jnp.prod(jnp.cos((a - b) / 2) ** 2, axis=1)
     assert_allclose(jnp.mean(k), 0.5**n, rtol=0.03)
     assert_allclose(jnp.var(k), product_variance(n), rtol=0.08)
     # the Gram-matrix route: 780 pairs of N_s = 40 points, a loose check that the pair statistics agree
-    K = product_kernel(uniform_angles(kx, 40, n))
+    K = product_kernel(uniform_angles(40, n, key=kx))
     assert abs(float(pair_statistics(K).mean) - 0.5**n) < 6 * np.sqrt(product_variance(n) / 780) + 1e-3
 
 
