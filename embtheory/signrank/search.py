@@ -485,6 +485,7 @@ class SuccessCurve(NamedTuple):
         slope: the logistic slope per document (negative: success falls with n).
         level: the confidence level of both intervals.
         trials: ``[p][s]`` the trial results (dicts as :attr:`CriticalN.trials`).
+        n50_samples: ``[num_bootstrap]`` the bootstrap's n50 values (NaN: no crossing).
     """
 
     d: int
@@ -501,6 +502,7 @@ class SuccessCurve(NamedTuple):
     slope: float
     level: float
     trials: tuple
+    n50_samples: np.ndarray
 
 
 def _curve_manifest(d, k, dtype_name):
@@ -585,7 +587,7 @@ def success_curve(d: int, ns: Sequence[int], *, seeds: Sequence[int], k: int = 2
     trials = tuple(tuple({"n": n, "seed": s, **results[s][n]} for s in seeds) for n in ns)
     return SuccessCurve(d=d, k=k, ns=tuple(ns), seeds=tuple(seeds), solved=solved, fraction=frac, lo=lo,
                         hi=hi, n50=fit.n50, n50_lo=boot.lo, n50_hi=boot.hi, slope=fit.slope,
-                        level=float(level), trials=trials)
+                        level=float(level), trials=trials, n50_samples=boot.samples)
 
 
 def json_canonical(obj):
