@@ -5,39 +5,62 @@
 - Rank promotion raises: an accidental broadcast between arrays of different rank is a bug.
 - ``x64`` tests are skipped when x64 is off; CI runs the ``numerics`` and ``x64`` marks again
   with ``JAX_ENABLE_X64=1``.
-- ``data`` tests are skipped when the real data is absent.
+- ``data`` tests are skipped when the real data is absent from the data cache (``EMBTHEORY_DATA``).
+- ``pennylane`` tests are skipped when the ``pennylane`` extra is not installed.
+- ``jit_variant``: run the same test with and without ``jax.jit`` (``chex.fake_jit`` turns every
+  ``jax.jit``, the library's own included, into a plain call for the "nojit" variant).
 """
 
 from __future__ import annotations
 
+import importlib.util
 import os
 from pathlib import Path
 
 os.environ.setdefault("XLA_FLAGS", "--xla_force_host_platform_device_count=4")
 os.environ.setdefault("EMBTHEORY_PROGRESS", "0")
 os.environ.setdefault("MPLBACKEND", "Agg")
-_shared = Path(__file__).resolve().parents[2] / "shared" / "data"
-if "EMBTHEORY_DATA" not in os.environ and _shared.is_dir():
-    os.environ["EMBTHEORY_DATA"] = str(_shared)
+# Developer machines keep a ready copy of the data beside the checkout; CI sets EMBTHEORY_DATA itself.
+_sibling = Path(__file__).resolve().parents[2] / "shared" / "data"
+if "EMBTHEORY_DATA" not in os.environ and (_sibling / "README.md").is_file():
+    os.environ["EMBTHEORY_DATA"] = str(_sibling)
 
+import chex  # noqa: E402
 import jax  # noqa: E402
 import pytest  # noqa: E402
 
 jax.config.update("jax_numpy_rank_promotion", "raise")
 
-SHARED_DATA = Path(os.environ["EMBTHEORY_DATA"]) if "EMBTHEORY_DATA" in os.environ else None
+
+def _data_folder() -> Path | None:
+    """The data cache the ``data`` tests read, when it holds the data (its README is the marker)."""
+    if "EMBTHEORY_DATA" in os.environ:
+        folder = Path(os.environ["EMBTHEORY_DATA"])
+    else:
+        folder = Path(os.environ.get("XDG_CACHE_HOME") or Path.home() / ".cache") / "embtheory"
+    return folder if (folder / "README.md").is_file() else None
+
+
+SHARED_DATA = _data_folder()
+HAVE_PENNYLANE = importlib.util.find_spec("pennylane") is not None
+
+
+def pytest_configure(config):
+    config.addinivalue_line("markers", "pennylane: needs the pennylane extra; skipped when it is absent")
 
 
 def pytest_collection_modifyitems(config, items):
     x64 = bool(jax.config.jax_enable_x64)
-    have_data = SHARED_DATA is not None and (SHARED_DATA / "README.md").exists()
     skip_x64 = pytest.mark.skip(reason="needs JAX_ENABLE_X64=1 (run by CI's second pass)")
-    skip_data = pytest.mark.skip(reason="real data absent: set EMBTHEORY_DATA to ../shared/data")
+    skip_data = pytest.mark.skip(reason="real data absent: set EMBTHEORY_DATA to the data cache")
+    skip_pl = pytest.mark.skip(reason='PennyLane absent: pip install "embtheory[pennylane]"')
     for item in items:
         if item.get_closest_marker("x64") and not x64:
             item.add_marker(skip_x64)
-        if item.get_closest_marker("data") and not have_data:
+        if item.get_closest_marker("data") and SHARED_DATA is None:
             item.add_marker(skip_data)
+        if item.get_closest_marker("pennylane") and not HAVE_PENNYLANE:
+            item.add_marker(skip_pl)
 
 
 @pytest.fixture
@@ -51,5 +74,23 @@ def getkey():
 def shared_data() -> Path:
     """The real-data folder (tests using it are marked ``data``)."""
     if SHARED_DATA is None:
-        pytest.skip("real data absent")
+        pytest.skip("real data absent: set EMBTHEORY_DATA to the data cache")
     return SHARED_DATA
+
+
+@pytest.fixture(params=["jit", "nojit"])
+def jit_variant(request):
+    """Run a test twice: ``f = jit_variant(f)`` is ``jax.jit(f)`` in the "jit" run and ``f`` itself,
+    with every ``jax.jit`` inside it disabled by ``chex.fake_jit``, in the "nojit" run.
+
+    Use it to check that a pure kernel gives the same answer traced and eager::
+
+        def test_kernel(jit_variant):
+            out = jit_variant(kernel)(x)
+            chex.assert_shape(out, (n,))
+    """
+    if request.param == "jit":
+        yield jax.jit
+    else:
+        with chex.fake_jit():
+            yield lambda f: f

@@ -1,6 +1,13 @@
-"""Reproductions on real data: LIMIT-small with BM25 (paper 97.8/100/100) and with MiniLM (0.162)."""
+"""Reproductions on real data: LIMIT-small with BM25 (paper 97.8/100/100) and with MiniLM (0.162).
+
+Both run in CI (``make test``) wherever the data cache holds LIMIT-small (``EMBTHEORY_DATA``) and the
+MiniLM weights package is installed (the Makefile installs it). The MiniLM check encodes 1,046 texts:
+about 20 s of CPU time on the 2-core CI machine.
+"""
 
 from __future__ import annotations
+
+import os
 
 import numpy as np
 import pytest
@@ -27,13 +34,14 @@ def test_bm25_solves_limit_small():
 
 
 @pytest.mark.data
-@pytest.mark.slow
 def test_minilm_recall_on_limit_small_matches_the_public_report():
     from embtheory.encoders import SentenceEncoder, find_model_dir
 
     try:
         find_model_dir(None)
     except FileNotFoundError as e:
+        if os.environ.get("EMBTHEORY_CI"):  # CI installs the weights: their absence is a broken install
+            raise
         pytest.skip(str(e))
     queries, docs, rel = _limit_small()
     enc = SentenceEncoder.from_pretrained()
