@@ -6,8 +6,10 @@
   and the exact sentences, so each sentence set is encoded once per run folder, whichever
   experiment asks first, and an interrupted run resumes without re-encoding.
 - :func:`corpus_sample`: a class-balanced, seeded sample of a corpus of ``embtheory.data``.
-- :data:`SIZES`: the quick and full sizes.  The quick sizes encode about 3,000 sentences in
-  all (5 corpora x 240, 720 augmented sentences, 1,046 LIMIT-small texts).
+- :func:`as_dict`: a recall result (dict or NamedTuple) as ``{k: value}``.
+
+The sizes live in each experiment's config class (quick, full, tiny).  The quick sizes encode
+about 3,000 sentences in all (5 corpora x 240, 720 augmented sentences, 1,046 LIMIT-small texts).
 
 The other ``experiments/text_*.py`` import this file as ``_text_common``: ``embtheory.cli.discover``
 puts the experiments folder on ``sys.path`` (it is not a package).
@@ -18,7 +20,6 @@ from __future__ import annotations
 import functools
 import hashlib
 import os
-import zlib
 from pathlib import Path
 
 import numpy as np
@@ -30,11 +31,6 @@ CLASS_NAMES = {
     "cr": ("negative", "positive"),
     "subj": ("subjective", "objective"),
     "trec": ("ABBR", "DESC", "ENTY", "HUM", "LOC", "NUM"),
-}
-SIZES = {
-    True: dict(per_corpus=240, shift_human=120, strengths=(0.1, 0.3), permutations=1000, batch_size=64),
-    False: dict(per_corpus=2000, shift_human=1000, strengths=(0.05, 0.1, 0.2, 0.4), permutations=10000,
-                batch_size=256),
 }
 MODEL = "all-MiniLM-L6-v2"
 
@@ -77,15 +73,17 @@ def embed(cache_root: str | os.PathLike, corpus: str, sentences: list[str], *, b
 def corpus_sample(name: str, n: int | None, seed: int) -> tuple[list[str], np.ndarray]:
     """A class-balanced sample: ``min(n // classes, class size)`` sentences of each class.
 
-    Sentences are drawn without replacement by a generator seeded with ``(seed, crc32(name))``
-    and returned class by class, each class in corpus order.  ``n=None`` returns the whole corpus.
+    Sentences are drawn without replacement by a generator seeded from ``seed`` and the purpose
+    ``("sample", name)`` and returned class by class, each class in corpus order.  ``n=None``
+    returns the whole corpus.
     """
+    from embtheory.core.experiment import derive_seed
     from embtheory.data import load_text
 
     sentences, labels = load_text(name, "all")
     if n is None:
         return sentences, labels
-    rng = np.random.default_rng([seed, zlib.crc32(name.encode())])
+    rng = np.random.default_rng(derive_seed(seed, "sample", name))
     classes = np.unique(labels)
     per = n // classes.size
     keep = []
@@ -94,6 +92,23 @@ def corpus_sample(name: str, n: int | None, seed: int) -> tuple[list[str], np.nd
         keep.append(np.sort(rng.choice(rows, size=min(per, rows.size), replace=False)))
     idx = np.concatenate(keep)
     return [sentences[i] for i in idx], labels[idx]
+
+
+def as_dict(result) -> dict:
+    """A recall result as ``{k: value}``: a dict, or a result with ``as_dict()`` (``Recall``)."""
+    if isinstance(result, dict):
+        return dict(result)
+    if callable(getattr(result, "as_dict", None)):
+        return dict(result.as_dict())
+    raise TypeError(f"cannot read a recall result of type {type(result).__name__}")
+
+
+def recall_from_score_matrix(scores, relevant, *, ks):
+    """``{k: recall@k}`` from a score matrix (whichever name the encoders package gives it)."""
+    import embtheory.encoders as enc
+
+    fn = getattr(enc, "recall_at_k_scores", None) or enc.recall_from_scores
+    return as_dict(fn(scores, relevant, ks=ks))
 
 
 def fmt_p(p: float) -> str:
