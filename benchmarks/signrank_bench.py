@@ -18,6 +18,10 @@ Sub-commands::
     python benchmarks/signrank_bench.py curve --d 8 --seeds 16 --ns 24,25,...,31
         a success curve (every seed at every n); wall time and time per optimiser step.
 
+    python benchmarks/signrank_bench.py gpu [--dry-run] [--budget-s 420] [--out DIR]
+        the device plan of benchmarks/gpu/signrank.sh: a d = 20 success curve (16 seeds), then
+        the official-protocol table (seed 42) for d = 4, 5, ... while the budget lasts.
+
     python benchmarks/signrank_bench.py table --dims 4-12 --seeds 42
         the whole quick critical-n table (every d, every seed).
 """
@@ -141,6 +145,48 @@ def _table(args):
     print(json.dumps({"total_wall_s": round(time.perf_counter() - t0, 1), "dims": args.dims, "seeds": seeds}))
 
 
+def _gpu(args):
+    """The device plan: a d = 20 success curve over 16 seeds, then the official-protocol table
+    (seed 42, started at the paper's n) for d = 4, 5, ... while the time budget lasts."""
+    import os
+
+    from embtheory.signrank import PUBLISHED_CRITICAL_N, Recipe, critical_n, success_curve
+
+    _compile_cache(args.compile_cache)
+    os.makedirs(args.out, exist_ok=True)
+    path = os.path.join(args.out, "signrank_gpu.jsonl")
+    recipe = Recipe(max_steps=300, patience=100) if args.dry_run else Recipe()
+    t_start = time.perf_counter()
+
+    def emit(row):
+        row["elapsed_s"] = round(time.perf_counter() - t_start, 1)
+        with open(path, "a") as f:
+            f.write(json.dumps(row) + "\n")
+        print(json.dumps(row), flush=True)
+
+    emit({"event": "start", "device": str(jax.devices()[0]), "jax": jax.__version__, "dry_run": args.dry_run})
+    d_curve, seeds, ns = (4, list(range(2)), [8, 9, 10]) if args.dry_run else \
+        (20, list(range(16)), list(range(112, 130, 2)))
+    t0 = time.perf_counter()
+    cur = success_curve(d_curve, ns, seeds=seeds, recipe=recipe, num_bootstrap=200)
+    steps = sum(t["steps"] for row in cur.trials for t in row)
+    wall = time.perf_counter() - t0
+    emit({"event": "curve", "d": d_curve, "ns": ns, "seeds": len(seeds), "fraction": cur.fraction.tolist(),
+          "n50": cur.n50, "n50_band": [cur.n50_lo, cur.n50_hi], "wall_s": round(wall, 2),
+          "total_steps": steps, "us_per_step": round(1e6 * wall / max(steps, 1), 1)})
+    dims = [4] if args.dry_run else list(range(4, 46))
+    for d in dims:
+        if time.perf_counter() - t_start > args.budget_s:
+            emit({"event": "stop", "reason": f"time budget {args.budget_s} s spent before d={d}"})
+            break
+        t0 = time.perf_counter()
+        (res,) = critical_n(d, seeds=[42], start_n=PUBLISHED_CRITICAL_N[d], recipe=recipe)
+        emit({"event": "search", "d": d, "paper": PUBLISHED_CRITICAL_N[d], "official": res.official,
+              "largest_solved": res.largest_solved, "first_failing": res.first_failing,
+              "sequence": list(res.sequence), "wall_s": round(time.perf_counter() - t0, 2)})
+    emit({"event": "done"})
+
+
 def main():
     p = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
     sub = p.add_subparsers(dest="cmd", required=True)
@@ -164,6 +210,12 @@ def main():
     s.add_argument("--budget-gib", type=float, default=1.0)
     s.add_argument("--repeats", type=int, default=5)
     s.set_defaults(fn=_step)
+    s = sub.add_parser("gpu")
+    s.add_argument("--out", default=".bench/signrank-gpu")
+    s.add_argument("--budget-s", type=float, default=420.0, help="stop starting new d after this long")
+    s.add_argument("--dry-run", action="store_true", help="tiny sizes and short runs (CPU check)")
+    s.add_argument("--compile-cache", default="", help="persistent JAX compilation cache folder")
+    s.set_defaults(fn=_gpu)
     s = sub.add_parser("table")
     s.add_argument("--dims", default="4-12")
     s.add_argument("--seeds", default="42")

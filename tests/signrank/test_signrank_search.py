@@ -240,3 +240,23 @@ def test_success_curve_bad_input():
         success_curve(4, [5, 6], seeds=[1, 1])
     with pytest.raises(ValueError, match="seeds"):
         success_curve(4, [5, 6], seeds=[])
+
+
+def test_gpu_script_dry_run(tmp_path):
+    import json
+    import os
+    import subprocess
+    import sys
+    from pathlib import Path
+
+    root = Path(__file__).resolve().parents[2]
+    env = dict(os.environ, PYTHON=sys.executable, JAX_PLATFORMS="cpu", COMPILE_CACHE="")
+    proc = subprocess.run(["bash", str(root / "benchmarks/gpu/signrank.sh"), "--dry-run", str(tmp_path)],
+                          cwd=root, env=env, capture_output=True, text=True, timeout=600)
+    assert proc.returncode == 0, proc.stderr[-3000:]
+    rows = [json.loads(x) for x in (tmp_path / "signrank_gpu.jsonl").read_text().splitlines()]
+    events = [r["event"] for r in rows]
+    assert events == ["start", "curve", "search", "done"]
+    curve, search = rows[1], rows[2]
+    assert curve["d"] == 4 and len(curve["fraction"]) == 3 and curve["total_steps"] > 0
+    assert search["d"] == 4 and search["sequence"][0] == 10  # started at the paper's value
