@@ -6,7 +6,9 @@
 - ``x64`` tests are skipped when x64 is off; CI runs the ``numerics`` and ``x64`` marks again
   with ``JAX_ENABLE_X64=1``.
 - ``data`` tests are skipped when the real data is absent from the data cache (``EMBTHEORY_DATA``).
-- ``pennylane`` tests are skipped when the ``pennylane`` extra is not installed.
+- ``pennylane`` tests are skipped when the ``pennylane`` extra is not installed; a test module that
+  imports PennyLane at its top (rather than ``pytest.importorskip("pennylane")``) is then not collected,
+  and the run's summary says which.
 - ``jit_variant``: run the same test with and without ``jax.jit`` (``chex.fake_jit`` turns every
   ``jax.jit``, the library's own included, into a plain call for the "nojit" variant).
 """
@@ -15,6 +17,7 @@ from __future__ import annotations
 
 import importlib.util
 import os
+import re
 from pathlib import Path
 
 os.environ.setdefault("XLA_FLAGS", "--xla_force_host_platform_device_count=4")
@@ -45,8 +48,28 @@ SHARED_DATA = _data_folder()
 HAVE_PENNYLANE = importlib.util.find_spec("pennylane") is not None
 
 
+_PL_IMPORT = re.compile(r"^(import pennylane|from pennylane\b)", re.M)
+_NOT_COLLECTED: list[str] = []
+
+
 def pytest_configure(config):
     config.addinivalue_line("markers", "pennylane: needs the pennylane extra; skipped when it is absent")
+
+
+def pytest_ignore_collect(collection_path, config):
+    if HAVE_PENNYLANE or collection_path.suffix != ".py" or not collection_path.name.startswith("test_"):
+        return None
+    if _PL_IMPORT.search(collection_path.read_text(encoding="utf-8")):
+        _NOT_COLLECTED.append(str(collection_path.relative_to(config.rootpath)))
+        return True
+    return None
+
+
+def pytest_terminal_summary(terminalreporter):
+    if _NOT_COLLECTED:
+        terminalreporter.write_line(
+            'PennyLane absent (pip install "embtheory[pennylane]"): not collected: '
+            + ", ".join(sorted(_NOT_COLLECTED)))
 
 
 def pytest_collection_modifyitems(config, items):
