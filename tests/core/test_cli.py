@@ -78,3 +78,142 @@ def test_unknown_name_and_unwritable_out_are_one_line_errors(toy_experiments, tm
 def test_info_runs(capsys):
     assert main(["info"]) == 0
     assert "jax" in capsys.readouterr().out
+
+
+# ---------------------------------------------------------------------------------------------
+# Typed experiments, revisions, the report of every experiment, measured runtimes, bad input
+
+_TYPED = textwrap.dedent("""
+    import dataclasses
+    from embtheory.core import Experiment, Report
+
+    REVISION = {revision}
+
+    @dataclasses.dataclass(frozen=True)
+    class Cfg:
+        ns: tuple = (0, 1, 2)
+        @classmethod
+        def quick(cls): return cls()
+        @classmethod
+        def full(cls): return cls(ns=tuple(range(6)))
+        @classmethod
+        def tiny(cls): return cls(ns=(0, 1))
+
+    def run(cfg, ctx):
+        res = ctx.sweep([{{"n": n, "seed": ctx.seed}} for n in cfg.ns], lambda c: {{"v": c["n"] * REVISION}})
+        vals = [r["v"] for r in res]
+        return Report("Typed", lines=[f"{{ctx.size}} values {{vals}}"])
+
+    EXPERIMENTS = [Experiment("typed-fig", "depth", "typed", "nobody", config=Cfg, run=run,
+                              revision=REVISION)]
+""")
+
+
+@pytest.fixture
+def typed_experiments(tmp_path, monkeypatch):
+    d = tmp_path / "typed"
+    d.mkdir()
+    (d / "typed.py").write_text(_TYPED.format(revision=1))
+    (d / "toy.py").write_text(_TOY)
+    (d / "_runtimes.py").write_text(
+        "MACHINE = 'test box'\nQUICK = {'typed-fig': 12.0}\nFULL = {'typed-fig': 'a day'}\n")
+    monkeypatch.setenv("EMBTHEORY_EXPERIMENTS", str(d))
+    return d
+
+
+def test_list_shows_measured_runtimes(typed_experiments, capsys):
+    assert main(["list"]) == 0
+    out = capsys.readouterr().out
+    assert "quick 12 s measured, full a day" in out and "measured on: test box" in out
+    assert "(estimate, not measured)" in out  # the toy's old-style strings are marked
+
+
+def test_revision_bump_recomputes_and_says_how_many(typed_experiments, tmp_path, capsys):
+    out = tmp_path / "o"
+    assert main(["reproduce", "typed-fig", "--out", str(out), "--no-progress"]) == 0
+    assert "quick values [0, 1, 2]" in (out / "REPORT.md").read_text()
+    capsys.readouterr()
+    (typed_experiments / "typed.py").write_text(_TYPED.format(revision=2))
+    assert main(["reproduce", "typed-fig", "--out", str(out), "--no-progress"]) == 0
+    printed = capsys.readouterr().out
+    assert "3 stored unit(s) of typed-fig are from revision 1, not the current revision 2" in printed
+    report = (out / "REPORT.md").read_text()
+    assert "quick values [0, 2, 4]" in report and "[0, 1, 2]" not in report  # never mixed
+    assert "revision 2" in (out / "typed-fig" / "report.md").read_text()
+    assert main(["reproduce", "typed-fig", "--tiny", "--out", str(out), "--no-progress"]) == 0
+    assert "tiny values [0, 2]" in (out / "REPORT.md").read_text()
+
+
+def test_report_keeps_every_experiment_of_the_folder(typed_experiments, tmp_path):
+    out = tmp_path / "o"
+    assert main(["reproduce", "typed-fig", "--out", str(out), "--no-progress"]) == 0
+    assert main(["reproduce", "toy-fig", "--out", str(out), "--no-progress"]) == 0
+    report = (out / "REPORT.md").read_text()
+    assert "## Typed" in report and "## Toy" in report and "2 experiment(s)" in report
+    assert "last command: reproduce toy-fig" in report
+    assert not list(out.glob(".REPORT.md.*"))  # no temporary file left
+
+
+@pytest.mark.parametrize("seed", ["18446744073709551616", "-1", "2**64", "1.5", "4294967296"])
+def test_bad_seed_is_one_line(typed_experiments, tmp_path, capsys, seed):
+    assert main(["reproduce", "typed-fig", "--seed", seed, "--out", str(tmp_path / "o")]) == 2
+    err = capsys.readouterr().err.strip().splitlines()
+    assert len(err) == 1 and err[0].startswith("error: --seed must be an integer in [0, 4294967295]")
+    assert not (tmp_path / "o").exists()
+
+
+def test_largest_seed_is_accepted(typed_experiments, tmp_path):
+    assert main(["reproduce", "typed-fig", "--seed", "4294967295", "--out", str(tmp_path / "o"),
+                 "--no-progress"]) == 0
+
+
+def test_empty_out_and_out_that_is_a_file_are_refused(typed_experiments, tmp_path, capsys, monkeypatch):
+    monkeypatch.chdir(tmp_path)
+    assert main(["reproduce", "typed-fig", "--out", ""]) == 2
+    err = capsys.readouterr().err.strip().splitlines()
+    assert len(err) == 1 and "--out is empty" in err[0]
+    assert not (tmp_path / "store").exists() and not (tmp_path / "typed-fig").exists()
+    (tmp_path / "f").write_text("x")
+    assert main(["reproduce", "typed-fig", "--out", str(tmp_path / "f")]) == 2
+    err = capsys.readouterr().err.strip().splitlines()
+    assert len(err) == 1 and "is a file, not a folder" in err[0]
+
+
+def test_data_root_that_is_a_file_is_reported_as_such(typed_experiments, tmp_path, capsys, monkeypatch):
+    f = tmp_path / "data.txt"
+    f.write_text("not a folder")
+    monkeypatch.setenv("EMBTHEORY_DATA", str(f))
+    assert main(["reproduce", "typed-fig", "--out", str(tmp_path / "o")]) == 2
+    err = capsys.readouterr().err.strip().splitlines()
+    assert len(err) == 1 and "is a regular file, not a folder" in err[0] and "download" not in err[0]
+
+
+# --- real experiments, tiny size ----------------------------------------------------------------
+
+
+@pytest.fixture
+def real_experiments(monkeypatch):
+    monkeypatch.delenv("EMBTHEORY_EXPERIMENTS", raising=False)
+
+
+def test_reproduce_real_depth_experiment_tiny(real_experiments, tmp_path, capsys):
+    out = tmp_path / "o"
+    assert main(["reproduce", "depth-type1-error", "--tiny", "--out", str(out), "--no-progress"]) == 0
+    report = (out / "REPORT.md").read_text()
+    assert "type-I error at alpha = 0.05" in report and "binomial 95% band for 16 trials" in report
+    assert (out / "depth-type1-error" / "depth_type1_error.png").stat().st_size > 0
+    recs = list((out / "store" / "records").glob("*.json"))
+    assert len(recs) == 2  # two families x one (m, n)
+    capsys.readouterr()
+    assert main(["reproduce", "depth-type1-error", "--tiny", "--out", str(out), "--no-progress"]) == 0
+    assert len(list((out / "store" / "records").glob("*.json"))) == 2  # resumed, nothing recomputed
+
+
+@pytest.mark.data
+def test_reproduce_real_text_experiment_tiny_keeps_other_sections(real_experiments, tmp_path):
+    out = tmp_path / "o"
+    assert main(["reproduce", "text-limit-small", "--tiny", "--out", str(out), "--no-progress"]) == 0
+    assert "BM25: recall@2/10/20 = 0.992 / 1.000 / 1.000" in (out / "REPORT.md").read_text()
+    assert main(["reproduce", "depth-type1-error", "--tiny", "--out", str(out), "--no-progress"]) == 0
+    report = (out / "REPORT.md").read_text()
+    assert "LIMIT-small" in report and "type-I error" in report
