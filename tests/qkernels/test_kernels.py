@@ -1,64 +1,19 @@
-"""Every kernel against the per-pair PennyLane circuits (qml.kernels, echo, density_matrix)."""
+"""Kernel properties and naive formulas (circuit oracles: test_qk_oracles.py and test_qk_dense.py)."""
 
 from __future__ import annotations
 
 import jax.numpy as jnp
 import numpy as np
-import pennylane as qml
 import pytest
 
 from embtheory.core.testing import assert_allclose
 from embtheory.qkernels import fidelity_gram, product_kernel, projected_gram
-from embtheory.qkernels.circuits import echo_qnode, layered_template, reduced_states_qnode
 
 pytestmark = pytest.mark.numerics
 
 
 def _data(seed, N, n, dtype=np.float64):
     return np.random.default_rng(seed).uniform(0, 2 * np.pi, (N, n)).astype(dtype)
-
-
-@pytest.mark.x64
-@pytest.mark.parametrize(("embedding", "rotation", "entangle"),
-                         [("hee", "rx", True), ("rx", "rx", False), ("hrz", "hrz", False)])
-def test_fidelity_equals_qml_kernels_echo(embedding, rotation, entangle):
-    X, Y = _data(0, 4, 3), _data(1, 2, 3)
-    echo = echo_qnode(layered_template(rotation, entangle, 2), 3)
-    ref_sq = qml.kernels.square_kernel_matrix(X, echo, assume_normalized_kernel=False)
-    ref_xy = qml.kernels.kernel_matrix(X, Y, echo)
-    for backend in ("native", "pennylane"):
-        assert_allclose(fidelity_gram(X, embedding=embedding, layers=2, backend=backend), ref_sq,
-                        rtol=0, atol=1e-10)
-        assert_allclose(fidelity_gram(X, Y, embedding=embedding, layers=2, backend=backend), ref_xy,
-                        rtol=0, atol=1e-10)
-
-
-@pytest.mark.x64
-def test_noisy_fidelity_equals_noisy_echo_on_default_mixed():
-    X = _data(2, 3, 3)
-    p = 0.05
-    K = fidelity_gram(X, embedding="hee", layers=2, noise=p)
-    echo = echo_qnode(layered_template("rx", True, 2, noise=p), 3, mixed=True)  # 2L noisy layers
-    ref = np.array([[echo(a, b) for b in X] for a in X])
-    assert_allclose(K, ref, rtol=0, atol=1e-10)
-    assert_allclose(fidelity_gram(X, embedding="hee", layers=2, noise=p, backend="pennylane"), ref,
-                    rtol=0, atol=1e-10)
-    assert np.all(np.diag(np.asarray(K)) < 1 - 1e-3)  # purity < 1: the noise acted
-
-
-@pytest.mark.x64
-@pytest.mark.parametrize("noise", [None, 0.08])
-def test_projected_equals_density_matrix_reference(noise):
-    X = _data(3, 4, 3)
-    tmpl = layered_template("rx", True, 2, noise=noise)
-    red = np.stack([np.asarray(reduced_states_qnode(tmpl, 3, mixed=noise is not None)(x)) for x in X])
-    ref = np.empty((4, 4))
-    for i in range(4):
-        for j in range(4):
-            ref[i, j] = np.exp(-0.7 * sum(np.linalg.norm(red[i, k] - red[j, k]) ** 2 for k in range(3)))
-    for backend in ("native", "pennylane"):
-        K = projected_gram(X, gamma=0.7, embedding="hee", layers=2, noise=noise, backend=backend)
-        assert_allclose(K, ref, rtol=0, atol=1e-10)
 
 
 @pytest.mark.x64
