@@ -18,6 +18,9 @@ LOWEST_STAMP := $(LOWEST_VENV)/.installed
 LOWEST_TESTS ?= tests/core tests/signrank tests/depth
 # JAX's persistent compilation cache for the main job: a second `make reproduce` skips most compiles.
 JAX_CACHE := $(CURDIR)/build/jax-cache
+# The main job starts with a figure of seconds (no optimisation), so that a newcomer sees one within a
+# minute; `reproduce A all` runs A first and then every other experiment once.
+FIRST ?= signrank-growth-fits
 
 # Real data: the checkout's sibling ../shared/data when present (CI, workplace machines);
 # otherwise embtheory.data downloads and verifies it into ~/.cache/embtheory.
@@ -40,7 +43,7 @@ $(STAMP): pyproject.toml constraints.txt
 
 ## The main job: every paper figure at the quick size on the CPU; figures and REPORT.md in $(OUT)/.
 reproduce: $(STAMP)
-	JAX_COMPILATION_CACHE_DIR=$(JAX_CACHE) $(BIN)/embtheory reproduce all --quick --out $(OUT) --seed $(SEED)
+	JAX_COMPILATION_CACHE_DIR=$(JAX_CACHE) $(BIN)/embtheory reproduce $(FIRST) all --quick --out $(OUT) --seed $(SEED)
 
 reproduce-full: $(STAMP)
 	JAX_COMPILATION_CACHE_DIR=$(JAX_CACHE) $(BIN)/embtheory reproduce all --full --out $(OUT)-full --seed $(SEED)

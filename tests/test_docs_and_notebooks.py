@@ -154,3 +154,17 @@ def test_notebook_runs(path, tmp_path):
     assert seconds <= NOTEBOOK_BUDGET_S, (
         f"{path.name} took {seconds:.0f} s, over its {NOTEBOOK_BUDGET_S:.0f} s budget: "
         "shrink its sizes to quick ones (and say in the notebook what the full size adds)")
+
+
+# ------------------------------------------------------------------------------------- the main job
+
+def test_the_main_job_starts_with_a_known_experiment():
+    """`make reproduce` runs ``FIRST`` before the rest; a renamed experiment would stop the whole job."""
+    from embtheory.cli import discover
+
+    match = re.search(r"^FIRST \?= (\S+)$", (ROOT / "Makefile").read_text(), flags=re.M)
+    assert match, "the Makefile names no FIRST experiment"
+    errors: list[str] = []
+    names = {e.name for e in discover(errors=errors)}
+    assert match.group(1) in names, (
+        f"Makefile FIRST={match.group(1)} is not one of {sorted(names)}; import errors: {errors}")
