@@ -45,6 +45,8 @@ from embtheory.signrank.frontier import (
 )
 from embtheory.signrank.limit import (
     LimitSet,
+    QrelGraphStats,
+    RecallAtK,
     generate_limit_dataset,
     limit_qrels,
     qrel_graph_stats,
@@ -85,6 +87,7 @@ from embtheory.signrank.solve import (
     solve_batch,
 )
 from embtheory.signrank.theory import (
+    MomentCurveGap,
     certified_sign_rank,
     forster_lower_bound,
     margin_dimension_bound,
@@ -116,10 +119,13 @@ __all__ = [
     "LimitSet",
     "LogisticFit",
     "MinDimension",
+    "MomentCurveGap",
     "N50Band",
     "OfficialSearch",
     "PrecisionLimit",
     "Problem",
+    "QrelGraphStats",
+    "RecallAtK",
     "Recipe",
     "RunState",
     "SolveResult",

@@ -312,9 +312,11 @@ class FrontierRun(NamedTuple):
     temperature: float
 
 
-def _run_batch(n, k, dims, seeds, recipe, dtype, dim_pad):
+def _run_batch(n, k, dims, seeds, recipe, dtype, dim_pad, keys=None):
     fn = _compiled(n, k, dim_pad, recipe, jnp.dtype(dtype).name)
-    keys = jnp.stack([jax.random.key_data(jax.random.key(s)) for s in seeds])
+    if keys is None:
+        keys = [jax.random.key(s) for s in seeds]
+    keys = jnp.stack([jax.random.key_data(kk) for kk in keys])
     q, d, params, loss = fn(keys, jnp.asarray(dims, jnp.int32))
     q, d = np.asarray(q), np.asarray(d)
     out = []
@@ -328,14 +330,14 @@ def _run_batch(n, k, dims, seeds, recipe, dtype, dim_pad):
     return out
 
 
-def run_frontier(n: int, dim: int, *, key=None, seed: int | None = None, k: int = 2,
-                 recipe: FrontierRecipe | None = None, dtype=jnp.float32,
-                 dim_pad: int | None = None) -> FrontierRun:
+def run_frontier(n: int, dim: int, *, key, k: int = 2, recipe: FrontierRecipe | None = None,
+                 dtype=jnp.float32, dim_pad: int | None = None) -> FrontierRun:
     """One run of the recipe on all ``C(n, k)`` k-subsets in ``dim`` dimensions, certified.
 
-    The trial is ``seed`` (key ``jax.random.key(seed)``, the package's sign-rank convention) or
-    an explicit ``key`` (then ``seed`` is reported as -1).  ``dim_pad`` pads the embedding with
-    zero columns (the numbers do not change; it is how :func:`min_dimension` batches dims).
+    ``key``: the trial's PRNG key (:func:`min_dimension`'s trial ``seed`` is
+    ``key=jax.random.key(seed)``; the result's ``seed`` field is then -1, unknown here).
+    ``dim_pad`` pads the embedding with zero columns (the numbers do not change; it is how
+    :func:`min_dimension` batches dims).
     """
     recipe = FrontierRecipe() if recipe is None else recipe.validated()
     n = check_int(n, "n", minimum=3)
@@ -343,18 +345,8 @@ def run_frontier(n: int, dim: int, *, key=None, seed: int | None = None, k: int 
     dim = check_int(dim, "dim", minimum=1)
     dim_pad = dim if dim_pad is None else check_int(dim_pad, "dim_pad", minimum=dim)
     dt = check_float_dtype(dtype)
-    if (key is None) == (seed is None):
-        raise TypeError("run_frontier needs exactly one of key=<PRNG key> or seed=<int>")
-    if key is not None:
-        key = check_key(key)
-        fn = _compiled(n, k, dim_pad, recipe, dt.name)
-        q, d, params, loss = fn(jax.random.key_data(key)[None], jnp.asarray([dim], jnp.int32))
-        c = certify(np.asarray(q[0])[:, :dim], np.asarray(d[0])[:, :dim], k=k, dtype=dt)
-        return FrontierRun(n=n, dim=dim, seed=-1, solved=c.solved, margin=c.margin,
-                           global_margin=c.global_margin, violations=c.violations, loss=float(loss[0]),
-                           scale=float(params.scale[0]), bias=float(params.bias[0]),
-                           temperature=float(np.exp(params.log_temperature[0])))
-    return _run_batch(n, k, [dim], [check_seed(seed)], recipe, dt, dim_pad)[0]
+    key = check_key(key)
+    return _run_batch(n, k, [dim], [-1], recipe, dt, dim_pad, keys=[key])[0]
 
 
 class MinDimension(NamedTuple):

@@ -17,18 +17,20 @@ document gives Jaccard 1/3 for pairs).
 from __future__ import annotations
 
 import dataclasses
+import warnings
 from collections.abc import Sequence
+from typing import NamedTuple
 
 import jax
 import jax.numpy as jnp
 import numpy as np
 
-from embtheory.core.validation import as_matrix, check_choice, check_int
+from embtheory.core.validation import as_matrix, check_choice, check_index_array, check_int, check_key
 from embtheory.signrank.accuracy import topk_hits
-from embtheory.signrank.patterns import PATTERNS, qrel_pattern
+from embtheory.signrank.patterns import PATTERNS, _check_nk, _host_rng, _random_pattern, qrel_pattern
 
-__all__ = ["LimitSet", "generate_limit_dataset", "limit_qrels", "qrel_graph_stats", "qrels_index",
-           "recall_at_k"]
+__all__ = ["LimitSet", "QrelGraphStats", "RecallAtK", "generate_limit_dataset", "limit_qrels",
+           "qrel_graph_stats", "qrels_index", "recall_at_k"]
 
 # Our own vocabulary (written for this project).
 _FIRST = ("Ada Bruno Celia Dario Elena Felix Greta Hugo Ilse Jonas Karin Lorenzo Mira Nils Olga "
@@ -86,7 +88,7 @@ def _items() -> list[str]:
 
 
 def generate_limit_dataset(num_docs: int = 46, num_queries: int = 1000, *, pattern: str = "dense",
-                           k: int = 2, items_per_doc: int = 20, seed: int = 0) -> LimitSet:
+                           k: int = 2, items_per_doc: int = 20, key=None, **deprecated) -> LimitSet:
     """A LIMIT-style dataset of any size and relevance pattern, from our own lists.
 
     Each query gets its own item ("Who likes <item>?"); every document relevant to it likes
@@ -100,17 +102,41 @@ def generate_limit_dataset(num_docs: int = 46, num_queries: int = 1000, *, patte
         pattern: ``"dense"``, ``"random"``, ``"cycle"`` or ``"disjoint"``.
         k: relevant documents per query.
         items_per_doc: items per document at least (more if it answers more queries).
-        seed: host seed of every random choice.
+        key: PRNG key of every random choice (its data seed one host generator).  The old
+            ``seed=<int>`` still works (DeprecationWarning) and gives the sets it gave; with
+            neither, the old default ``seed=0`` is used, with a DeprecationWarning.
 
     Returns:
         A :class:`LimitSet`.
     """
+    unknown = set(deprecated) - {"seed"}
+    if unknown:
+        raise TypeError(f"generate_limit_dataset() got an unexpected keyword argument {sorted(unknown)[0]!r}")
+    if key is not None and "seed" in deprecated:
+        raise TypeError("generate_limit_dataset got both key= and the deprecated seed=: pass key only")
+    if key is None:
+        seed = deprecated.get("seed", 0)
+        warnings.warn("generate_limit_dataset(seed=...) is deprecated (and so is calling it without a key): "
+                      "pass key=jax.random.key(...)", DeprecationWarning, stacklevel=2)
+        check_int(seed, "seed", minimum=0)
+
+        def fresh():
+            return np.random.default_rng(seed)
+    else:
+        key = check_key(key)
+
+        def fresh():
+            return _host_rng(key)
     check_choice(pattern, "pattern", PATTERNS)
     n = check_int(num_docs, "num_docs", minimum=1)
     m = check_int(num_queries, "num_queries", minimum=1)
     items_per_doc = check_int(items_per_doc, "items_per_doc", minimum=1)
-    rel = qrel_pattern(pattern, n, m, k=k, key_seed=seed)
-    rng = np.random.default_rng(seed)
+    if pattern == "random":
+        n, k = _check_nk(n, k, name_n="num_docs")
+        rel = _random_pattern(n, m, k, fresh())
+    else:
+        rel = qrel_pattern(pattern, n, m, k=k)
+    rng = fresh()
     items = _items()
     fillers_needed = items_per_doc
     if m + fillers_needed > len(items):
@@ -171,18 +197,63 @@ def limit_qrels(name: str = "limit-small") -> tuple[np.ndarray, list[str], list[
     return qrels_index(data.qrels, query_ids, doc_ids), query_ids, doc_ids
 
 
-def qrel_graph_stats(rel, *, chunk: int = 4096) -> dict:
+class _Deprecated(tuple):
+    __slots__ = ()
+
+    def __getitem__(self, item):
+        if isinstance(item, str):
+            warnings.warn(f"{type(self).__name__}[{item!r}] is deprecated: it is a NamedTuple now, use "
+                          f".{item}", DeprecationWarning, stacklevel=2)
+            return getattr(self, item)
+        return tuple.__getitem__(self, item)
+
+
+class _QrelGraphStats(NamedTuple):
+    density: float
+    mean_strength: float
+    mean_degree: float
+    num_queries: int
+    num_docs_used: int
+
+
+class QrelGraphStats(_QrelGraphStats):
+    """Query-graph statistics (:func:`qrel_graph_stats`).
+
+    Attributes:
+        density: edges / (m (m - 1)) over ordered pairs, i.e. edges / C(m, 2) counted once.
+        mean_strength: mean weighted degree (Jaccard weights).
+        mean_degree: mean degree.
+        num_queries: m; num_docs_used: documents that some query lists.
+
+    ``stats["density"]`` (the old dict access) still works, with a DeprecationWarning.
+    """
+
+    __slots__ = ()
+
+    def __getitem__(self, item):
+        return _Deprecated.__getitem__(self, item)
+
+
+def qrel_graph_stats(rel, *, chunk_size: int = 4096, **deprecated) -> QrelGraphStats:
     """Query-graph statistics of an index list (``-1`` = padding).
 
     Two queries are adjacent when they share a relevant document; the edge weight is the Jaccard
-    similarity of their relevant sets.  Streamed over query chunks (``chunk x n`` at a time).
+    similarity of their relevant sets.  Streamed over query chunks (``chunk_size x n`` at a
+    time; ``chunk=`` is the deprecated old name).
 
     Returns:
-        dict with ``density`` (edges / C(m, 2)), ``mean_strength`` (mean weighted degree),
-        ``mean_degree``, ``num_queries``, ``num_docs_used``.
+        A :class:`QrelGraphStats`.
     """
     import scipy.sparse as sp
 
+    if deprecated:
+        if set(deprecated) != {"chunk"}:
+            bad = sorted(deprecated)[0]
+            raise TypeError(f"qrel_graph_stats() got an unexpected keyword argument {bad!r}")
+        warnings.warn("qrel_graph_stats(chunk=...) is deprecated: use chunk_size=...", DeprecationWarning,
+                      stacklevel=2)
+        chunk_size = deprecated["chunk"]
+    chunk = check_int(chunk_size, "chunk_size", minimum=1)
     rel = np.asarray(rel)
     if rel.ndim != 2 or not np.issubdtype(rel.dtype, np.integer):
         raise ValueError(f"rel must be an int index list [queries, k], got shape {rel.shape}")
@@ -190,6 +261,8 @@ def qrel_graph_stats(rel, *, chunk: int = 4096) -> dict:
     if m < 2:
         raise ValueError(f"the query graph needs at least 2 queries, got {m}")
     valid = rel >= 0
+    if not valid.any():
+        raise ValueError("rel lists no document at all (every entry is -1 padding)")
     n = int(rel.max()) + 1
     rows = np.repeat(np.arange(m), rel.shape[1])[valid.ravel()]
     a = sp.csr_matrix((np.ones(rows.size), (rows, rel.ravel()[valid.ravel()])), shape=(m, n))
@@ -204,12 +277,42 @@ def qrel_graph_stats(rel, *, chunk: int = 4096) -> dict:
         i, j, v = i[off], j[off], v[off]
         edges += i.size
         np.add.at(strength, i, v / (size[i] + size[j] - v))
-    return {"density": edges / (m * (m - 1)), "mean_strength": float(strength.mean()),
-            "mean_degree": edges / m, "num_queries": m, "num_docs_used": int(np.unique(rel[valid]).size)}
+    return QrelGraphStats(density=edges / (m * (m - 1)), mean_strength=float(strength.mean()),
+                          mean_degree=edges / m, num_queries=m, num_docs_used=int(np.unique(rel[valid]).size))
+
+
+class _RecallAtK(NamedTuple):
+    ks: tuple
+    recall: tuple
+    num_queries: int
+
+
+class RecallAtK(_RecallAtK):
+    """Recall at each cut-off (:func:`recall_at_k`).
+
+    Attributes:
+        ks: the cut-offs; recall: the recall at each, in the same order;
+        num_queries: the queries that have a relevant document (the others are skipped).
+
+    ``r[2]`` (the old ``{k: recall}`` access) still works, with a DeprecationWarning;
+    :meth:`as_dict` gives the mapping.
+    """
+
+    __slots__ = ()
+
+    def as_dict(self) -> dict:
+        return dict(zip(self.ks, self.recall))
+
+    def __getitem__(self, item):
+        if isinstance(item, (int, np.integer)) and not isinstance(item, bool) and int(item) in self.ks:
+            warnings.warn("recall_at_k(...)[k] is deprecated: it returns a RecallAtK now; use .as_dict()[k] "
+                          "or .recall", DeprecationWarning, stacklevel=2)
+            return self.as_dict()[int(item)]
+        return tuple.__getitem__(self, item)
 
 
 def recall_at_k(query_emb, doc_emb, qrels, ks: Sequence[int] = (2, 10, 20), *, similarity: str = "cosine",
-                chunk: int | None = 1024) -> dict[int, float]:
+                chunk_size: int | None = 1024, **deprecated) -> RecallAtK:
     """Recall@k of any query/document embeddings: mean over queries of ``|relevant in top k| / |relevant|``.
 
     Args:
@@ -219,26 +322,35 @@ def recall_at_k(query_emb, doc_emb, qrels, ks: Sequence[int] = (2, 10, 20), *, s
             per-query lists of document indices.
         ks: cut-offs, each ``<= n``.
         similarity: ``"cosine"`` (rows normalised first) or ``"dot"``.
-        chunk: queries per chunk of the on-device top-k (None: all at once).
+        chunk_size: queries per chunk of the on-device top-k (None: all at once; ``chunk=`` is
+            the deprecated old name).
 
     Returns:
-        ``{k: recall}`` (queries with no relevant document are skipped).
+        A :class:`RecallAtK` (queries with no relevant document are skipped; qrels with no
+        relevant document at all are refused rather than giving NaN).
     """
+    if deprecated:
+        if set(deprecated) != {"chunk"}:
+            raise TypeError(f"recall_at_k() got an unexpected keyword argument {sorted(deprecated)[0]!r}")
+        warnings.warn("recall_at_k(chunk=...) is deprecated: use chunk_size=...", DeprecationWarning,
+                      stacklevel=2)
+        chunk_size = deprecated["chunk"]
     check_choice(similarity, "similarity", ("cosine", "dot"))
     q = as_matrix(query_emb, "query_emb", nonzero_rows=similarity == "cosine")
     d = as_matrix(doc_emb, "doc_emb", cols=q.shape[1], nonzero_rows=similarity == "cosine")
     if not isinstance(qrels, np.ndarray) and qrels is not None and len(qrels) and not np.isscalar(qrels[0]):
         width = max(len(r) for r in qrels)
-        arr = np.full((len(qrels), max(width, 1)), -1, np.int32)
+        arr = np.full((len(qrels), max(width, 1)), -1.0)
         for i, r in enumerate(qrels):
-            arr[i, : len(r)] = r
+            arr[i, : len(r)] = np.asarray(r, dtype=float)  # checked as indices below
         qrels = arr
-    rel = np.asarray(qrels)
-    if rel.ndim != 2 or rel.shape[0] != q.shape[0]:
-        raise ValueError(f"qrels must be an index list [queries={q.shape[0]}, r], got shape {rel.shape}")
     n = d.shape[0]
-    if rel.size and (rel.max() >= n or rel.min() < -1):
-        raise ValueError(f"qrels hold document indices outside [0, {n}) (use -1 for padding)")
+    rel = check_index_array(qrels, "qrels", n=n, ndim=2, unique_rows=True, allow=(-1,))
+    if rel.shape[0] != q.shape[0]:
+        raise ValueError(f"qrels must be an index list [queries={q.shape[0]}, r], got shape {rel.shape}")
+    if not np.any(rel >= 0):
+        raise ValueError("qrels has no relevant document at all (every entry is -1 padding): recall is "
+                         "undefined; pass the relevant documents of at least one query")
     ks = [check_int(k, "ks entry", minimum=1) for k in ks]
     if max(ks) > n:
         raise ValueError(f"every k in ks must be <= the number of documents {n}, got max k={max(ks)}")
@@ -246,7 +358,7 @@ def recall_at_k(query_emb, doc_emb, qrels, ks: Sequence[int] = (2, 10, 20), *, s
         q = q / jnp.linalg.norm(q, axis=1, keepdims=True)
         d = d / jnp.linalg.norm(d, axis=1, keepdims=True)
     m = q.shape[0]
-    c = m if chunk is None else max(1, min(int(chunk), m))
+    c = m if chunk_size is None else max(1, min(check_int(chunk_size, "chunk_size", minimum=1), m))
     m_pad = -(-m // c) * c
     valid = rel >= 0
     relp = np.zeros((m_pad, rel.shape[1]), np.int32)
@@ -256,11 +368,11 @@ def recall_at_k(query_emb, doc_emb, qrels, ks: Sequence[int] = (2, 10, 20), *, s
     qp = jnp.concatenate([q, jnp.ones((m_pad - m, q.shape[1]), q.dtype)], axis=0)
     counts = valid.sum(axis=1)
     keep = counts > 0
-    out = {}
+    out = []
     for k in ks:
         hits = np.asarray(_hits(qp, d, jnp.asarray(relp), jnp.asarray(validp), k, c))[:m]
-        out[k] = float(np.mean(hits[keep] / counts[keep])) if keep.any() else float("nan")
-    return out
+        out.append(float(np.mean(hits[keep] / counts[keep])))
+    return RecallAtK(ks=tuple(ks), recall=tuple(out), num_queries=int(keep.sum()))
 
 
 @jax.jit(static_argnums=(4, 5))

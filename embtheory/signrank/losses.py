@@ -25,11 +25,12 @@ gradients :math:`G = \partial \ell / \partial s` (autodiff of the one-row loss, 
 from __future__ import annotations
 
 import math
+import warnings
 
 import jax
 import jax.numpy as jnp
 
-from embtheory.core.validation import check_choice, check_positive
+from embtheory.core.validation import check_choice, check_finite, check_positive
 from embtheory.signrank.patterns import check_relevance
 
 __all__ = ["LOSSES", "auto_chunk", "batch_loss", "loss_and_grad", "row_loss"]
@@ -77,10 +78,22 @@ def row_loss(scores: jax.Array, rel: jax.Array, doc_valid: jax.Array, *, loss: s
     raise ValueError(f"loss must be one of {list(LOSSES)}, got {loss!r}")
 
 
-def auto_chunk(num_queries: int, num_docs: int, *, budget_bytes: float, itemsize: int = 4) -> int:
-    """The largest query chunk whose score temporaries fit in ``budget_bytes`` (at least 1)."""
+def auto_chunk(num_queries: int, num_docs: int, *, memory_budget: float | None = None, itemsize: int = 4,
+               **deprecated) -> int:
+    """The largest query chunk whose score temporaries fit in ``memory_budget`` bytes (at least 1).
+
+    ``budget_bytes=`` is the deprecated old name of ``memory_budget``.
+    """
+    if deprecated:
+        if set(deprecated) != {"budget_bytes"}:
+            raise TypeError(f"auto_chunk() got an unexpected keyword argument {sorted(deprecated)[0]!r}")
+        warnings.warn("auto_chunk(budget_bytes=...) is deprecated: use memory_budget=...", DeprecationWarning,
+                      stacklevel=2)
+        memory_budget = deprecated["budget_bytes"]
+    if memory_budget is None:
+        raise TypeError("auto_chunk needs memory_budget=<bytes>")
     per_query = _BYTES_PER_ENTRY_FACTOR * num_docs * itemsize
-    return int(max(1, min(num_queries, budget_bytes // per_query)))
+    return int(max(1, min(num_queries, memory_budget // per_query)))
 
 
 def _chunked(q, rel, query_valid, chunk):
@@ -95,8 +108,8 @@ def _chunked(q, rel, query_valid, chunk):
 
 def loss_and_grad(q: jax.Array, d: jax.Array, rel: jax.Array, *, doc_valid: jax.Array | None = None,
                   query_valid: jax.Array | None = None, loss: str = "infonce", temperature: float = 0.1,
-                  margin: float = 0.1,
-                  chunk: int | None = None) -> tuple[jax.Array, tuple[jax.Array, jax.Array]]:
+                  margin: float = 0.1, chunk_size: int | None = None,
+                  **deprecated) -> tuple[jax.Array, tuple[jax.Array, jax.Array]]:
     r"""Mean loss over valid queries and its gradient, streamed over query chunks.
 
     Args:
@@ -106,11 +119,24 @@ def loss_and_grad(q: jax.Array, d: jax.Array, rel: jax.Array, *, doc_valid: jax.
         doc_valid: ``[n]`` bool (default all True); padded documents are ignored.
         query_valid: ``[m]`` bool (default all True); padded queries weigh 0.
         loss, temperature, margin: see :func:`row_loss`.
-        chunk: queries per chunk (``m`` must be a multiple of it); None: one chunk (dense).
+        chunk_size: queries per chunk (``m`` must be a multiple of it); None: one chunk (dense).
+            ``chunk=`` is the deprecated old name.
 
     Returns:
         ``(loss, (grad_q [m, dim], grad_d [n, dim]))``; gradients are exactly zero on padded rows.
+
+    Raises:
+        ValueError: NaN or inf in concrete ``q`` or ``d`` (under ``jit`` the values are not seen).
     """
+    if deprecated:
+        if set(deprecated) != {"chunk"}:
+            raise TypeError(f"loss_and_grad() got an unexpected keyword argument {sorted(deprecated)[0]!r}")
+        warnings.warn("loss_and_grad(chunk=...) is deprecated: use chunk_size=...", DeprecationWarning,
+                      stacklevel=2)
+        chunk_size = deprecated["chunk"]
+    chunk = chunk_size
+    check_finite(q, "q")
+    check_finite(d, "d")
     check_choice(loss, "loss", LOSSES)
     check_positive(temperature, "temperature")
     check_positive(margin, "margin")
@@ -154,8 +180,8 @@ def batch_loss(q, d, rel, **kw) -> jax.Array:
     return loss_and_grad(q, d, rel, **kw)[0]
 
 
-def chunk_for_budget(num_queries: int, num_docs: int, budget_bytes: float, itemsize: int = 4) -> int:
+def chunk_for_budget(num_queries: int, num_docs: int, memory_budget: float, itemsize: int = 4) -> int:
     """A chunk that divides the padded query count: ``ceil(m / ceil(m / auto_chunk))``."""
-    c = auto_chunk(num_queries, num_docs, budget_bytes=budget_bytes, itemsize=itemsize)
+    c = auto_chunk(num_queries, num_docs, memory_budget=memory_budget, itemsize=itemsize)
     chunks = math.ceil(num_queries / c)
     return math.ceil(num_queries / chunks)

@@ -23,10 +23,11 @@ Example:
 from __future__ import annotations
 
 import math
+import warnings
 
 import numpy as np
 
-from embtheory.core.validation import check_choice, check_int, check_memory
+from embtheory.core.validation import check_choice, check_int, check_key, check_memory
 
 __all__ = ["PATTERNS", "check_relevance", "dense_qrels", "k_subsets", "qrel_pattern", "qrels_to_mask"]
 
@@ -45,7 +46,19 @@ def _check_nk(n, k, *, name_n="n"):
     return n, k
 
 
-def k_subsets(n: int, k: int, *, budget_bytes: float = DEFAULT_INDEX_BUDGET) -> np.ndarray:
+def _renamed(deprecated: dict, fn: str, mapping: dict[str, str]) -> dict:
+    """Old keyword names still accepted, with a DeprecationWarning; anything else is a TypeError."""
+    out = {}
+    for old, value in deprecated.items():
+        if old not in mapping:
+            raise TypeError(f"{fn}() got an unexpected keyword argument {old!r}")
+        warnings.warn(f"{fn}({old}=...) is deprecated: use {mapping[old]}=...", DeprecationWarning,
+                      stacklevel=3)
+        out[old] = value
+    return out
+
+
+def k_subsets(n: int, k: int, *, memory_budget: float | None = None, **deprecated) -> np.ndarray:
     """All k-subsets of ``range(n)`` in lexicographic order.
 
     Built column by column without a Python loop over subsets: the subsets whose first element
@@ -55,17 +68,21 @@ def k_subsets(n: int, k: int, *, budget_bytes: float = DEFAULT_INDEX_BUDGET) -> 
     Args:
         n: number of documents (>= k).
         k: subset size (>= 1).
-        budget_bytes: refuse (``MemoryError``, stating the size) tables above this many bytes.
+        memory_budget: refuse (``MemoryError``, stating the size) tables above this many bytes
+            (default 2 GiB; ``budget_bytes=`` is the deprecated old name).
 
     Returns:
         int32 array ``[C(n, k), k]``, rows increasing, rows in lexicographic order (the order
         of ``itertools.combinations(range(n), k)``).
     """
+    if deprecated:
+        memory_budget = _renamed(deprecated, "k_subsets", {"budget_bytes": "memory_budget"})["budget_bytes"]
+    memory_budget = DEFAULT_INDEX_BUDGET if memory_budget is None else memory_budget
     n, k = _check_nk(n, k)
     count = math.comb(n, k)
     peak = max(math.comb(n, s) * s for s in range(1, k + 1))  # the widest intermediate table
-    check_memory(peak * 4, "k_subsets(n, k)", budget_bytes=budget_bytes,
-                 fix=f"C({n},{k}) = {count:,} subsets of {k} int32; lower n or k, or raise budget_bytes")
+    check_memory(peak * 4, "k_subsets(n, k)", memory_budget=memory_budget,
+                 fix=f"C({n},{k}) = {count:,} subsets of {k} int32; lower n or k")
     # T(s) = the s-subsets of range(n), lexicographic.  The rows of T(s) starting with ``a``
     # are ``a`` followed by the rows of T(s-1) whose first element is > a (a suffix of T(s-1),
     # since T(s-1) is sorted by its first column): one gather per size, no loop over subsets.
@@ -98,9 +115,8 @@ def dense_qrels(num_queries: int, k: int = 2) -> tuple[np.ndarray, int]:
     return k_subsets(n, k)[:m], n
 
 
-def qrel_pattern(pattern: str, num_docs: int, num_queries: int, *, k: int = 2,
-                 key_seed: int | None = None,
-                 budget_bytes: float = DEFAULT_INDEX_BUDGET) -> np.ndarray:
+def qrel_pattern(pattern: str, num_docs: int, num_queries: int, *, k: int = 2, key=None,
+                 memory_budget: float | None = None, **deprecated) -> np.ndarray:
     """Index list of a LIMIT relevance pattern.
 
     Args:
@@ -108,8 +124,10 @@ def qrel_pattern(pattern: str, num_docs: int, num_queries: int, *, k: int = 2,
         num_docs: number of documents ``n``.
         num_queries: number of queries ``m``.
         k: relevant documents per query.
-        key_seed: seed of the ``"random"`` pattern (host generator; required for it).
-        budget_bytes: refuse index lists above this size.
+        key: PRNG key of the ``"random"`` pattern (required for it): the key's data seed a host
+            generator.  ``key_seed=<int>`` (deprecated) still works and gives the draws it gave.
+        memory_budget: refuse index lists above this many bytes (default 2 GiB;
+            ``budget_bytes=`` is the deprecated old name).
 
     Returns:
         int32 ``[m, k]``; each row sorted.
@@ -118,11 +136,16 @@ def qrel_pattern(pattern: str, num_docs: int, num_queries: int, *, k: int = 2,
         ValueError: ``k > num_docs``; ``dense`` needing more than ``num_docs`` documents;
             ``disjoint`` needing ``m k > num_docs`` documents.
     """
+    old = _renamed(deprecated, "qrel_pattern", {"key_seed": "key", "budget_bytes": "memory_budget"})
+    key_seed = old.get("key_seed")
+    if "budget_bytes" in old:
+        memory_budget = old["budget_bytes"]
+    memory_budget = DEFAULT_INDEX_BUDGET if memory_budget is None else memory_budget
     check_choice(pattern, "pattern", PATTERNS)
     n, k = _check_nk(num_docs, k, name_n="num_docs")
     m = check_int(num_queries, "num_queries", minimum=1)
-    check_memory(m * k * 4, "qrel index list", budget_bytes=budget_bytes,
-                 fix=f"{m:,} queries x {k} int32; lower num_queries or raise budget_bytes")
+    check_memory(m * k * 4, "qrel index list", memory_budget=memory_budget,
+                 fix=f"{m:,} queries x {k} int32; lower num_queries")
     if pattern == "dense":
         rel, used = dense_qrels(m, k)
         if used > n:
@@ -137,9 +160,23 @@ def qrel_pattern(pattern: str, num_docs: int, num_queries: int, *, k: int = 2,
     if pattern == "cycle":
         rel = (np.arange(m, dtype=np.int64)[:, None] + np.arange(k)[None, :]) % n
         return np.sort(rel, axis=1).astype(np.int32)
-    if key_seed is None:
-        raise ValueError("the random pattern needs key_seed=<int> (explicit randomness)")
-    rng = np.random.default_rng(key_seed)
+    if key is not None and key_seed is not None:
+        raise TypeError("qrel_pattern got both key= and the deprecated key_seed=: pass key only")
+    if key is None and key_seed is None:
+        raise ValueError("the random pattern needs key=<PRNG key> (explicit randomness), e.g. "
+                         "key=jax.random.key(0)")
+    return _random_pattern(n, m, k, _host_rng(key) if key is not None else np.random.default_rng(key_seed))
+
+
+def _host_rng(key) -> np.random.Generator:
+    """A NumPy generator seeded by a PRNG key's data (a pure function of the key)."""
+    import jax
+
+    data = np.asarray(jax.random.key_data(check_key(key))).astype(np.uint64).ravel()
+    return np.random.default_rng([int(x) for x in data])
+
+
+def _random_pattern(n: int, m: int, k: int, rng: np.random.Generator) -> np.ndarray:
     # k distinct documents per query: argsort of uniform keys, vectorised over queries.
     if n <= 4096:
         rel = np.argsort(rng.random((m, n)), axis=1)[:, :k]

@@ -23,6 +23,8 @@ r"""Theory tools: the margin-dimension bound, sign-rank bounds and the moment-cu
 from __future__ import annotations
 
 import math
+import warnings
+from typing import NamedTuple
 
 import numpy as np
 
@@ -30,6 +32,7 @@ from embtheory.core.validation import check_int, check_memory, check_positive
 from embtheory.signrank.patterns import k_subsets
 
 __all__ = [
+    "MomentCurveGap",
     "certified_sign_rank",
     "forster_lower_bound",
     "margin_dimension_bound",
@@ -126,7 +129,7 @@ def _poly_coefficients(roots: np.ndarray, dtype) -> np.ndarray:
 
 
 def moment_curve_embedding(n: int, k: int = 2, *, dtype=np.float64, nodes: str = "uniform",
-                           budget_bytes: float = 2 * 2**30) -> tuple[np.ndarray, np.ndarray]:
+                           memory_budget: float | None = None, **deprecated) -> tuple[np.ndarray, np.ndarray]:
     r"""The Alon-Frankl-Rödl realisation of every k-subset in ``2k + 1`` dimensions.
 
     Args:
@@ -134,7 +137,8 @@ def moment_curve_embedding(n: int, k: int = 2, *, dtype=np.float64, nodes: str =
         k: relevant documents per query.
         dtype: ``np.float32`` or ``np.float64``: every step is computed in it.
         nodes: ``"uniform"`` (:math:`t_i` evenly spaced in [-1, 1]) or ``"chebyshev"``.
-        budget_bytes: refuse query matrices above this size.
+        memory_budget: refuse query matrices above this many bytes (default 2 GiB;
+            ``budget_bytes=`` is the deprecated old name).
 
     Returns:
         ``(q [C(n,k), 2k+1], d [n, 2k+1])``, unit rows; ``q`` rows in :func:`k_subsets` order.
@@ -142,12 +146,20 @@ def moment_curve_embedding(n: int, k: int = 2, *, dtype=np.float64, nodes: str =
         :math:`-\prod_{i\in S}(t_j - t_i)^2 / (\lVert p_S\rVert \lVert v(t_j)\rVert)`: zero on
         ``S``, negative elsewhere (in exact arithmetic).
     """
+    if deprecated:
+        if set(deprecated) != {"budget_bytes"}:
+            raise TypeError(f"moment_curve_embedding() got an unexpected keyword argument "
+                            f"{sorted(deprecated)[0]!r}")
+        warnings.warn("moment_curve_embedding(budget_bytes=...) is deprecated: use memory_budget=...",
+                      DeprecationWarning, stacklevel=2)
+        memory_budget = deprecated["budget_bytes"]
+    memory_budget = 2 * 2**30 if memory_budget is None else memory_budget
     n = check_int(n, "n", minimum=2)
     k = check_int(k, "k", minimum=1, maximum=n - 1)
     dtype = _construction_dtype(dtype)
     m = math.comb(n, k)
     check_memory(m * (2 * k + 1) * np.dtype(dtype).itemsize, "moment_curve_embedding queries",
-                 budget_bytes=budget_bytes, fix=f"C({n},{k}) = {m:,} queries; lower n")
+                 memory_budget=memory_budget, fix=f"C({n},{k}) = {m:,} queries; lower n")
     t = _nodes(n, nodes, dtype)
     d = t[:, None] ** np.arange(2 * k + 1, dtype=dtype)[None, :]
     d = d / np.linalg.norm(d, axis=1, keepdims=True)
@@ -184,8 +196,39 @@ def _candidates(rel: np.ndarray, n: int, reach: int) -> np.ndarray:
     return cand
 
 
+class _MomentCurveGap(NamedTuple):
+    n: int
+    k: int
+    dtype: str
+    min_gap: float
+    exact_min_gap: float
+    solved: bool
+
+
+class MomentCurveGap(_MomentCurveGap):
+    """The smallest score gap of the moment-curve embedding (:func:`moment_curve_gap`).
+
+    Attributes:
+        n, k, dtype: the size and the dtype it was built and scored in.
+        min_gap: the computed smallest gap (<= 0: some query is not solved).
+        exact_min_gap: the float64 closed form of the same gap.
+        solved: ``min_gap > 0``.
+
+    ``gap["solved"]`` (the old dict access) still works, with a DeprecationWarning.
+    """
+
+    __slots__ = ()
+
+    def __getitem__(self, item):
+        if isinstance(item, str):
+            warnings.warn(f"moment_curve_gap(...)[{item!r}] is deprecated: it returns a MomentCurveGap now; "
+                          f"use .{item}", DeprecationWarning, stacklevel=2)
+            return getattr(self, item)
+        return tuple.__getitem__(self, item)
+
+
 def moment_curve_gap(n: int, k: int = 2, *, dtype=np.float64, nodes: str = "uniform",
-                     exhaustive: bool | None = None, reach: int = 2) -> dict:
+                     exhaustive: bool | None = None, reach: int = 2) -> MomentCurveGap:
     r"""Smallest score gap of the moment-curve embedding, computed in ``dtype``.
 
     For every query, gap = (smallest score of a relevant document) - (largest score of an
@@ -201,8 +244,7 @@ def moment_curve_gap(n: int, k: int = 2, *, dtype=np.float64, nodes: str = "unif
         reach: neighbourhood of the non-exhaustive check.
 
     Returns:
-        dict with ``min_gap`` (computed; <= 0 means a query is not solved), ``exact_min_gap``,
-        ``solved``, ``n``, ``k``, ``dtype``.
+        A :class:`MomentCurveGap`.
     """
     exhaustive = n <= 200 if exhaustive is None else exhaustive
     q, d = moment_curve_embedding(n, k, dtype=dtype, nodes=nodes)
@@ -222,25 +264,61 @@ def moment_curve_gap(n: int, k: int = 2, *, dtype=np.float64, nodes: str = "unif
         prod = np.prod((t[cand][:, :, None] - t[r][:, None, :]) ** 2, axis=2)
         ex = prod / (p_norm[s:s + step, None] * v_norm[cand])
         exact = min(exact, float(np.where(irrelevant, ex, np.inf).min()))
-    return {"n": n, "k": k, "dtype": np.dtype(dtype).name, "min_gap": gap, "exact_min_gap": exact,
-            "solved": bool(gap > 0)}
+    return MomentCurveGap(n=n, k=k, dtype=np.dtype(dtype).name, min_gap=gap, exact_min_gap=exact,
+                          solved=bool(gap > 0))
+
+
+def _gap_cost(n: int, k: int, reach: int = 2) -> int:
+    """Scores :func:`moment_curve_gap` computes at ``n`` (queries times documents checked)."""
+    return math.comb(n, k) * (n if n <= 200 else min(n, 4 * reach * k))
+
+
+def _scan_grid(k: int, n_max: int, growth: float) -> list[int]:
+    out, n = [], 2 * k + 1
+    while n <= n_max:
+        out.append(n)
+        n = max(n + 1, math.ceil(growth * n))
+    return out
 
 
 def precision_break_n(k: int = 2, *, dtype=np.float32, n_max: int = 4000, nodes: str = "uniform",
-                      growth: float = 1.15) -> int | None:
+                      growth: float = 1.15, max_scores: float = 5e8, progress: bool = False) -> int | None:
     """The first ``n`` at which the moment-curve embedding computed in ``dtype`` fails.
 
     Scans a geometric grid ``n_{j+1} = ceil(growth * n_j)`` from ``2k + 1`` until a failure, then
     every n between the last success and that failure.  Returns None if none fails up to ``n_max``.
+
+    A scan that could score more than ``max_scores`` (query, document) pairs in all (it can,
+    in float64, where the curve does not break before a large ``n_max``) is refused up front
+    with its cost, instead of running silently for minutes: lower ``n_max``, raise
+    ``max_scores``, or use :func:`embtheory.signrank.precision_limit` (certified, capped).
+    ``progress=True`` prints each n as it is checked.
     """
     k = check_int(k, "k", minimum=1)
     n_max = check_int(n_max, "n_max", minimum=2 * k + 1)
-    prev, n = None, 2 * k + 1
-    while n <= n_max:
-        if not moment_curve_gap(n, k, dtype=dtype, nodes=nodes)["solved"]:
+    dtype = _construction_dtype(dtype)
+    grid = _scan_grid(k, n_max, growth)
+    worst = sum(_gap_cost(n, k) for n in grid)
+    if worst > max_scores:
+        raise ValueError(f"precision_break_n(k={k}, dtype={dtype.name}, n_max={n_max}) may score up to "
+                         f"{worst:.2e} (query, document) pairs ({len(grid)} sizes, the largest "
+                         f"C({grid[-1]},{k}) = {math.comb(grid[-1], k):,} queries) if it finds no failure "
+                         "early, over "
+                         f"max_scores={max_scores:.1e} (minutes on a CPU): lower n_max, raise max_scores, "
+                         "or use precision_limit(...) which certifies with a work cap")
+
+    def solved(m):
+        g = moment_curve_gap(m, k, dtype=dtype, nodes=nodes)
+        if progress:
+            print(f"precision_break_n k={k} {dtype.name}: n={m} min_gap={g.min_gap:.3g}", flush=True)
+        return g.solved
+
+    prev = None
+    for n in grid:
+        if not solved(n):
             for m in range((prev or n - 1) + 1, n):
-                if not moment_curve_gap(m, k, dtype=dtype, nodes=nodes)["solved"]:
+                if not solved(m):
                     return m
             return n
-        prev, n = n, max(n + 1, math.ceil(growth * n))
+        prev = n
     return None

@@ -133,8 +133,8 @@ def test_fixed_bias_and_learned_scale_and_temperature():
 @pytest.mark.parametrize("loss", ["sigmoid", "infonce"])
 def test_padding_does_not_change_a_run(loss):
     rec = FrontierRecipe.of(loss, steps=40)
-    solo = run_frontier(8, 3, seed=4, recipe=rec)
-    padded = run_frontier(8, 3, seed=4, recipe=rec, dim_pad=7)
+    solo = run_frontier(8, 3, key=jax.random.key(4), recipe=rec)
+    padded = run_frontier(8, 3, key=jax.random.key(4), recipe=rec, dim_pad=7)
     for f in ("margin", "global_margin", "loss", "scale", "temperature"):
         assert getattr(padded, f) == pytest.approx(getattr(solo, f), rel=1e-4, abs=1e-5), f
     assert padded.violations == solo.violations
@@ -152,7 +152,7 @@ def test_min_dimension_runs_dims_together_and_resumes(tmp_path):
     # a member of the padded, vmapped launch equals its solo run
     r = res.runs[1]
     assert (r.dim, r.seed) == (2, 1)
-    solo = run_frontier(6, 2, seed=1, recipe=rec)
+    solo = run_frontier(6, 2, key=jax.random.key(1), recipe=rec)
     assert solo.margin == pytest.approx(r.margin, abs=1e-4) and solo.solved == r.solved
     assert solo.loss == pytest.approx(r.loss, rel=1e-4)
     again = min_dimension(6, loss="sigmoid", dims=(2, 4), seeds=(0, 1), recipe=rec, store=store)
@@ -169,7 +169,7 @@ def test_paper_table_and_bad_input():
         FrontierRecipe.of("sigmoid", steps=0)
     with pytest.raises(ValueError, match="disagrees"):
         min_dimension(6, loss="infonce", recipe=FrontierRecipe.of("sigmoid"))
-    with pytest.raises(TypeError, match="exactly one"):
-        run_frontier(6, 3, recipe=FrontierRecipe.of("sigmoid", steps=2))
+    with pytest.raises(TypeError, match="key"):
+        run_frontier(6, 3, key=0, recipe=FrontierRecipe.of("sigmoid", steps=2))
     with pytest.raises(TypeError, match="seeds"):
         min_dimension(6, dims=(3,), seeds=(0.5,))

@@ -1,5 +1,6 @@
 import re
 
+import jax
 import numpy as np
 import pytest
 
@@ -26,18 +27,23 @@ def test_limit_qrel_graph(name):
     assert rel.shape == (1000, 2) and len(dids) == 46
     assert rel.tolist() == k_subsets(46, 2)[:1000].tolist()
     s = qrel_graph_stats(rel)
-    assert round(s["density"], 6) == 0.085481
-    assert round(s["mean_strength"], 4) == 28.4653
+    assert round(s.density, 6) == 0.085481
+    assert round(s.mean_strength, 4) == 28.4653
 
 
 def test_graph_stats_against_naive():
     rng = np.random.default_rng(0)
     rel = np.sort(np.argsort(rng.random((60, 25)), axis=1)[:, :3], axis=1)
     rel[5, 2] = -1  # a query with two relevant documents
-    s = qrel_graph_stats(rel, chunk=7)
+    s = qrel_graph_stats(rel, chunk_size=7)
     dens, strength = naive_graph_stats(rel)
-    assert s["density"] == pytest.approx(dens)
-    assert s["mean_strength"] == pytest.approx(strength)
+    assert s.density == pytest.approx(dens)
+    assert s.mean_strength == pytest.approx(strength)
+    assert s.num_queries == 60
+    with pytest.warns(DeprecationWarning, match="chunk_size"):
+        old = qrel_graph_stats(rel, chunk=7)
+    with pytest.warns(DeprecationWarning, match="NamedTuple"):
+        assert old["density"] == s.density
 
 
 def naive_recall(q, d, rel, k):
@@ -51,10 +57,13 @@ def test_recall_against_sort():
     rng = np.random.default_rng(1)
     q, d = rng.normal(size=(37, 6)), rng.normal(size=(50, 6))
     rel = [sorted(rng.choice(50, size=rng.integers(1, 4), replace=False).tolist()) for _ in range(37)]
-    got = recall_at_k(q, d, rel, ks=(1, 2, 10, 50), chunk=8)
-    for k in (1, 2, 10, 50):
-        assert got[k] == pytest.approx(naive_recall(q, d, rel, k), abs=1e-6)
-    assert got[50] == pytest.approx(1.0)
+    got = recall_at_k(q, d, rel, ks=(1, 2, 10, 50), chunk_size=8)
+    assert got.ks == (1, 2, 10, 50) and got.num_queries == 37
+    for k, r in got.as_dict().items():
+        assert r == pytest.approx(naive_recall(q, d, rel, k), abs=1e-6)
+    assert got.recall[-1] == pytest.approx(1.0)
+    with pytest.warns(DeprecationWarning):
+        assert got[50] == got.recall[-1]
 
 
 def test_recall_errors():
@@ -72,11 +81,21 @@ def test_recall_errors():
         recall_at_k(q, np.eye(5), rel, ks=(2,))
     with pytest.raises(ValueError, match="outside"):
         recall_at_k(q, d, rel + 2, ks=(2,))
+    # issue 13: a non-integral index is refused (never truncated), and so is a qrel set with no
+    # relevant document at all (it used to give NaN)
+    with pytest.raises(ValueError, match="integral"):
+        recall_at_k(q, d, [[0.5], [1], [2]], ks=(2,))
+    with pytest.raises(ValueError, match="integral"):
+        recall_at_k(q, d, np.array([[0.5, 1], [1, 2], [2, 3]]), ks=(2,))
+    with pytest.raises(ValueError, match="no relevant document"):
+        recall_at_k(q, d, np.full((3, 2), -1), ks=(2,))
+    with pytest.raises(ValueError, match="repeats"):
+        recall_at_k(q, d, np.array([[1, 1], [1, 2], [2, 3]]), ks=(2,))
 
 
 @pytest.mark.parametrize("pattern", ["dense", "random", "cycle", "disjoint"])
 def test_generated_dataset_is_consistent(pattern):
-    ds = generate_limit_dataset(30, 12, pattern=pattern, items_per_doc=8, seed=4)
+    ds = generate_limit_dataset(30, 12, pattern=pattern, items_per_doc=8, key=jax.random.key(4))
     assert len(ds.corpus) == 30 and len(ds.queries) == 12 and len(ds.qrels) == 24
     assert len({c["_id"] for c in ds.corpus}) == 30
     for i, qy in enumerate(ds.queries):
@@ -85,12 +104,17 @@ def test_generated_dataset_is_consistent(pattern):
         holders = {j for j, c in enumerate(ds.corpus) if f" {item}," in c["text"] or
                    f" {item}." in c["text"] or f"likes {item} " in c["text"] or f" {item} and" in c["text"]}
         assert holders == set(ds.rel[i].tolist())
-    again = generate_limit_dataset(30, 12, pattern=pattern, items_per_doc=8, seed=4)
+    again = generate_limit_dataset(30, 12, pattern=pattern, items_per_doc=8, key=jax.random.key(4))
     assert again.corpus == ds.corpus
+    other = generate_limit_dataset(30, 12, pattern=pattern, items_per_doc=8, key=jax.random.key(5))
+    assert other.corpus != ds.corpus
+    with pytest.warns(DeprecationWarning, match="seed"):
+        old = generate_limit_dataset(30, 12, pattern=pattern, items_per_doc=8, seed=4)
+    assert old.rel.shape == ds.rel.shape
 
 
 def test_generator_errors():
     with pytest.raises(ValueError, match="items"):
-        generate_limit_dataset(200, 5000, pattern="random")
+        generate_limit_dataset(200, 5000, pattern="random", key=jax.random.key(0))
     with pytest.raises(ValueError, match="pattern"):
-        generate_limit_dataset(46, 10, pattern="star")
+        generate_limit_dataset(46, 10, pattern="star", key=jax.random.key(0))

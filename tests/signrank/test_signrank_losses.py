@@ -69,7 +69,7 @@ def test_chunked_equals_dense_and_padding_is_inert(loss, getkey):
     d = _unit(jax.random.normal(getkey(), (n, dim)))
     dense = _lg(loss=loss)(q, d, rel)
     for chunk in (4, 12):
-        chunked = _lg(loss=loss, chunk=chunk)(q, d, rel)
+        chunked = _lg(loss=loss, chunk_size=chunk)(q, d, rel)
         jax.tree.map(lambda a, b: assert_allclose(a, b, rtol=1e-5, atol=1e-6) if a.dtype == jnp.float32
                      else assert_allclose(a, b), chunked, dense)
     # pad 3 documents and 4 queries: loss and real-row gradients unchanged, padded grads zero
@@ -78,7 +78,7 @@ def test_chunked_equals_dense_and_padding_is_inert(loss, getkey):
     relp = jnp.concatenate([rel, jnp.zeros((4, k), rel.dtype)])
     qv = jnp.arange(40) < 36
     dv = jnp.arange(n + 3) < n
-    lp, (gqp, gdp) = _lg(loss=loss, chunk=8)(qp, dp, relp, query_valid=qv, doc_valid=dv)
+    lp, (gqp, gdp) = _lg(loss=loss, chunk_size=8)(qp, dp, relp, query_valid=qv, doc_valid=dv)
     tol = dict(rtol=1e-5, atol=1e-6) if q.dtype == jnp.float32 else {}
     assert_allclose(lp, dense[0], **tol)
     assert_allclose(gqp[:36], dense[1][0], **tol)
@@ -101,7 +101,14 @@ def test_chunk_must_divide():
     q = jnp.ones((10, 2))
     rel = jnp.tile(jnp.array([[0, 1]], jnp.int32), (10, 1))
     with pytest.raises(ValueError, match="multiple of chunk=3"):
+        loss_and_grad(q, jnp.ones((4, 2)), rel, chunk_size=3)
+    with pytest.warns(DeprecationWarning, match="chunk_size"), pytest.raises(ValueError, match="multiple"):
         loss_and_grad(q, jnp.ones((4, 2)), rel, chunk=3)
+    # issue 13: NaN embeddings are refused, not turned into a NaN loss
+    with pytest.raises(ValueError, match="q contains NaN"):
+        loss_and_grad(q.at[3, 1].set(jnp.nan), jnp.ones((4, 2)), rel)
+    with pytest.raises(ValueError, match="d contains NaN"):
+        loss_and_grad(q, jnp.ones((4, 2)).at[0, 0].set(jnp.inf), rel)
     with pytest.raises(ValueError, match="loss must be one of"):
         loss_and_grad(q, jnp.ones((4, 2)), rel, loss="hinge")
 

@@ -1,6 +1,7 @@
 import itertools
 import math
 
+import jax
 import numpy as np
 import pytest
 
@@ -36,11 +37,16 @@ def test_patterns_against_definitions():
     assert cyc.tolist() == naive
     dis = qrel_pattern("disjoint", 10, 4, k=2)
     assert dis.tolist() == [[0, 1], [2, 3], [4, 5], [6, 7]]
-    rnd = qrel_pattern("random", 30, 200, k=3, key_seed=1)
+    rnd = qrel_pattern("random", 30, 200, k=3, key=jax.random.key(1))
     assert rnd.shape == (200, 3) and rnd.min() >= 0 and rnd.max() < 30
     assert np.all(np.diff(rnd, axis=1) > 0)  # distinct and sorted
-    assert np.array_equal(rnd, qrel_pattern("random", 30, 200, k=3, key_seed=1))
-    big = qrel_pattern("random", 10_000, 50, k=2, key_seed=3)
+    assert np.array_equal(rnd, qrel_pattern("random", 30, 200, k=3, key=jax.random.key(1)))
+    assert np.array_equal(rnd, qrel_pattern("random", 30, 200, k=3, key=jax.random.PRNGKey(1)))  # raw key
+    assert not np.array_equal(rnd, qrel_pattern("random", 30, 200, k=3, key=jax.random.key(2)))
+    # every pair is about equally likely (a naive frequency check of uniformity)
+    counts = np.bincount(rnd.ravel(), minlength=30)
+    assert counts.min() > 0.4 * counts.mean()
+    big = qrel_pattern("random", 10_000, 50, k=2, key=jax.random.key(3))
     assert np.all(np.diff(big, axis=1) > 0)
 
 
@@ -49,8 +55,10 @@ def test_pattern_errors():
         qrel_pattern("disjoint", 5, 3, k=2)
     with pytest.raises(ValueError, match="dense pattern with 1000 queries"):
         qrel_pattern("dense", 40, 1000, k=2)
-    with pytest.raises(ValueError, match="key_seed"):
+    with pytest.raises(ValueError, match="key="):
         qrel_pattern("random", 10, 3)
+    with pytest.raises(TypeError, match="PRNG key"):
+        qrel_pattern("random", 10, 3, key=7)
     with pytest.raises(ValueError, match="pattern must be one of"):
         qrel_pattern("star", 10, 3)
     with pytest.raises(ValueError, match="k must be <= num_docs"):
@@ -64,3 +72,18 @@ def test_mask_roundtrip():
     assert all(set(np.flatnonzero(mask[i])) == set(rel[i]) for i in range(len(rel)))
     with pytest.raises(ValueError, match="outside"):
         qrels_to_mask(rel, 4)
+
+
+def test_deprecated_names_still_work():
+    with pytest.warns(DeprecationWarning, match="key_seed"):
+        old = qrel_pattern("random", 30, 20, k=3, key_seed=1)
+    # the old seed gives the draws it always gave (NumPy's generator from that seed)
+    rng = np.random.default_rng(1)
+    want = np.sort(np.argsort(rng.random((20, 30)), axis=1)[:, :3], axis=1)
+    assert np.array_equal(old, want)
+    with pytest.warns(DeprecationWarning, match="memory_budget"):
+        assert k_subsets(5, 2, budget_bytes=1e6).shape == (10, 2)
+    with pytest.raises(MemoryError):
+        k_subsets(2000, 3, memory_budget=1e6)
+    with pytest.raises(TypeError, match="unexpected keyword"):
+        k_subsets(5, 2, budget=1)

@@ -54,8 +54,10 @@ def test_moment_curve_realises_every_subset(n, k):
 
 def test_gap_closed_form_and_precision_break():
     g64 = moment_curve_gap(40, 2, dtype=np.float64)
-    assert g64["solved"]
-    assert g64["min_gap"] == pytest.approx(g64["exact_min_gap"], rel=1e-6)
+    assert g64.solved and g64.n == 40 and g64.dtype == "float64"
+    assert g64.min_gap == pytest.approx(g64.exact_min_gap, rel=1e-6)
+    with pytest.warns(DeprecationWarning, match="MomentCurveGap"):
+        assert g64["solved"] is True
     # naive exact gap for a tiny n: direct products
     n = 7
     t = np.linspace(-1, 1, n)
@@ -66,15 +68,26 @@ def test_gap_closed_form_and_precision_break():
             if o not in (i, j):
                 v = t[o] ** np.arange(5)
                 best = min(best, np.prod((t[o] - t[[i, j]]) ** 2) / np.linalg.norm(p) / np.linalg.norm(v))
-    assert moment_curve_gap(n, 2)["exact_min_gap"] == pytest.approx(best, rel=1e-9)
+    assert moment_curve_gap(n, 2).exact_min_gap == pytest.approx(best, rel=1e-9)
     # the neighbour check agrees with the exhaustive one
     a = moment_curve_gap(60, 2, dtype=np.float32, exhaustive=True)
     b = moment_curve_gap(60, 2, dtype=np.float32, exhaustive=False)
-    assert a["min_gap"] == pytest.approx(b["min_gap"], rel=1e-6)
+    assert a.min_gap == pytest.approx(b.min_gap, rel=1e-6)
     brk = precision_break_n(2, dtype=np.float32, n_max=200)
     assert brk is not None and 20 < brk < 200
-    assert not moment_curve_gap(brk, 2, dtype=np.float32)["solved"]
-    assert moment_curve_gap(brk, 2, dtype=np.float64)["solved"]
+    assert not moment_curve_gap(brk, 2, dtype=np.float32).solved
+    assert moment_curve_gap(brk, 2, dtype=np.float64).solved
+
+
+def test_precision_break_n_refuses_a_silent_long_scan(capsys):
+    # issue 13: float64 up to n = 5000 would run for many minutes; it is refused with its cost
+    with pytest.raises(ValueError, match=r"may score up to .* pairs.*lower n_max"):
+        precision_break_n(2, dtype=np.float64, n_max=5000)
+    assert precision_break_n(1, dtype=np.float64, n_max=12, progress=True) is None
+    out = capsys.readouterr().out
+    assert "n=11" in out and "min_gap" in out
+    with pytest.raises(TypeError, match="float32 or float64"):
+        precision_break_n(2, dtype=np.int64, n_max=12)
 
 
 def test_certified_sign_rank_rejects_unsolved():
