@@ -327,3 +327,192 @@ def test_heartbeat_keeps_a_long_claim_fresh(tmp_path, monkeypatch):
         assert store.claim({"n": 1}) is None
         time.sleep(0.1)
     c.release()
+
+
+# ---------------------------------------------------------------------------------------------
+# Faults: SIGKILL in a unit and in the report, several processes, full disk, read-only store
+
+_WORKER = textwrap.dedent("""
+    import os, sys, time
+    from embtheory.core import ResultStore, run_sweep
+    store_dir, log, start, units = sys.argv[1], sys.argv[2], float(sys.argv[3]), int(sys.argv[4])
+    store = ResultStore(store_dir).scoped(experiment="shared", revision=1)
+    time.sleep(max(0.0, start - time.time()))
+    def fn(c):
+        time.sleep(0.15)
+        fd = os.open(log, os.O_WRONLY | os.O_APPEND | os.O_CREAT)
+        os.write(fd, f"{os.getpid()} {c['n']}\\n".encode())
+        os.close(fd)
+        return {"sq": c["n"] ** 2, "payload": list(range(500))}
+    out = run_sweep(store, [{"n": n} for n in range(units)], fn, progress=False, poll=0.05)
+    assert [r["sq"] for r in out] == [n * n for n in range(units)]
+""")
+
+
+@pytest.mark.parametrize("processes", [2, 4])
+def test_processes_on_one_store_split_the_work(tmp_path, processes):
+    script = tmp_path / "worker.py"
+    script.write_text(_WORKER)
+    log, store_dir, units = tmp_path / "computed.log", tmp_path / "store", 24
+    env = {**os.environ, "JAX_PLATFORMS": "cpu"}
+    start = str(time.time() + 10)  # every worker has imported JAX by then
+    procs = [subprocess.Popen([sys.executable, str(script), str(store_dir), str(log), start, str(units)],
+                              env=env, stderr=subprocess.PIPE, text=True) for _ in range(processes)]
+    for p in procs:
+        _, err = p.communicate(timeout=240)
+        assert p.returncode == 0, err
+    lines = [ln.split() for ln in log.read_text().splitlines()]
+    computed = sorted(int(n) for _, n in lines)
+    assert computed == list(range(units))  # every unit computed exactly once
+    workers = {pid for pid, _ in lines}
+    assert len(workers) >= 2  # the work was split, not repeated
+    recs = ResultStore(store_dir).records()
+    assert len(recs) == units and all(r["result"]["payload"][-1] == 499 for r in recs)
+    assert not list((store_dir / "claims").glob("*.claim"))  # every claim released
+
+
+def test_sigkill_leaves_a_claim_that_the_next_run_takes_over(tmp_path):
+    script = tmp_path / "sweep.py"
+    script.write_text(_SWEEP)
+    store_dir = tmp_path / "store"
+    env = {**os.environ, "JAX_PLATFORMS": "cpu"}
+    proc = subprocess.Popen([sys.executable, str(script), str(store_dir), str(tmp_path / "log")], env=env)
+    deadline = time.time() + 60
+    while time.time() < deadline:  # kill while a unit is claimed, after a few are recorded
+        recorded = len(list(store_dir.glob("records/*.json")))
+        if recorded >= 3 and list(store_dir.glob("claims/*.claim")):
+            break
+        time.sleep(0.005)
+    proc.send_signal(signal.SIGKILL)
+    proc.wait()
+    left = list((store_dir / "claims").glob("*.claim"))
+    assert len(left) <= 1  # at most the unit in flight
+    t0 = time.time()
+    subprocess.run([sys.executable, str(script), str(store_dir), str(tmp_path / "log")], env=env,
+                   check=True, timeout=120)
+    assert len(ResultStore(store_dir)) == 40
+    assert not list((store_dir / "claims").glob("*.claim"))
+    assert time.time() - t0 < 100  # not stuck waiting for the stale-claim age limit (120 s)
+
+
+_REPORT_KILL = textwrap.dedent("""
+    import os, signal, sys
+    from pathlib import Path
+    from embtheory.core.experiment import write_report
+    out = Path(sys.argv[1])
+    real_replace = os.replace
+    def dying_replace(src, dst, *a, **k):
+        if str(dst).endswith("REPORT.md"):
+            os.kill(os.getpid(), signal.SIGKILL)  # between the temporary file and the rename
+        return real_replace(src, dst, *a, **k)
+    os.replace = dying_replace
+    write_report(out, header="second")
+""")
+
+
+def test_sigkill_while_writing_the_report_keeps_the_old_report_whole(tmp_path):
+    from embtheory.core.experiment import write_report
+
+    out = tmp_path / "out"
+    (out / "exp-a").mkdir(parents=True)
+    (out / "exp-a" / "report.md").write_text("## A\n\n- a line\n")
+    write_report(out, header="first")
+    before = (out / "REPORT.md").read_text()
+    (out / "exp-b").mkdir()
+    (out / "exp-b" / "report.md").write_text("## B\n\n- b line\n")
+    script = tmp_path / "kill.py"
+    script.write_text(_REPORT_KILL)
+    proc = subprocess.run([sys.executable, str(script), str(out)], env={**os.environ, "JAX_PLATFORMS": "cpu"})
+    assert proc.returncode == -signal.SIGKILL
+    assert (out / "REPORT.md").read_text() == before  # old report, whole
+    write_report(out, header="third")
+    text = (out / "REPORT.md").read_text()
+    assert "## A" in text and "## B" in text and "2 experiment(s)" in text
+
+
+def test_sigkill_while_writing_a_record_leaves_nothing_half_read(tmp_path):
+    script = textwrap.dedent("""
+        import os, signal, sys
+        from embtheory.core import ResultStore
+        store = ResultStore(sys.argv[1])
+        store.put({"n": 0}, {"v": 0})
+        os.fsync = lambda fd: os.kill(os.getpid(), signal.SIGKILL)  # after the write, before the rename
+        store.put({"n": 1}, {"v": list(range(10000))})
+    """)
+    proc = subprocess.run([sys.executable, "-c", script, str(tmp_path)],
+                          env={**os.environ, "JAX_PLATFORMS": "cpu"})
+    assert proc.returncode == -signal.SIGKILL
+    store = ResultStore(tmp_path)
+    assert [r["result"] for r in store.records()] == [{"v": 0}]
+    assert store.get({"n": 1}) is None  # recomputed by the next run, never read half-written
+
+
+def _failing(monkeypatch, after: int, err: int):
+    import errno as _errno
+
+    import embtheory.core.store as st
+
+    calls = {"n": 0}
+    real = os.replace
+
+    def replace(src, dst, *a, **k):
+        calls["n"] += 1
+        if calls["n"] > after:
+            raise OSError(err, os.strerror(err), str(dst))
+        return real(src, dst, *a, **k)
+
+    monkeypatch.setattr(st.os, "replace", replace)
+    return _errno
+
+
+@pytest.mark.parametrize("err, fix", [
+    (28, r"no space left on the device holding .*free some space .*--out.* run the same command again"),
+    (30, r"not writable .*make it writable .*--out.* run the same command again"),
+    (13, r"not writable .*make it writable"),
+])
+def test_full_disk_or_read_only_store_mid_run(tmp_path, monkeypatch, err, fix):
+    store = ResultStore(tmp_path)
+    calls = []
+
+    def fn(c):
+        calls.append(c["n"])
+        return {"v": c["n"]}
+
+    cfgs = [{"n": n} for n in range(6)]
+    _failing(monkeypatch, after=3, err=err)
+    with pytest.raises(StoreError, match=fix) as info:
+        run_sweep(store, cfgs, fn, progress=False)
+    assert "finished units are kept" in str(info.value)
+    monkeypatch.undo()
+    # nothing finished is lost, nothing corrupt is read back, no temporary file or claim is left
+    assert sorted(r["result"]["v"] for r in store.records()) == [0, 1, 2]
+    assert not [p for p in (tmp_path / "records").iterdir() if p.suffix != ".json"]
+    assert not list((tmp_path / "claims").glob("*.claim"))
+    # once space is back, the same sweep computes only what is missing
+    assert [r["v"] for r in run_sweep(store, cfgs, fn, progress=False)] == list(range(6))
+    assert calls == [0, 1, 2, 3, 3, 4, 5]  # only the unit whose write failed is computed again
+
+
+def test_read_only_store_in_the_cli_is_one_line_with_the_fix(tmp_path, monkeypatch, capsys):
+    from embtheory.cli import main
+
+    d = tmp_path / "exps"
+    d.mkdir()
+    (d / "toy.py").write_text(textwrap.dedent("""
+        from embtheory.core import Experiment, Report, run_sweep
+        def _run(ctx):
+            res = run_sweep(ctx.store, [{"n": n} for n in range(5)], lambda c: {"v": c["n"]}, progress=False)
+            return Report("Toy", lines=[str([r["v"] for r in res])])
+        EXPERIMENTS = [Experiment("toy-fig", "depth", "a toy", "nobody", "1 s", "1 s", _run)]
+    """))
+    monkeypatch.setenv("EMBTHEORY_EXPERIMENTS", str(d))
+    _failing(monkeypatch, after=2, err=30)
+    out = tmp_path / "o"
+    assert main(["reproduce", "toy-fig", "--out", str(out), "--no-progress"]) == 2
+    err = [ln for ln in capsys.readouterr().err.splitlines() if ln.strip()]
+    assert len(err) == 1 and "not writable" in err[0] and "make it writable" in err[0]
+    monkeypatch.undo()
+    monkeypatch.setenv("EMBTHEORY_EXPERIMENTS", str(d))
+    assert len(ResultStore(out / "store")) == 2
+    assert main(["reproduce", "toy-fig", "--out", str(out), "--no-progress"]) == 0
+    assert "[0, 1, 2, 3, 4]" in (out / "REPORT.md").read_text()
