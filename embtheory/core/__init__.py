@@ -9,7 +9,7 @@ from embtheory.core.memory import (
     default_memory_budget,
     resolve_memory_budget,
 )
-from embtheory.core.pairwise import gram, map_product
+from embtheory.core.pairwise import gram, map_product, normalize_rows
 from embtheory.core.sharding import batch_mesh, initialize_distributed, shard_batch, sharded_map
 from embtheory.core.store import ResultStore, StoreError, config_hash, load_results, run_sweep, to_jsonable
 from embtheory.core.validation import (
@@ -62,6 +62,7 @@ __all__ = [
     "iterate",
     "load_results",
     "map_product",
+    "normalize_rows",
     "resolve_memory_budget",
     "root_key",
     "run_sweep",

@@ -1,8 +1,11 @@
-"""Gram-matrix builders from single-pair functions, chunked so memory stays bounded.
+"""Pairwise maps and row normalisation: Gram matrices from single-pair functions, unit rows.
 
 ``k(x, y) -> scalar`` is written for one pair; :func:`map_product` lifts it to all pairs with
 two vmaps, and :func:`gram` does the same in row chunks with ``lax.map`` so that only a
 ``chunk_size x len(Y)`` block of intermediates exists at once.
+
+:func:`normalize_rows` is the one row normalisation of the package (cosine similarities,
+directions, TTE depth): ``x / |x|`` along the last axis, robust to under- and overflow.
 """
 
 from __future__ import annotations
@@ -10,8 +13,9 @@ from __future__ import annotations
 from collections.abc import Callable
 
 import jax
+import jax.numpy as jnp
 
-__all__ = ["gram", "map_product"]
+__all__ = ["gram", "inverse_row_norms", "map_product", "normalize_rows"]
 
 
 def map_product(f: Callable[[jax.Array, jax.Array], jax.Array]) -> Callable:
@@ -27,3 +31,48 @@ def gram(f: Callable[[jax.Array, jax.Array], jax.Array], X: jax.Array, Y: jax.Ar
         return map_product(f)(X, Y)
     row = jax.vmap(f, in_axes=(None, 0))
     return jax.lax.map(lambda x: row(x, Y), X, batch_size=chunk_size)
+
+
+def inverse_row_norms(X: jax.Array) -> jax.Array:
+    """``1 / |x|`` of each row (last axis) of ``X`` ``[..., d]`` -> ``[...]``; robust to scale.
+
+    The plain ``1 / sqrt(sum x^2)`` is used when every squared norm is a normal, finite number;
+    otherwise (rows of size 1e-30 or 1e30 in float32, whose squares under- or overflow) the rows
+    whose squares are not are first divided by their largest absolute entry.  ``lax.cond`` runs
+    the extra pass only then.  Pure, jittable, vmappable and differentiable; a zero row gives inf.
+    """
+    sq = jnp.sum(X * X, axis=-1)
+    info = jnp.finfo(X.dtype)
+    ok = (sq >= info.tiny / info.eps) & (sq <= info.max / 4)
+
+    def rescaled(X, sq):
+        s = jnp.max(jnp.abs(X), axis=-1, keepdims=True)
+        Y = X / s
+        slow = 1.0 / (s[..., 0] * jnp.sqrt(jnp.sum(Y * Y, axis=-1)))
+        return jnp.where(ok, 1.0 / jnp.sqrt(jnp.where(ok, sq, 1.0)), slow)
+
+    return jax.lax.cond(jnp.all(ok), lambda X, sq: 1.0 / jnp.sqrt(sq), rescaled, X, sq)
+
+
+def normalize_rows(X: jax.Array) -> jax.Array:
+    """Rows (last axis) of ``X`` ``[..., d]`` scaled to unit Euclidean norm.
+
+    ``x / |x|``, robust to under- and overflow (see :func:`inverse_row_norms`); pure, jittable,
+    vmappable and differentiable.  Rows must be nonzero: check that on the host
+    (:func:`embtheory.core.as_matrix` with ``nonzero_rows=True``) before calling it.
+
+    Example:
+        >>> import jax.numpy as jnp
+        >>> normalize_rows(jnp.array([[3.0, 4.0], [1e-30, 0.0]])).tolist()
+        [[0.6000000238418579, 0.800000011920929], [1.0, 0.0]]
+    """
+    sq = jnp.sum(X * X, axis=-1, keepdims=True)
+    info = jnp.finfo(X.dtype)
+    safe = jnp.all((sq >= info.tiny / info.eps) & (sq <= info.max / 4))
+
+    def scaled(A):
+        s = jnp.max(jnp.abs(A), axis=-1, keepdims=True)
+        B = A / s
+        return B / jnp.sqrt(jnp.sum(B * B, axis=-1, keepdims=True))
+
+    return jax.lax.cond(safe, lambda A: A / jnp.sqrt(jnp.sum(A * A, axis=-1, keepdims=True)), scaled, X)

@@ -64,8 +64,37 @@ def sha256_file(path: str | os.PathLike) -> str:
 
 
 def _dataset(name: str):
+    if not isinstance(name, str):
+        raise TypeError(f"name must be a dataset name (a str, one of {sorted(DATASETS)}), got {name!r}")
     check_choice(name, "name", DATASETS)
     return DATASETS[name]
+
+
+def _root(root: str | os.PathLike | None) -> Path:
+    """The cache directory, checked: a folder (or not there yet), never a regular file."""
+    if root is None:
+        folder, where = data_dir(), "EMBTHEORY_DATA" if os.environ.get("EMBTHEORY_DATA") else "the data cache"
+    elif isinstance(root, (str, os.PathLike)) and str(root):
+        folder, where = Path(root).expanduser(), "root"
+    else:
+        raise TypeError(f"root must be a folder path (str or os.PathLike), got {root!r}")
+    if folder.exists() and not folder.is_dir():
+        raise DataError(f"the data directory {folder} ({where}) is a regular file, not a folder: point "
+                        "EMBTHEORY_DATA (or root=) at a folder, or move the file away")
+    return folder
+
+
+def _check_folder(dest: Path) -> None:
+    """``dest`` and its parents below the cache must be a file and folders, not the other way round."""
+    for parent in dest.parents:
+        if parent.exists():
+            if not parent.is_dir():
+                raise DataError(f"{parent} is a regular file where the data cache needs a folder (for "
+                                f"{dest.name}): move or delete it")
+            break
+    if dest.exists() and not dest.is_file():
+        raise DataError(f"{dest} is a folder (or not a regular file) where the data cache needs the file "
+                        f"{dest.name}: move or delete it")
 
 
 def file_path(name: str, file_name: str, *, root: str | os.PathLike | None = None,
@@ -80,6 +109,9 @@ def file_path(name: str, file_name: str, *, root: str | os.PathLike | None = Non
     Returns:
         The path of the verified file.
     """
+    _dataset(name)
+    if not isinstance(file_name, str):
+        raise TypeError(f"file_name must be a str, got {file_name!r}")
     files = fetch(name, root=root, base_url=base_url, timeout=timeout)
     check_choice(file_name, "file_name", files)
     return files[file_name]
@@ -103,8 +135,9 @@ def fetch(name: str, *, root: str | os.PathLike | None = None, base_url: str | N
 
     Raises:
         ValueError: an unknown dataset name, a ``base_url`` that is not a URL, ``timeout <= 0``.
-        DataError: a file cannot be downloaded (offline, no such address) or written; the message
-            says which file to put where.
+        TypeError: a ``name`` or ``root`` of the wrong type.
+        DataError: a file cannot be downloaded (offline, no such address) or written, or the
+            data directory is a regular file; the message says which file to put where.
         ChecksumError: a downloaded or cached file has the wrong sha256 (a download is deleted;
             a cached file is left alone and named so you can delete it).
 
@@ -115,7 +148,7 @@ def fetch(name: str, *, root: str | os.PathLike | None = None, base_url: str | N
     """
     dataset = _dataset(name)
     check_positive(timeout, "timeout")
-    root = Path(root).expanduser() if root is not None else data_dir()
+    root = _root(root)
     if base_url is None:
         base_url = os.environ.get("EMBTHEORY_DATA_URL") or None
     if base_url is not None and not re.match(r"(https?|file)://", str(base_url)):
@@ -125,6 +158,7 @@ def fetch(name: str, *, root: str | os.PathLike | None = None, base_url: str | N
     out = {}
     for f in dataset.files:
         dest = root / f.path
+        _check_folder(dest)
         if dest.is_file():
             _verify_present(f, dest)
         else:

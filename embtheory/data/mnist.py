@@ -14,6 +14,7 @@ from pathlib import Path
 
 import numpy as np
 
+from embtheory.core.validation import check_int
 from embtheory.data.cache import DataError, fetch
 
 __all__ = ["load_mnist", "read_idx"]
@@ -35,7 +36,12 @@ def read_idx(path: str | os.PathLike, *, ndim: int) -> np.ndarray:
         DataError: the file is not an unsigned-byte IDX file of ``ndim`` dimensions, or its
             length does not match its header.
     """
+    ndim = check_int(ndim, "ndim", minimum=1, maximum=255)
+    if not isinstance(path, (str, os.PathLike)):
+        raise TypeError(f"path must be a file path (str or os.PathLike), got {path!r}")
     path = Path(path)
+    if path.is_dir():
+        raise DataError(f"{path} is a folder, not an IDX file")
     try:
         opener = gzip.open if path.name.endswith(".gz") else open
         with opener(path, "rb") as f:

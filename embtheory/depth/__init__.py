@@ -9,8 +9,11 @@ Public API:
 * :func:`dd_plot`, :func:`plot_dd`, :func:`most_central`, :func:`most_outlying`,
   :func:`select_examples` -- tools.
 * :func:`rejection_rates` and the samplers -- calibration and power by simulation.
+* :mod:`embtheory.depth.kernels` -- the pure kernels under these functions, without checks,
+  to jit and vmap (e.g. depths with respect to many reference sets at once).
 """
 
+from embtheory.depth import kernels  # noqa: F401  (a submodule: embtheory.depth.kernels)
 from embtheory.depth.mahalanobis import mahalanobis_depth
 from embtheory.depth.projection import halfspace_depth, projection_depth, random_directions
 from embtheory.depth.ranks import pvalue_from_z, q_liu_singh, q_pooled, rank_sum_z

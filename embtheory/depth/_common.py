@@ -1,14 +1,17 @@
-"""Shared machinery of the depth package: input checks, robust normalisation, row chunking.
+"""Shared machinery of the depth package: input checks, memory, row chunking, renamed arguments.
 
 Every depth here is a reduction over a reference sample ``F`` (``m x d``) evaluated at query
 points ``G`` (``n x d``).  Hot paths walk over the queries (or the permutations) in blocks of
 ``chunk`` rows with ``lax.fori_loop`` and ``dynamic_slice``, so no padded copy of the input is
 made and only a ``chunk x m`` tile of intermediates exists at once; the ragged tail is one
-more static block.  The default block size comes from a tile budget (:data:`TILE_BYTES`).
+more static block.  The default block size fills a quarter of the memory budget
+(:func:`tile_bytes`); a block size never changes a result.
 """
 
 from __future__ import annotations
 
+import functools
+import warnings
 from collections.abc import Callable
 from typing import Any
 
@@ -18,6 +21,8 @@ import numpy as np
 from jax import lax
 
 from embtheory.core import as_matrix, check_int
+from embtheory.core.memory import DEFAULT_MEMORY_BUDGET, resolve_memory_budget
+from embtheory.core.pairwise import normalize_rows
 
 __all__ = [
     "TILE_BYTES",
@@ -27,42 +32,62 @@ __all__ = [
     "chunked_reduce",
     "chunked_rows",
     "prepare_pair",
+    "renamed",
+    "tile_bytes",
     "unit_rows",
 ]
 
-#: Bytes one tile of intermediates may take (256 MiB): small enough for a laptop, large enough
-#: that a GPU's matrix units stay busy.  Pass ``chunk_size`` to override it per call.
-TILE_BYTES = 2**28
+#: Bytes one tile of intermediates takes by default: a quarter of the fixed default memory
+#: budget (256 MiB), small enough for a laptop, large enough that a GPU's matrix units stay
+#: busy.  Pass ``memory_budget`` (bytes) or ``chunk_size`` to override it per call.
+TILE_BYTES = DEFAULT_MEMORY_BUDGET // 4
 
 #: Matrix products in full precision: on GPUs the default float32 matmul may use TF32
 #: (10-bit mantissa), which would change depths in the fourth digit.
 HIGHEST = lax.Precision.HIGHEST
 
-
-def _unit_rows_scaled(X: jax.Array) -> jax.Array:
-    scale = jnp.max(jnp.abs(X), axis=1, keepdims=True)
-    Y = X / scale
-    return Y / jnp.linalg.norm(Y, axis=1, keepdims=True)
+#: The package's row normalisation (one implementation, in :mod:`embtheory.core.pairwise`).
+unit_rows = normalize_rows
 
 
-def unit_rows(X: jax.Array) -> jax.Array:
-    """Rows scaled to unit Euclidean norm, without underflow or overflow.
+def budget(memory_budget: float | str | None) -> float:
+    """The call's memory budget in bytes: ``memory_budget`` (checked) or the fixed default.
 
-    The plain ``x / |x|`` is used when every squared norm is a normal, finite number; otherwise
-    (rows of size 1e-30 or 1e30 in float32, whose squares under- or overflow) each row is first
-    divided by its largest absolute entry.  ``lax.cond`` runs only the branch needed.
-
-    Args:
-        X: ``[n, d]`` with no zero rows.
-
-    Returns:
-        ``[n, d]`` with ``|row| = 1``.
+    The default is :data:`embtheory.core.memory.DEFAULT_MEMORY_BUDGET`, not the machine's: a
+    depth's refusals then do not depend on where it runs.
     """
-    sq = jnp.sum(X * X, axis=1, keepdims=True)
-    info = jnp.finfo(X.dtype)
-    safe = jnp.all((sq >= info.tiny / info.eps) & (sq <= info.max / 4))
-    return jax.lax.cond(safe, lambda A: A / jnp.sqrt(jnp.sum(A * A, axis=1, keepdims=True)),
-                        _unit_rows_scaled, X)
+    return DEFAULT_MEMORY_BUDGET if memory_budget is None else resolve_memory_budget(memory_budget)
+
+
+def tile_bytes(memory_budget: float | str | None) -> float:
+    """Bytes of one tile of intermediates: a quarter of the budget (inputs and outputs need room)."""
+    return budget(memory_budget) / 4
+
+
+def renamed(**old_to_new: str) -> Callable:
+    """Decorator: keyword arguments renamed under the API contract keep working, with a warning.
+
+    ``@renamed(permutation_chunk="permutation_chunk_size")`` maps a call's
+    ``permutation_chunk=`` onto ``permutation_chunk_size=`` and warns (``DeprecationWarning``);
+    giving both is a TypeError.  The signature shown is the new one.
+    """
+
+    def wrap(fn):
+        @functools.wraps(fn)
+        def inner(*args, **kwargs):
+            for old, new in old_to_new.items():
+                if old in kwargs:
+                    if new in kwargs:
+                        raise TypeError(f"{fn.__name__}() got both {old}= (deprecated) and {new}=: "
+                                        f"pass {new}= only")
+                    warnings.warn(f"{fn.__name__}({old}=...) is deprecated: use {new}=...",
+                                  DeprecationWarning, stacklevel=2)
+                    kwargs[new] = kwargs.pop(old)
+            return fn(*args, **kwargs)
+
+        return inner
+
+    return wrap
 
 
 @jax.jit
@@ -147,11 +172,11 @@ def prepare_pair(F: Any, G: Any, *, directional: bool, min_rows: int = 2,
 
 
 def auto_chunk(chunk_size: int | None, n_rows: int, bytes_per_row: float, *,
-               name: str = "chunk_size") -> int:
-    """The block size: ``chunk_size`` if given (checked), else what fits :data:`TILE_BYTES`."""
+               name: str = "chunk_size", memory_budget: float | str | None = None) -> int:
+    """The block size: ``chunk_size`` if given (checked), else what fits one tile of the budget."""
     if chunk_size is not None:
         return min(check_int(chunk_size, name, minimum=1), max(n_rows, 1))
-    rows = int(TILE_BYTES // max(bytes_per_row, 1.0))
+    rows = int(tile_bytes(memory_budget) // max(bytes_per_row, 1.0))
     return int(max(1, min(n_rows, rows)))
 
 

@@ -21,8 +21,8 @@ import jax
 import jax.numpy as jnp
 from jax.scipy.linalg import cho_factor, cho_solve
 
-from embtheory.core import check_positive
-from embtheory.depth._common import HIGHEST, auto_chunk, chunked_rows, itemsize, prepare_pair
+from embtheory.core import check_memory, check_real
+from embtheory.depth._common import HIGHEST, auto_chunk, budget, chunked_rows, itemsize, prepare_pair
 
 __all__ = ["mahalanobis_depth"]
 
@@ -47,7 +47,7 @@ def _mahalanobis(F: jax.Array, Q: jax.Array, shrinkage: jax.Array, *, chunk: int
 
 
 def mahalanobis_depth(F: Any, G: Any = None, *, shrinkage: float = 0.0,
-                      chunk_size: int | None = None) -> jax.Array:
+                      chunk_size: int | None = None, memory_budget: float | str | None = None) -> jax.Array:
     """Mahalanobis depth of ``G``'s points (default: ``F``'s own) with respect to ``F``.
 
     Args:
@@ -55,6 +55,8 @@ def mahalanobis_depth(F: Any, G: Any = None, *, shrinkage: float = 0.0,
         G: query points ``[n, d]`` or None.
         shrinkage: ``lambda`` in ``[0, 1]``, weight of the scaled identity in the covariance.
         chunk_size: query rows per tile.
+        memory_budget: bytes the call may use (default 1 GiB); the ``d x d`` covariance
+            must fit.
 
     Returns:
         ``[n]`` (or ``[m]``) depths in ``(0, 1]``.
@@ -70,16 +72,17 @@ def mahalanobis_depth(F: Any, G: Any = None, *, shrinkage: float = 0.0,
     """
     F, G = prepare_pair(F, G, directional=False)
     m, d = F.shape
-    shrinkage = check_positive(shrinkage, "shrinkage", allow_zero=True)
-    if shrinkage > 1:
-        raise ValueError(f"shrinkage must be in [0, 1], got {shrinkage}")
+    shrinkage = check_real(shrinkage, "shrinkage", low=0.0, high=1.0)
     if shrinkage == 0 and m <= d:
         raise ValueError(
             f"F has m={m} points in dimension d={d}: its covariance is singular (needs m > d); "
             "pass shrinkage > 0 (e.g. 0.1) or reduce the dimension"
         )
     Q = F if G is None else G
-    chunk = auto_chunk(chunk_size, Q.shape[0], 4.0 * d * itemsize(F))
+    limit = budget(memory_budget)
+    check_memory(3.0 * d * d * itemsize(F), f"mahalanobis_depth's covariance in dimension d={d}",
+                 memory_budget=limit, fix="reduce the dimension (e.g. PCA) first")
+    chunk = auto_chunk(chunk_size, Q.shape[0], 4.0 * d * itemsize(F), memory_budget=limit)
     depths, ok = _mahalanobis(F, Q, jnp.asarray(shrinkage, F.dtype), chunk=chunk)
     if not bool(ok) or not bool(jnp.all(jnp.isfinite(depths))):
         raise ValueError(

@@ -31,26 +31,86 @@ equal those of the untransformed data with directions ``U A`` (row-normalised).
 
 from __future__ import annotations
 
+import functools
+import warnings
 from functools import partial
 from typing import Any
 
 import jax
 import jax.numpy as jnp
+import numpy as np
 
-from embtheory.core import as_matrix, check_int
-from embtheory.depth._common import HIGHEST, auto_chunk, chunked_reduce, itemsize, prepare_pair, unit_rows
+from embtheory.core import as_matrix, check_float_dtype, check_int, check_key, check_memory
+from embtheory.depth._common import (
+    HIGHEST,
+    auto_chunk,
+    budget,
+    chunked_reduce,
+    itemsize,
+    prepare_pair,
+    unit_rows,
+)
 
 __all__ = ["halfspace_depth", "projection_depth", "random_directions"]
 
 
-def random_directions(key: jax.Array, n_directions: int, d: int, dtype=None) -> jax.Array:
-    """``[K, d]`` directions uniform on the unit sphere (normalised Gaussians)."""
+def _looks_like_key(x: Any) -> bool:
+    if isinstance(x, jax.Array) and jax.dtypes.issubdtype(x.dtype, jax.dtypes.prng_key):
+        return True
+    return isinstance(x, (jax.Array, np.ndarray)) and x.dtype == np.uint32 and x.shape == (2,)
+
+
+def _key_was_positional(fn):
+    """``random_directions(key, K, d)`` (the old order) keeps working, with a DeprecationWarning."""
+
+    @functools.wraps(fn)
+    def inner(*args, **kwargs):
+        if args and _looks_like_key(args[0]):
+            if "key" in kwargs:
+                raise TypeError("random_directions() got a key both positionally and as key=: pass key= only")
+            warnings.warn("random_directions(key, n_directions, d) is deprecated: call "
+                          "random_directions(n_directions, d, key=key)", DeprecationWarning, stacklevel=2)
+            kwargs["key"], args = args[0], args[1:]
+        return fn(*args, **kwargs)
+
+    return inner
+
+
+@_key_was_positional
+def random_directions(n_directions: int, d: int, *, key: jax.Array, dtype=None) -> jax.Array:
+    """``[K, d]`` directions uniform on the unit sphere (normalised Gaussians).
+
+    The Gaussians are drawn in float32 and then cast to ``dtype``, so one key gives the same
+    directions (up to rounding) in float32 and float64.
+
+    Args:
+        n_directions: ``K >= 1``.
+        d: the dimension, ``>= 1``.
+        key: PRNG key (typed or raw), keyword-only.
+        dtype: float32 or float64 (float64 needs x64); default JAX's default float.
+
+    Example:
+        >>> import jax
+        >>> random_directions(3, 2, key=jax.random.key(0)).shape
+        (3, 2)
+    """
+    d = check_int(d, "d", minimum=1)
+    dtype = jnp.result_type(float) if dtype is None else check_float_dtype(dtype)
+    return _draw(check_key(key, "key"), _check_count(n_directions, d, None), d, dtype)
+
+
+def _check_count(n_directions: Any, d: int, memory_budget: float | str | None) -> int:
     n_directions = check_int(n_directions, "n_directions", minimum=1)
-    dtype = jnp.result_type(float) if dtype is None else dtype
-    return unit_rows(jax.random.normal(key, (n_directions, d), dtype))
+    check_memory(n_directions * d * 8.0, f"{n_directions} random directions in dimension {d}",
+                 memory_budget=budget(memory_budget), fix="lower n_directions")
+    return n_directions
 
 
-def _resolve_directions(key, directions, n_directions, d, dtype) -> jax.Array:
+def _draw(key: jax.Array, n_directions: int, d: int, dtype) -> jax.Array:
+    return unit_rows(jax.random.normal(key, (n_directions, d), jnp.float32).astype(dtype))
+
+
+def _resolve_directions(key, directions, n_directions, d, dtype, memory_budget) -> jax.Array:
     if directions is not None:
         U = as_matrix(directions, "directions", cols=d, nonzero_rows=True).astype(dtype)
         return unit_rows(U)
@@ -59,7 +119,7 @@ def _resolve_directions(key, directions, n_directions, d, dtype) -> jax.Array:
             "key must be a PRNG key (jax.random.key(seed)) to draw the random directions, got None; "
             "or pass directions=[K, d] explicitly"
         )
-    return random_directions(key, n_directions, d, dtype)
+    return _draw(check_key(key, "key"), _check_count(n_directions, d, memory_budget), d, dtype)
 
 
 @partial(jax.jit, static_argnames=("chunk", "own"))
@@ -93,18 +153,19 @@ def _halfspace(F: jax.Array, Q: jax.Array, U: jax.Array, *, chunk: int, own: boo
     return chunked_reduce(block, U, chunk, jnp.minimum).astype(F.dtype) / m
 
 
-def _prepare(F, G, key, directions, n_directions, chunk_size):
+def _prepare(F, G, key, directions, n_directions, chunk_size, memory_budget):
     F, G = prepare_pair(F, G, directional=False)
-    U = _resolve_directions(key, directions, n_directions, F.shape[1], F.dtype)
+    U = _resolve_directions(key, directions, n_directions, F.shape[1], F.dtype, memory_budget)
     own = G is None
     Q = F if own else G
     rows = F.shape[0] + (0 if own else Q.shape[0])
-    chunk = auto_chunk(chunk_size, U.shape[0], 4.0 * rows * itemsize(F))
+    chunk = auto_chunk(chunk_size, U.shape[0], 4.0 * rows * itemsize(F), memory_budget=memory_budget)
     return F, Q, U, own, chunk
 
 
 def projection_depth(F: Any, G: Any = None, *, key: jax.Array | None = None, n_directions: int = 1000,
-                     directions: Any = None, chunk_size: int | None = None) -> jax.Array:
+                     directions: Any = None, chunk_size: int | None = None,
+                     memory_budget: float | str | None = None) -> jax.Array:
     """Projection depth of ``G``'s points (default: ``F``'s own) over random directions.
 
     Args:
@@ -113,7 +174,8 @@ def projection_depth(F: Any, G: Any = None, *, key: jax.Array | None = None, n_d
         key: PRNG key for the directions (required unless ``directions`` is given).
         n_directions: ``K``, the number of random directions.
         directions: explicit directions ``[K, d]`` (normalised here) instead of a key.
-        chunk_size: directions per block.
+        chunk_size: directions per block (default: what fits a quarter of ``memory_budget``).
+        memory_budget: bytes the call may use (default 1 GiB).
 
     Returns:
         ``[n]`` (or ``[m]``) depths in ``[0, 1]``; an upper bound of the exact depth that
@@ -129,12 +191,13 @@ def projection_depth(F: Any, G: Any = None, *, key: jax.Array | None = None, n_d
         >>> int(jnp.argmax(d))  # the centre is deepest
         2
     """
-    F, Q, U, own, chunk = _prepare(F, G, key, directions, n_directions, chunk_size)
+    F, Q, U, own, chunk = _prepare(F, G, key, directions, n_directions, chunk_size, memory_budget)
     return _projection(F, Q, U, chunk=chunk, own=own)
 
 
 def halfspace_depth(F: Any, G: Any = None, *, key: jax.Array | None = None, n_directions: int = 1000,
-                    directions: Any = None, chunk_size: int | None = None) -> jax.Array:
+                    directions: Any = None, chunk_size: int | None = None,
+                    memory_budget: float | str | None = None) -> jax.Array:
     """Halfspace (Tukey) depth of ``G``'s points (default: ``F``'s own) over random directions.
 
     Args:
@@ -143,7 +206,8 @@ def halfspace_depth(F: Any, G: Any = None, *, key: jax.Array | None = None, n_di
         key: PRNG key for the directions (required unless ``directions`` is given).
         n_directions: ``K``, the number of random directions.
         directions: explicit directions ``[K, d]`` instead of a key.
-        chunk_size: directions per block.
+        chunk_size: directions per block (default: what fits a quarter of ``memory_budget``).
+        memory_budget: bytes the call may use (default 1 GiB).
 
     Returns:
         ``[n]`` (or ``[m]``) depths in ``{0, 1/m, ..., 1/2 + 1/m}``; an upper bound of the exact
@@ -156,5 +220,5 @@ def halfspace_depth(F: Any, G: Any = None, *, key: jax.Array | None = None, n_di
         >>> [round(float(v), 3) for v in d]
         [0.5, 0.0]
     """
-    F, Q, U, own, chunk = _prepare(F, G, key, directions, n_directions, chunk_size)
+    F, Q, U, own, chunk = _prepare(F, G, key, directions, n_directions, chunk_size, memory_budget)
     return _halfspace(F, Q, U, chunk=chunk, own=own)

@@ -20,12 +20,15 @@ there are no ties.
 
 from __future__ import annotations
 
+from typing import Any
+
 import jax
 import jax.numpy as jnp
+import numpy as np
 from jax import lax
 from jax.scipy.special import ndtr
 
-from embtheory.core import check_choice
+from embtheory.core import check_choice, check_finite
 
 __all__ = [
     "ALTERNATIVES",
@@ -34,6 +37,7 @@ __all__ = [
     "q_liu_singh",
     "q_pooled",
     "rank_sum_z",
+    "rank_sum_z_kernel",
     "sortable_keys",
 ]
 
@@ -42,6 +46,30 @@ ALTERNATIVES = ("greater", "less", "two-sided")
 
 def _check_alternative(alternative: str) -> str:
     return check_choice(alternative, "alternative", ALTERNATIVES)
+
+
+def _depth_sample(x: Any, name: str) -> jax.Array:
+    """A non-empty 1-D array of finite real depths (values checked when concrete)."""
+    if x is None:
+        raise TypeError(f"{name} must be a 1-D array of depths, got None")
+    arr = x if isinstance(x, jax.Array) else np.asarray(x)
+    if arr.dtype == object or not (jnp.issubdtype(arr.dtype, jnp.floating)
+                                   or jnp.issubdtype(arr.dtype, jnp.integer)):
+        raise TypeError(f"{name} must hold real numbers, got dtype {arr.dtype}")
+    if arr.ndim != 1:
+        raise ValueError(f"{name} must be 1-D (one depth per point), got shape {tuple(arr.shape)}")
+    if arr.shape[0] == 0:
+        raise ValueError(f"{name} is empty: the rank-sum test needs at least one depth on each side")
+    if not isinstance(arr, jax.core.Tracer):
+        check_finite(arr, name)
+    out = jnp.asarray(arr)
+    return out if jnp.issubdtype(out.dtype, jnp.floating) else out.astype(jnp.result_type(float))
+
+
+def _two_samples(dF: Any, dG: Any) -> tuple[jax.Array, jax.Array]:
+    dF, dG = _depth_sample(dF, "dF"), _depth_sample(dG, "dG")
+    dtype = jnp.result_type(dF.dtype, dG.dtype)
+    return dF.astype(dtype), dG.astype(dtype)
 
 
 def sortable_keys(x: jax.Array) -> jax.Array:
@@ -88,16 +116,31 @@ def pooled_rank_z(depths: jax.Array, in_F: jax.Array) -> jax.Array:
 
 
 @jax.jit
-def rank_sum_z(dF: jax.Array, dG: jax.Array) -> jax.Array:
-    """``scipy.stats.ranksums(dF, dG).statistic``: ``[m]``, ``[n]`` -> scalar ``z`` (jitted)."""
+def rank_sum_z_kernel(dF: jax.Array, dG: jax.Array) -> jax.Array:
+    """:func:`rank_sum_z` without input checks (pure; jit and vmap it)."""
     pooled = jnp.concatenate([dF, dG])
     flag = jnp.concatenate([jnp.ones(dF.shape, bool), jnp.zeros(dG.shape, bool)])
     return pooled_rank_z(pooled, flag)
 
 
-def pvalue_from_z(z: jax.Array, alternative: str = "greater") -> jax.Array:
+def rank_sum_z(dF: Any, dG: Any) -> jax.Array:
+    """``scipy.stats.ranksums(dF, dG).statistic``: ``[m]``, ``[n]`` -> scalar ``z``.
+
+    Raises:
+        ValueError: a side is empty (``z`` is undefined), not 1-D, or holds NaN/inf.
+        TypeError: not an array of real numbers.
+    """
+    return rank_sum_z_kernel(*_two_samples(dF, dG))
+
+
+def pvalue_from_z(z: Any, alternative: str = "greater") -> jax.Array:
     """Normal p-value of ``z``: ``"greater"`` is ``P(Z >= z)`` (F deeper: G more outlying)."""
     _check_alternative(alternative)
+    if not isinstance(z, jax.core.Tracer):
+        check_finite(z, "z")
+    z = jnp.asarray(z)
+    if not jnp.issubdtype(z.dtype, jnp.floating):
+        z = z.astype(jnp.result_type(float))
     if alternative == "greater":
         return ndtr(-z)
     if alternative == "less":
@@ -106,15 +149,23 @@ def pvalue_from_z(z: jax.Array, alternative: str = "greater") -> jax.Array:
 
 
 @jax.jit
-def q_liu_singh(dF: jax.Array, dG: jax.Array) -> jax.Array:
-    """Liu & Singh's ``Q = (1/(m n)) #{(i, j): dF_i <= dG_j}``, in ``[0, 1]``; 1/2 when F = G (jitted)."""
+def _q_liu_singh(dF: jax.Array, dG: jax.Array) -> jax.Array:
     below = jnp.searchsorted(jnp.sort(dF), dG, side="right")
     return jnp.mean(below.astype(dF.dtype)) / dF.shape[0]
 
 
+def q_liu_singh(dF: Any, dG: Any) -> jax.Array:
+    """Liu & Singh's ``Q = (1/(m n)) #{(i, j): dF_i <= dG_j}``, in ``[0, 1]``; 1/2 when F = G."""
+    return _q_liu_singh(*_two_samples(dF, dG))
+
+
 @jax.jit
-def q_pooled(dF: jax.Array, dG: jax.Array) -> jax.Array:
-    """The reference package's ``q``: mean over ``dG`` of ``#{pooled < dG_j} / (m + n)`` (jitted)."""
+def _q_pooled(dF: jax.Array, dG: jax.Array) -> jax.Array:
     pooled = jnp.sort(jnp.concatenate([dF, dG]))
     below = jnp.searchsorted(pooled, dG, side="left")
     return jnp.mean(below.astype(dF.dtype)) / pooled.shape[0]
+
+
+def q_pooled(dF: Any, dG: Any) -> jax.Array:
+    """The reference package's ``q``: mean over ``dG`` of ``#{pooled < dG_j} / (m + n)``."""
+    return _q_pooled(*_two_samples(dF, dG))

@@ -28,20 +28,28 @@ from typing import Any, NamedTuple
 import jax
 import jax.numpy as jnp
 
-from embtheory.core import check_int, check_memory
-from embtheory.depth._common import HIGHEST, auto_chunk, chunked_keys, itemsize, prepare_pair, unit_rows
+from embtheory.core import check_int, check_key, check_memory
+from embtheory.depth._common import (
+    HIGHEST,
+    auto_chunk,
+    budget,
+    chunked_keys,
+    itemsize,
+    prepare_pair,
+    renamed,
+    unit_rows,
+)
 from embtheory.depth.ranks import (
     _check_alternative,
+    _q_liu_singh,
+    _q_pooled,
     pooled_rank_z,
     pvalue_from_z,
-    q_liu_singh,
-    q_pooled,
-    rank_sum_z,
+    rank_sum_z_kernel,
 )
-from embtheory.depth.tte import check_distance, distance_matrix, paired_depths
+from embtheory.depth.tte import check_distance, check_distance_range, distance_matrix, paired_depths
 
 __all__ = [
-    "MATRIX_BYTES",
     "RankTestResult",
     "depth_rank_test",
     "permutation_pvalue",
@@ -49,8 +57,8 @@ __all__ = [
     "split_z",
 ]
 
-#: Largest pooled distance matrix the non-cosine permutation test may build (4 GiB).
-MATRIX_BYTES = 4 * 2**30
+#: Bytes kept per relabelling besides its block tile: its key (two uint32) and its z.
+_PER_PERMUTATION = 8
 
 
 class RankTestResult(NamedTuple):
@@ -156,21 +164,11 @@ def permutation_pvalue(z_obs: jax.Array, z_perm: jax.Array, alternative: str) ->
     return (1.0 + jnp.sum(hits)) / (1.0 + z_perm.shape[0])
 
 
-def _check_key(key: Any) -> jax.Array:
-    if isinstance(key, jax.Array) and jnp.issubdtype(key.dtype, jax.dtypes.prng_key) and key.ndim == 0:
-        return key
-    if isinstance(key, jax.Array) and key.dtype == jnp.uint32 and key.shape == (2,):
-        return key
-    raise TypeError(
-        f"key must be one PRNG key (jax.random.key(seed)) when n_permutations > 0, got {key!r}: "
-        "pass key=jax.random.key(0), or set n_permutations=0"
-    )
-
-
+@renamed(permutation_chunk="permutation_chunk_size")
 def depth_rank_test(F: Any, G: Any, *, alternative: str = "greater", n_permutations: int = 0,
                     key: jax.Array | None = None, distance: str | Callable = "cosine",
-                    chunk_size: int | None = None,
-                    permutation_chunk: int | None = None) -> RankTestResult:
+                    chunk_size: int | None = None, permutation_chunk_size: int | None = None,
+                    memory_budget: float | str | None = None) -> RankTestResult:
     """Tests whether ``G`` is more outlying than ``F`` by the ranks of their TTE depths.
 
     Depths of both samples are taken with respect to ``F`` (:func:`tte_depth`); the rank-sum
@@ -183,15 +181,22 @@ def depth_rank_test(F: Any, G: Any, *, alternative: str = "greater", n_permutati
         alternative: ``"greater"``, ``"less"`` or ``"two-sided"``.
         n_permutations: random relabellings for the exact permutation p-value (0: none).
             Each recomputes all ``N = m + n`` depths from its own ``F``.
-        key: PRNG key, required when ``n_permutations > 0``; same key, same p-value,
-            whatever ``permutation_chunk``.
+        key: PRNG key (typed or raw), required when ``n_permutations > 0``; same key, same
+            p-value, whatever ``permutation_chunk_size``.
         distance: as in :func:`tte_depth`.  Cosine permutations use the closed form;
-            others build the ``N x N`` pooled distance matrix (refused above 4 GiB).
+            others build the ``N x N`` pooled distance matrix (refused above the budget).
         chunk_size: query rows per depth tile (see :func:`tte_depth`).
-        permutation_chunk: relabellings per block; default from a 256 MiB budget.
+        permutation_chunk_size: relabellings per block (formerly ``permutation_chunk``);
+            default: what fits a quarter of ``memory_budget``.
+        memory_budget: bytes the call may use (default 1 GiB,
+            :data:`embtheory.core.memory.DEFAULT_MEMORY_BUDGET`); more permutations than fit
+            are refused with a MemoryError that gives the size.
 
     Returns:
         A :class:`RankTestResult`.
+
+    Raises:
+        MemoryError: ``n_permutations`` (or the pooled matrix) needs more than ``memory_budget``.
 
     Example:
         >>> import jax
@@ -209,35 +214,48 @@ def depth_rank_test(F: Any, G: Any, *, alternative: str = "greater", n_permutati
     _check_alternative(alternative)
     n_permutations = check_int(n_permutations, "n_permutations", minimum=0)
     if n_permutations:
-        key = _check_key(key)
+        if key is None:
+            raise TypeError("key must be a PRNG key (jax.random.key(seed)) when n_permutations > 0, "
+                            "got None: pass key=jax.random.key(0), or set n_permutations=0")
+        key = check_key(key, "key")
     if chunk_size is not None:
         check_int(chunk_size, "chunk_size", minimum=1)
-    dF, dG = paired_depths(F, G, distance=distance, chunk_size=chunk_size)
-    z = rank_sum_z(dF, dG)
+    if permutation_chunk_size is not None:
+        check_int(permutation_chunk_size, "permutation_chunk_size", minimum=1)
+    limit = budget(memory_budget)
+    m, N = F.shape[0], F.shape[0] + G.shape[0]
+    if n_permutations:
+        per_split = 10.0 * N * itemsize(F)
+        chunk = auto_chunk(permutation_chunk_size, n_permutations, per_split,
+                           name="permutation_chunk_size", memory_budget=limit)
+        matrix = 0.0 if distance == "cosine" else float(N) ** 2 * itemsize(F)
+        check_memory(n_permutations * (_PER_PERMUTATION + itemsize(F)) + chunk * per_split + matrix,
+                     f"depth_rank_test(n_permutations={n_permutations}) on N={N} pooled points",
+                     memory_budget=limit,
+                     fix="lower n_permutations (a few thousand resolve p-values to 1e-3)"
+                         + ("" if distance == "cosine" else
+                            ", use distance='cosine' (closed form, no N x N matrix), or fewer points"))
+    dF, dG = paired_depths(F, G, distance=distance, chunk_size=chunk_size, memory_budget=limit)
+    z = rank_sum_z_kernel(dF, dG)
     p_perm = None
     if n_permutations:
-        m, N = F.shape[0], F.shape[0] + G.shape[0]
         keys = jax.random.split(key, n_permutations)
-        per_split = 10.0 * N * itemsize(F)
-        chunk = auto_chunk(permutation_chunk, n_permutations, per_split, name="permutation_chunk")
         pooled = jnp.concatenate([F, G])
         if distance == "cosine":
             z_perm = permutation_z_cosine(unit_rows(pooled), keys, m=m, chunk=chunk)
         else:
-            check_memory(float(N) ** 2 * itemsize(F), "the pooled distance matrix of the permutation test",
-                         budget_bytes=MATRIX_BYTES,
-                         fix="use distance='cosine' (closed form, no matrix), fewer points, "
-                             "or n_permutations=0")
             per_row = 3.0 * N * itemsize(F) * (F.shape[1] if callable(distance) else 1)
-            row_chunk = auto_chunk(chunk_size, N, per_row)
+            row_chunk = auto_chunk(chunk_size, N, per_row, memory_budget=limit)
             K = distance_matrix(pooled, pooled, distance=distance, chunk=row_chunk)
+            if callable(distance):
+                check_distance_range(jnp.min(K), jnp.max(K), K.dtype)
             z_perm = permutation_z_matrix(K, keys, m=m, chunk=chunk)
         p_perm = permutation_pvalue(z, z_perm, alternative)
     return RankTestResult(
         statistic=z,
         pvalue=pvalue_from_z(z, alternative),
-        q=q_pooled(dF, dG),
-        q_liu_singh=q_liu_singh(dF, dG),
+        q=_q_pooled(dF, dG),
+        q_liu_singh=_q_liu_singh(dF, dG),
         depths_F=dF,
         depths_G=dG,
         pvalue_permutation=p_perm,

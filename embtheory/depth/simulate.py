@@ -26,10 +26,11 @@ from typing import NamedTuple
 import jax
 import jax.numpy as jnp
 
-from embtheory.core import check_int, check_positive
-from embtheory.depth._common import HIGHEST, auto_chunk, chunked_keys, unit_rows
-from embtheory.depth.ranks import _check_alternative, pvalue_from_z, rank_sum_z
+from embtheory.core import check_int, check_key, check_memory, check_positive, check_probability, check_real
+from embtheory.depth._common import auto_chunk, budget, chunked_keys, renamed, unit_rows
+from embtheory.depth.ranks import _check_alternative, pvalue_from_z, rank_sum_z_kernel
 from embtheory.depth.ranktest import permutation_pvalue, permutation_z_cosine
+from embtheory.depth.tte import _cosine_both
 
 __all__ = [
     "MixtureSampler",
@@ -68,7 +69,8 @@ class MixtureSampler:
     def _draw(self, key, size, means):
         k_lab, k_noise = jax.random.split(key)
         lab = jax.random.randint(k_lab, (size,), 0, means.shape[0])
-        x = means[lab] + self.scale * jax.random.normal(k_noise, (size, means.shape[1]), means.dtype)
+        noise = jax.random.normal(k_noise, (size, means.shape[1]), jnp.float32).astype(means.dtype)
+        x = means[lab] + self.scale * noise
         return unit_rows(x) if self.spherical else x
 
     def __call__(self, key: jax.Array) -> tuple[jax.Array, jax.Array]:
@@ -78,7 +80,7 @@ class MixtureSampler:
 
 def _orthogonal_unit(key: jax.Array, base: jax.Array) -> jax.Array:
     """Random unit vectors orthogonal to the rows of ``base`` ``[K, d]``."""
-    r = jax.random.normal(key, base.shape, base.dtype)
+    r = jax.random.normal(key, base.shape, jnp.float32).astype(base.dtype)
     r = r - jnp.sum(r * base, axis=1, keepdims=True) * base
     return unit_rows(r)
 
@@ -106,10 +108,14 @@ def gaussian_mixture_sampler(*, key: jax.Array, m: int, n: int, d: int, shift: f
     """
     m, n, d, K = _sizes(m, n, d, n_components)
     shift = check_positive(shift, "shift", allow_zero=True)
-    k_dirs, k_shift = jax.random.split(key)
-    centre = jnp.zeros((1, d)).at[0, 0].set(offset)
-    means = centre + separation * unit_rows(jax.random.normal(k_dirs, (K, d)))
-    v = unit_rows(jax.random.normal(k_shift, (1, d)))
+    offset = check_real(offset, "offset")
+    separation = check_positive(separation, "separation", allow_zero=True)
+    k_dirs, k_shift = jax.random.split(check_key(key, "key"))
+    dtype = jnp.result_type(float)
+    centre = jnp.zeros((1, d), dtype).at[0, 0].set(offset)
+    # drawn in float32 and cast: one key, one mixture, with x64 on or off
+    means = centre + separation * unit_rows(jax.random.normal(k_dirs, (K, d), jnp.float32).astype(dtype))
+    v = unit_rows(jax.random.normal(k_shift, (1, d), jnp.float32).astype(dtype))
     return MixtureSampler(means, means + shift * v, jnp.asarray(1.0), m, n, False)
 
 
@@ -133,8 +139,9 @@ def spherical_mixture_sampler(*, key: jax.Array, m: int, n: int, d: int, angle: 
     m, n, d, K = _sizes(m, n, d, n_components)
     angle = check_positive(angle, "angle", allow_zero=True)
     noise = check_positive(noise, "noise")
-    k_dirs, k_rot = jax.random.split(key)
-    pole = jnp.zeros((K, d)).at[:, 0].set(1.0)
+    spread = check_real(spread, "spread")
+    k_dirs, k_rot = jax.random.split(check_key(key, "key"))
+    pole = jnp.zeros((K, d), jnp.result_type(float)).at[:, 0].set(1.0)
     mu = jnp.cos(spread) * pole + jnp.sin(spread) * _orthogonal_unit(k_dirs, pole)
     mu_G = jnp.cos(angle) * mu + jnp.sin(angle) * _orthogonal_unit(k_rot, mu)
     return MixtureSampler(mu, mu_G, jnp.asarray(noise / d**0.5), m, n, True)
@@ -162,16 +169,14 @@ def cosine_trial(F: jax.Array, G: jax.Array, key: jax.Array, *, alternative: str
                  permutation_chunk: int) -> tuple[jax.Array, jax.Array]:
     """One cosine depth rank-sum test without input checks: ``(p, p_perm)`` (jittable)."""
     m = F.shape[0]
-    Fh, Gh = unit_rows(F), unit_rows(G)
-    mu = jnp.mean(Fh, axis=0)
-    dF = 1.0 + (m * jnp.matmul(Fh, mu, precision=HIGHEST) - jnp.sum(Fh * Fh, axis=1)) / (m - 1)
-    dG = 1.0 + jnp.matmul(Gh, mu, precision=HIGHEST)
-    z = rank_sum_z(dF, dG)
+    dF, dG = _cosine_both(F, G)  # the closed form of embtheory.depth.tte, not a copy
+    z = rank_sum_z_kernel(dF, dG)
     p = pvalue_from_z(z, alternative)
     if not n_permutations:
         return p, jnp.full_like(p, jnp.nan)
     keys = jax.random.split(key, n_permutations)
-    z_perm = permutation_z_cosine(jnp.concatenate([Fh, Gh]), keys, m=m, chunk=permutation_chunk)
+    pooled = unit_rows(jnp.concatenate([F, G]))
+    z_perm = permutation_z_cosine(pooled, keys, m=m, chunk=permutation_chunk)
     return p, permutation_pvalue(z, z_perm, alternative)
 
 
@@ -186,35 +191,52 @@ def _trials(keys, sampler, *, alternative, n_permutations, permutation_chunk, tr
     return chunked_keys(lambda kb, _: jax.vmap(one)(kb), keys, trial_chunk)
 
 
+@renamed(trial_chunk="chunk_size")
 def rejection_rates(sampler: Sampler, *, key: jax.Array, n_trials: int, alpha: float = 0.05,
                     alternative: str = "greater", n_permutations: int = 0,
-                    trial_chunk: int | None = None) -> RejectionRates:
+                    chunk_size: int | None = None,
+                    memory_budget: float | str | None = None) -> RejectionRates:
     """Rejection rates of the cosine depth rank-sum test over ``n_trials`` simulated pairs.
 
     Args:
-        sampler: ``key -> (F, G)`` (e.g. from :func:`gaussian_mixture_sampler`); pure.
-        key: PRNG key; trial ``t`` uses the ``t``-th split, so results do not depend on
-            ``trial_chunk``.
+        sampler: ``key -> (F, G)`` (e.g. from :func:`gaussian_mixture_sampler`); pure, with
+            ``F`` ``[m, d]`` (``m >= 2``) and ``G`` ``[n, d]`` floating.
+        key: PRNG key (typed or raw); trial ``t`` uses the ``t``-th split, so results do not
+            depend on ``chunk_size``.
         n_trials: ``T``.
-        alpha: the level.
+        alpha: the level, in ``(0, 1)``.
         alternative: as in :func:`embtheory.depth.depth_rank_test`.
         n_permutations: relabellings per trial for the permutation p-value (0: none).
-        trial_chunk: trials vmapped together; default from a 256 MiB budget.
+        chunk_size: trials vmapped together (formerly ``trial_chunk``); default: what fits a
+            quarter of ``memory_budget``.
+        memory_budget: bytes the call may use (default 1 GiB); more trials or permutations
+            than fit are refused with a MemoryError that gives the size.
 
     Returns:
         A :class:`RejectionRates`.
     """
     n_trials = check_int(n_trials, "n_trials", minimum=1)
-    alpha = check_positive(alpha, "alpha")
+    alpha = check_probability(alpha, "alpha")
     _check_alternative(alternative)
     n_permutations = check_int(n_permutations, "n_permutations", minimum=0)
-    F, G = jax.eval_shape(sampler, key)
+    key = check_key(key, "key")
+    if chunk_size is not None:
+        check_int(chunk_size, "chunk_size", minimum=1)
+    if not callable(sampler):
+        raise TypeError(f"sampler must be a function key -> (F, G), got {type(sampler).__name__}")
+    F, G = _sample_shapes(sampler, key)
     N, d = F.shape[0] + G.shape[0], F.shape[1]
     itemsize = jnp.dtype(F.dtype).itemsize
+    limit = budget(memory_budget)
     per_perm = 10.0 * N * itemsize
-    perm_chunk = auto_chunk(None, max(n_permutations, 1), per_perm)
-    per_trial = 4.0 * N * d * itemsize + per_perm * min(perm_chunk, max(n_permutations, 1))
-    chunk = auto_chunk(trial_chunk, n_trials, per_trial, name="trial_chunk")
+    perm_chunk = auto_chunk(None, max(n_permutations, 1), per_perm, memory_budget=limit)
+    per_trial = 4.0 * N * d * itemsize + per_perm * min(perm_chunk, max(n_permutations, 1)) \
+        + 8.0 * n_permutations
+    chunk = auto_chunk(chunk_size, n_trials, per_trial, memory_budget=limit)
+    check_memory(n_trials * (8.0 + 2 * itemsize) + chunk * per_trial,
+                 f"rejection_rates(n_trials={n_trials}, n_permutations={n_permutations}) with "
+                 f"N={N} points per trial", memory_budget=limit,
+                 fix="lower n_trials or n_permutations, or pass a larger memory_budget")
     keys = jax.random.split(key, n_trials)
     if not isinstance(sampler, MixtureSampler):  # a plain function: a pytree without leaves
         sampler = jax.tree_util.Partial(sampler)
@@ -223,3 +245,23 @@ def rejection_rates(sampler: Sampler, *, key: jax.Array, n_trials: int, alpha: f
     rate = float(jnp.mean(p <= alpha))
     rate_perm = float(jnp.mean(p_perm <= alpha)) if n_permutations else float("nan")
     return RejectionRates(rate, rate_perm, p, p_perm, n_trials)
+
+
+def _sample_shapes(sampler: Sampler, key: jax.Array):
+    """The shapes of one draw, checked before anything runs."""
+    try:
+        out = jax.eval_shape(sampler, key)
+    except Exception as e:  # the user's sampler failed on a key
+        raise TypeError(f"sampler must be a pure JAX function key -> (F, G); calling it on a key failed "
+                        f"with {type(e).__name__}: {e}") from None
+    if not (isinstance(out, (tuple, list)) and len(out) == 2):
+        raise TypeError(f"sampler(key) must return a pair (F, G), got {type(out).__name__}")
+    F, G = out
+    for name, a in (("F", F), ("G", G)):
+        if len(getattr(a, "shape", ())) != 2 or not jnp.issubdtype(a.dtype, jnp.floating):
+            raise TypeError(f"sampler(key) must return floating 2-D arrays (F [m, d], G [n, d]); its {name} "
+                            f"has shape {getattr(a, 'shape', None)} and dtype {getattr(a, 'dtype', None)}")
+    if F.shape[0] < 2 or G.shape[0] < 1 or F.shape[1] != G.shape[1]:
+        raise ValueError(f"sampler(key) must return F [m >= 2, d] and G [n >= 1, d] of one dimension, got "
+                         f"{F.shape} and {G.shape}")
+    return F, G

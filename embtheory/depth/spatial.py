@@ -36,8 +36,8 @@ import jax.numpy as jnp
 from embtheory.core import check_memory
 from embtheory.depth._common import (
     HIGHEST,
-    TILE_BYTES,
     auto_chunk,
+    budget,
     chunked_rows,
     itemsize,
     prepare_pair,
@@ -76,13 +76,15 @@ def _spatial(F: jax.Array, Q: jax.Array, *, chunk: int, own: bool) -> jax.Array:
     return chunked_rows(block, Q, chunk)
 
 
-def spatial_depth(F: Any, G: Any = None, *, chunk_size: int | None = None) -> jax.Array:
+def spatial_depth(F: Any, G: Any = None, *, chunk_size: int | None = None,
+                  memory_budget: float | str | None = None) -> jax.Array:
     """Spatial (L1) depth of ``G``'s points (default: ``F``'s own) with respect to ``F``.
 
     Args:
         F: reference sample ``[m, d]``, ``m >= 2``, finite.
         G: query points ``[n, d]`` or None.
-        chunk_size: query rows per tile; default from a 256 MiB budget.
+        chunk_size: query rows per tile; default: what fits a quarter of ``memory_budget``.
+        memory_budget: bytes the call may use (default 1 GiB).
 
     Returns:
         ``[n]`` (or ``[m]``) depths in ``[0, 1]``.
@@ -96,7 +98,7 @@ def spatial_depth(F: Any, G: Any = None, *, chunk_size: int | None = None) -> ja
     F, G = prepare_pair(F, G, directional=False)
     own = G is None
     Q = F if own else G
-    chunk = auto_chunk(chunk_size, Q.shape[0], 4.0 * F.shape[0] * itemsize(F))
+    chunk = auto_chunk(chunk_size, Q.shape[0], 4.0 * F.shape[0] * itemsize(F), memory_budget=memory_budget)
     return _spatial(F, Q, chunk=chunk, own=own)
 
 
@@ -123,19 +125,21 @@ def _lens(F: jax.Array, Q: jax.Array, *, chunk: int, own: bool) -> jax.Array:
     return chunked_rows(block, Q, chunk)
 
 
-def lens_depth(F: Any, G: Any = None, *, chunk_size: int | None = None) -> jax.Array:
+def lens_depth(F: Any, G: Any = None, *, chunk_size: int | None = None,
+               memory_budget: float | str | None = None) -> jax.Array:
     """Lens depth of ``G``'s points (default: ``F``'s own) with respect to ``F``.
 
     Args:
         F: reference sample ``[m, d]``, ``m >= 2``, finite.
         G: query points ``[n, d]`` or None.
         chunk_size: query points per tile (each holds an ``m x m`` boolean matrix).
+        memory_budget: bytes the call may use (default 1 GiB).
 
     Returns:
         ``[n]`` (or ``[m]``) depths in ``[0, 1]``.
 
     Raises:
-        MemoryError: the ``m x m`` distance matrix of ``F`` exceeds 4 GiB.
+        MemoryError: the ``m x m`` distance matrix of ``F`` (and one tile) exceed ``memory_budget``.
 
     Example:
         >>> import jax.numpy as jnp
@@ -145,10 +149,11 @@ def lens_depth(F: Any, G: Any = None, *, chunk_size: int | None = None) -> jax.A
     """
     F, G = prepare_pair(F, G, directional=False)
     m = F.shape[0]
-    check_memory(float(m) ** 2 * itemsize(F), "lens_depth's distance matrix of F",
-                 budget_bytes=16 * TILE_BYTES,
+    limit = budget(memory_budget)
+    check_memory(float(m) ** 2 * (itemsize(F) + 2.0), f"lens_depth's distance matrix of F (m={m})",
+                 memory_budget=limit,
                  fix="subsample F (lens depth costs O(n m^2) by nature) or use spatial_depth")
     own = G is None
     Q = F if own else G
-    chunk = auto_chunk(chunk_size, Q.shape[0], 2.0 * m * m)
+    chunk = auto_chunk(chunk_size, Q.shape[0], 2.0 * m * m, memory_budget=limit)
     return _lens(F, Q, chunk=chunk, own=own)

@@ -21,7 +21,7 @@ import jax
 import jax.numpy as jnp
 import numpy as np
 
-from embtheory.core import as_matrix, check_choice, check_int
+from embtheory.core import as_matrix, check_choice, check_int, check_key
 from embtheory.depth._common import HIGHEST, unit_rows
 from embtheory.depth.mahalanobis import mahalanobis_depth
 from embtheory.depth.projection import halfspace_depth, projection_depth
@@ -52,8 +52,10 @@ def _depth_fn(depth: str | Callable, key: jax.Array | None) -> Callable:
     if callable(depth):
         return depth
     check_choice(depth, "depth", DEPTHS)
-    if depth in ("projection", "halfspace") and key is None:
-        raise TypeError(f"depth={depth!r} draws random directions: pass key=jax.random.key(seed)")
+    if depth in ("projection", "halfspace"):
+        if key is None:
+            raise TypeError(f"depth={depth!r} draws random directions: pass key=jax.random.key(seed)")
+        key = check_key(key, "key")
     return {
         "tte": lambda R, Q: tte_depth(R, Q),
         "chord": lambda R, Q: tte_depth(R, Q, distance="chord"),
@@ -199,7 +201,7 @@ def select_examples(X: Any, y: Any, k: int, *, method: str = "depth", key: jax.A
     if method == "random":
         if key is None:
             raise TypeError("method='random' needs key=jax.random.key(seed)")
-        keys = jax.random.split(key, len(classes))
+        keys = jax.random.split(check_key(key, "key"), len(classes))
     out = []
     for ci, c in enumerate(classes):  # one pass per class, not per pair
         rows = np.flatnonzero(labels == c)

@@ -37,6 +37,7 @@ import jax
 import jax.numpy as jnp
 
 from embtheory.core import check_choice, gram
+from embtheory.core.pairwise import inverse_row_norms
 from embtheory.depth._common import (
     HIGHEST,
     auto_chunk,
@@ -50,6 +51,8 @@ from embtheory.depth._common import (
 __all__ = [
     "DISTANCES",
     "check_distance",
+    "check_distance_range",
+    "cosine_depths",
     "cosine_mean_direction",
     "inverse_norms",
     "paired_depths",
@@ -83,24 +86,8 @@ def check_distance(distance: Any, d: int, dtype) -> str | Callable:
     return check_choice(distance, "distance", DISTANCES)
 
 
-def inverse_norms(X: jax.Array) -> jax.Array:
-    """``[n]`` values ``1 / |x_i|``, one pass over ``X``; robust to under- and overflow.
-
-    When some squared norm is not a normal finite number (rows of size 1e-30 or 1e30 in
-    float32), those rows are rescaled by their largest entry first (``lax.cond``: the extra
-    pass runs only then).
-    """
-    sq = jnp.sum(X * X, axis=1)
-    info = jnp.finfo(X.dtype)
-    ok = (sq >= info.tiny / info.eps) & (sq <= info.max / 4)
-
-    def rescaled(X, sq):
-        s = jnp.max(jnp.abs(X), axis=1, keepdims=True)
-        Y = X / s
-        slow = 1.0 / (s[:, 0] * jnp.sqrt(jnp.sum(Y * Y, axis=1)))
-        return jnp.where(ok, 1.0 / jnp.sqrt(jnp.where(ok, sq, 1.0)), slow)
-
-    return jax.lax.cond(jnp.all(ok), lambda X, sq: 1.0 / jnp.sqrt(sq), rescaled, X, sq)
+#: ``1 / |x_i|`` of each row, robust to under- and overflow (the core's one implementation).
+inverse_norms = inverse_row_norms
 
 
 def _mean_direction(F: jax.Array, r: jax.Array) -> jax.Array:
@@ -137,6 +124,24 @@ def _cosine_depths(F: jax.Array, Q: jax.Array, *, own: bool) -> jax.Array:
     return _cosine_from_mu(Q, rF if own else inverse_norms(Q), mu, F.shape[0], own)
 
 
+def cosine_depths(F: jax.Array, G: jax.Array | None = None) -> jax.Array:
+    """The cosine TTE-depth closed form, as a pure kernel without input checks.
+
+    ``1 + g^.mu`` for the rows of ``G``, or the leave-one-out ``1 + (m f^_i.mu - 1)/(m - 1)``
+    for ``F``'s own points (``G=None``), with ``mu`` the mean of ``F``'s normalised rows.  This
+    is the one implementation of the closed form; :func:`tte_depth` checks its inputs and calls
+    it.  Jittable and vmappable (e.g. over a batch of reference sets ``[B, m, d]``).
+
+    Args:
+        F: ``[m, d]`` reference embeddings, ``m >= 2``, finite, no zero rows.
+        G: ``[n, d]`` queries or None.
+
+    Returns:
+        ``[n]`` (or ``[m]``) depths.
+    """
+    return _cosine_depths(F, F if G is None else G, own=G is None)
+
+
 @jax.jit
 def _cosine_both(F: jax.Array, G: jax.Array) -> tuple[jax.Array, jax.Array]:
     """Own depths of ``F`` and depths of ``G``, sharing ``mu``, ``1/|f|`` and one dispatch."""
@@ -146,12 +151,13 @@ def _cosine_both(F: jax.Array, G: jax.Array) -> tuple[jax.Array, jax.Array]:
     return _cosine_from_mu(F, rF, mu, m, True), _cosine_from_mu(G, inverse_norms(G), mu, m, False)
 
 
-def paired_depths(F: jax.Array, G: jax.Array, *, distance: str | Callable,
-                  chunk_size: int | None) -> tuple[jax.Array, jax.Array]:
+def paired_depths(F: jax.Array, G: jax.Array, *, distance: str | Callable, chunk_size: int | None,
+                  memory_budget: float | str | None = None) -> tuple[jax.Array, jax.Array]:
     """``(tte_depth(F), tte_depth(F, G))`` for checked inputs, in one pass for cosine."""
     if distance == "cosine":
         return _cosine_both(F, G)
-    return _dispatch(F, F, distance, chunk_size, True), _dispatch(F, G, distance, chunk_size, False)
+    return (_dispatch(F, F, distance, chunk_size, True, memory_budget),
+            _dispatch(F, G, distance, chunk_size, False, memory_budget))
 
 
 @partial(jax.jit, static_argnames=("chunk", "own"))
@@ -171,16 +177,39 @@ def _chord_depths(F: jax.Array, Q: jax.Array, *, chunk: int, own: bool) -> jax.A
 
 @partial(jax.jit, static_argnames=("distance", "chunk", "own"))
 def _callable_depths(F: jax.Array, Q: jax.Array, *, distance: Callable, chunk: int,
-                     own: bool) -> jax.Array:
+                     own: bool) -> tuple[jax.Array, jax.Array, jax.Array]:
+    """Depths, and per query row the least and largest distance (self-pairs excluded)."""
     m = F.shape[0]
 
     def block(q, start):
         dist = gram(distance, q, F)
         if own:
-            dist = jnp.where(self_mask(start, q.shape[0], m), 0.0, dist)
-        return 2.0 - jnp.sum(dist, axis=1) / (m - 1 if own else m)
+            mine = self_mask(start, q.shape[0], m)
+            lo = jnp.min(jnp.where(mine, jnp.inf, dist), axis=1)
+            hi = jnp.max(jnp.where(mine, -jnp.inf, dist), axis=1)
+            dist = jnp.where(mine, 0.0, dist)
+        else:
+            lo, hi = jnp.min(dist, axis=1), jnp.max(dist, axis=1)
+        return 2.0 - jnp.sum(dist, axis=1) / (m - 1 if own else m), lo, hi
 
     return chunked_rows(block, Q, chunk)
+
+
+def check_distance_range(lo: Any, hi: Any, dtype) -> None:
+    """Refuses a user distance whose values leave ``[0, 2]`` (or are NaN), on the host.
+
+    TTE depth ``2 - E delta`` lies in ``[0, 2]`` only for a distance bounded by 2; outside that
+    range the depths would be negative or above 2, silently.  A rounding margin of ``100 eps``
+    is allowed (``1 - cos`` computed in float32 can be ``-1e-7``).
+    """
+    lo, hi = float(jnp.min(lo)), float(jnp.max(hi))
+    tol = 100 * float(jnp.finfo(dtype).eps)
+    if not (lo >= -tol and hi <= 2.0 + tol):
+        raise ValueError(
+            f"distance returned values in [{lo:.6g}, {hi:.6g}], outside [0, 2]: TTE depth "
+            "2 - E delta(x, H) needs a distance bounded by 2 (and no NaN); rescale it, "
+            "e.g. 2 * d / (1 + d) for an unbounded metric d, or use distance='cosine'"
+        )
 
 
 @partial(jax.jit, static_argnames=("distance", "chunk"))
@@ -199,7 +228,7 @@ def distance_matrix(X: jax.Array, Y: jax.Array, *, distance: str | Callable, chu
 
 
 def tte_depth(F: Any, G: Any = None, *, distance: str | Callable = "cosine",
-              chunk_size: int | None = None) -> jax.Array:
+              chunk_size: int | None = None, memory_budget: float | str | None = None) -> jax.Array:
     """TTE depths of ``F``'s own points, or of ``G``'s points with respect to ``F``.
 
     ``D(x; F) = 2 - mean_h delta(x, h)`` over the reference points ``h`` of ``F``, excluding
@@ -217,13 +246,17 @@ def tte_depth(F: Any, G: Any = None, *, distance: str | Callable = "cosine",
             symmetric JAX function ``distance(x, h) -> scalar`` of two ``[d]`` vectors with
             values in ``[0, 2]`` (tiled through :func:`embtheory.core.gram`).
         chunk_size: query rows per tile of the pairwise distances (chord, callable);
-            default from a 256 MiB tile budget.  Not needed by the cosine closed form.
+            default: what fits a quarter of ``memory_budget``.  Not needed by the cosine
+            closed form.
+        memory_budget: bytes the call may use (default
+            :data:`embtheory.core.memory.DEFAULT_MEMORY_BUDGET`, 1 GiB).
 
     Returns:
         ``[m]`` (``G=None``) or ``[n]`` depths, in the inputs' floating dtype.
 
     Raises:
-        ValueError: ``m < 2``, NaN/inf, zero vectors, mismatched dimensions, unknown distance.
+        ValueError: ``m < 2``, NaN/inf, zero vectors, mismatched dimensions, unknown distance,
+            a user distance with values outside ``[0, 2]`` (or NaN).
         TypeError: non-array input or a distance that is not a scalar function of two vectors.
 
     Example:
@@ -238,18 +271,21 @@ def tte_depth(F: Any, G: Any = None, *, distance: str | Callable = "cosine",
     F, G = prepare_pair(F, G, directional=directional)
     distance = check_distance(distance, F.shape[1], F.dtype)
     own = G is None
-    return _dispatch(F, F if own else G, distance, chunk_size, own)
+    return _dispatch(F, F if own else G, distance, chunk_size, own, memory_budget)
 
 
 def _dispatch(F: jax.Array, Q: jax.Array, distance: str | Callable, chunk_size: int | None,
-              own: bool) -> jax.Array:
+              own: bool, memory_budget: float | str | None = None) -> jax.Array:
     m, d = F.shape
     if distance == "cosine":
         if chunk_size is not None:
             auto_chunk(chunk_size, Q.shape[0], 0.0)  # checked; the closed form needs no tiles
         return _cosine_depths(F, Q, own=own)
     if distance == "chord":
-        chunk = auto_chunk(chunk_size, Q.shape[0], 3.0 * m * itemsize(F))
+        chunk = auto_chunk(chunk_size, Q.shape[0], 3.0 * m * itemsize(F), memory_budget=memory_budget)
         return _chord_depths(F, Q, chunk=chunk, own=own)
-    chunk = auto_chunk(chunk_size, Q.shape[0], 3.0 * m * d * itemsize(F))
-    return _callable_depths(F, Q, distance=distance, chunk=chunk, own=own)
+    chunk = auto_chunk(chunk_size, Q.shape[0], 3.0 * m * d * itemsize(F), memory_budget=memory_budget)
+    depths, lo, hi = _callable_depths(F, Q, distance=distance, chunk=chunk, own=own)
+    if not isinstance(depths, jax.core.Tracer):
+        check_distance_range(lo, hi, F.dtype)
+    return depths

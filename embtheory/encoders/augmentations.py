@@ -31,7 +31,7 @@ from collections.abc import Sequence
 import jax
 import numpy as np
 
-from embtheory.core.validation import check_choice
+from embtheory.core.validation import check_choice, check_key, check_real
 
 __all__ = ["AUGMENTATIONS", "augment", "key_to_rng"]
 
@@ -40,12 +40,7 @@ AUGMENTATIONS = ("swap", "delete", "insert")
 
 def key_to_rng(key: jax.Array) -> np.random.Generator:
     """A NumPy generator seeded by all the bits of a JAX PRNG key (typed or raw uint32)."""
-    if isinstance(key, jax.Array) and jax.dtypes.issubdtype(key.dtype, jax.dtypes.prng_key):
-        data = jax.random.key_data(key)
-    else:
-        data = np.asarray(key)
-        if data.dtype != np.uint32 or data.ndim != 1:
-            raise TypeError(f"key must be a JAX PRNG key (jax.random.key(seed)), got {key!r}")
+    data = jax.random.key_data(check_key(key, "key"))
     return np.random.default_rng([int(v) for v in np.asarray(data).ravel()])
 
 
@@ -106,12 +101,7 @@ def augment(sentences: Sequence[str], *, method: str, strength: float, key: jax.
     for i, s in enumerate(sentences):
         if not isinstance(s, str):
             raise TypeError(f"sentences[{i}] must be a str, got {type(s).__name__}")
-    try:
-        strength = float(strength)
-    except (TypeError, ValueError):
-        raise TypeError(f"strength must be a number in (0, 1], got {strength!r}") from None
-    if not 0.0 < strength <= 1.0:
-        raise ValueError(f"strength must be in (0, 1] (a fraction of the words), got {strength!r}")
+    strength = check_real(strength, "strength", low=0.0, high=1.0, low_open=True)
     rng = key_to_rng(key)
     split = [s.split() for s in sentences]
     if method == "swap":

@@ -29,15 +29,15 @@ import jax
 import jax.numpy as jnp
 import numpy as np
 
-from embtheory.core.validation import as_matrix, check_int
+from embtheory.core.pairwise import normalize_rows
+from embtheory.core.validation import as_matrix, check_choice, check_int
 
 __all__ = ["fewshot_accuracy", "knn_predict", "nearest_mean_predict"]
 
 _BLOCK = 4096
 
 
-def _unit(X: jax.Array) -> jax.Array:
-    return X / jnp.linalg.norm(X, axis=1, keepdims=True)
+_unit = normalize_rows
 
 
 def _labels(y: Any, n: int, num_classes: int | None) -> tuple[np.ndarray, int]:
@@ -116,12 +116,11 @@ def knn_predict(support: Any, labels: Any, queries: Any, *, k: int = 1, num_clas
 def fewshot_accuracy(support: Any, labels: Any, queries: Any, query_labels: Any, *,
                      method: str = "mean", k: int = 1, num_classes: int | None = None) -> float:
     """Accuracy of :func:`nearest_mean_predict` (``method="mean"``) or :func:`knn_predict` (``"knn"``)."""
+    check_choice(method, "method", ("mean", "knn"))
     if method == "mean":
         pred = nearest_mean_predict(support, labels, queries, num_classes=num_classes)
-    elif method == "knn":
-        pred = knn_predict(support, labels, queries, k=k, num_classes=num_classes)
     else:
-        raise ValueError(f"method must be 'mean' or 'knn', got {method!r}")
+        pred = knn_predict(support, labels, queries, k=k, num_classes=num_classes)
     truth = np.asarray(query_labels)
     if truth.shape != pred.shape:
         raise ValueError(f"query_labels must have shape {pred.shape}, got {truth.shape}")

@@ -14,20 +14,55 @@ and digits.  The score matrix is one sparse product ``Q W^T`` (``Q`` query term 
 ``W`` the per-document term weights), never a loop over pairs.
 
 Recall@k (MTEB/pytrec_eval's): per query, ``|relevant ∩ top-k| / |relevant|``, averaged over
-queries that have a relevant document.
+queries that have a relevant document.  :func:`recall_at_k_scores` ranks a given score matrix
+(BM25 has scores but no embeddings), on the host in float64 with ties broken by document
+index; :func:`embtheory.signrank.recall_at_k` computes the same statistic from query and
+document *embeddings*, on the device, without forming the score matrix.  The two agree on
+float64 scores (the LIMIT experiment cross-checks them).
 """
 
 from __future__ import annotations
 
 import re
+import warnings
 from collections.abc import Sequence
+from typing import NamedTuple
 
 import numpy as np
 import scipy.sparse as sp
 
-from embtheory.core.validation import check_int, check_positive
+from embtheory.core.validation import check_finite, check_int, check_real
 
-__all__ = ["bm25_scores", "recall_from_scores", "terms"]
+__all__ = ["Recall", "bm25_scores", "recall_at_k_scores", "recall_from_scores", "terms"]
+
+
+class Recall(NamedTuple):
+    """Mean recall@k at several cut-offs (the fields of :class:`embtheory.signrank.RecallAtK`).
+
+    Attributes:
+        ks: the cut-offs, in the order given.
+        recall: ``recall[i]`` is the mean recall@``ks[i]`` over the queries counted.
+        num_queries: the queries with at least one relevant document (those averaged over).
+
+    Example:
+        >>> r = Recall(ks=(2, 10), recall=(0.5, 1.0), num_queries=4)
+        >>> r.at(10), r.as_dict()
+        (1.0, {2: 0.5, 10: 1.0})
+    """
+
+    ks: tuple[int, ...]
+    recall: tuple[float, ...]
+    num_queries: int
+
+    def at(self, k: int) -> float:
+        """Recall@``k`` (``k`` one of :attr:`ks`)."""
+        if k not in self.ks:
+            raise KeyError(f"recall@{k} was not computed: ks are {list(self.ks)}")
+        return self.recall[self.ks.index(k)]
+
+    def as_dict(self) -> dict[int, float]:
+        """``{k: recall@k}``."""
+        return dict(zip(self.ks, self.recall, strict=True))
 
 _TERM = re.compile(r"[^\W_]+", re.UNICODE)
 
@@ -70,10 +105,8 @@ def bm25_scores(queries: Sequence[str], documents: Sequence[str], *, k1: float =
             raise TypeError(f"{name} must be a list of strings")
     if len(documents) == 0:
         raise ValueError("documents is empty: BM25 needs at least one document")
-    k1 = check_positive(k1, "k1")
-    b = check_positive(b, "b", allow_zero=True)
-    if b > 1:
-        raise ValueError(f"b must be in [0, 1], got {b}")
+    k1 = check_real(k1, "k1", low=0.0, low_open=True)
+    b = check_real(b, "b", low=0.0, high=1.0)
     vocab: dict[str, int] = {}
     tf = _counts(documents, vocab, grow=True)  # [N, V]
     tf.sum_duplicates()
@@ -91,28 +124,44 @@ def bm25_scores(queries: Sequence[str], documents: Sequence[str], *, k1: float =
     return np.asarray((Q @ W.T).todense(), dtype=np.float64)
 
 
-def recall_from_scores(scores, relevant, *, ks: Sequence[int] = (2, 10, 20)) -> dict[int, float]:
+def recall_at_k_scores(scores, relevant, *, ks: Sequence[int] = (2, 10, 20)) -> Recall:
     """Mean recall@k over queries, from a score matrix and a relevance mask.
 
     Ties are broken by document index (the lower index ranks first), as a stable sort does.
 
     Args:
-        scores: ``[Q, N]`` higher is better.
-        relevant: bool ``[Q, N]``.
-        ks: cut-offs, each in ``[1, N]``.
+        scores: ``[Q, N]`` real scores, higher is better, finite.
+        relevant: bool ``[Q, N]`` (0/1 integers are accepted).
+        ks: cut-offs, each an integer in ``[1, N]``.
 
     Returns:
-        ``{k: mean over queries with >= 1 relevant document of |relevant ∩ top-k| / |relevant|}``.
+        A :class:`Recall`: for each ``k``, the mean over queries with >= 1 relevant document
+        of ``|relevant ∩ top-k| / |relevant|``.
+
+    Raises:
+        ValueError: shapes differ or are not 2-D, NaN/inf scores, a relevance entry other than
+            0/1, a ``k`` outside ``[1, N]``, no query with a relevant document.
+        TypeError: non-numeric scores or relevance, a non-integer ``k``.
     """
+    scores = check_finite(scores, "scores")
     scores = np.asarray(scores, dtype=np.float64)
-    rel = np.asarray(relevant, dtype=bool)
+    rel = np.asarray(relevant)
+    if rel.dtype != np.bool_:
+        if not np.issubdtype(rel.dtype, np.number) or np.issubdtype(rel.dtype, np.complexfloating):
+            raise TypeError(f"relevant must be a boolean mask, got dtype {rel.dtype}")
+        if rel.size and not np.all((rel == 0) | (rel == 1)):
+            raise ValueError("relevant must be a 0/1 (boolean) mask, got other values: "
+                             "pass relevant = (qrels > 0)")
+        rel = rel.astype(bool)
     if scores.ndim != 2 or rel.shape != scores.shape:
         raise ValueError(f"scores and relevant must be [queries, docs] of one shape, got "
                          f"{scores.shape} and {rel.shape}")
-    if not np.isfinite(scores).all():
-        raise ValueError("scores contains NaN or inf")
     n = scores.shape[1]
-    ks = [check_int(k, "ks[i]", minimum=1, maximum=n) for k in ks]
+    if isinstance(ks, (int, np.integer)):
+        ks = (ks,)
+    ks = tuple(check_int(k, "ks[i]", minimum=1, maximum=n) for k in ks)
+    if not ks:
+        raise ValueError("ks is empty: give at least one cut-off, e.g. ks=(2, 10)")
     has = rel.any(axis=1)
     if not has.any():
         raise ValueError("relevant has no relevant document for any query")
@@ -120,4 +169,12 @@ def recall_from_scores(scores, relevant, *, ks: Sequence[int] = (2, 10, 20)) -> 
     rel_sorted = np.take_along_axis(rel, order, axis=1)[has]
     hits = np.cumsum(rel_sorted, axis=1)
     total = rel_sorted.sum(axis=1)
-    return {k: float(np.mean(hits[:, k - 1] / total)) for k in ks}
+    return Recall(ks=ks, recall=tuple(float(np.mean(hits[:, k - 1] / total)) for k in ks),
+                  num_queries=int(has.sum()))
+
+
+def recall_from_scores(scores, relevant, *, ks: Sequence[int] = (2, 10, 20)) -> dict[int, float]:
+    """Deprecated: :func:`recall_at_k_scores` (a :class:`Recall`); this returns ``{k: recall}``."""
+    warnings.warn("recall_from_scores is deprecated: use recall_at_k_scores, which returns a Recall "
+                  "(recall.at(k), recall.as_dict())", DeprecationWarning, stacklevel=2)
+    return recall_at_k_scores(scores, relevant, ks=ks).as_dict()

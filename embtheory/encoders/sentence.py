@@ -23,6 +23,7 @@ import dataclasses
 import functools
 import json
 import os
+import warnings
 from collections.abc import Sequence
 from pathlib import Path
 from typing import Any
@@ -31,8 +32,9 @@ import jax
 import jax.numpy as jnp
 import numpy as np
 
+from embtheory.core.memory import resolve_memory_budget
 from embtheory.core.progress import progress as _progress
-from embtheory.core.validation import check_choice, check_int, check_memory
+from embtheory.core.validation import check_choice, check_index_array, check_int, check_memory
 from embtheory.encoders.bert import BertConfig, BertEncoder
 from embtheory.encoders.tokenize import (
     bucket_of,
@@ -201,6 +203,13 @@ class SentenceEncoder:
         if ids.shape[1] > self.config.max_position_embeddings:
             raise ValueError(f"input_ids has {ids.shape[1]} positions, more than the model's "
                              f"{self.config.max_position_embeddings}: truncate the sequences")
+        ids = check_index_array(ids, "input_ids", n=self.config.vocab_size)
+        if not (np.issubdtype(mask.dtype, np.number) or mask.dtype == np.bool_) or \
+                (mask.size and not np.all((mask == 0) | (mask == 1))):
+            raise ValueError("attention_mask must hold 0/1 values (1 for real tokens)")
+        if mask.size and not np.all(mask.any(axis=1)):
+            raise ValueError(f"attention_mask row {int(np.argmin(mask.any(axis=1)))} has no real token: "
+                             "every row needs at least one 1")
         return self._forward(self.params, jnp.asarray(ids, jnp.int32), jnp.asarray(mask, jnp.int32))
 
     def tokenize(self, sentences: Sequence[str]) -> list[list[int]]:
@@ -209,20 +218,34 @@ class SentenceEncoder:
         return [enc.ids for enc in self.tokenizer.encode_batch(sentences, add_special_tokens=True)]
 
     def encode(self, sentences: Sequence[str], *, batch_size: int = 64, progress: bool = False,
-               memory_budget_bytes: float = 4 * 2**30) -> np.ndarray:
+               memory_budget: float | str | None = None, **deprecated: Any) -> np.ndarray:
         """Embeds sentences.
 
         Args:
             sentences: N strings (a list or tuple; a lone string is refused, wrap it in a list).
             batch_size: sentences per device call.
             progress: show a progress bar (one tick per batch).
-            memory_budget_bytes: refuse a batch whose activations (attention scores dominate:
-                ``batch_size * heads * L^2`` floats at the longest bucket) would exceed this.
+            memory_budget: bytes (or a size such as ``"4GiB"``); refuse a batch whose
+                activations (attention scores dominate: ``batch_size * heads * L^2`` floats at the
+                longest bucket) would exceed it.  Default:
+                :func:`embtheory.core.memory.default_memory_budget` (``EMBTHEORY_MEMORY_BUDGET``,
+                else 80% of the accelerator's memory, else half the host's).  The old name
+                ``memory_budget_bytes=`` still works, with a DeprecationWarning.
 
         Returns:
             float32 ``[N, dim]``, rows in the order of ``sentences``, unit length when
             ``normalize``.
         """
+        if "memory_budget_bytes" in deprecated:
+            if memory_budget is not None:
+                raise TypeError("encode() got both memory_budget_bytes= (deprecated) and memory_budget=: "
+                                "pass memory_budget= only")
+            warnings.warn("encode(memory_budget_bytes=...) is deprecated: use memory_budget=...",
+                          DeprecationWarning, stacklevel=2)
+            memory_budget = deprecated.pop("memory_budget_bytes")
+        if deprecated:
+            raise TypeError(f"encode() got unexpected keyword arguments {sorted(deprecated)}")
+        budget = resolve_memory_budget(memory_budget)
         batch_size = check_int(batch_size, "batch_size", minimum=1)
         ids = self.tokenize(sentences)
         n = len(ids)
@@ -231,9 +254,8 @@ class SentenceEncoder:
         longest = bucket_of(max(len(s) for s in ids), self.buckets)
         c = self.config
         per_row = longest * (3 * c.num_heads * longest + 6 * c.intermediate_size) * 4
-        check_memory(batch_size * per_row, "encode(batch_size)", budget_bytes=memory_budget_bytes,
-                     fix=f"lower batch_size (at most {max(1, int(memory_budget_bytes // per_row))} fits) "
-                         "or raise memory_budget_bytes")
+        check_memory(batch_size * per_row, f"encode(batch_size={batch_size})", memory_budget=budget,
+                     fix=f"lower batch_size (at most {max(1, int(budget // per_row))} fits)")
         order = np.argsort([-len(s) for s in ids], kind="stable")
         outs: list[jax.Array] = []
         bar = _progress(total=n, desc="encode", enabled=progress, unit="sent")

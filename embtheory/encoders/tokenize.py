@@ -89,6 +89,9 @@ def length_buckets(max_len: int, *, min_len: int = 16, per_octave: int = 1) -> t
 
 def bucket_of(length: int, buckets: Sequence[int]) -> int:
     """The smallest bucket that holds ``length`` tokens."""
+    length = check_int(length, "length", minimum=0)
+    if isinstance(buckets, (str, bytes)) or not len(buckets):
+        raise ValueError(f"buckets must be a non-empty sequence of lengths, got {buckets!r}")
     for b in buckets:
         if length <= b:
             return int(b)
@@ -105,6 +108,15 @@ def pad_batch(ids: Sequence[Sequence[int]], batch_size: int, length: int,
     Returns:
         ``(input_ids int32 [batch_size, length], attention_mask int32 [batch_size, length])``.
     """
+    batch_size = check_int(batch_size, "batch_size", minimum=1)
+    length = check_int(length, "length", minimum=1)
+    pad_id = check_int(pad_id, "pad_id", minimum=0, maximum=2**31 - 1)
+    if len(ids) > batch_size:
+        raise ValueError(f"ids holds {len(ids)} sequences, more than batch_size={batch_size}")
+    longest = max((len(seq) for seq in ids), default=0)
+    if longest > length:
+        raise ValueError(f"a sequence of {longest} tokens does not fit length={length}: truncate it "
+                         "or pass a larger length")
     input_ids = np.full((batch_size, length), pad_id, dtype=np.int32)
     mask = np.zeros((batch_size, length), dtype=np.int32)
     for row, seq in enumerate(ids):

@@ -232,11 +232,35 @@ def test_offline_mode_never_connects(mirror, tmp_path, monkeypatch):
     assert mirror.requests == []
 
 
-def test_unwritable_data_directory(tmp_path, mirror):
+def test_data_root_that_is_a_regular_file_is_reported_as_such(tmp_path, mirror, monkeypatch):
     blocker = tmp_path / "a-file"
     blocker.write_text("not a folder")
-    with pytest.raises(DataError, match=r"cannot write to the data directory.*EMBTHEORY_DATA"):
+    with pytest.raises(DataError, match=r"a-file \(root\) is a regular file, not a folder"):
         fetch("mr", root=blocker, base_url=mirror.url, progress=False)
+    monkeypatch.setenv("EMBTHEORY_DATA", str(blocker))
+    with pytest.raises(DataError, match=r"\(EMBTHEORY_DATA\) is a regular file.*point EMBTHEORY_DATA"):
+        load_text("mr")
+    cache = tmp_path / "cache"
+    cache.mkdir()
+    (cache / "text").write_text("a file where the dataset folder goes")
+    with pytest.raises(DataError, match=r"text is a regular file where the data cache needs a folder"):
+        fetch("mr", root=cache, base_url=mirror.url, progress=False)
+    assert mirror.requests == []  # reported before any download was tried
+
+
+def test_unwritable_data_directory(tmp_path, mirror):
+    import os
+
+    if os.geteuid() == 0:
+        pytest.skip("root can write anywhere")
+    cache = tmp_path / "ro"
+    cache.mkdir()
+    cache.chmod(0o500)
+    try:
+        with pytest.raises(DataError, match=r"cannot write to the data directory.*EMBTHEORY_DATA"):
+            fetch("mr", root=cache, base_url=mirror.url, progress=False)
+    finally:
+        cache.chmod(0o700)
 
 
 def test_bad_arguments_fail_at_call_time(tmp_path):
@@ -250,6 +274,14 @@ def test_bad_arguments_fail_at_call_time(tmp_path):
         load_text("mr", "train", root=tmp_path)
     with pytest.raises(ValueError, match=r"split must be one of \['all', 'train', 'test'\]"):
         load_text("trec", "dev", root=tmp_path)
+    with pytest.raises(TypeError, match=r"name must be a dataset name"):
+        fetch(3, root=tmp_path)
+    with pytest.raises(TypeError, match=r"root must be a folder path"):
+        fetch("mr", root=3)
+    with pytest.raises(TypeError, match=r"file_name must be a str"):
+        file_path("mr", None, root=tmp_path)
+    with pytest.raises(TypeError, match=r"ndim must be an integer"):
+        read_idx(tmp_path / "x.idx", ndim=1.0)
     assert list(tmp_path.iterdir()) == []  # nothing fetched before the arguments were checked
 
 

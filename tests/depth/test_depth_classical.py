@@ -90,7 +90,7 @@ def test_mahalanobis_matches_loop_affine_invariance_and_centre():
 def test_random_direction_depths_match_loops_for_given_directions(which, naive):
     fn = {"projection": projection_depth, "halfspace": halfspace_depth}[which]
     F, G = _data(3, 41, 19, 3)
-    U = np.asarray(random_directions(jax.random.key(0), 64, 3))
+    U = np.asarray(random_directions(64, 3, key=jax.random.key(0)))
     got = fn(F, G, directions=U)
     assert_allclose(got, naive(F, G, U), **_tol(got))
     own = fn(F, directions=U)
@@ -106,7 +106,7 @@ def test_random_direction_depths_affine_invariance_of_the_construction(which):
     fn = {"projection": projection_depth, "halfspace": halfspace_depth}[which]
     F, G = _data(4, 40, 15, 3)
     A, b = _affine(4, 3)
-    U = np.asarray(random_directions(jax.random.key(1), 50, 3))
+    U = np.asarray(random_directions(50, 3, key=jax.random.key(1)))
     # u . (A x + b) = (A^T u) . x + u . b: the same depths with directions U A
     moved = fn(F @ A.T + b, G @ A.T + b, directions=U)
     base = fn(F, G, directions=U @ A)

@@ -140,11 +140,11 @@ def test_samplers_null_and_shift():
 @pytest.mark.numerics
 def test_rejection_rates_calibrated_under_null_and_powerful_under_shift():
     g0 = gaussian_mixture_sampler(key=jax.random.key(0), m=20, n=20, d=6, shift=0.0)
-    null = rejection_rates(g0, key=jax.random.key(1), n_trials=240, n_permutations=49, trial_chunk=120)
+    null = rejection_rates(g0, key=jax.random.key(1), n_trials=240, n_permutations=49, chunk_size=120)
     # binomial(240, 0.05): s.d. 1.4%; 4 s.d. band
     assert 0.0 < null.permutation < 0.107 and null.asymptotic < 0.107
     assert null.pvalues.shape == (240,)
-    again = rejection_rates(g0, key=jax.random.key(1), n_trials=240, n_permutations=49, trial_chunk=80)
+    again = rejection_rates(g0, key=jax.random.key(1), n_trials=240, n_permutations=49, chunk_size=80)
     np.testing.assert_array_equal(np.asarray(again.pvalues_permutation), np.asarray(null.pvalues_permutation))
     # each trial's p-value is the depth_rank_test p-value of that trial's data
     k_data, _ = jax.random.split(jax.random.split(jax.random.key(1), 240)[7])

@@ -99,10 +99,11 @@ def test_callable_distance_goes_through_gram_and_matches_cosine():
         got = tte_depth(F, distance=cos_dist, chunk_size=c)
         assert_allclose(got, tte_depth(F), **_tol(got))
 
-    def l1(x, h):  # not bounded by 2, but any distance is allowed
-        return jnp.sum(jnp.abs(x - h))
+    def l1(x, h):  # an unbounded metric squashed into [0, 2)
+        d = jnp.sum(jnp.abs(x - h))
+        return 2 * d / (1 + d)
 
-    naive = tte(F, G, dist=lambda a, b: float(np.abs(a - b).sum()))
+    naive = tte(F, G, dist=lambda a, b: 2 * float(np.abs(a - b).sum()) / (1 + float(np.abs(a - b).sum())))
     got = tte_depth(F, G, distance=l1)
     assert_allclose(got, naive, rtol=1e-5 if got.dtype == np.float32 else 1e-10, atol=1e-4)
 

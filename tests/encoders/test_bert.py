@@ -149,7 +149,15 @@ def test_bad_arguments(tiny_model_dir):
     with pytest.raises(ValueError, match="batch_size must be >= 1"):
         enc.encode(["the cat"], batch_size=0)
     with pytest.raises(MemoryError, match="lower batch_size"):
+        enc.encode(["the cat"], batch_size=10, memory_budget=100)
+    with pytest.warns(DeprecationWarning, match="use memory_budget"), pytest.raises(MemoryError):
         enc.encode(["the cat"], batch_size=10, memory_budget_bytes=100)
+    with pytest.raises(TypeError, match="unexpected keyword"):
+        enc.encode(["the cat"], memory_budgt=100)
+    with pytest.raises(ValueError, match="input_ids holds index"):
+        enc.embed_tokens(np.full((1, 4), 10**6), np.ones((1, 4), int))
+    with pytest.raises(ValueError, match="no real token"):
+        enc.embed_tokens(np.zeros((1, 4), int), np.zeros((1, 4), int))
     with pytest.raises(ValueError, match="dtype must be one of"):
         SentenceEncoder.from_pretrained(tiny_model_dir, dtype="float8")
     with pytest.raises(ValueError, match="max_seq_length must be <= 16"):

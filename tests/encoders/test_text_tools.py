@@ -18,6 +18,7 @@ from embtheory.encoders import (
     length_buckets,
     nearest_mean_predict,
     pad_batch,
+    recall_at_k_scores,
     recall_from_scores,
     terms,
 )
@@ -106,14 +107,34 @@ def test_recall_from_scores_against_a_loop():
     rel = np.zeros((50, 30), bool)
     for i in range(50):
         rel[i, rng.choice(30, size=1 + i % 3, replace=False)] = True
-    got = recall_from_scores(scores, rel, ks=(1, 2, 10, 30))
+    got = recall_at_k_scores(scores, rel, ks=(1, 2, 10, 30))
+    assert got.ks == (1, 2, 10, 30) and got.num_queries == 50
     for k in (1, 2, 10, 30):
         per = [len(set(np.argsort(-scores[i])[:k]) & set(np.flatnonzero(rel[i]))) / rel[i].sum()
                for i in range(50)]
-        assert got[k] == pytest.approx(np.mean(per))
-    assert got[30] == 1.0
+        assert got.at(k) == pytest.approx(np.mean(per))
+    assert got.at(30) == 1.0
     with pytest.raises(ValueError, match=r"ks\[i\] must be <= 30"):
-        recall_from_scores(scores, rel, ks=(31,))
+        recall_at_k_scores(scores, rel, ks=(31,))
+    with pytest.warns(DeprecationWarning, match="recall_at_k_scores"):
+        old = recall_from_scores(scores, rel, ks=(1, 2, 10, 30))
+    assert old == got.as_dict()
+
+
+def test_recall_bad_input_is_refused_by_name():
+    scores, rel = np.eye(3), np.eye(3, dtype=bool)
+    with pytest.raises(ValueError, match="scores contains NaN"):
+        recall_at_k_scores(np.where(rel, np.nan, 0.0), rel, ks=(1,))
+    with pytest.raises(ValueError, match="0/1"):
+        recall_at_k_scores(scores, np.eye(3) * 0.5, ks=(1,))
+    with pytest.raises(TypeError, match="ks\\[i\\] must be an integer"):
+        recall_at_k_scores(scores, rel, ks=(1.5,))
+    with pytest.raises(ValueError, match="one shape"):
+        recall_at_k_scores(scores, rel[:2], ks=(1,))
+    with pytest.raises(ValueError, match="no relevant document"):
+        recall_at_k_scores(scores, np.zeros((3, 3), bool), ks=(1,))
+    with pytest.raises(TypeError, match="scores must be a numeric array"):
+        recall_at_k_scores(np.array([["a"]]), rel[:1, :1], ks=(1,))
 
 
 # ---------------------------------------------------------------- few-shot classifiers

@@ -1,0 +1,68 @@
+"""The pure kernels under the public depth functions: no checks, jittable, vmappable.
+
+Each public function of :mod:`embtheory.depth` checks its arguments on the host and calls one
+of these.  Call them directly to jit or vmap a depth yourself, e.g. the depths of ``B`` query
+sets with respect to ``B`` reference sets at once::
+
+    depths = jax.vmap(kernels.cosine_depths)(Fs, Gs)        # [B, m, d], [B, n, d] -> [B, n]
+
+They assume what the wrappers check: 2-D floating arrays of one dtype and dimension, finite,
+``m >= 2`` reference rows, nonzero rows for the directional (cosine, chord) depths.  ``G=None``
+gives the depths of ``F``'s own points (leave-one-out for TTE).  ``chunk_size`` (rows or
+directions per block) is static and never changes a result.
+"""
+
+from __future__ import annotations
+
+import jax
+
+from embtheory.depth.projection import _halfspace, _projection
+from embtheory.depth.ranks import rank_sum_z_kernel
+from embtheory.depth.simulate import cosine_trial
+from embtheory.depth.spatial import _lens, _spatial
+from embtheory.depth.tte import _chord_depths, cosine_depths
+
+__all__ = [
+    "chord_depths",
+    "cosine_depths",
+    "cosine_trial",
+    "halfspace_depths",
+    "lens_depths",
+    "projection_depths",
+    "rank_sum_z_kernel",
+    "spatial_depths",
+]
+
+
+def _q(F: jax.Array, G: jax.Array | None) -> tuple[jax.Array, bool]:
+    return (F, True) if G is None else (G, False)
+
+
+def chord_depths(F: jax.Array, G: jax.Array | None = None, *, chunk_size: int = 1024) -> jax.Array:
+    """TTE depths with the chord distance ``|x^ - h^|``: ``[n]`` (or ``[m]``)."""
+    Q, own = _q(F, G)
+    return _chord_depths(F, Q, chunk=min(chunk_size, Q.shape[0]), own=own)
+
+
+def spatial_depths(F: jax.Array, G: jax.Array | None = None, *, chunk_size: int = 1024) -> jax.Array:
+    """Spatial depths (see :func:`embtheory.depth.spatial_depth`)."""
+    Q, own = _q(F, G)
+    return _spatial(F, Q, chunk=min(chunk_size, Q.shape[0]), own=own)
+
+
+def lens_depths(F: jax.Array, G: jax.Array | None = None, *, chunk_size: int = 64) -> jax.Array:
+    """Lens depths (see :func:`embtheory.depth.lens_depth`)."""
+    Q, own = _q(F, G)
+    return _lens(F, Q, chunk=min(chunk_size, Q.shape[0]), own=own)
+
+
+def projection_depths(F: jax.Array, G: jax.Array | None, U: jax.Array, *, chunk_size: int = 256) -> jax.Array:
+    """Projection depths over the unit directions ``U`` ``[K, d]``."""
+    Q, own = _q(F, G)
+    return _projection(F, Q, U, chunk=min(chunk_size, U.shape[0]), own=own)
+
+
+def halfspace_depths(F: jax.Array, G: jax.Array | None, U: jax.Array, *, chunk_size: int = 256) -> jax.Array:
+    """Halfspace depths over the unit directions ``U`` ``[K, d]``."""
+    Q, own = _q(F, G)
+    return _halfspace(F, Q, U, chunk=min(chunk_size, U.shape[0]), own=own)
