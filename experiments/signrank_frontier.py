@@ -59,25 +59,28 @@ def _window(table: dict[int, int | None], n: int, lo: int, hi: int, width: int =
 class FrontierConfig:
     """Sizes of ``signrank-frontier``.
 
-    quick (the default): n = 20, 40, 60; 4,000 Adam steps per run (the paper: 100,000); dims in a
-    window of +-3 around the paper's answer; the margin loss on n = 20, 40; precision limits with
-    at most 1e8 (query, document) pairs per certificate; the official recipe's seed band at d = 4.
+    quick (the default): n = 20, 40, 60; 10,000 Adam steps per run (the paper: 100,000); dims in a
+    window of +-2 around the paper's answer; the margin loss on n = 20; a step study of the
+    sigmoid recipe at n = 20 (10,000 and 100,000 steps); precision limits with at most 1e8
+    (query, document) pairs per certificate; the official recipe's seed band at d = 4.
     full: n = 20 ... 240, d = 5..30, 100,000 steps (GPU: ``benchmarks/gpu/frontier.sh``).
     tiny: n = 6, 100 steps, two dims; seconds (the tests).
     """
 
     ns: tuple[int, ...] = (20, 40, 60)
-    steps: int = 4_000
+    steps: int = 10_000
     losses: tuple[str, ...] = ("sigmoid", "infonce", "margin")
-    margin_ns: tuple[int, ...] = (20, 40)
+    margin_ns: tuple[int, ...] = (20,)
     dims: tuple[int, ...] | None = None  # None: a window around the paper's answer per n
-    window: int = 3
+    window: int = 2
+    study_n: int | None = 20
+    study_steps: tuple[int, ...] = (10_000, 100_000)
     seeds: tuple[int, ...] = (0,)
     precision_n_max: int = 4096
     precision_max_pairs: float = 1e8
     band_dims: tuple[int, ...] = (4,)
-    band_ns: tuple[int, ...] = (8, 9, 10, 11, 12)
-    band_seeds: tuple[int, ...] = (0, 1, 2, 3)
+    band_ns: tuple[int, ...] = (9, 11)
+    band_seeds: tuple[int, ...] = (0, 1, 2)
     gamma: float = 0.1
 
     @classmethod
@@ -86,14 +89,14 @@ class FrontierConfig:
 
     @classmethod
     def full(cls):
-        return cls(ns=(20, 40, 60, 80, 100, 140, 200, 240), steps=100_000,
+        return cls(ns=(20, 40, 60, 80, 100, 140, 200, 240), steps=100_000, study_n=None,
                    margin_ns=(20, 40, 60, 80, 100), dims=tuple(range(5, 31)), precision_max_pairs=3e10,
                    band_dims=(4, 5, 6, 8, 10),
                    band_ns=tuple(range(8, 41, 2)), band_seeds=tuple(range(8)))
 
     @classmethod
     def tiny(cls):
-        return cls(ns=(6,), steps=100, margin_ns=(6,), dims=(2, 3), precision_n_max=12,
+        return cls(ns=(6,), steps=100, margin_ns=(6,), dims=(2, 3), precision_n_max=12, study_n=None,
                    precision_max_pairs=2e4, band_dims=(), band_ns=(), band_seeds=())
 
 
@@ -153,6 +156,13 @@ def run(cfg: FrontierConfig, ctx: RunContext) -> Report:
     prec_res = ctx.sweep(prec_cfgs, _precision_unit)
     prec = {(c["construction"], c["dtype"]): r for c, r in zip(prec_cfgs, prec_res)}
     band, band_note = _band(cfg, ctx)
+    study = {}
+    if cfg.study_n is not None:
+        for steps in cfg.study_steps:
+            res = min_dimension(cfg.study_n, loss="sigmoid", dims=_dims_for(cfg, "sigmoid", cfg.study_n),
+                                seeds=cfg.seeds, recipe=FrontierRecipe.of("sigmoid", steps=steps),
+                                store=ctx.store)
+            study[steps] = res
 
     # ---- the table
     def fmt(v):
@@ -188,6 +198,10 @@ def run(cfg: FrontierConfig, ctx: RunContext) -> Report:
             bound = f"{r['largest_certified']} (first failure {r['first_failure']})"
         lines.append(f"{c} construction, d = {r['dim']}, {dt}: largest certified n {bound}")
     lines.append(band_note)
+    for steps, res in study.items():
+        lines.append(f"step study, sigmoid, n = {cfg.study_n}: {steps:,} steps -> smallest d {fmt(res.dim)} "
+                     f"(global {fmt(res.global_dim)}); margins " + ", ".join(
+                         f"d={r.dim}: {r.margin:+.4f}" for r in res.runs if r.seed == cfg.seeds[0]))
 
     # ---- the figure
     fig, ax = new_figure(width=6.4, height=4.4)
@@ -231,7 +245,8 @@ def run(cfg: FrontierConfig, ctx: RunContext) -> Report:
     files = save_figure(fig, ctx.out_dir, "frontier")
     summary = {"ours": {loss: {str(n): list(v) for n, v in t.items()} for loss, t in ours.items()},
                "precision": {f"{c}-{dt}": r for (c, dt), r in prec.items()},
-               "band": band, "margins": {loss: {str(n): {str(d): list(v) for d, v in m.items()}
+               "band": band, "study": {str(s): [r.dim, r.global_dim] for s, r in study.items()},
+               "margins": {loss: {str(n): {str(d): list(v) for d, v in m.items()}
                                                  for n, m in t.items()} for loss, t in margins.items()}}
     path = ctx.out_dir / "frontier.json"
     path.write_text(json.dumps(summary, indent=1, default=float))
