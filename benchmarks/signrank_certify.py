@@ -37,6 +37,7 @@ def main() -> None:
     p = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     p.add_argument("--n", type=int, default=640)
     p.add_argument("--repeats", type=int, default=3)
+    p.add_argument("--memory-budget", type=float, default=None, help="bytes for one chunk (default 1 GiB)")
     args = p.parse_args()
     n = args.n
     t0 = time.perf_counter()
@@ -44,18 +45,19 @@ def main() -> None:
     build = time.perf_counter() - t0
     before = _hwm_bytes()
     t0 = time.perf_counter()
-    c = certify(q, d, k=2, dtype=np.float64)
+    c = certify(q, d, k=2, dtype=np.float64, memory_budget=args.memory_budget)
     first = time.perf_counter() - t0
     warm = []
     for _ in range(args.repeats):
         t0 = time.perf_counter()
-        c2 = certify(q, d, k=2, dtype=np.float64)
+        c2 = certify(q, d, k=2, dtype=np.float64, memory_budget=args.memory_budget)
         warm.append(time.perf_counter() - t0)
         assert c2 == c
     after = _hwm_bytes()
     m = math.comb(n, 2)
     dense = m * n * 8
-    print(f"n = {n}, k = 2: {m:,} queries, d = 4, float64; {os.cpu_count()} CPUs, "
+    print(f"n = {n}, k = 2: {m:,} queries, d = 4, float64, memory_budget {args.memory_budget}; "
+          f"{os.cpu_count()} CPUs, "
           f"load {os.getloadavg()[0]:.1f}")
     print(f"construction built in {build:.2f} s (queries {q.nbytes / 2**20:.1f} MiB)")
     print(f"certify: solved={c.solved} margin={c.margin:.3e} violations={c.violations} "

@@ -18,14 +18,18 @@ band, and their extrapolations to d = 512..4096 ("250M at d = 4096" depends on t
 Commands::
 
     embtheory reproduce signrank-precision signrank-table1 signrank-growth-fits signrank-limit-qrels
+
+(each also with ``--full`` and ``--tiny``; the sizes are in each config's docstring).
 """
 
 from __future__ import annotations
 
+import dataclasses
+
 import numpy as np
 
-from embtheory.core import Experiment, Report, RunContext, run_sweep
-from embtheory.core.plotting import PALETTE, house_style, new_figure, paper_overlay, save_figure
+from embtheory.core import Experiment, Report, RunContext
+from embtheory.core.plotting import PALETTE, new_figure, paper_overlay, save_figure
 from embtheory.signrank import (
     EXTRAPOLATION_DIMS,
     PUBLISHED_CRITICAL_N,
@@ -43,190 +47,227 @@ from embtheory.signrank import (
 TABLE1 = {2: [4, 6, 8, 10, 12, 14, 16, 17, 19, 21], 10: [13, 23, 33, 42, 52, 61, 71, 81, 90, 100]}
 
 
+@dataclasses.dataclass(frozen=True)
+class PrecisionConfig:
+    """``signrank-precision``: quick n up to 400 and d = 4..8 (seed 42); full n up to 2,000 and
+    d = 4..12; tiny n up to 30, the float32 break for k = 1 only, no optimiser runs."""
+
+    n_max: int = 400
+    num_n: int = 22
+    break_ks: tuple[int, ...] = (1, 2, 3)
+    break_n_max: int = 3000
+    dims: tuple[int, ...] = tuple(range(4, 9))
+
+    @classmethod
+    def quick(cls):
+        return cls()
+
+    @classmethod
+    def full(cls):
+        return cls(n_max=2000, dims=tuple(range(4, 13)))
+
+    @classmethod
+    def tiny(cls):
+        return cls(n_max=30, num_n=5, break_ks=(1,), break_n_max=200, dims=())
+
+
 def _gap_unit(cfg):
-    return moment_curve_gap(cfg["n"], cfg["k"], dtype=np.dtype(cfg["dtype"]))
+    return moment_curve_gap(cfg["n"], cfg["k"], dtype=np.dtype(cfg["dtype"]))._asdict()
 
 
-def _run_precision(ctx: RunContext) -> Report:
-    ns = sorted({int(x) for x in np.geomspace(6, 400 if ctx.quick else 2000, 22)})
-    cfgs = [
-        dict(experiment="signrank-precision-gap", n=n, k=2, dtype=dt)
-        for dt in ("float32", "float64")
-        for n in ns
-    ]
-    gaps = run_sweep(ctx.store, cfgs, _gap_unit, desc="moment-curve gap", progress=ctx.progress)
-    br = run_sweep(
-        ctx.store,
-        [dict(experiment="signrank-precision-break", k=k, dtype="float32") for k in (1, 2, 3)],
-        lambda c: {"n": precision_break_n(c["k"], dtype=np.float32, n_max=3000)},
-        desc="float32 break",
-        progress=ctx.progress,
-    )
-    breaks = {k: r["n"] for k, r in zip((1, 2, 3), br)}
-    dims = list(range(4, 9)) if ctx.quick else list(range(4, 13))
-    opt = {d: critical_n(d, seeds=[42], store=ctx.store, bracket=4)[0].largest_solved for d in dims}
+def run_precision(cfg: PrecisionConfig, ctx: RunContext) -> Report:
+    ns = sorted({int(x) for x in np.geomspace(6, cfg.n_max, cfg.num_n)})
+    cfgs = [dict(experiment="signrank-precision-gap", n=n, k=2, dtype=dt)
+            for dt in ("float32", "float64") for n in ns]
+    gaps = ctx.sweep(cfgs, _gap_unit, desc="moment-curve gap")
+    br = ctx.sweep([dict(experiment="signrank-precision-break", k=k, dtype="float32", n_max=cfg.break_n_max)
+                    for k in cfg.break_ks],
+                   lambda c: {"n": precision_break_n(c["k"], dtype=np.float32, n_max=c["n_max"])},
+                   desc="float32 break")
+    breaks = {k: r["n"] for k, r in zip(cfg.break_ks, br)}
+    opt = {d: critical_n(d, seeds=[42], store=ctx.store, bracket=4)[0].largest_solved for d in cfg.dims}
     lines = [
-        f"moment curve, k=2 (5 dims), float32: first failing n = {breaks[2]}; k=1 (3 dims): "
-        f"{breaks[1]}; k=3 (7 dims): {breaks[3]}",
+        "moment curve, float32: first failing n = " + "; ".join(f"k={k} ({2 * k + 1} dims): {n}"
+                                                               for k, n in breaks.items()),
         f"float64 gap stays positive up to n = {max(ns)} (checked)"
         if all(g["solved"] for g in gaps if g["dtype"] == "float64")
         else "float64 breaks within the range",
-        "optimised free embedding (official recipe, seed 42), largest solved n: "
-        + ", ".join(f"d={d}: {n}" for d, n in opt.items()),
     ]
-    with house_style():
-        fig, axes = new_figure(1, 2, width=4.2, height=3.3)
-        a, b = axes[0]
-        for dt, c in (("float32", PALETTE[3]), ("float64", PALETTE[0])):
-            pts = [(g["n"], g["min_gap"]) for g in gaps if g["dtype"] == dt]
-            x = np.array([p[0] for p in pts])
-            y = np.array([p[1] for p in pts])
-            a.plot(x[y > 0], y[y > 0], "o-", color=c, ms=3, label=f"{dt}: computed gap")
-            if np.any(y <= 0):
-                a.plot(x[y <= 0], np.full((y <= 0).sum(), 1e-12), "x", color=c, label=f"{dt}: order broken")
-        ex = [(g["n"], g["exact_min_gap"]) for g in gaps if g["dtype"] == "float64"]
-        a.plot([p[0] for p in ex], [p[1] for p in ex], "--", color="grey", lw=1, label="exact gap")
-        a.axhline(np.finfo(np.float32).eps, color=PALETTE[3], lw=0.8, ls=":")
-        a.set(
-            xscale="log",
-            yscale="log",
-            xlabel="n documents",
-            ylabel="smallest score gap",
-            title="Moment curve, k = 2, 5 dims",
-        )
-        a.legend(fontsize=7)
+    if opt:
+        lines.append("optimised free embedding (official recipe, seed 42), largest solved n: "
+                     + ", ".join(f"d={d}: {n}" for d, n in opt.items()))
+    fig, axes = new_figure(1, 2, width=4.2, height=3.3)
+    a, b = axes[0]
+    for dt, c in (("float32", PALETTE[3]), ("float64", PALETTE[0])):
+        pts = [(g["n"], g["min_gap"]) for g in gaps if g["dtype"] == dt]
+        x = np.array([p[0] for p in pts])
+        y = np.array([p[1] for p in pts])
+        a.plot(x[y > 0], y[y > 0], "o-", color=c, ms=3, label=f"{dt}: computed gap")
+        if np.any(y <= 0):
+            a.plot(x[y <= 0], np.full((y <= 0).sum(), 1e-12), "x", color=c, label=f"{dt}: order broken")
+    ex = [(g["n"], g["exact_min_gap"]) for g in gaps if g["dtype"] == "float64"]
+    a.plot([p[0] for p in ex], [p[1] for p in ex], "--", color="grey", lw=1, label="exact gap")
+    a.axhline(np.finfo(np.float32).eps, color=PALETTE[3], lw=0.8, ls=":")
+    a.set(xscale="log", yscale="log", xlabel="n documents", ylabel="smallest score gap",
+          title="Moment curve, k = 2, 5 dims")
+    a.legend(fontsize=7)
+    if opt:
         b.plot(list(opt), list(opt.values()), "o-", color=PALETTE[0], label="optimised (ours, seed 42)")
-        paper_overlay(b, dims, [PUBLISHED_CRITICAL_N[d] for d in dims])
-        b.axhline(
-            breaks[2], color=PALETTE[3], ls="--", label=f"moment curve in 5 dims, float32 (n={breaks[2]})"
-        )
-        b.axvline(5, color="grey", lw=0.8, ls=":")
-        b.set(xlabel="d", ylabel="largest n realised", title="Construction vs optimisation")
-        b.legend(fontsize=7)
-        files = save_figure(fig, ctx.out_dir, "precision_vs_optimised")
-    return Report(
-        "Precision-limited moment-curve construction vs optimised critical n", lines=lines, files=files
-    )
+        paper_overlay(b, list(opt), [PUBLISHED_CRITICAL_N[d] for d in opt])
+    if 2 in breaks and breaks[2] is not None:
+        b.axhline(breaks[2], color=PALETTE[3], ls="--",
+                  label=f"moment curve in 5 dims, float32 (n={breaks[2]})")
+    b.axvline(5, color="grey", lw=0.8, ls=":")
+    b.set(xlabel="d", ylabel="largest n realised", title="Construction vs optimisation")
+    b.legend(fontsize=7)
+    files = save_figure(fig, ctx.out_dir, "precision_vs_optimised")
+    return Report("Precision-limited moment-curve construction vs optimised critical n", lines=lines,
+                  files=files)
 
 
-def _run_table1(ctx: RunContext) -> Report:
+@dataclasses.dataclass(frozen=True)
+class Table1Config:
+    """``signrank-table1``: Theorem 1's bound for n = 1e2..1e11, k = 2 and 10 (every size: 1 s)."""
+
+    exponents: tuple[int, ...] = tuple(range(2, 12))
+
+    @classmethod
+    def quick(cls):
+        return cls()
+
+    @classmethod
+    def full(cls):
+        return cls()
+
+    @classmethod
+    def tiny(cls):
+        return cls()
+
+
+def run_table1(cfg: Table1Config, ctx: RunContext) -> Report:
     lines, ok = [], True
     for k, want in TABLE1.items():
-        got = [margin_dimension_bound(10**e, k, 0.1) for e in range(2, 12)]
+        got = [margin_dimension_bound(10**e, k, 0.1) for e in cfg.exponents]
+        want = [w for e, w in zip(range(2, 12), want) if e in cfg.exponents]
         ok &= got == want
         lines.append(f"k={k}: ours {got}; paper {want}; {'equal' if got == want else 'DIFFERENT'}")
     lines.append("Table 1 reproduced exactly" if ok else "Table 1 NOT reproduced")
     return Report("Table 1: margin-dimension bound (gamma = 0.1)", lines=lines)
 
 
-def _run_fits(ctx: RunContext) -> Report:
+@dataclasses.dataclass(frozen=True)
+class FitsConfig:
+    """``signrank-growth-fits``: 2,000 bootstrap resamples (quick and full); tiny: 100."""
+
+    num_bootstrap: int = 2000
+
+    @classmethod
+    def quick(cls):
+        return cls()
+
+    @classmethod
+    def full(cls):
+        return cls()
+
+    @classmethod
+    def tiny(cls):
+        return cls(num_bootstrap=100)
+
+
+def run_fits(cfg: FitsConfig, ctx: RunContext) -> Report:
     table = PUBLISHED_CRITICAL_N
     d = np.array(sorted(table), float)
     n = np.array([table[int(x)] for x in d], float)
     fits = compare_fits(table)
     at = np.geomspace(4, 4096, 120)
-    band = bootstrap_band(d, n, at, degree=3, num=2000, seed=ctx.seed)
+    band = bootstrap_band(d, n, at, degree=3, num=cfg.num_bootstrap, key=ctx.key("growth-fit-bootstrap"))
     lines = [
-        f"{name}: coef {', '.join(f'{c:.5g}' for c in f['coef'])}, r^2 {f['r2']:.5f}; "
-        + ", ".join(f"d={a}: {v:.3g}" for a, v in f["extrapolation"].items())
+        f"{name}: coef {', '.join(f'{c:.5g}' for c in f.coef)}, r^2 {f.r2:.5f}; "
+        + ", ".join(f"d={a}: {v:.3g}" for a, v in f.extrapolation.items())
         for name, f in fits.items()
     ]
     i512 = int(np.argmin(abs(at - 512)))
     i4096 = len(at) - 1
     lines.append(
-        f"bootstrap 90% band of the cubic (2,000 resamples): d=512 {band['lo'][i512]:.3g}-"
-        f"{band['hi'][i512]:.3g}; d=4096 {band['lo'][i4096]:.3g}-{band['hi'][i4096]:.3g}"
+        f"bootstrap 90% band of the cubic ({cfg.num_bootstrap:,} resamples): d=512 {band.lo[i512]:.3g}-"
+        f"{band.hi[i512]:.3g}; d=4096 {band.lo[i4096]:.3g}-{band.hi[i4096]:.3g}"
     )
     lines.append("paper quotes ~500k (512), 1.7M (768), 4M (1024), 107M (3072), 250M (4096)")
-    with house_style():
-        fig, axes = new_figure(1, 2, width=4.3, height=3.3)
-        a, b = axes[0]
-        paper_overlay(a, d, n)
-        grid = np.linspace(4, 45, 200)
-        for (name, f), c in zip(fits.items(), PALETTE[:4]):
-            a.plot(
-                grid, poly_eval(f["coef"], grid), color=c, lw=1.2, label=name.replace("_le_cut", " (d≤40)")
-            )
-            b.plot(at, np.maximum(poly_eval(f["coef"], at), 1), color=c, lw=1.2)
-        b.fill_between(
-            at,
-            np.maximum(band["lo"], 1),
-            band["hi"],
-            color=PALETTE[0],
-            alpha=0.2,
-            label="cubic, bootstrap 90%",
-        )
-        b.plot(
-            list(EXTRAPOLATION_DIMS), [5e5, 1.7e6, 4e6, 1.07e8, 2.5e8], "k*", label="paper's extrapolations"
-        )
-        a.set(xlabel="d", ylabel="critical n", title="Fits to the published table")
-        b.set(xscale="log", yscale="log", xlabel="d", ylabel="extrapolated critical n", title="Extrapolation")
-        a.legend(fontsize=7)
-        b.legend(fontsize=7)
-        files = save_figure(fig, ctx.out_dir, "growth_fits")
+    fig, axes = new_figure(1, 2, width=4.3, height=3.3)
+    a, b = axes[0]
+    paper_overlay(a, d, n)
+    grid = np.linspace(4, 45, 200)
+    for (name, f), c in zip(fits.items(), PALETTE[:4]):
+        a.plot(grid, poly_eval(f.coef, grid), color=c, lw=1.2, label=name.replace("_le_cut", " (d<=40)"))
+        b.plot(at, np.maximum(poly_eval(f.coef, at), 1), color=c, lw=1.2)
+    b.fill_between(at, np.maximum(band.lo, 1), band.hi, color=PALETTE[0], alpha=0.2,
+                   label="cubic, bootstrap 90%")
+    b.plot(list(EXTRAPOLATION_DIMS), [5e5, 1.7e6, 4e6, 1.07e8, 2.5e8], "k*", label="paper's extrapolations")
+    a.set(xlabel="d", ylabel="critical n", title="Fits to the published table")
+    b.set(xscale="log", yscale="log", xlabel="d", ylabel="extrapolated critical n", title="Extrapolation")
+    a.legend(fontsize=7)
+    b.legend(fontsize=7)
+    files = save_figure(fig, ctx.out_dir, "growth_fits")
     return Report("Growth fits: model form and bootstrap", lines=lines, files=files)
 
 
-def _run_limit(ctx: RunContext) -> Report:
+@dataclasses.dataclass(frozen=True)
+class LimitQrelsConfig:
+    """``signrank-limit-qrels``: the real LIMIT qrels (when the data cache has them) and generated
+    sets of 1,000 queries per pattern; tiny: 50 queries, no real data."""
+
+    num_queries: int = 1000
+    real: bool = True
+
+    @classmethod
+    def quick(cls):
+        return cls()
+
+    @classmethod
+    def full(cls):
+        return cls()
+
+    @classmethod
+    def tiny(cls):
+        return cls(num_queries=50, real=False)
+
+
+def run_limit(cfg: LimitQrelsConfig, ctx: RunContext) -> Report:
+    from embtheory.data import DataError
     from embtheory.signrank import limit_qrels
 
     lines = []
-    for name in ("limit-small", "limit"):
-        rel, _, docs = limit_qrels(name)
+    for name in ("limit-small", "limit") if cfg.real else ():
+        try:
+            rel, _, docs = limit_qrels(name)
+        except DataError as e:
+            lines.append(f"{name}: not in the data cache ({e}); set EMBTHEORY_DATA")
+            continue
         s = qrel_graph_stats(rel)
         lines.append(
             f"{name}: {rel.shape[0]} queries over {len(docs)} documents; query-graph density "
-            f"{s['density']:.6f} (paper 0.085481), mean strength {s['mean_strength']:.4f} (paper 28.4653)"
+            f"{s.density:.6f} (paper 0.085481), mean strength {s.mean_strength:.4f} (paper 28.4653)"
         )
+    m = cfg.num_queries
     for pattern in ("dense", "random", "cycle", "disjoint"):
-        ds = generate_limit_dataset(
-            2000 if pattern == "disjoint" else 46 if pattern == "dense" else 1000,
-            1000,
-            pattern=pattern,
-            seed=ctx.seed,
-        )
+        n = 2 * m if pattern == "disjoint" else (46 if m == 1000 else 2 * m) if pattern == "dense" else m
+        ds = generate_limit_dataset(n, m, pattern=pattern, key=ctx.key("limit-dataset", pattern))
         s = qrel_graph_stats(ds.rel)
-        lines.append(
-            f"generated {pattern}: density {s['density']:.6f}, mean strength {s['mean_strength']:.4f}"
-        )
+        lines.append(f"generated {pattern} ({n} documents, {m} queries): density {s.density:.6f}, "
+                     f"mean strength {s.mean_strength:.4f}")
     return Report("LIMIT qrel-graph statistics", lines=lines)
 
 
 EXPERIMENTS = [
-    Experiment(
-        name="signrank-precision",
-        area="signrank",
-        title="Moment-curve construction in finite precision vs optimised critical n",
-        paper="Alon, Frankl & Rödl 1985; Weller et al. 2025, Sec. 3",
-        runtime_quick="10 s",
-        runtime_full="10 min",
-        run=_run_precision,
-    ),
-    Experiment(
-        name="signrank-table1",
-        area="signrank",
-        title="Table 1: margin-dimension bound",
-        paper="Weller et al. 2025 (v2), Table 1",
-        runtime_quick="1 s",
-        runtime_full="1 s",
-        run=_run_table1,
-    ),
-    Experiment(
-        name="signrank-growth-fits",
-        area="signrank",
-        title="Growth fits and their extrapolation",
-        paper="Weller et al. 2025, Fig. 2 and Sec. 5",
-        runtime_quick="10 s",
-        runtime_full="10 s",
-        run=_run_fits,
-    ),
-    Experiment(
-        name="signrank-limit-qrels",
-        area="signrank",
-        title="LIMIT qrel-graph statistics",
-        paper="Weller et al. 2025, Sec. 5 (qrel patterns)",
-        runtime_quick="10 s",
-        runtime_full="10 s",
-        run=_run_limit,
-    ),
+    Experiment(name="signrank-precision", area="signrank",
+               title="Moment-curve construction in finite precision vs optimised critical n",
+               paper="Alon, Frankl & Rödl 1985; Weller et al. 2025, Sec. 3", config=PrecisionConfig,
+               run=run_precision, revision=1, x64=True),
+    Experiment(name="signrank-table1", area="signrank", title="Table 1: margin-dimension bound",
+               paper="Weller et al. 2025 (v2), Table 1", config=Table1Config, run=run_table1, revision=1),
+    Experiment(name="signrank-growth-fits", area="signrank", title="Growth fits and their extrapolation",
+               paper="Weller et al. 2025, Fig. 2 and Sec. 5", config=FitsConfig, run=run_fits, revision=1),
+    Experiment(name="signrank-limit-qrels", area="signrank", title="LIMIT qrel-graph statistics",
+               paper="Weller et al. 2025, Sec. 5 (qrel patterns)", config=LimitQrelsConfig, run=run_limit,
+               revision=1),
 ]
