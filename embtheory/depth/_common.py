@@ -51,17 +51,17 @@ unit_rows = normalize_rows
 
 
 def budget(memory_budget: float | str | None) -> float:
-    """The call's memory budget in bytes: ``memory_budget`` (checked) or the fixed default.
-
-    The default is :data:`embtheory.core.memory.DEFAULT_MEMORY_BUDGET`, not the machine's: a
-    depth's refusals then do not depend on where it runs.
-    """
-    return DEFAULT_MEMORY_BUDGET if memory_budget is None else resolve_memory_budget(memory_budget)
+    """The call's memory budget in bytes: ``memory_budget`` (checked) or the core's default
+    (``EMBTHEORY_MEMORY_BUDGET``, else a share of the machine's memory); requests above it are
+    refused."""
+    return resolve_memory_budget(memory_budget)
 
 
 def tile_bytes(memory_budget: float | str | None) -> float:
-    """Bytes of one tile of intermediates: a quarter of the budget (inputs and outputs need room)."""
-    return budget(memory_budget) / 4
+    """Bytes of one tile of intermediates: a quarter of ``memory_budget`` when given, else of the
+    fixed :data:`embtheory.core.memory.DEFAULT_MEMORY_BUDGET` (256 MiB tiles: larger ones do not
+    run faster and would crowd the machine).  A tile size never changes a result."""
+    return (DEFAULT_MEMORY_BUDGET if memory_budget is None else resolve_memory_budget(memory_budget)) / 4
 
 
 def renamed(**old_to_new: str) -> Callable:

@@ -55,8 +55,8 @@ def mahalanobis_depth(F: Any, G: Any = None, *, shrinkage: float = 0.0,
         G: query points ``[n, d]`` or None.
         shrinkage: ``lambda`` in ``[0, 1]``, weight of the scaled identity in the covariance.
         chunk_size: query rows per tile.
-        memory_budget: bytes the call may use (default 1 GiB); the ``d x d`` covariance
-            must fit.
+        memory_budget: bytes the call may use (default: the core's budget; tiles use a
+            quarter of it); the ``d x d`` covariance must fit.
 
     Returns:
         ``[n]`` (or ``[m]``) depths in ``(0, 1]``.
@@ -82,7 +82,7 @@ def mahalanobis_depth(F: Any, G: Any = None, *, shrinkage: float = 0.0,
     limit = budget(memory_budget)
     check_memory(3.0 * d * d * itemsize(F), f"mahalanobis_depth's covariance in dimension d={d}",
                  memory_budget=limit, fix="reduce the dimension (e.g. PCA) first")
-    chunk = auto_chunk(chunk_size, Q.shape[0], 4.0 * d * itemsize(F), memory_budget=limit)
+    chunk = auto_chunk(chunk_size, Q.shape[0], 4.0 * d * itemsize(F), memory_budget=memory_budget)
     depths, ok = _mahalanobis(F, Q, jnp.asarray(shrinkage, F.dtype), chunk=chunk)
     if not bool(ok) or not bool(jnp.all(jnp.isfinite(depths))):
         raise ValueError(

@@ -175,7 +175,7 @@ def projection_depth(F: Any, G: Any = None, *, key: jax.Array | None = None, n_d
         n_directions: ``K``, the number of random directions.
         directions: explicit directions ``[K, d]`` (normalised here) instead of a key.
         chunk_size: directions per block (default: what fits a quarter of ``memory_budget``).
-        memory_budget: bytes the call may use (default 1 GiB).
+        memory_budget: bytes the call may use (default: the core's budget; tiles use a quarter of it).
 
     Returns:
         ``[n]`` (or ``[m]``) depths in ``[0, 1]``; an upper bound of the exact depth that
@@ -207,7 +207,7 @@ def halfspace_depth(F: Any, G: Any = None, *, key: jax.Array | None = None, n_di
         n_directions: ``K``, the number of random directions.
         directions: explicit directions ``[K, d]`` instead of a key.
         chunk_size: directions per block (default: what fits a quarter of ``memory_budget``).
-        memory_budget: bytes the call may use (default 1 GiB).
+        memory_budget: bytes the call may use (default: the core's budget; tiles use a quarter of it).
 
     Returns:
         ``[n]`` (or ``[m]``) depths in ``{0, 1/m, ..., 1/2 + 1/m}``; an upper bound of the exact

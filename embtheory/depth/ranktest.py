@@ -188,9 +188,9 @@ def depth_rank_test(F: Any, G: Any, *, alternative: str = "greater", n_permutati
         chunk_size: query rows per depth tile (see :func:`tte_depth`).
         permutation_chunk_size: relabellings per block (formerly ``permutation_chunk``);
             default: what fits a quarter of ``memory_budget``.
-        memory_budget: bytes the call may use (default 1 GiB,
-            :data:`embtheory.core.memory.DEFAULT_MEMORY_BUDGET`); more permutations than fit
-            are refused with a MemoryError that gives the size.
+        memory_budget: bytes the call may use (default: the core's budget,
+            ``EMBTHEORY_MEMORY_BUDGET`` or a share of the machine's memory); more permutations
+            than fit are refused with a MemoryError that gives the size.
 
     Returns:
         A :class:`RankTestResult`.
@@ -227,7 +227,7 @@ def depth_rank_test(F: Any, G: Any, *, alternative: str = "greater", n_permutati
     if n_permutations:
         per_split = 10.0 * N * itemsize(F)
         chunk = auto_chunk(permutation_chunk_size, n_permutations, per_split,
-                           name="permutation_chunk_size", memory_budget=limit)
+                           name="permutation_chunk_size", memory_budget=memory_budget)
         matrix = 0.0 if distance == "cosine" else float(N) ** 2 * itemsize(F)
         check_memory(n_permutations * (_PER_PERMUTATION + itemsize(F)) + chunk * per_split + matrix,
                      f"depth_rank_test(n_permutations={n_permutations}) on N={N} pooled points",
@@ -235,7 +235,7 @@ def depth_rank_test(F: Any, G: Any, *, alternative: str = "greater", n_permutati
                      fix="lower n_permutations (a few thousand resolve p-values to 1e-3)"
                          + ("" if distance == "cosine" else
                             ", use distance='cosine' (closed form, no N x N matrix), or fewer points"))
-    dF, dG = paired_depths(F, G, distance=distance, chunk_size=chunk_size, memory_budget=limit)
+    dF, dG = paired_depths(F, G, distance=distance, chunk_size=chunk_size, memory_budget=memory_budget)
     z = rank_sum_z_kernel(dF, dG)
     p_perm = None
     if n_permutations:
@@ -245,7 +245,7 @@ def depth_rank_test(F: Any, G: Any, *, alternative: str = "greater", n_permutati
             z_perm = permutation_z_cosine(unit_rows(pooled), keys, m=m, chunk=chunk)
         else:
             per_row = 3.0 * N * itemsize(F) * (F.shape[1] if callable(distance) else 1)
-            row_chunk = auto_chunk(chunk_size, N, per_row, memory_budget=limit)
+            row_chunk = auto_chunk(chunk_size, N, per_row, memory_budget=memory_budget)
             K = distance_matrix(pooled, pooled, distance=distance, chunk=row_chunk)
             if callable(distance):
                 check_distance_range(jnp.min(K), jnp.max(K), K.dtype)

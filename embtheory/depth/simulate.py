@@ -86,8 +86,11 @@ def _orthogonal_unit(key: jax.Array, base: jax.Array) -> jax.Array:
 
 
 def _sizes(m, n, d, n_components):
-    return (check_int(m, "m", minimum=2), check_int(n, "n", minimum=2), check_int(d, "d", minimum=2),
-            check_int(n_components, "n_components", minimum=1))
+    out = (check_int(m, "m", minimum=2), check_int(n, "n", minimum=2), check_int(d, "d", minimum=2),
+           check_int(n_components, "n_components", minimum=1))
+    check_memory((out[0] + out[1] + out[3]) * out[2] * 8.0, f"a sampler of m={out[0]} and n={out[1]} points "
+                 f"in dimension d={out[2]}", memory_budget=budget(None), fix="lower m, n or d")
+    return out
 
 
 def gaussian_mixture_sampler(*, key: jax.Array, m: int, n: int, d: int, shift: float,
@@ -209,8 +212,9 @@ def rejection_rates(sampler: Sampler, *, key: jax.Array, n_trials: int, alpha: f
         n_permutations: relabellings per trial for the permutation p-value (0: none).
         chunk_size: trials vmapped together (formerly ``trial_chunk``); default: what fits a
             quarter of ``memory_budget``.
-        memory_budget: bytes the call may use (default 1 GiB); more trials or permutations
-            than fit are refused with a MemoryError that gives the size.
+        memory_budget: bytes the call may use (default: the core's budget; tiles use a
+            quarter of it); more trials or permutations than fit are refused with a
+            MemoryError that gives the size.
 
     Returns:
         A :class:`RejectionRates`.
@@ -229,10 +233,10 @@ def rejection_rates(sampler: Sampler, *, key: jax.Array, n_trials: int, alpha: f
     itemsize = jnp.dtype(F.dtype).itemsize
     limit = budget(memory_budget)
     per_perm = 10.0 * N * itemsize
-    perm_chunk = auto_chunk(None, max(n_permutations, 1), per_perm, memory_budget=limit)
+    perm_chunk = auto_chunk(None, max(n_permutations, 1), per_perm, memory_budget=memory_budget)
     per_trial = 4.0 * N * d * itemsize + per_perm * min(perm_chunk, max(n_permutations, 1)) \
         + 8.0 * n_permutations
-    chunk = auto_chunk(chunk_size, n_trials, per_trial, memory_budget=limit)
+    chunk = auto_chunk(chunk_size, n_trials, per_trial, memory_budget=memory_budget)
     check_memory(n_trials * (8.0 + 2 * itemsize) + chunk * per_trial,
                  f"rejection_rates(n_trials={n_trials}, n_permutations={n_permutations}) with "
                  f"N={N} points per trial", memory_budget=limit,

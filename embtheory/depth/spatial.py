@@ -84,7 +84,7 @@ def spatial_depth(F: Any, G: Any = None, *, chunk_size: int | None = None,
         F: reference sample ``[m, d]``, ``m >= 2``, finite.
         G: query points ``[n, d]`` or None.
         chunk_size: query rows per tile; default: what fits a quarter of ``memory_budget``.
-        memory_budget: bytes the call may use (default 1 GiB).
+        memory_budget: bytes the call may use (default: the core's budget; tiles use a quarter of it).
 
     Returns:
         ``[n]`` (or ``[m]``) depths in ``[0, 1]``.
@@ -133,7 +133,7 @@ def lens_depth(F: Any, G: Any = None, *, chunk_size: int | None = None,
         F: reference sample ``[m, d]``, ``m >= 2``, finite.
         G: query points ``[n, d]`` or None.
         chunk_size: query points per tile (each holds an ``m x m`` boolean matrix).
-        memory_budget: bytes the call may use (default 1 GiB).
+        memory_budget: bytes the call may use (default: the core's budget; tiles use a quarter of it).
 
     Returns:
         ``[n]`` (or ``[m]``) depths in ``[0, 1]``.
@@ -155,5 +155,5 @@ def lens_depth(F: Any, G: Any = None, *, chunk_size: int | None = None,
                  fix="subsample F (lens depth costs O(n m^2) by nature) or use spatial_depth")
     own = G is None
     Q = F if own else G
-    chunk = auto_chunk(chunk_size, Q.shape[0], 2.0 * m * m, memory_budget=limit)
+    chunk = auto_chunk(chunk_size, Q.shape[0], 2.0 * m * m, memory_budget=memory_budget)
     return _lens(F, Q, chunk=chunk, own=own)

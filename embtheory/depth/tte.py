@@ -248,8 +248,9 @@ def tte_depth(F: Any, G: Any = None, *, distance: str | Callable = "cosine",
         chunk_size: query rows per tile of the pairwise distances (chord, callable);
             default: what fits a quarter of ``memory_budget``.  Not needed by the cosine
             closed form.
-        memory_budget: bytes the call may use (default
-            :data:`embtheory.core.memory.DEFAULT_MEMORY_BUDGET`, 1 GiB).
+        memory_budget: bytes the call may use (default: the core's budget,
+            ``EMBTHEORY_MEMORY_BUDGET`` or a share of the machine's memory; tiles use a quarter
+            of it, or 256 MiB by default).
 
     Returns:
         ``[m]`` (``G=None``) or ``[n]`` depths, in the inputs' floating dtype.

@@ -109,6 +109,8 @@ def augment(sentences: Sequence[str], *, method: str, strength: float, key: jax.
     elif method == "delete":
         out = [_delete(w, strength, rng) for w in split]
     else:
+        if isinstance(vocabulary, (str, bytes)):
+            raise TypeError("vocabulary must be a list of words, got one string: pass vocabulary.split()")
         pool = [w for s in split for w in s] if vocabulary is None else [str(v) for v in vocabulary]
         if not pool:
             raise ValueError("vocabulary is empty: pass vocabulary= words to insert, or non-empty sentences")

@@ -250,6 +250,8 @@ def test_permutation_and_trial_counts_beyond_the_memory_budget_are_refused_with_
      "shift must be"),
     (lambda: gaussian_mixture_sampler(key=jax.random.key(0), m=3, n=3, d=2.0, shift=0.0), TypeError,
      "d must be an integer"),
+    (lambda: gaussian_mixture_sampler(key=jax.random.key(0), m=2**40, n=3, d=2, shift=0.0), MemoryError,
+     "lower m, n or d"),
 ])
 def test_bad_arguments_are_refused_before_jax(call, exc, match):
     with pytest.raises(exc, match=match):

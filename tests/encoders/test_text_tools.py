@@ -71,6 +71,12 @@ def test_augment_bad_arguments():
         augment("a b", method="swap", strength=0.5, key=jax.random.key(0))
     with pytest.raises(TypeError, match="PRNG key"):
         augment(SENTS, method="swap", strength=0.5, key=3)
+    with pytest.raises(TypeError, match="vocabulary must be a list of words"):
+        augment(SENTS, method="insert", strength=0.5, key=jax.random.key(0), vocabulary="abc")
+    raw = jax.random.PRNGKey(3)  # a raw key and the typed key of the same bits give the same text
+    typed = jax.random.wrap_key_data(raw)
+    assert augment(SENTS, method="swap", strength=0.5, key=raw) == augment(SENTS, method="swap", strength=0.5,
+                                                                          key=typed)
 
 
 # ---------------------------------------------------------------- BM25
