@@ -11,23 +11,32 @@ from __future__ import annotations
 import jax
 import numpy as np
 
+from embtheory.core.validation import check_key, check_seed
+
 __all__ = ["host_rng", "root_key", "split_named"]
 
 
 def root_key(seed: int) -> jax.Array:
-    """The root PRNG key of an experiment (a typed ``jax.random.key``)."""
-    if isinstance(seed, bool) or not isinstance(seed, (int, np.integer)) or seed < 0:
-        raise ValueError(f"seed must be a non-negative integer, got {seed!r}")
-    return jax.random.key(int(seed))
+    """The root PRNG key of an experiment (a typed ``jax.random.key``) from a seed in ``[0, 2**32)``.
+
+    Raises:
+        TypeError: ``seed`` is not an integer (bools and floats included).
+        ValueError: ``seed`` is negative or does not fit 32 bits (it would overflow inside JAX).
+    """
+    return jax.random.key(check_seed(seed))
 
 
 def split_named(key: jax.Array, *names: str) -> dict[str, jax.Array]:
-    """Splits ``key`` into one independent key per name (order of ``names`` matters)."""
-    if len(set(names)) != len(names) or not names:
-        raise ValueError(f"names must be distinct and non-empty, got {names!r}")
-    return dict(zip(names, jax.random.split(key, len(names)), strict=True))
+    """Splits ``key`` (typed or raw) into one independent key per name (order of ``names`` matters).
+
+    The result maps the caller's names to typed keys (a mapping keyed by data, so a ``dict``).
+    """
+    if not names or len(set(names)) != len(names) or not all(isinstance(n, str) for n in names):
+        raise ValueError(f"names must be distinct non-empty strings, got {names!r}")
+    return dict(zip(names, jax.random.split(check_key(key, "key"), len(names)), strict=True))
 
 
 def host_rng(seed: int) -> np.random.Generator:
-    """A NumPy generator for host-side randomness (never NumPy's global state)."""
-    return np.random.default_rng(seed)
+    """A NumPy generator for host-side randomness (never NumPy's global state); ``seed`` in
+    ``[0, 2**32)``."""
+    return np.random.default_rng(check_seed(seed))

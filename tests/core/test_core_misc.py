@@ -19,8 +19,16 @@ def test_keys_are_reproducible_and_distinct():
     assert not jnp.array_equal(jax.random.key_data(a["x"]), jax.random.key_data(a["y"]))
     with pytest.raises(ValueError, match="seed"):
         root_key(-1)
+    with pytest.raises(ValueError, match="seed must be <="):
+        root_key(2**64)  # would overflow inside JAX
+    with pytest.raises(TypeError, match="seed must be an integer"):
+        root_key(1.0)
     with pytest.raises(ValueError, match="distinct"):
         split_named(root_key(0), "a", "a")
+    with pytest.raises(TypeError, match="key must be a PRNG key"):
+        split_named(3, "a")
+    raw = split_named(jax.random.PRNGKey(3), "x")["x"]  # a raw key splits as its typed twin
+    assert jnp.array_equal(jax.random.key_data(raw), jax.random.key_data(b["x"]))
 
 
 def test_validation_messages_name_the_argument():
@@ -39,11 +47,27 @@ def test_validation_messages_name_the_argument():
     with pytest.raises(ValueError, match=r"loss must be one of"):
         check_choice("x", "loss", {"a", "b"})
     with pytest.raises(MemoryError, match=r"logits needs 2.00 GiB.*use chunks"):
-        check_memory(2 * 2**30, "logits", budget_bytes=2**30, fix="use chunks")
+        check_memory(2 * 2**30, "logits", memory_budget=2**30, fix="use chunks")
     assert as_matrix([[1, 2]], "X").dtype == jnp.result_type(float)
     bad = jnp.array([[1.0, jnp.inf]])
     with pytest.raises(ValueError, match="contains NaN or inf"):  # also while tracing (closure)
         jax.jit(lambda: as_matrix(bad, "F").sum())()
+
+
+@pytest.mark.numerics
+def test_normalize_rows_against_numpy_at_every_scale(jit_variant):
+    from embtheory.core import normalize_rows
+
+    rng = np.random.default_rng(1)
+    X = rng.normal(size=(2, 5, 4))
+    want = X / np.linalg.norm(X, axis=-1, keepdims=True)
+    for scale in (1.0, 1e-30, 1e30):  # squares under- / overflow in float32 at the extremes
+        Xs = jnp.asarray(X * scale, jnp.float32)
+        got = jit_variant(normalize_rows)(Xs)
+        assert got.shape == (2, 5, 4) and got.dtype == jnp.float32
+        assert_allclose(got, want, rtol=1e-5, atol=1e-6)
+    batched = jax.vmap(normalize_rows)(jnp.asarray(X))
+    assert_allclose(batched, want, rtol=1e-5, atol=1e-6)
 
 
 @pytest.mark.numerics
