@@ -102,7 +102,7 @@ def _step(args):
         relp = np.zeros((m_pad, 2), np.int32)
         relp[:m] = rel
         prob = Problem(rel=jnp.asarray(relp), query_valid=jnp.arange(m_pad) < m, doc_valid=jnp.ones(n, bool))
-        recipe = Recipe(chunk=chunk if chunk is not None and chunk < m_pad else None)
+        recipe = Recipe(chunk_size=chunk if chunk is not None and chunk < m_pad else None)
         state = init(jax.random.key(0), prob, dim, recipe=recipe)
         f = jax.jit(lambda s, p, r=recipe: step(s, p, recipe=r))
         t0 = time.perf_counter()

@@ -12,6 +12,8 @@ chunk, and no sort runs on the host.
 
 from __future__ import annotations
 
+import warnings
+
 import jax
 import jax.numpy as jnp
 
@@ -21,8 +23,18 @@ from embtheory.signrank.patterns import check_relevance
 __all__ = ["topk_accuracy", "topk_hits"]
 
 
+def _chunk_alias(fn, chunk_size, deprecated):
+    if deprecated:
+        if set(deprecated) != {"chunk"}:
+            raise TypeError(f"{fn}() got an unexpected keyword argument {sorted(deprecated)[0]!r}")
+        warnings.warn(f"{fn}(chunk=...) is deprecated: use chunk_size=...", DeprecationWarning, stacklevel=3)
+        if chunk_size is None:
+            chunk_size = deprecated["chunk"]
+    return chunk_size
+
+
 def topk_hits(q: jax.Array, d: jax.Array, rel: jax.Array, *, k: int, doc_valid: jax.Array | None = None,
-              rel_valid: jax.Array | None = None, chunk: int | None = None) -> jax.Array:
+              rel_valid: jax.Array | None = None, chunk_size: int | None = None, **deprecated) -> jax.Array:
     """Per query, how many of its relevant documents are among its top ``k``.
 
     Args:
@@ -32,11 +44,13 @@ def topk_hits(q: jax.Array, d: jax.Array, rel: jax.Array, *, k: int, doc_valid: 
         k: cut-off (``k <= n``).
         doc_valid: ``[n]`` bool; padded documents are never retrieved.
         rel_valid: ``[m, r]`` bool; False entries of ``rel`` are padding and never count.
-        chunk: queries per chunk (``m`` a multiple of it); None: one chunk.
+        chunk_size: queries per chunk (``m`` a multiple of it); None: one chunk (``chunk=`` is
+            the deprecated old name).
 
     Returns:
         ``[m]`` int32 hit counts.
     """
+    chunk = _chunk_alias("topk_hits", chunk_size, deprecated)
     m, n = q.shape[0], d.shape[0]
     check_int(k, "k", minimum=1, maximum=n)
     check_relevance(rel, n, valid=rel_valid)
@@ -46,7 +60,7 @@ def topk_hits(q: jax.Array, d: jax.Array, rel: jax.Array, *, k: int, doc_valid: 
         rel_valid = jnp.ones(rel.shape, bool)
     chunk = m if chunk is None else int(chunk)
     if m % chunk:
-        raise ValueError(f"the query count {m} must be a multiple of chunk={chunk}")
+        raise ValueError(f"the query count {m} must be a multiple of chunk_size={chunk}")
 
     def one_chunk(args):
         qi, ri, vi = args
@@ -63,7 +77,8 @@ def topk_hits(q: jax.Array, d: jax.Array, rel: jax.Array, *, k: int, doc_valid: 
     return out.reshape(m)
 
 
-def topk_accuracy(q, d, rel, *, k: int, doc_valid=None, query_valid=None, chunk=None) -> jax.Array:
+def topk_accuracy(q, d, rel, *, k: int, doc_valid=None, query_valid=None, chunk_size=None,
+                  **deprecated) -> jax.Array:
     """Fraction of (query, relevant document) pairs retrieved in the top ``k``.
 
     Args as :func:`topk_hits`; ``query_valid`` ``[m]`` bool drops padded queries.
@@ -71,9 +86,10 @@ def topk_accuracy(q, d, rel, *, k: int, doc_valid=None, query_valid=None, chunk=
     Returns:
         Scalar accuracy in [0, 1] (the dtype of ``q``).
     """
+    chunk_size = _chunk_alias("topk_accuracy", chunk_size, deprecated)
     m = q.shape[0]
     if query_valid is None:
         query_valid = jnp.ones((m,), bool)
-    hits = topk_hits(q, d, rel, k=k, doc_valid=doc_valid, chunk=chunk)
+    hits = topk_hits(q, d, rel, k=k, doc_valid=doc_valid, chunk_size=chunk_size)
     total = jnp.maximum(jnp.sum(query_valid) * rel.shape[1], 1)
     return (jnp.sum(jnp.where(query_valid, hits, 0)) / total).astype(q.dtype)

@@ -41,7 +41,7 @@ STOP_RULES = ("loss", "loss_and_accuracy")
 RUNNING, SOLVED, PLATEAU, BUDGET = 0, 1, 2, 3
 
 
-class Recipe(NamedTuple):
+class _RecipeFields(NamedTuple):
     """Hyper-parameters of a run (static: hashable Python values).
 
     Attributes:
@@ -57,8 +57,9 @@ class Recipe(NamedTuple):
             stops the run only if the best accuracy has also not improved for
             ``accuracy_patience`` steps.
         accuracy_patience: see ``stop_rule``.
-        chunk: queries per chunk of the loss (None: dense); set from a memory budget by
-            :func:`embtheory.signrank.solve`.
+        chunk_size: queries per chunk of the loss and the top-k (None: dense, or the canonical
+            chunk of :func:`embtheory.signrank.solve.canonical_shape`); ``chunk`` is the
+            deprecated old name.
     """
 
     loss: str = "infonce"
@@ -71,7 +72,7 @@ class Recipe(NamedTuple):
     margin: float = 0.1
     stop_rule: str = "loss"
     accuracy_patience: int = 5_000
-    chunk: int | None = None
+    chunk_size: int | None = None
 
     def validated(self) -> Recipe:
         check_choice(self.loss, "loss", LOSSES)
@@ -84,9 +85,26 @@ class Recipe(NamedTuple):
         check_int(self.patience, "patience", minimum=1)
         check_int(self.check_every, "check_every", minimum=1)
         check_int(self.accuracy_patience, "accuracy_patience", minimum=1)
-        if self.chunk is not None:
-            check_int(self.chunk, "chunk", minimum=1)
+        if self.chunk_size is not None:
+            check_int(self.chunk_size, "chunk_size", minimum=1)
         return self
+
+
+class Recipe(_RecipeFields):
+    __doc__ = _RecipeFields.__doc__
+    __slots__ = ()
+
+    def __new__(cls, *args, **kwargs):
+        if "chunk" in kwargs:
+            warnings.warn("Recipe(chunk=...) is deprecated: use chunk_size=", DeprecationWarning,
+                          stacklevel=2)
+            kwargs.setdefault("chunk_size", kwargs.pop("chunk"))
+        return super().__new__(cls, *args, **kwargs)
+
+    @property
+    def chunk(self) -> int | None:
+        """Deprecated alias of :attr:`chunk_size`."""
+        return self.chunk_size
 
 
 #: The official recipe (the default everywhere).
@@ -197,7 +215,7 @@ def init(*args, key: jax.Array | None = None, problem: Problem | None = None, di
 def _loss_grad(state: RunState, problem: Problem, recipe: Recipe):
     return loss_and_grad(state.q, state.d, problem.rel, doc_valid=problem.doc_valid,
                          query_valid=problem.query_valid, loss=recipe.loss,
-                         temperature=recipe.temperature, margin=recipe.margin, chunk=recipe.chunk)
+                         temperature=recipe.temperature, margin=recipe.margin, chunk_size=recipe.chunk_size)
 
 
 def step(state: RunState, problem: Problem, *, recipe: Recipe = OFFICIAL) -> RunState:
@@ -232,7 +250,7 @@ def check(state: RunState, problem: Problem, *, recipe: Recipe = OFFICIAL) -> Ru
     """
     k = problem.rel.shape[1]
     acc = topk_accuracy(state.q, state.d, problem.rel, k=k, doc_valid=problem.doc_valid,
-                        query_valid=problem.query_valid, chunk=recipe.chunk)
+                        query_valid=problem.query_valid, chunk_size=recipe.chunk_size)
     perfect = acc >= 1.0
     return state._replace(
         accuracy=acc,

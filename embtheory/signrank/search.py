@@ -306,7 +306,7 @@ class _Seed:
 
 
 def _recipe_config(recipe: Recipe) -> dict:
-    return {f: v for f, v in recipe._asdict().items() if f != "chunk" or v is not None}
+    return {f: v for f, v in recipe._asdict().items() if f != "chunk_size" or v is not None}
 
 
 def _trial_config(d, n, k, seed, recipe, dtype_name):
@@ -570,7 +570,8 @@ def success_curve(d: int, ns: Sequence[int], *, seeds: Sequence[int], k: int = 2
 
     groups: dict = {}
     for n in ns:  # one call per canonical shape: its trials are stored as soon as it returns
-        groups.setdefault(canonical_shape(n, k, itemsize=dtype.itemsize, chunk=recipe.chunk), []).append(n)
+        shape = canonical_shape(n, k, itemsize=dtype.itemsize, chunk_size=recipe.chunk_size)
+        groups.setdefault(shape, []).append(n)
     bar = _progress(total=len(ns), desc=f"success curve, d={d}", enabled=progress, unit="n")
     try:
         for group in groups.values():

@@ -103,12 +103,12 @@ class LaunchShape(NamedTuple):
     Attributes:
         n_pad: documents after padding.
         m_pad: queries after padding (``C(n_pad, k)`` rounded up to a multiple of ``chunk``).
-        chunk: queries per chunk of the loss and the top-k (None: one dense chunk).
+        chunk_size: queries per chunk of the loss and the top-k (None: one dense chunk).
     """
 
     n_pad: int
     m_pad: int
-    chunk: int | None
+    chunk_size: int | None
 
 
 def bucket(n: int) -> int:
@@ -117,14 +117,15 @@ def bucket(n: int) -> int:
     return -(-n // g) * g
 
 
-def canonical_shape(n: int, k: int = 2, *, itemsize: int = 4, chunk: int | None = None) -> LaunchShape:
+def canonical_shape(n: int, k: int = 2, *, itemsize: int = 4, chunk_size: int | None = None) -> LaunchShape:
     """The padded shape a trial of ``n`` documents always runs in (see the module docstring).
 
     Args:
         n: documents (> k).
         k: relevant documents per query.
         itemsize: bytes of the floating dtype (4 or 8).
-        chunk: an explicit query chunk (a recipe's ``chunk``); None: from the fixed default budget.
+        chunk_size: an explicit query chunk (a recipe's ``chunk_size``); None: from the fixed
+            default budget.
     """
     n = check_int(n, "n", minimum=2)
     k = check_int(k, "k", minimum=1)
@@ -132,12 +133,12 @@ def canonical_shape(n: int, k: int = 2, *, itemsize: int = 4, chunk: int | None 
         raise ValueError(f"n must exceed k (a query needs irrelevant documents), got n={n}, k={k}")
     n_pad = bucket(n)
     m_full = math.comb(n_pad, k)
-    if chunk is None:
+    if chunk_size is None:
         c = chunk_for_budget(m_full, n_pad, DEFAULT_MEMORY_BUDGET, itemsize)
     else:
-        c = min(check_int(chunk, "chunk", minimum=1), m_full)
+        c = min(check_int(chunk_size, "chunk_size", minimum=1), m_full)
     m_pad = -(-m_full // c) * c
-    return LaunchShape(n_pad=n_pad, m_pad=m_pad, chunk=None if c >= m_pad else c)
+    return LaunchShape(n_pad=n_pad, m_pad=m_pad, chunk_size=None if c >= m_pad else c)
 
 
 def _state_bytes(m: int, n: int, dim: int, itemsize: int) -> int:
@@ -245,13 +246,13 @@ def _default_mesh() -> Mesh:
 
 def _capacity(shape: LaunchShape, dim: int, k: int, itemsize: int, budget: float) -> int:
     state = _state_bytes(shape.m_pad, shape.n_pad, dim, itemsize)
-    chunk = shape.m_pad if shape.chunk is None else shape.chunk
+    chunk = shape.m_pad if shape.chunk_size is None else shape.chunk_size
     temps = 6 * chunk * shape.n_pad * itemsize
     per_member = (shape.m_pad + shape.n_pad) * dim * itemsize + shape.m_pad * (k + 1) * 4
     check_memory(state + temps + per_member, "one run", memory_budget=budget,
                  fix=f"a run of C({shape.n_pad},{k}) = {shape.m_pad:,} padded queries at dim {dim} "
                      "needs its optimiser state and one chunk of scores; pass a recipe with a smaller "
-                     "chunk")
+                     "chunk_size")
     return int(max(1, min(CAPACITY, (budget - state - temps) // per_member)))
 
 
@@ -272,7 +273,7 @@ def _launch_group(members, dim, k, recipe, dtype, shape, mesh, cap):
         rel[idx], qv[idx], dv[idx] = _problem_arrays(n, k, shape)
         count[dev] += 1
         slots.append(idx)
-    runner = _launcher(dim, recipe._replace(chunk=shape.chunk), jnp.dtype(dtype).name, mesh)
+    runner = _launcher(dim, recipe._replace(chunk_size=shape.chunk_size), jnp.dtype(dtype).name, mesh)
     sharding = NamedSharding(mesh, PartitionSpec(_AXIS))
     args = [jax.device_put(a, sharding) for a in (count, key_data, rel, qv, dv)]
     metrics, qs, ds = runner(*args)
@@ -323,7 +324,8 @@ def solve_batch(ns, dim: int, *, keys, k: int = 2, recipe: Recipe = OFFICIAL, dt
     key_data = [_key_data(kk) for kk in keys]
     groups: dict[LaunchShape, list[int]] = {}
     for i, n in enumerate(ns):
-        groups.setdefault(canonical_shape(n, k, itemsize=itemsize, chunk=recipe.chunk), []).append(i)
+        shape = canonical_shape(n, k, itemsize=itemsize, chunk_size=recipe.chunk_size)
+        groups.setdefault(shape, []).append(i)
     raw: dict[int, tuple] = {}
     for shape, idx in groups.items():
         cap = _capacity(shape, dim, k, itemsize, budget)

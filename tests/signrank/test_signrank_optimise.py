@@ -189,3 +189,22 @@ def test_footnote_infonce_can_reach_zero_loss_without_solving():
     r = solve(6, 4, key=1, loss="infonce_footnote", max_steps=5000)
     assert r.loss < 1e-2
     assert not r.solved and 0.5 <= r.best_accuracy < 1.0
+
+
+def test_chunk_size_names_and_deprecated_chunk():
+    from embtheory.signrank import topk_accuracy
+
+    with pytest.warns(DeprecationWarning, match="chunk_size"):
+        r = Recipe(chunk=4)
+    assert r.chunk_size == 4 and r.chunk == 4
+    q = jnp.eye(4)[:, :3] + 0.1
+    d = jnp.eye(4)[:, :3]
+    rel = jnp.asarray(k_subsets(4, 2)[:4])
+    want = topk_accuracy(q, d, rel, k=2)
+    assert topk_accuracy(q, d, rel, k=2, chunk_size=2) == want
+    with pytest.warns(DeprecationWarning, match="chunk_size"):
+        assert topk_accuracy(q, d, rel, k=2, chunk=2) == want
+    # an explicit chunk_size is part of the recipe: the run is chunked and still solves
+    a = solve(7, 3, key=1, max_steps=300, chunk_size=7)
+    b = solve(7, 3, key=1, max_steps=300)
+    assert a.steps == b.steps and a.solved == b.solved
