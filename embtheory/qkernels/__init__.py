@@ -2,19 +2,23 @@
 
 - embeddings and states: :func:`embed` (native JAX simulator or PennyLane), :data:`EMBEDDINGS`;
   PennyLane circuits in :mod:`embtheory.qkernels.circuits` (the only module importing PennyLane);
-- kernels: :func:`fidelity_gram`, :func:`projected_gram`, :func:`product_kernel`, and
-  :func:`kernels_by_depth` (every depth of a layered circuit in one pass);
+- kernels: :func:`fidelity_gram`, :func:`projected_gram` (``exponent=True``: the exponent D that
+  Fig. 6b plots), :func:`product_kernel`, and :func:`kernels_by_depth` (every depth in one pass);
+- backends: ``"native"`` statevectors and density matrices, ``"pennylane"``, and ``"mps"``
+  (:mod:`embtheory.qkernels.mps`: matrix-product states, exact at bond 4^L, 100 qubits on a CPU);
 - concentration: :func:`pair_statistics`, :func:`fit_decay`, :func:`product_variance`, :func:`haar_beta`,
   :func:`haar_variance`;
 - shot noise: :func:`loschmidt_estimate`, :func:`swap_estimate`, :func:`random_estimate`,
   :func:`kernel_ridge_fit`, :func:`kernel_ridge_predict`;
-- alignment: :func:`target_alignment`, :func:`alignment_values`, :func:`train_alignment`;
+- alignment: :func:`target_alignment`, :func:`alignment_values`, :func:`alignment_landscape`,
+  :func:`train_alignment`;
 - data: :func:`mnist_pca`, :func:`uniform_angles`.
 """
 
 from embtheory.qkernels.alignment import (
     AlignmentState,
     alignment_init,
+    alignment_landscape,
     alignment_step,
     alignment_values,
     alignment_variance,
@@ -35,7 +39,8 @@ from embtheory.qkernels.concentration import (
 from embtheory.qkernels.datasets import mnist_pca, uniform_angles
 from embtheory.qkernels.embeddings import EMBEDDINGS, embed, memory_budget
 from embtheory.qkernels.kernels import fidelity_gram, product_kernel, projected_gram
-from embtheory.qkernels.profiles import kernels_by_depth
+from embtheory.qkernels.mps import MPS
+from embtheory.qkernels.profiles import DepthKernels, kernels_by_depth
 from embtheory.qkernels.shots import (
     kernel_ridge_fit,
     kernel_ridge_predict,
@@ -46,10 +51,13 @@ from embtheory.qkernels.shots import (
 
 __all__ = [
     "EMBEDDINGS",
+    "MPS",
     "AlignmentState",
     "DecayFit",
+    "DepthKernels",
     "PairStats",
     "alignment_init",
+    "alignment_landscape",
     "alignment_step",
     "alignment_values",
     "alignment_variance",

@@ -22,6 +22,8 @@ The analytic product kernel of a single RX, RY or H.RZ layer is
 
 from __future__ import annotations
 
+import warnings
+
 import jax
 import jax.numpy as jnp
 
@@ -44,14 +46,16 @@ def _matmul(a: jax.Array, b: jax.Array) -> jax.Array:
 
 
 def fidelity_gram(X, Y=None, *, embedding="hee", layers: int = 1, params=None, noise: float | None = None,
-                  backend: str | None = None, chunk_size: int | None = None, dtype=None) -> jax.Array:
+                  backend: str | None = None, chunk_size: int | None = None, dtype=None,
+                  max_bond: int | None = None) -> jax.Array:
     """The fidelity kernel ``K[i, j] = Tr[rho(X_i) rho(Y_j)]`` (``|<psi_i|psi_j>|^2`` for pure states).
 
     Args:
         X: ``(N, n)`` angles (n qubits).
         Y: ``(M, n)`` or None for ``Y = X`` (states computed once).
-        embedding, layers, params, noise, backend, chunk_size, dtype: as in
-            :func:`embtheory.qkernels.embed`.
+        embedding, layers, params, noise, backend, chunk_size, dtype, max_bond: as in
+            :func:`embtheory.qkernels.embed`; ``backend="mps"`` runs 100 qubits (a truncated MPS,
+            ``max_bond < 4^L``, warns with its discarded weight).
 
     Returns:
         ``(N, M)`` real, in the real dtype of the states. Concentration point ``1 / 2^n``.
@@ -63,13 +67,15 @@ def fidelity_gram(X, Y=None, *, embedding="hee", layers: int = 1, params=None, n
         ((2, 2), True)
     """
     X, spec = resolve(X, embedding=embedding, layers=layers, params=params, noise=noise, backend=backend,
-                      dtype=dtype)
+                      dtype=dtype, max_bond=max_bond)
     return fidelity_from_spec(X, _check_y(X, Y), spec, chunk_size=chunk_size)
 
 
 def fidelity_from_spec(X: jax.Array, Y: jax.Array | None, spec, *,
                        chunk_size: int | None = None) -> jax.Array:
     """:func:`fidelity_gram` for already-validated arrays and a resolved spec (traceable in ``params``)."""
+    if spec.backend == "mps":
+        return _mps_fidelity(X, Y, spec, chunk_size)
     extra = 0 if Y is None else Y.shape[0]
     SX = run_states(X, spec, chunk_size=chunk_size, extra_points=extra)
     SY = SX if Y is None else run_states(Y, spec, chunk_size=chunk_size, extra_points=X.shape[0])
@@ -86,6 +92,32 @@ def fidelity_from_spec(X: jax.Array, Y: jax.Array | None, spec, *,
     ap = jnp.concatenate([a, jnp.zeros((pad, a.shape[1]), a.dtype)]) if pad else a
     out = jax.lax.map(block, ap.reshape(n_blocks, chunk_size, a.shape[1]))
     return out.reshape(n_blocks * chunk_size, b.shape[0])[: a.shape[0]]
+
+
+def _report_truncation(states) -> None:
+    if isinstance(states.discarded, jax.core.Tracer):
+        return
+    worst = float(jnp.max(states.discarded))
+    if worst > 1e-10:
+        warnings.warn(f"the MPS was truncated at max_bond: summed discarded weight (the squared singular "
+                      f"values dropped, summed over every truncation) up to {worst:.3g} per state; raise "
+                      "max_bond for exact values (see embed(..., backend='mps').discarded)", stacklevel=3)
+
+
+def _mps_fidelity(X, Y, spec, chunk_size):
+    """``|<a|b>|^2 / (<a|a><b|b>)`` from log overlaps (no underflow before the final exp)."""
+    from embtheory.qkernels.mps import mps_log_overlap
+
+    extra = 0 if Y is None else Y.shape[0]
+    SX = run_states(X, spec, chunk_size=chunk_size, extra_points=extra)
+    SY = SX if Y is None else run_states(Y, spec, chunk_size=chunk_size, extra_points=X.shape[0])
+    _report_truncation(SX)
+    if Y is not None:
+        _report_truncation(SY)
+    nx = jax.vmap(lambda a: mps_log_overlap(a, a))(SX.tensors)
+    ny = nx if Y is None else jax.vmap(lambda a: mps_log_overlap(a, a))(SY.tensors)
+    log_ab = gram(mps_log_overlap, SX.tensors, SY.tensors, chunk_size=chunk_size)
+    return jnp.exp(2 * log_ab - nx[:, None] - ny[None, :])
 
 
 def fidelity_from_states(a: jax.Array, b: jax.Array, *, mixed: bool) -> jax.Array:
@@ -131,13 +163,19 @@ def _bloch_mixed(rho):
 
 def bloch_features(X, spec, chunk_size):
     """``(N, n, 3)`` Bloch vectors of every qubit of every point's state (the states are not kept)."""
+    if spec.backend == "mps":
+        from embtheory.qkernels.mps import mps_bloch_vectors
+
+        states = run_states(X, spec, chunk_size=chunk_size)
+        _report_truncation(states)
+        return jax.vmap(mps_bloch_vectors)(states.tensors)
     post = _bloch_pure if spec.noise is None else _bloch_mixed
     return run_states(X, spec, chunk_size=chunk_size, post=post)
 
 
 def projected_gram(X, Y=None, *, gamma: float = 1.0, exponent: bool = False, embedding="hee",
                    layers: int = 1, params=None, noise: float | None = None, backend: str | None = None,
-                   chunk_size: int | None = None, dtype=None) -> jax.Array:
+                   chunk_size: int | None = None, dtype=None, max_bond: int | None = None) -> jax.Array:
     """The projected kernel ``exp(-gamma D)``, ``D = sum_k ||rho_k(x) - rho_k(y)||_F^2`` (Huang et al. 2021).
 
     Args:
@@ -146,8 +184,8 @@ def projected_gram(X, Y=None, *, gamma: float = 1.0, exponent: bool = False, emb
         gamma: bandwidth ``> 0`` (1 in every published script).
         exponent: return ``D`` itself (no ``gamma``, no exponential): the quantity whose variance
             over pairs the paper's Fig. 6b plots under the label ``Var[k^PQ]``.
-        embedding, layers, params, noise, backend, chunk_size, dtype: as in
-            :func:`embtheory.qkernels.embed`.
+        embedding, layers, params, noise, backend, chunk_size, dtype, max_bond: as in
+            :func:`embtheory.qkernels.embed` (``backend="mps"``: one-site reduced states of the MPS).
 
     Returns:
         ``(N, M)`` real. Concentration point 1 for the kernel, 0 for ``D``.
@@ -161,7 +199,7 @@ def projected_gram(X, Y=None, *, gamma: float = 1.0, exponent: bool = False, emb
     """
     gamma = check_positive(gamma, "gamma")
     X, spec = resolve(X, embedding=embedding, layers=layers, params=params, noise=noise, backend=backend,
-                      dtype=dtype)
+                      dtype=dtype, max_bond=max_bond)
     Y = _check_y(X, Y)
     FX = bloch_features(X, spec, chunk_size)
     FY = FX if Y is None else bloch_features(Y, spec, chunk_size)

@@ -1,0 +1,223 @@
+"""Matrix-product states (MPS) for the layered embeddings: kernels at 100 qubits.
+
+A state of ``n`` qubits is held as ``n`` tensors ``A_k[l, s, r]`` of shape ``(chi, 2, chi)``, padded
+to one bond dimension ``chi`` so that every site has the same shape (``lax`` loops over sites, one
+compile per shape, ``vmap`` over data points).  Boundary bonds use index 0 only.
+
+Circuit, per layer (as :mod:`embtheory.qkernels.simulator`):
+
+- the single-qubit rotations act on the physical index of every site (no entanglement added, the
+  canonical form is kept);
+- the CNOT ladder ``(0,1), ..., (n-2, n-1)`` is a left-to-right sweep of two-site updates: contract the
+  two sites, apply the 4x4 gate, split by SVD, keep ``chi`` singular values (the orthogonality centre
+  moves right with the sweep, so each truncation is the optimal one);
+- the ring's closing ``CNOT(n-1, 0)`` goes through a swap chain: qubit ``n-1`` is swapped leftwards to
+  position 1 (a right-to-left sweep), the CNOT acts on positions (1, 0), and the qubit is swapped back
+  (left-to-right); every cut the chain passes is an arc of the ring, crossed by two CNOTs per layer;
+- a right-to-left QR sweep puts the orthogonality centre back on site 0.
+
+Each CNOT has operator Schmidt rank 2, and every cut of the ring is crossed by two CNOTs per layer,
+so ``L`` layers need bond ``4^L`` at most: with ``chi = 4^L`` (64 for ``L = 3``) the MPS is exact at any
+``n``; a smaller ``max_bond`` truncates, and the discarded weight (the sum of the squared singular
+values dropped, the state renormalised after each truncation) is returned.
+
+Overlaps contract the transfer matrices site by site with the running scale factored out into a
+log, so ``log |<a|b>|`` is exact even where ``|<a|b>|^2`` is 2^-200; kernels ``exp(2 log|<a|b>|)``
+underflow only below the dtype's smallest number.
+"""
+
+from __future__ import annotations
+
+import functools
+from typing import NamedTuple
+
+import jax
+import jax.numpy as jnp
+import numpy as np
+
+from embtheory.qkernels import simulator
+
+__all__ = ["MPS", "bond_for", "mps_bloch_vectors", "mps_embed_fn", "mps_log_overlap"]
+
+#: The largest bond the backend builds by default (``max_bond=None``): 4^5.
+MAX_DEFAULT_BOND = 1024
+
+
+class MPS(NamedTuple):
+    """Matrix-product states of a batch of points.
+
+    Attributes:
+        tensors: ``(N, n, chi, 2, chi)`` site tensors (right-canonical, centre on site 0).
+        discarded: ``(N,)`` total discarded weight (sum of the squared singular values dropped by
+            every truncation; 0 up to rounding when ``chi`` is exact).
+    """
+
+    tensors: jax.Array
+    discarded: jax.Array
+
+
+def bond_for(n: int, layers: int, entangle: bool, max_bond: int | None) -> tuple[int, bool]:
+    """``(chi, exact)``: the bond used for ``layers`` layers on ``n`` qubits, and whether it is exact.
+
+    Exact bond: ``min(4^L, 2^floor(n/2))`` with the CNOT ring (``2^L`` at n = 2, one CNOT per
+    layer), 1 for the product embeddings.
+    """
+    if not entangle or n == 1:
+        exact = 1
+    else:
+        per_layer = 2 if n == 2 else 4
+        exact = min(per_layer**layers, 2 ** (n // 2))
+    if max_bond is None:
+        return exact, True
+    return min(exact, max_bond), max_bond >= exact
+
+
+def _layer_bonds(n: int, layers: int, entangle: bool, chi: int) -> list[int]:
+    """The bond used during each layer: grows as ``4^l`` until ``chi`` (fewer SVD flops early on)."""
+    return [bond_for(n, l, entangle, chi)[0] for l in range(1, layers + 1)]
+
+
+_CNOT = np.array([[1, 0, 0, 0], [0, 1, 0, 0], [0, 0, 0, 1], [0, 0, 1, 0]], float)  # control = left site
+_CNOT_REV = np.array([[1, 0, 0, 0], [0, 0, 0, 1], [0, 0, 1, 0], [0, 1, 0, 0]], float)  # control = right site
+_SWAP = np.array([[1, 0, 0, 0], [0, 0, 1, 0], [0, 1, 0, 0], [0, 0, 0, 1]], float)
+
+
+def _two_site(T, k, gate, chi, s_right: bool):
+    """The 4x4 ``gate`` on sites ``(k, k+1)`` of ``T`` ``(n, chi, 2, chi)``; returns ``(T, discarded)``."""
+    A = jax.lax.dynamic_index_in_dim(T, k, keepdims=False)
+    B = jax.lax.dynamic_index_in_dim(T, k + 1, keepdims=False)
+    theta = jnp.einsum("lar,rbq->labq", A, B)
+    theta = jnp.einsum("abcd,lcdq->labq", gate.reshape(2, 2, 2, 2).astype(T.dtype), theta)
+    U, S, Vh = jnp.linalg.svd(theta.reshape(2 * chi, 2 * chi), full_matrices=False)
+    total = jnp.sum(S * S)
+    kept = S[:chi]
+    dropped = jnp.where(total > 0, 1 - jnp.sum(kept * kept) / total, 0.0)
+    kept = kept / jnp.sqrt(jnp.where(total > 0, jnp.sum(kept * kept), 1.0))  # renormalise the state
+    U, Vh = U[:, :chi], Vh[:chi]
+    if s_right:
+        A2, B2 = U, kept[:, None].astype(T.dtype) * Vh
+    else:
+        A2, B2 = U * kept[None, :].astype(T.dtype), Vh
+    T = jax.lax.dynamic_update_index_in_dim(T, A2.reshape(chi, 2, chi), k, 0)
+    T = jax.lax.dynamic_update_index_in_dim(T, B2.reshape(chi, 2, chi), k + 1, 0)
+    return T, dropped
+
+
+def _sweep(T, start, stop, step, gate, chi, s_right):
+    """Two-site ``gate`` on ``(k, k+1)`` for ``k = start, start+step, ...`` (``stop`` excluded)."""
+    count = len(range(start, stop, step))
+    gate = jnp.asarray(gate)
+
+    def body(i, carry):
+        T, w = carry
+        T, d = _two_site(T, start + step * i, gate, chi, s_right)
+        return T, w + d
+
+    return jax.lax.fori_loop(0, count, body, (T, jnp.zeros((), jnp.finfo(T.dtype).dtype)))
+
+
+def _to_left_centre(T, chi):
+    """Right-to-left LQ sweep: every site but 0 right-isometric, the norm carried into site 0."""
+    n = T.shape[0]
+
+    def body(i, T):
+        k = n - 1 - i
+        M = jax.lax.dynamic_index_in_dim(T, k, keepdims=False).reshape(chi, 2 * chi)
+        Q, R = jnp.linalg.qr(jnp.conj(M).T)  # M^H = Q R  =>  M = R^H Q^H
+        T = jax.lax.dynamic_update_index_in_dim(T, jnp.conj(Q).T.reshape(chi, 2, chi), k, 0)
+        prev = jax.lax.dynamic_index_in_dim(T, k - 1, keepdims=False)
+        prev = jnp.einsum("lsr,rq->lsq", prev, jnp.conj(R).T)
+        return jax.lax.dynamic_update_index_in_dim(T, prev, k - 1, 0)
+
+    return jax.lax.fori_loop(0, n - 1, body, T)
+
+
+def _pad(T, chi):
+    c = T.shape[1]
+    if c == chi:
+        return T
+    return jnp.pad(T, ((0, 0), (0, chi - c), (0, 0), (0, chi - c)))
+
+
+def _evolve(x, prefix, *, rotation, entangle, layers, bonds, dtype):
+    """MPS of one point: ``(n, chi, 2, chi)`` tensors and the discarded weight."""
+    n = x.shape[0]
+    T = jnp.zeros((n, 1, 2, 1), dtype).at[:, 0, 0, 0].set(1)
+    if prefix is not None:
+        T = jnp.einsum("kab,klbr->klar", simulator.rotation_matrices("ry", prefix, dtype), T)
+    mats = simulator.rotation_matrices(rotation, x, dtype)
+    weight = jnp.zeros((), jnp.finfo(dtype).dtype)
+    for chi in bonds:
+        T = _pad(T, chi)
+        T = jnp.einsum("kab,klbr->klar", mats, T)
+        if entangle and n >= 2:
+            T, w1 = _sweep(T, 0, n - 1, 1, _CNOT, chi, True)  # ladder, centre ends on n-1
+            weight = weight + w1
+            if n >= 3:  # the ring's closing CNOT(n-1, 0) through a swap chain
+                T, w2 = _sweep(T, n - 2, 0, -1, _SWAP, chi, False)  # qubit n-1 to position 1
+                T, w3 = _two_site(T, 0, jnp.asarray(_CNOT_REV), chi, True)  # control at 1, target at 0
+                T, w4 = _sweep(T, 1, n - 1, 1, _SWAP, chi, True)  # and back
+                weight = weight + w2 + w3 + w4
+            T = _to_left_centre(T, chi)
+    return T, weight
+
+
+@functools.cache
+def mps_embed_fn(rotation: str, entangle: bool, layers: int, n: int, chi: int, trainable: bool, dtype):
+    """A jitted ``(X, prefix) -> MPS`` for a batch of points (cached per static configuration)."""
+    bonds = _layer_bonds(n, layers, entangle, chi)
+    one = functools.partial(_evolve, rotation=rotation, entangle=entangle, layers=layers, bonds=bonds,
+                            dtype=dtype)
+
+    def run(X, prefix):
+        T, w = jax.vmap(lambda x: one(x, prefix if trainable else None))(X)
+        return MPS(T, w)
+
+    return jax.jit(run)
+
+
+def mps_log_overlap(a: jax.Array, b: jax.Array) -> jax.Array:
+    """``log |<a|b>|`` of two MPS ``(n, chi_a, 2, chi_a)`` and ``(n, chi_b, 2, chi_b)``, scale kept in a log.
+
+    Returns ``-inf`` for orthogonal states.
+    """
+    E = jnp.zeros((a.shape[1], b.shape[1]), a.dtype).at[0, 0].set(1)
+    real = jnp.finfo(a.dtype).dtype
+
+    def site(carry, ab):
+        E, log_scale = carry
+        ta, tb = ab
+        E = jnp.einsum("lm,lsr,msq->rq", E, jnp.conj(ta), tb)
+        s = jnp.max(jnp.abs(E))
+        safe = jnp.where(s > 0, s, 1.0)
+        return (E / safe, log_scale + jnp.where(s > 0, jnp.log(safe), -jnp.inf)), None
+
+    (E, log_scale), _ = jax.lax.scan(site, (E, jnp.zeros((), real)), (a, b))
+    return log_scale + jnp.log(jnp.abs(E[0, 0]))
+
+
+def mps_bloch_vectors(T: jax.Array) -> jax.Array:
+    """``(n, 3)`` Bloch vectors of every qubit's reduced state of one MPS ``(n, chi, 2, chi)``."""
+    chi = T.shape[1]
+    e0 = jnp.zeros((chi, chi), T.dtype).at[0, 0].set(1)
+
+    def left(Lk, A):
+        return jnp.einsum("lm,lsr,msq->rq", Lk, A, jnp.conj(A)), Lk
+
+    def right(Rk, A):
+        return jnp.einsum("lsr,msq,rq->lm", A, jnp.conj(A), Rk), Rk
+
+    _, Ls = jax.lax.scan(left, e0, T)  # Ls[k]: environment left of site k
+    _, Rs = jax.lax.scan(right, e0, T, reverse=True)  # Rs[k]: environment right of site k
+    rho = jnp.einsum("klm,klsr,kmtq,krq->kst", Ls, T, jnp.conj(T), Rs)
+    rho = rho / jnp.trace(rho, axis1=1, axis2=2)[:, None, None]
+    c = rho[:, 1, 0]
+    return jnp.stack([2 * c.real, 2 * c.imag, (rho[:, 0, 0] - rho[:, 1, 1]).real], axis=1)
+
+
+def mps_nbytes(n_points: int, n: int, chi: int, dtype) -> int:
+    """Bytes of ``n_points`` MPS (tensors only)."""
+    return n_points * n * chi * chi * 2 * np.dtype(dtype).itemsize
+
+
+
