@@ -71,11 +71,6 @@ KNOWN_GAPS: dict[tuple[str, str], str] = {
                                                "take it through **deprecated)",
     ("embtheory.signrank.bootstrap_band", "seed"): "search, signrank/fits.py (deprecated seed= still in the "
                                                    "signature: take it through **deprecated)",
-    ("embtheory.signrank.Recipe", "memory"): "search, signrank/optimise.py (field `chunk`)",
-    ("embtheory.signrank.LaunchShape", "memory"): "search, signrank/solve.py (field `chunk`)",
-    ("embtheory.signrank.canonical_shape", "memory"): "search, signrank/solve.py (`chunk`)",
-    ("embtheory.signrank.topk_accuracy", "memory"): "search, signrank/accuracy.py (`chunk`)",
-    ("embtheory.signrank.topk_hits", "memory"): "search, signrank/accuracy.py (`chunk`)",
 }
 
 _BUDGET = re.compile(r"budget")

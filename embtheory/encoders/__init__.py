@@ -12,7 +12,7 @@
 from embtheory.encoders.augmentations import AUGMENTATIONS, augment, key_to_rng
 from embtheory.encoders.bert import BertConfig, BertEncoder
 from embtheory.encoders.fewshot import fewshot_accuracy, knn_predict, nearest_mean_predict
-from embtheory.encoders.retrieval import Recall, bm25_scores, recall_at_k_scores, recall_from_scores, terms
+from embtheory.encoders.retrieval import bm25_scores, recall_at_k_scores, recall_from_scores, terms
 from embtheory.encoders.sentence import SentenceEncoder, pool
 from embtheory.encoders.tokenize import bucket_of, length_buckets, load_tokenizer, pad_batch
 from embtheory.encoders.weights import convert_checkpoint, find_model_dir, load_params
@@ -21,7 +21,6 @@ __all__ = [
     "AUGMENTATIONS",
     "BertConfig",
     "BertEncoder",
-    "Recall",
     "SentenceEncoder",
     "augment",
     "bm25_scores",

@@ -17,8 +17,9 @@ Recall@k (MTEB/pytrec_eval's): per query, ``|relevant ∩ top-k| / |relevant|``,
 queries that have a relevant document.  :func:`recall_at_k_scores` ranks a given score matrix
 (BM25 has scores but no embeddings), on the host in float64 with ties broken by document
 index; :func:`embtheory.signrank.recall_at_k` computes the same statistic from query and
-document *embeddings*, on the device, without forming the score matrix.  The two agree on
-float64 scores (the LIMIT experiment cross-checks them).
+document *embeddings*, on the device, without forming the score matrix.  Both return the one
+recall result type, :class:`embtheory.signrank.RecallAtK`, and agree on float64 scores (the
+LIMIT experiment cross-checks them).
 """
 
 from __future__ import annotations
@@ -26,43 +27,15 @@ from __future__ import annotations
 import re
 import warnings
 from collections.abc import Sequence
-from typing import NamedTuple
 
 import numpy as np
 import scipy.sparse as sp
 
 from embtheory.core.validation import check_finite, check_int, check_real
+from embtheory.signrank.limit import RecallAtK
 
-__all__ = ["Recall", "bm25_scores", "recall_at_k_scores", "recall_from_scores", "terms"]
+__all__ = ["bm25_scores", "recall_at_k_scores", "recall_from_scores", "terms"]
 
-
-class Recall(NamedTuple):
-    """Mean recall@k at several cut-offs (the fields of :class:`embtheory.signrank.RecallAtK`).
-
-    Attributes:
-        ks: the cut-offs, in the order given.
-        recall: ``recall[i]`` is the mean recall@``ks[i]`` over the queries counted.
-        num_queries: the queries with at least one relevant document (those averaged over).
-
-    Example:
-        >>> r = Recall(ks=(2, 10), recall=(0.5, 1.0), num_queries=4)
-        >>> r.at(10), r.as_dict()
-        (1.0, {2: 0.5, 10: 1.0})
-    """
-
-    ks: tuple[int, ...]
-    recall: tuple[float, ...]
-    num_queries: int
-
-    def at(self, k: int) -> float:
-        """Recall@``k`` (``k`` one of :attr:`ks`)."""
-        if k not in self.ks:
-            raise KeyError(f"recall@{k} was not computed: ks are {list(self.ks)}")
-        return self.recall[self.ks.index(k)]
-
-    def as_dict(self) -> dict[int, float]:
-        """``{k: recall@k}``."""
-        return dict(zip(self.ks, self.recall, strict=True))
 
 _TERM = re.compile(r"[^\W_]+", re.UNICODE)
 
@@ -124,7 +97,7 @@ def bm25_scores(queries: Sequence[str], documents: Sequence[str], *, k1: float =
     return np.asarray((Q @ W.T).todense(), dtype=np.float64)
 
 
-def recall_at_k_scores(scores, relevant, *, ks: Sequence[int] = (2, 10, 20)) -> Recall:
+def recall_at_k_scores(scores, relevant, *, ks: Sequence[int] = (2, 10, 20)) -> RecallAtK:
     """Mean recall@k over queries, from a score matrix and a relevance mask.
 
     Ties are broken by document index (the lower index ranks first), as a stable sort does.
@@ -135,8 +108,15 @@ def recall_at_k_scores(scores, relevant, *, ks: Sequence[int] = (2, 10, 20)) -> 
         ks: cut-offs, each an integer in ``[1, N]``.
 
     Returns:
-        A :class:`Recall`: for each ``k``, the mean over queries with >= 1 relevant document
-        of ``|relevant ∩ top-k| / |relevant|``.
+        A :class:`embtheory.signrank.RecallAtK` ``(ks, recall, num_queries)``: for each ``k``,
+        the mean over the ``num_queries`` queries with >= 1 relevant document of
+        ``|relevant ∩ top-k| / |relevant|``; ``.as_dict()`` gives ``{k: recall}``.
+
+    Example:
+        >>> import numpy as np
+        >>> r = recall_at_k_scores(np.array([[0.9, 0.1, 0.5]]), np.array([[True, False, True]]), ks=(1, 2))
+        >>> r.recall, r.as_dict()[2]
+        ((0.5, 1.0), 1.0)
 
     Raises:
         ValueError: shapes differ or are not 2-D, NaN/inf scores, a relevance entry other than
@@ -169,12 +149,12 @@ def recall_at_k_scores(scores, relevant, *, ks: Sequence[int] = (2, 10, 20)) -> 
     rel_sorted = np.take_along_axis(rel, order, axis=1)[has]
     hits = np.cumsum(rel_sorted, axis=1)
     total = rel_sorted.sum(axis=1)
-    return Recall(ks=ks, recall=tuple(float(np.mean(hits[:, k - 1] / total)) for k in ks),
-                  num_queries=int(has.sum()))
+    return RecallAtK(ks=ks, recall=tuple(float(np.mean(hits[:, k - 1] / total)) for k in ks),
+                     num_queries=int(has.sum()))
 
 
 def recall_from_scores(scores, relevant, *, ks: Sequence[int] = (2, 10, 20)) -> dict[int, float]:
-    """Deprecated: :func:`recall_at_k_scores` (a :class:`Recall`); this returns ``{k: recall}``."""
-    warnings.warn("recall_from_scores is deprecated: use recall_at_k_scores, which returns a Recall "
-                  "(recall.at(k), recall.as_dict())", DeprecationWarning, stacklevel=2)
+    """Deprecated: :func:`recall_at_k_scores` (a ``RecallAtK``); this returns ``{k: recall}``."""
+    warnings.warn("recall_from_scores is deprecated: use recall_at_k_scores, which returns a RecallAtK "
+                  "(.recall, .as_dict())", DeprecationWarning, stacklevel=2)
     return recall_at_k_scores(scores, relevant, ks=ks).as_dict()

@@ -22,6 +22,7 @@ from embtheory.encoders import (
     recall_from_scores,
     terms,
 )
+from embtheory.signrank import RecallAtK
 
 SENTS = ["the cat sat on the mat", "a dog ran", "one", "it 's a charming and often affecting journey ."]
 
@@ -114,12 +115,13 @@ def test_recall_from_scores_against_a_loop():
     for i in range(50):
         rel[i, rng.choice(30, size=1 + i % 3, replace=False)] = True
     got = recall_at_k_scores(scores, rel, ks=(1, 2, 10, 30))
+    assert isinstance(got, RecallAtK)  # one recall type for scores and for embeddings
     assert got.ks == (1, 2, 10, 30) and got.num_queries == 50
     for k in (1, 2, 10, 30):
         per = [len(set(np.argsort(-scores[i])[:k]) & set(np.flatnonzero(rel[i]))) / rel[i].sum()
                for i in range(50)]
-        assert got.at(k) == pytest.approx(np.mean(per))
-    assert got.at(30) == 1.0
+        assert got.as_dict()[k] == pytest.approx(np.mean(per))
+    assert got.recall[-1] == 1.0
     with pytest.raises(ValueError, match=r"ks\[i\] must be <= 30"):
         recall_at_k_scores(scores, rel, ks=(31,))
     with pytest.warns(DeprecationWarning, match="recall_at_k_scores"):
