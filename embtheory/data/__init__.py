@@ -11,10 +11,10 @@ downloaded from its canonical address and its sha256 verified (:func:`fetch`).
 """
 
 from embtheory.data.cache import ChecksumError, DataError, data_dir, fetch, file_path, sha256_file
-from embtheory.data.limit import LimitData, load_limit
-from embtheory.data.mnist import load_mnist, read_idx
+from embtheory.data.limit import LimitData, Relevance, load_limit
+from embtheory.data.mnist import MnistData, load_mnist, read_idx
 from embtheory.data.registry import DATASETS, DataFile, Dataset
-from embtheory.data.text import TEXT_SPLITS, load_text
+from embtheory.data.text import TEXT_SPLITS, TextData, load_text
 
 __all__ = [
     "DATASETS",
@@ -24,6 +24,9 @@ __all__ = [
     "DataFile",
     "Dataset",
     "LimitData",
+    "MnistData",
+    "Relevance",
+    "TextData",
     "data_dir",
     "fetch",
     "file_path",

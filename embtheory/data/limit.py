@@ -14,13 +14,29 @@ import dataclasses
 import json
 import os
 from pathlib import Path
+from typing import NamedTuple
 
 import numpy as np
 
 from embtheory.core.validation import check_choice
 from embtheory.data.cache import DataError, fetch
 
-__all__ = ["LimitData", "load_limit"]
+__all__ = ["LimitData", "Relevance", "load_limit"]
+
+
+class Relevance(NamedTuple):
+    """The relevance matrix of LIMIT's qrels (unpacks as ``rel, query_ids, doc_ids``).
+
+    Attributes:
+        rel: bool ``[n_queries, n_docs]``, ``rel[i, j]`` true when document ``doc_ids[j]`` is
+            relevant to query ``query_ids[i]``.
+        query_ids: the queries' ids, in file order.
+        doc_ids: the documents' ids, in order of first appearance in the qrels.
+    """
+
+    rel: np.ndarray
+    query_ids: list[str]
+    doc_ids: list[str]
 
 
 @dataclasses.dataclass(frozen=True)
@@ -37,11 +53,11 @@ class LimitData:
     queries: list[dict]
     qrels: list[tuple[str, str]]
 
-    def relevance(self) -> tuple[np.ndarray, list[str], list[str]]:
+    def relevance(self) -> Relevance:
         """The relevance matrix of the qrels.
 
         Returns:
-            ``(rel, query_ids, doc_ids)``: ``rel`` is bool ``[n_queries, n_docs]`` with
+            A :class:`Relevance` ``(rel, query_ids, doc_ids)``: ``rel`` is bool ``[n_queries, n_docs]`` with
             ``rel[i, j]`` true when document ``doc_ids[j]`` is relevant to query ``query_ids[i]``;
             queries are in file order and documents in order of first appearance in the qrels
             (the order in which LIMIT's qrels are the lexicographic pairs). Only documents that
@@ -55,7 +71,7 @@ class LimitData:
         rows = np.fromiter((qi[q] for q, _ in self.qrels), dtype=np.int64, count=len(self.qrels))
         cols = np.fromiter((di[d] for _, d in self.qrels), dtype=np.int64, count=len(self.qrels))
         rel[rows, cols] = True
-        return rel, query_ids, doc_ids
+        return Relevance(rel, query_ids, doc_ids)
 
 
 def _read_jsonl(path: Path, required: tuple[str, ...]) -> list[dict]:
@@ -94,6 +110,8 @@ def load_limit(name: str = "limit-small", *, root: str | os.PathLike | None = No
         >>> len(data.corpus), len(data.queries), len(data.qrels)  # doctest: +SKIP
         (46, 1000, 2000)
     """
+    if not isinstance(name, str):
+        raise TypeError(f"name must be 'limit-small' or 'limit', got {name!r}")
     check_choice(name, "name", ("limit-small", "limit"))
     files = fetch(name, root=root, base_url=base_url)
     corpus = (_read_jsonl(files["corpus.jsonl"], ("_id", "text")) if "corpus.jsonl" in files else [])

@@ -11,13 +11,26 @@ import gzip
 import os
 import zlib
 from pathlib import Path
+from typing import NamedTuple
 
 import numpy as np
 
 from embtheory.core.validation import check_int
 from embtheory.data.cache import DataError, fetch
 
-__all__ = ["load_mnist", "read_idx"]
+__all__ = ["MnistData", "load_mnist", "read_idx"]
+
+
+class MnistData(NamedTuple):
+    """The MNIST test set (unpacks as ``images, labels = load_mnist()``).
+
+    Attributes:
+        images: uint8 ``[10000, 28, 28]``, 0 = background, 255 = ink.
+        labels: int64 ``[10000]``, the digits 0-9.
+    """
+
+    images: np.ndarray
+    labels: np.ndarray
 
 _UBYTE = 0x08
 
@@ -60,7 +73,7 @@ def read_idx(path: str | os.PathLike, *, ndim: int) -> np.ndarray:
 
 
 def load_mnist(*, root: str | os.PathLike | None = None,
-               base_url: str | None = None) -> tuple[np.ndarray, np.ndarray]:
+               base_url: str | None = None) -> MnistData:
     """Loads the MNIST test set, fetching it if needed.
 
     Args:
@@ -68,7 +81,7 @@ def load_mnist(*, root: str | os.PathLike | None = None,
         base_url: a download mirror, as for :func:`~embtheory.data.fetch`.
 
     Returns:
-        ``(images, labels)``: uint8 ``[10000, 28, 28]`` and int64 ``[10000]``.
+        A :class:`MnistData` ``(images, labels)``: uint8 ``[10000, 28, 28]`` and int64 ``[10000]``.
 
     Example:
         >>> images, labels = load_mnist()             # doctest: +SKIP
@@ -81,4 +94,4 @@ def load_mnist(*, root: str | os.PathLike | None = None,
     if images.shape[0] != labels.shape[0]:
         raise DataError(f"MNIST has {images.shape[0]} images but {labels.shape[0]} labels: "
                         "delete the mnist folder of the data directory and fetch it again")
-    return images, labels
+    return MnistData(images, labels)

@@ -15,13 +15,26 @@ from __future__ import annotations
 
 import os
 from pathlib import Path
+from typing import NamedTuple
 
 import numpy as np
 
 from embtheory.core.validation import check_choice
 from embtheory.data.cache import DataError, fetch
 
-__all__ = ["TEXT_SPLITS", "load_text"]
+__all__ = ["TEXT_SPLITS", "TextData", "load_text"]
+
+
+class TextData(NamedTuple):
+    """A labelled sentence corpus (unpacks as ``sentences, labels = load_text(...)``).
+
+    Attributes:
+        sentences: ``n`` strings, in file order.
+        labels: int64 ``[n]`` class labels (0/1; TREC 0-5).
+    """
+
+    sentences: list[str]
+    labels: np.ndarray
 
 TEXT_SPLITS: dict[str, dict[str, str]] = {
     "sst2": {"train": "stsa.binary.train", "dev": "stsa.binary.dev", "test": "stsa.binary.test"},
@@ -57,7 +70,7 @@ def _read(path: Path) -> tuple[list[str], list[int]]:
 
 
 def load_text(name: str, split: str = "all", *, root: str | os.PathLike | None = None,
-              base_url: str | None = None) -> tuple[list[str], np.ndarray]:
+              base_url: str | None = None) -> TextData:
     """Loads a sentence-classification corpus, fetching it if needed.
 
     Args:
@@ -69,13 +82,16 @@ def load_text(name: str, split: str = "all", *, root: str | os.PathLike | None =
         base_url: a download mirror, as for :func:`~embtheory.data.fetch`.
 
     Returns:
-        ``(sentences, labels)``: a list of ``n`` strings and int64 labels ``[n]`` (0/1; TREC 0-5).
+        A :class:`TextData` ``(sentences, labels)``: a list of ``n`` strings and int64 labels
+        ``[n]`` (0/1; TREC 0-5).
 
     Example:
         >>> sentences, labels = load_text("sst2", "dev")   # doctest: +SKIP
         >>> len(sentences), labels.shape                    # doctest: +SKIP
         (872, (872,))
     """
+    if not isinstance(name, str):
+        raise TypeError(f"name must be a corpus name (a str, one of {sorted(TEXT_SPLITS)}), got {name!r}")
     check_choice(name, "name", TEXT_SPLITS)
     splits = TEXT_SPLITS[name]
     allowed = ["all", *(s for s in splits if s != "all")]
@@ -93,4 +109,4 @@ def load_text(name: str, split: str = "all", *, root: str | os.PathLike | None =
         s, y = _read(files[file_name])
         sentences += s
         labels += y
-    return sentences, np.asarray(labels, dtype=np.int64)
+    return TextData(sentences, np.asarray(labels, dtype=np.int64))

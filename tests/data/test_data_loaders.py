@@ -12,7 +12,7 @@ import zlib
 import numpy as np
 import pytest
 
-from embtheory.data import LimitData, load_limit, load_mnist, load_text
+from embtheory.data import LimitData, MnistData, Relevance, TextData, load_limit, load_mnist, load_text
 
 pytestmark = pytest.mark.data
 
@@ -48,7 +48,8 @@ def test_limit_qrels_are_the_first_1000_lexicographic_pairs(name):
     """Weller et al. 2025: 1,000 queries, 2 relevant documents each, the first 1,000 of C(46, 2) pairs."""
     data = load_limit(name)
     assert (len(data.queries), len(data.qrels)) == (1000, 2000)
-    rel, query_ids, doc_ids = data.relevance()
+    rel, query_ids, doc_ids = relevance = data.relevance()
+    assert isinstance(relevance, Relevance) and relevance.rel is rel
     assert rel.shape == (1000, 46) and rel.dtype == np.bool_
     assert query_ids == [q["_id"] for q in data.queries] and len(set(doc_ids)) == 46
     assert rel.sum(axis=1).tolist() == [2] * 1000
@@ -89,7 +90,8 @@ def _naive_idx(path):
 
 
 def test_mnist_shapes_counts_and_known_values(shared_data):
-    images, labels = load_mnist()
+    images, labels = data = load_mnist()
+    assert isinstance(data, MnistData) and data.images is images and data.labels is labels
     assert images.shape == (10000, 28, 28) and images.dtype == np.uint8
     assert labels.shape == (10000,) and labels.dtype == np.int64
     counts = [980, 1135, 1032, 1010, 982, 892, 958, 1028, 974, 1009]
@@ -130,7 +132,8 @@ def test_text_splits_and_their_concatenation():
     for (name, split), n in SPLIT_SIZES.items():
         s, y = load_text(name, split)
         assert len(s) == n and y.shape == (n,)
-    all_s, all_y = load_text("sst2")
+    all_s, all_y = full = load_text("sst2")
+    assert isinstance(full, TextData) and full.sentences is all_s and full.labels is all_y
     parts = [load_text("sst2", sp) for sp in ("train", "dev", "test")]
     assert all_s == [s for p in parts for s in p[0]]
     np.testing.assert_array_equal(all_y, np.concatenate([p[1] for p in parts]))
