@@ -194,7 +194,7 @@ def _resolve_key(key, seed, fn):
 
 
 def bootstrap_band(d, n, at, *, degree: int = 3, num: int = 2000, key=None, level: float = 0.9,
-                   seed: int | None = None) -> Band:
+                   **deprecated) -> Band:
     """Case-resampling bootstrap band of a polynomial fit's prediction at ``at``.
 
     Resamples the (d, n) points with replacement ``num`` times (resamples with fewer than
@@ -217,7 +217,9 @@ def bootstrap_band(d, n, at, *, degree: int = 3, num: int = 2000, key=None, leve
     if np.unique(d).size <= degree:  # no resample could ever be fitted
         raise ValueError(f"a degree-{degree} bootstrap needs more than {degree} distinct d, got "
                          f"{np.unique(d).size}: lower degree or add dimensions")
-    key = _resolve_key(key, seed, "bootstrap_band")
+    if set(deprecated) - {"seed"}:
+        raise TypeError(f"bootstrap_band() got an unexpected keyword argument {sorted(deprecated)[0]!r}")
+    key = _resolve_key(key, deprecated.get("seed"), "bootstrap_band")
     at = np.asarray(at, np.float64).ravel()
     x_at = _design(at, degree)
     preds, draws = [], 0
