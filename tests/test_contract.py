@@ -69,8 +69,6 @@ EXEMPT: dict[tuple[str, str], str] = {
 KNOWN_GAPS: dict[tuple[str, str], str] = {
     ("embtheory.core.check_memory", "memory"): "lead (deprecated budget_bytes= still in the signature: "
                                                "take it through **deprecated)",
-    ("embtheory.signrank.bootstrap_band", "seed"): "search, signrank/fits.py (deprecated seed= still in the "
-                                                   "signature: take it through **deprecated)",
 }
 
 _BUDGET = re.compile(r"budget")
