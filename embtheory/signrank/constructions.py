@@ -64,6 +64,7 @@ from embtheory.signrank.patterns import k_subsets
 
 __all__ = [
     "CONSTRUCTIONS",
+    "PRECISION_LIMITS",
     "Embedding",
     "ExactCertificate",
     "PrecisionLimit",
@@ -75,6 +76,17 @@ __all__ = [
 ]
 
 CONSTRUCTIONS = ("neighbourly", "moment_curve")
+
+#: Largest n that certifies, measured with :func:`precision_limit` (k = 2): float32 exactly; for
+#: float64 a lower bound (certified) and an extrapolation of the n^-4 margin law to the float64
+#: epsilon (not certified).
+PRECISION_LIMITS = {
+    ("neighbourly", 2, "float32"): 171,
+    ("moment_curve", 2, "float32"): 79,
+    ("neighbourly", 2, "float64"): 843,
+    ("moment_curve", 2, "float64"): 843,
+}
+FLOAT64_ESTIMATE = {("neighbourly", 2): 30_000}
 
 
 class Embedding(NamedTuple):
@@ -99,8 +111,24 @@ def _float_dtype(dtype, name="dtype") -> np.dtype:
     return dt
 
 
+def _check_precision(construction: str, n: int, k: int, dt: np.dtype) -> None:
+    if dt == np.float32 and (construction, k, "float32") in PRECISION_LIMITS:
+        lim = PRECISION_LIMITS[(construction, k, "float32")]
+        if n > lim:
+            raise ValueError(f"n={n} is beyond what float32 represents for the {construction} construction "
+                             f"with k={k}: it certifies up to n = {lim} (precision_limit); use "
+                             "dtype=float64, or pass check_precision=False to build it anyway (it will "
+                             "not certify)")
+    if dt == np.float64 and (construction, k) in FLOAT64_ESTIMATE and n > FLOAT64_ESTIMATE[(construction, k)]:
+        raise ValueError(f"n={n} is beyond what float64 represents for the {construction} construction with "
+                         f"k={k}: the smallest margin falls like n^-4 and reaches the float64 epsilon near "
+                         f"n = {FLOAT64_ESTIMATE[(construction, k)]:,} (extrapolated; certified up to "
+                         f"{PRECISION_LIMITS[(construction, k, 'float64')]}); pass check_precision=False to "
+                         "build it anyway")
+
+
 def neighbourly_embedding(n: int, k: int = 2, *, unit: bool = True, dtype=np.float64,
-                          memory_budget: float | None = None) -> Embedding:
+                          memory_budget: float | None = None, check_precision: bool = True) -> Embedding:
     r"""Every k-subset of n documents realised exactly (in exact arithmetic) in ``d = 2k``.
 
     Args:
@@ -110,6 +138,8 @@ def neighbourly_embedding(n: int, k: int = 2, *, unit: bool = True, dtype=np.flo
             False: the raw curve and the raw normals (same ranking).
         dtype: float32 or float64; every step (angles, cosines, normals) is computed in it.
         memory_budget: refuse query matrices above this many bytes (default 1 GiB).
+        check_precision: refuse an ``n`` beyond the construction's known precision limit in
+            ``dtype`` (:data:`PRECISION_LIMITS`; k = 2), saying what the limit is.
 
     Returns:
         :class:`Embedding` ``(q [C(n, k), 2k], d [n, 2k])`` (see the module docstring).
@@ -117,6 +147,8 @@ def neighbourly_embedding(n: int, k: int = 2, *, unit: bool = True, dtype=np.flo
     n = check_int(n, "n", minimum=2)
     k = check_int(k, "k", minimum=1, maximum=n - 1)
     dt = _float_dtype(dtype)
+    if check_precision:
+        _check_precision("neighbourly", n, k, dt)
     m = math.comb(n, k)
     check_memory(m * (4 * k + 3 * k) * dt.itemsize, "neighbourly_embedding's queries",
                  memory_budget=DEFAULT_MEMORY_BUDGET if memory_budget is None else memory_budget,
@@ -175,7 +207,7 @@ class PrecisionLimit(NamedTuple):
 
 def _build(construction, n, k, dtype):
     if construction == "neighbourly":
-        return neighbourly_embedding(n, k, dtype=dtype)
+        return neighbourly_embedding(n, k, dtype=dtype, check_precision=False)
     from embtheory.signrank.theory import moment_curve_embedding
 
     return Embedding(*moment_curve_embedding(n, k, dtype=dtype))

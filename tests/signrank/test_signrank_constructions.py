@@ -68,7 +68,7 @@ def test_float32_precision_limit_boundary():
     # the boundary agrees with direct certificates of those two sizes (near it, success is not
     # monotone in n: rounding decides, so the search reports a boundary it found, with both sides)
     for n, solved in ((r.largest_certified, True), (r.first_failure, False)):
-        e = neighbourly_embedding(n, 2, dtype=np.float32)
+        e = neighbourly_embedding(n, 2, dtype=np.float32, check_precision=False)
         assert certify(e.q, e.d, k=2, dtype=np.float32).solved is solved
 
 
@@ -124,3 +124,12 @@ def test_exact_check_sizes():
     with pytest.raises(ValueError, match="lower n"):
         neighbourly_exact_check(200, 3)
     assert k_subsets(5, 2).shape == (10, 2)
+
+
+def test_construction_beyond_its_precision_is_refused_with_the_limit():
+    with pytest.raises(ValueError, match="certifies up to n = 171"):
+        neighbourly_embedding(200, 2, dtype=np.float32)
+    with pytest.raises(ValueError, match="float64 epsilon near n = 30,000"):
+        neighbourly_embedding(40_000, 2, dtype=np.float64)
+    e = neighbourly_embedding(200, 2, dtype=np.float32, check_precision=False)
+    assert not certify(e.q, e.d, k=2, dtype=np.float32).solved  # the limit is real
