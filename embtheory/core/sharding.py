@@ -16,13 +16,25 @@ Example (on CPU, ``XLA_FLAGS=--xla_force_host_platform_device_count=4`` gives 4 
 from __future__ import annotations
 
 from collections.abc import Callable, Sequence
-from typing import Any
+from typing import Any, NamedTuple
 
 import jax
 import numpy as np
 from jax.sharding import Mesh, NamedSharding, PartitionSpec
 
-__all__ = ["batch_mesh", "initialize_distributed", "shard_batch", "sharded_map"]
+__all__ = ["ShardedBatch", "batch_mesh", "initialize_distributed", "shard_batch", "sharded_map"]
+
+
+class ShardedBatch(NamedTuple):
+    """What :func:`shard_batch` returns (unpacks as ``tree, n = shard_batch(...)``).
+
+    Attributes:
+        tree: the batch, padded to a multiple of the device count and sharded over the mesh.
+        size: the true batch size ``n`` (rows past it are padding, to drop from results).
+    """
+
+    tree: Any
+    size: int
 
 AXIS = "batch"
 
@@ -42,6 +54,8 @@ def initialize_distributed(**kwargs: Any) -> int:
 def batch_mesh(devices: Sequence[jax.Device] | None = None) -> Mesh:
     """A one-axis mesh named ``"batch"`` over ``devices`` (default: all devices of all hosts)."""
     devices = list(jax.devices() if devices is None else devices)
+    if not devices or not all(isinstance(d, jax.Device) for d in devices):
+        raise TypeError(f"devices must be a non-empty list of jax.Device (jax.devices()), got {devices!r}")
     return Mesh(np.asarray(devices), (AXIS,))
 
 
@@ -51,17 +65,20 @@ def _batch_size(tree: Any) -> int:
         raise ValueError(
             f"every array of the batch needs the same leading (batch) axis, got sizes {sizes}"
         )
-    return sizes.pop()
+    n = sizes.pop()
+    if n == 0:
+        raise ValueError("the batch is empty (leading axis of size 0): nothing to shard")
+    return n
 
 
-def shard_batch(tree: Any, mesh: Mesh | None = None) -> tuple[Any, int]:
+def shard_batch(tree: Any, mesh: Mesh | None = None) -> ShardedBatch:
     """Pads the leading axis to a multiple of the device count and shards it over ``mesh``.
 
     Every process must hold the same full batch (it is host-local data replicated by
     construction, e.g. derived from one seed); each device receives its slice.
 
     Returns:
-        ``(sharded tree, true batch size)``.
+        A :class:`ShardedBatch` ``(sharded tree, true batch size)``.
     """
     mesh = batch_mesh() if mesh is None else mesh
     n = _batch_size(tree)
@@ -80,7 +97,7 @@ def shard_batch(tree: Any, mesh: Mesh | None = None) -> tuple[Any, int]:
         sharding = NamedSharding(mesh, spec)
         return jax.make_array_from_callback(host.shape, sharding, lambda idx: host[idx])
 
-    return jax.tree.map(put, tree), n
+    return ShardedBatch(jax.tree.map(put, tree), n)
 
 
 def sharded_map(fn: Callable[..., Any], *batch: Any, mesh: Mesh | None = None) -> Any:
@@ -96,6 +113,8 @@ def sharded_map(fn: Callable[..., Any], *batch: Any, mesh: Mesh | None = None) -
         ``fn(*batch)`` as NumPy arrays with the padding removed; the same values as the
         single-device ``fn(*batch)``.
     """
+    if not callable(fn):
+        raise TypeError(f"fn must be a (vmapped) function of the batch, got {type(fn).__name__}")
     mesh = batch_mesh() if mesh is None else mesh
     sharded, n = shard_batch(batch, mesh)
     out = jax.jit(fn)(*sharded)

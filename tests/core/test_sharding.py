@@ -50,3 +50,11 @@ def test_shard_batch_pads_and_spreads_over_all_devices():
 def test_mismatched_batch_axes_are_a_clear_error():
     with pytest.raises(ValueError, match="same leading"):
         shard_batch((np.zeros(3), np.zeros(4)))
+    with pytest.raises(ValueError, match="batch is empty"):
+        shard_batch((np.zeros((0, 2)),))
+    with pytest.raises(TypeError, match="devices must be a non-empty list"):
+        batch_mesh([])
+    with pytest.raises(TypeError, match="fn must be a"):
+        sharded_map(3, np.zeros(4))
+    out = shard_batch((np.arange(5.0),))
+    assert out.size == 5 and out.tree[0].shape == (8,)  # a ShardedBatch NamedTuple
