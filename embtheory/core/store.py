@@ -156,7 +156,10 @@ def _digest(obj: Any, n: int = 20) -> str:
 
 def config_hash(config: Any) -> str:
     """A canonical hash of a configuration alone (sha256 of its canonical JSON, 20 hex digits)."""
-    return _digest(to_jsonable(config, canonical=True))
+    try:
+        return _digest(to_jsonable(config, canonical=True))
+    except TypeError as e:
+        raise TypeError(f"config: {e}") from None
 
 
 def _effective_dtype() -> str:
@@ -166,7 +169,10 @@ def _effective_dtype() -> str:
 
 
 def _identity(config: Any, scope: Mapping[str, Any] | None) -> dict:
-    canon = to_jsonable(config, canonical=True)
+    try:
+        canon = to_jsonable(config, canonical=True)
+    except TypeError as e:
+        raise TypeError(f"config: {e}") from None
     dtype = _effective_dtype()
     asked = canon.get("dtype") if isinstance(canon, dict) else None
     if asked == "float64" and dtype != "float64":
