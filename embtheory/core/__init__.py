@@ -10,7 +10,7 @@ from embtheory.core.memory import (
     resolve_memory_budget,
 )
 from embtheory.core.pairwise import gram, map_product, normalize_rows
-from embtheory.core.sharding import batch_mesh, initialize_distributed, shard_batch, sharded_map
+from embtheory.core.sharding import ShardedBatch, batch_mesh, initialize_distributed, shard_batch, sharded_map
 from embtheory.core.store import ResultStore, StoreError, config_hash, load_results, run_sweep, to_jsonable
 from embtheory.core.validation import (
     as_matrix,
@@ -37,6 +37,7 @@ __all__ = [
     "Report",
     "ResultStore",
     "RunContext",
+    "ShardedBatch",
     "StoreError",
     "as_matrix",
     "batch_mesh",
