@@ -217,3 +217,62 @@ def test_reproduce_real_text_experiment_tiny_keeps_other_sections(real_experimen
     assert main(["reproduce", "depth-type1-error", "--tiny", "--out", str(out), "--no-progress"]) == 0
     report = (out / "REPORT.md").read_text()
     assert "LIMIT-small" in report and "type-I error" in report
+
+
+# --- the runner's pieces --------------------------------------------------------------------------
+
+
+def test_purpose_keys_are_stable_distinct_and_typed(tmp_path):
+    import hashlib
+
+    import jax
+    import numpy as np
+
+    from embtheory.core import ResultStore
+    from embtheory.core.experiment import RunContext, derive_key, derive_seed
+
+    ctx = RunContext(out_dir=tmp_path, store=ResultStore(tmp_path), seed=7)
+    k = ctx.key("random-baseline", "sst2")
+    assert jax.dtypes.issubdtype(k.dtype, jax.dtypes.prng_key) and k.shape == ()
+    data = lambda key: tuple(np.asarray(jax.random.key_data(key)).tolist())  # noqa: E731
+    assert data(k) == data(derive_key(7, "random-baseline", "sst2"))  # stable
+    names = ["sst2", "subj", "trec", "mr", "cr"]  # equal lengths must not collide
+    assert len({data(ctx.key("random-baseline", n)) for n in names}) == 5
+    assert data(ctx.key("a", "b")) != data(ctx.key("ab")) != data(ctx.key("b", "a"))
+    assert data(ctx.key("x", 1)) == data(ctx.key("x", 1.0)) != data(ctx.key("x", "1"))
+    assert data(derive_key(8, "x")) != data(derive_key(7, "x"))
+    # an independent reference of the seed derivation: sha256 of the canonical JSON
+    want = int.from_bytes(hashlib.sha256(b'[7,["split","sst2"]]').digest()[:4], "little") & 0x7FFFFFFF
+    assert ctx.seed_for("split", "sst2") == derive_seed(7, "split", "sst2") == want
+    for bad, err in [((), ValueError), ((None,), TypeError), (([1],), TypeError)]:
+        with pytest.raises(err, match="purpose"):
+            ctx.key(*bad)
+    with pytest.raises(ValueError, match="seed"):
+        derive_key(2**32, "x")
+
+
+def test_experiment_config_class_is_checked():
+    import dataclasses
+
+    from embtheory.core import Experiment
+
+    @dataclasses.dataclass
+    class Mutable:
+        @classmethod
+        def quick(cls): return cls()
+
+    with pytest.raises(TypeError, match="frozen"):
+        Experiment("x", "depth", "t", "p", config=Mutable, run=lambda c, x: None)
+
+    @dataclasses.dataclass(frozen=True)
+    class NoTiny:
+        @classmethod
+        def quick(cls): return cls()
+
+        @classmethod
+        def full(cls): return cls()
+
+    with pytest.raises(TypeError, match="tiny"):
+        Experiment("x", "depth", "t", "p", config=NoTiny, run=lambda c, x: None)
+    with pytest.raises(ValueError, match="revision"):
+        Experiment("x", "depth", "t", "p", revision=-1)
