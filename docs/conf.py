@@ -57,6 +57,10 @@ napoleon_google_docstring = True
 napoleon_numpy_docstring = False
 napoleon_use_ivar = True
 napoleon_use_rtype = False
+# "more than one target found" for a short attribute name (n, k, ...) that several result NamedTuples share:
+# napoleon makes each name in an "Attributes:" section a cross-reference, and Sphinx then sees every class's
+# field of that name. This is the only warning of the "ref.python" kind; every other warning still fails -W.
+suppress_warnings = ["ref.python"]
 # Optional dependencies that a docs-only environment may lack are mocked; normally all are present.
 autodoc_mock_imports = [m for m in ("pennylane", "tokenizers", "safetensors")
                         if importlib.util.find_spec(m) is None]
