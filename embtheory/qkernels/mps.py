@@ -37,7 +37,7 @@ import numpy as np
 
 from embtheory.qkernels import simulator
 
-__all__ = ["MPS", "bond_for", "mps_bloch_vectors", "mps_embed_fn", "mps_log_overlap"]
+__all__ = ["MPS", "bond_for", "mps_bloch_vectors", "mps_embed_fn", "mps_gram_quantities", "mps_log_overlap"]
 
 #: The largest bond the backend builds by default (``max_bond=None``): 4^5.
 MAX_DEFAULT_BOND = 1024
@@ -139,14 +139,16 @@ def _pad(T, chi):
     return jnp.pad(T, ((0, 0), (0, chi - c), (0, 0), (0, chi - c)))
 
 
-def _evolve(x, prefix, *, rotation, entangle, layers, bonds, dtype):
-    """MPS of one point: ``(n, chi, 2, chi)`` tensors and the discarded weight."""
+def _evolve(x, prefix, *, rotation, entangle, layers, bonds, dtype, record=False):
+    """MPS of one point: ``(n, chi, 2, chi)`` tensors and the discarded weight (after every layer
+    when ``record``: a tuple of ``(tensors, weight)``, one per layer, bonds growing as ``4^l``)."""
     n = x.shape[0]
     T = jnp.zeros((n, 1, 2, 1), dtype).at[:, 0, 0, 0].set(1)
     if prefix is not None:
         T = jnp.einsum("kab,klbr->klar", simulator.rotation_matrices("ry", prefix, dtype), T)
     mats = simulator.rotation_matrices(rotation, x, dtype)
     weight = jnp.zeros((), jnp.finfo(dtype).dtype)
+    history = []
     for chi in bonds:
         T = _pad(T, chi)
         T = jnp.einsum("kab,klbr->klar", mats, T)
@@ -159,19 +161,25 @@ def _evolve(x, prefix, *, rotation, entangle, layers, bonds, dtype):
                 T, w4 = _sweep(T, 1, n - 1, 1, _SWAP, chi, True)  # and back
                 weight = weight + w2 + w3 + w4
             T = _to_left_centre(T, chi)
-    return T, weight
+        history.append((T, weight))
+    return tuple(history) if record else (T, weight)
 
 
 @functools.cache
-def mps_embed_fn(rotation: str, entangle: bool, layers: int, n: int, chi: int, trainable: bool, dtype):
-    """A jitted ``(X, prefix) -> MPS`` for a batch of points (cached per static configuration)."""
+def mps_embed_fn(rotation: str, entangle: bool, layers: int, n: int, chi: int, trainable: bool, dtype,
+                 record: bool = False):
+    """A jitted ``(X, prefix) -> MPS`` for a batch of points (cached per static configuration).
+
+    With ``record=True`` it returns a tuple of :class:`MPS`, the states after layers ``1..L`` (one
+    evolution serves every depth; the bond of layer ``l`` is ``min(4^l, chi)``).
+    """
     bonds = _layer_bonds(n, layers, entangle, chi)
     one = functools.partial(_evolve, rotation=rotation, entangle=entangle, layers=layers, bonds=bonds,
-                            dtype=dtype)
+                            dtype=dtype, record=record)
 
     def run(X, prefix):
-        T, w = jax.vmap(lambda x: one(x, prefix if trainable else None))(X)
-        return MPS(T, w)
+        out = jax.vmap(lambda x: one(x, prefix if trainable else None))(X)
+        return tuple(MPS(T, w) for T, w in out) if record else MPS(*out)
 
     return jax.jit(run)
 
@@ -213,6 +221,22 @@ def mps_bloch_vectors(T: jax.Array) -> jax.Array:
     rho = rho / jnp.trace(rho, axis1=1, axis2=2)[:, None, None]
     c = rho[:, 1, 0]
     return jnp.stack([2 * c.real, 2 * c.imag, (rho[:, 0, 0] - rho[:, 1, 1]).real], axis=1)
+
+
+@jax.jit
+def mps_gram_quantities(tensors: jax.Array) -> tuple[jax.Array, jax.Array]:
+    """``(log K, D)`` of a batch of MPS ``(N, n, chi, 2, chi)``, compiled once per shape.
+
+    ``log K[i, j] = 2 log|<i|j>| - log<i|i> - log<j|j>`` (the log fidelity kernel) and
+    ``D[i, j] = sum_k ||rho_k(i) - rho_k(j)||_F^2`` (the projected kernel's exponent).
+    """
+    from embtheory.core.pairwise import map_product
+
+    norms = jax.vmap(lambda a: mps_log_overlap(a, a))(tensors)
+    log_k = 2 * map_product(mps_log_overlap)(tensors, tensors) - norms[:, None] - norms[None, :]
+    bloch = jax.vmap(mps_bloch_vectors)(tensors)
+    d = bloch[:, None] - bloch[None, :]
+    return log_k, 0.5 * jnp.sum(d * d, axis=(-1, -2))
 
 
 def mps_nbytes(n_points: int, n: int, chi: int, dtype) -> int:

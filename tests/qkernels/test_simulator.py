@@ -158,6 +158,10 @@ def test_bad_arguments_raise_clear_errors():
 
 
 def test_memory_budget_refuses_too_many_qubits(monkeypatch):
-    monkeypatch.setenv("EMBTHEORY_QK_MEMORY_GIB", "0.001")
-    with pytest.raises(MemoryError, match="EMBTHEORY_QK_MEMORY_GIB"):
+    monkeypatch.setenv("EMBTHEORY_MEMORY_BUDGET", "1MiB")
+    with pytest.raises(MemoryError, match="backend='mps'"):
+        embed(np.zeros((64, 20), np.float32))
+    monkeypatch.delenv("EMBTHEORY_MEMORY_BUDGET")
+    monkeypatch.setenv("EMBTHEORY_QK_MEMORY_GIB", "0.001")  # the deprecated variable still works
+    with pytest.raises(MemoryError), pytest.warns(DeprecationWarning, match="EMBTHEORY_MEMORY_BUDGET"):
         embed(np.zeros((64, 20), np.float32))
