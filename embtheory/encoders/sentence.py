@@ -62,6 +62,13 @@ def pool(hidden: jax.Array, mask: jax.Array, *, mode: str = "mean", normalize: b
     Returns:
         ``[B, H]`` float32 sentence embeddings.
     """
+    check_choice(mode, "mode", ("mean", "cls"))
+    h_shape, m_shape = tuple(getattr(hidden, "shape", ())), tuple(getattr(mask, "shape", ()))
+    if len(h_shape) != 3 or m_shape != h_shape[:2]:
+        raise ValueError(f"hidden must be [B, L, H] and mask [B, L] of the same B and L, got shapes "
+                         f"{h_shape} and {m_shape}")
+    if not jnp.issubdtype(hidden.dtype, jnp.floating):
+        raise TypeError(f"hidden must hold floating values, got dtype {hidden.dtype}")
     hidden = hidden.astype(jnp.float32)
     if mode == "mean":
         m = mask.astype(jnp.float32)[:, :, None]

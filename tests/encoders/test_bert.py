@@ -165,6 +165,14 @@ def test_bad_arguments(tiny_model_dir):
     assert enc.encode([]).shape == (0, 8)
     with pytest.raises(ValueError, match="more than the model's"):
         enc.embed_tokens(np.zeros((1, 20), int), np.ones((1, 20), int))
+    from embtheory.encoders import pool
+
+    with pytest.raises(ValueError, match="same B and L"):
+        pool(jnp.ones((2, 4, 8)), jnp.ones((2, 5)))
+    with pytest.raises(ValueError, match="mode must be one of"):
+        pool(jnp.ones((2, 4, 8)), jnp.ones((2, 4)), mode="max")
+    with pytest.raises(TypeError, match="floating"):
+        pool(jnp.ones((2, 4, 8), jnp.int32), jnp.ones((2, 4)))
 
 
 def test_half_precision_and_fine_buckets_stay_close(tiny_model_dir):
