@@ -377,4 +377,4 @@ def recall_at_k(query_emb, doc_emb, qrels, ks: Sequence[int] = (2, 10, 20), *, s
 
 @jax.jit(static_argnums=(4, 5))
 def _hits(q, d, rel, rel_valid, k, chunk):
-    return topk_hits(q, d, rel, k=k, rel_valid=rel_valid, chunk=chunk)
+    return topk_hits(q, d, rel, k=k, rel_valid=rel_valid, chunk_size=chunk)
