@@ -163,14 +163,14 @@ def run(cfg: CriticalNConfig, ctx: RunContext) -> Report:
     md = markdown_table(rows)
     (ctx.out_dir / "critical_n_table.md").write_text(md)
     lines = [f"d={r['d']}: paper {r['paper']}; official n per seed {sorted(x for x in r['official'] if x)}; "
-             f"n50 {r['n50']:.2f} [{r['n50_lo']:.2f}, {r['n50_hi']:.2f}]; paper at the "
-             f"{r['paper_percentile']:.0f}th percentile of the seeds" for r in rows]
+             f"n50 {r['n50']:.2f} [{r['n50_lo']:.2f}, {r['n50_hi']:.2f}]; the paper's value at percentile "
+             f"{r['paper_percentile']:.0f} of the seeds' official values" for r in rows]
     files = [ctx.out_dir / "critical_n_table.md"]
     d_arr = np.array([r["d"] for r in rows], float)
     n50 = np.array([r["n50"] for r in rows], float)
     with_fit = len(rows) >= 5 and np.all(np.isfinite(n50))
-    fig, axes = new_figure(1, 2 if with_fit else 1, width=9.5 if with_fit else 5.0, height=3.8)
-    ax = axes[0] if with_fit else axes
+    fig, axes = new_figure(1, 2 if with_fit else 1, width=5.0, height=3.8)
+    ax = axes[0, 0] if with_fit else axes
     for i, r in enumerate(rows):
         off = [x for x in r["official"] if x is not None]
         jitter = np.linspace(-0.18, 0.18, max(len(off), 1))
@@ -187,7 +187,10 @@ def run(cfg: CriticalNConfig, ctx: RunContext) -> Report:
                          0.25)
         samples = np.stack([boot[int(d)] for d in d_arr], axis=1)
         at = np.asarray(EXTRAPOLATION_DIMS, float)
-        b = axes[1]
+        if d_arr.max() < 20:
+            lines.append(f"fits to d = {int(d_arr.min())}..{int(d_arr.max())} only: their extrapolations to "
+                         "d >= 512 are shown to make the point that so few small d decide nothing (--full)")
+        b = axes[0, 1]
         for deg, name, c in [(3, "cubic", PALETTE[0]), (2, "quadratic", PALETTE[2])]:
             fit = poly_fit(d_arr, n50, deg, sigma=sig)
             band = sample_band(d_arr, samples, at, degree=deg, sigma=sig, level=0.9)
