@@ -1,5 +1,9 @@
 """The embeddings as PennyLane circuits (the only module of embtheory that imports PennyLane).
 
+PennyLane is optional (the ``pennylane`` extra): ``import embtheory.qkernels`` never imports it;
+this module is imported only when ``backend="pennylane"`` or a user template asks for it, and
+raises one ``ImportError`` line naming ``pip install "embtheory[pennylane]"`` when it is missing.
+
 A *template* is a function ``f(x, wires)`` that queues gates, PennyLane's usual form.
 :func:`layered_template` builds the paper's embeddings; any user template works too.  From a
 template this module makes
@@ -20,9 +24,16 @@ import functools
 from collections.abc import Callable, Sequence
 
 import jax.numpy as jnp
-import pennylane as qml
 
 from embtheory.qkernels.simulator import ROTATIONS, ring_pairs
+
+PENNYLANE_MISSING = ('PennyLane is not installed: install with pip install "embtheory[pennylane]" '
+                     "(the native and MPS backends need no PennyLane)")
+
+try:
+    import pennylane as qml
+except ImportError:  # an optional dependency: one clear line, not a traceback into PennyLane
+    raise ImportError(PENNYLANE_MISSING) from None
 
 __all__ = ["echo_qnode", "layered_template", "reduced_states_qnode", "state_qnode"]
 
