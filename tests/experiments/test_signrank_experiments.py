@@ -40,7 +40,7 @@ def test_critical_n_tiny(experiments, tmp_path, monkeypatch):
     # the paper's 10 against the seeds' official values: its mid-rank percentile
     want = 100 * (sum(v < 10 for v in row["official"]) + 0.5 * sum(v == 10 for v in row["official"])) / 2
     assert row["paper_percentile"] == pytest.approx(want)
-    assert any("paper at the" in line for line in res.report.lines)
+    assert any("the paper's value at percentile" in line for line in res.report.lines)
     assert all(p.exists() for p in res.report.files)
     # trials are units: one per (seed, n) evaluated; resuming runs nothing
     scoped = store.scoped(experiment=exp.name, revision=exp.revision)
