@@ -429,7 +429,6 @@ spec(
     {"shots": "count", "key": "key", "dtype": "dtype"},
     extra={
         "shape": [("float", (2.7, 2)), ("negative", (-1, 2)), ("beyond-memory", (10**6, 10**6))],
-        "shots": [("past-int32", 2**31)],
     },
 )
 spec(

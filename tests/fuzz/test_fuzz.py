@@ -157,5 +157,16 @@ def test_registry_names_real_arguments():
     assert not bad, f"registry arguments that the functions do not have: {bad}"
 
 
+def test_case_ids_are_unique():
+    ids = [f"{c[0]}-{c[1]}-{c[2]}" for c in CASES]
+    assert len(ids) == len(set(ids)), sorted({i for i in ids if ids.count(i) > 1})
+
+
+def test_xfail_list_names_existing_cases():
+    ids = {f"{c[0]}-{c[1]}-{c[2]}" for c in CASES}
+    ids |= {f"{s.id}-{a}-generated" for s in SPECS for a in s.kinds}
+    assert not [i for i in XFAIL if i not in ids]
+
+
 def test_enough_distinct_bad_inputs_are_declared():
     assert len({(c[0], c[1], c[2]) for c in CASES}) > 300
