@@ -48,7 +48,7 @@ def test_type1_error_tiny(experiments, tmp_path, monkeypatch):
 def test_power_curves_tiny_detects_a_large_shift(experiments, tmp_path):
     exp = experiments["depth-power-curves"]
     cfg = exp.make_config("tiny")
-    res, store = _run(exp, tmp_path)
+    _res, store = _run(exp, tmp_path)
     by = {(r["config"]["family"], r["config"]["shift"]): r["result"] for r in store.records()}
     assert len(by) == len(cfg.gaussian) + len(cfg.spherical)
     big_g = by[("gaussian", max(cfg.gaussian))]

@@ -59,7 +59,8 @@ def test_random_baseline_keys_differ_between_corpora_of_equal_name_length(experi
     cfg = dict(n=30, seed=0, model="m", ks=[1, 2], repeats=2, batch_size=8)
     picks = {c: mod.unit(dict(cfg, corpus=c), cache=None, progress=False)["random_first"]
              for c in ("sst2", "subj", "trec")}
-    assert picks["sst2"] != picks["subj"] and picks["sst2"] != picks["trec"] and picks["subj"] != picks["trec"]
+    assert picks["sst2"] != picks["subj"] and picks["sst2"] != picks["trec"]
+    assert picks["subj"] != picks["trec"]
     # the derivation names the purpose: distinct for all five corpora, stable across calls
     keys = [jax.random.key_data(mod.selection_key(0, c, 1, 0)).tolist() for c in common.CORPORA]
     assert len({tuple(k) for k in keys}) == len(keys)
@@ -91,7 +92,7 @@ def test_limit_small_bm25_tiny_matches_the_paper(experiments, tmp_path):
 def test_select_kshot_tiny(experiments, model, tmp_path):
     exp = experiments["text-select-kshot"]
     cfg = exp.make_config("tiny")
-    res, recs = _run(exp, tmp_path)
+    _res, recs = _run(exp, tmp_path)
     assert sorted(c["corpus"] for c, _ in recs) == sorted(cfg.corpora)
     firsts = []
     for c, out in recs:
@@ -114,9 +115,9 @@ def test_select_kshot_tiny(experiments, model, tmp_path):
 @pytest.mark.data
 def test_depth_central_tiny(experiments, model, tmp_path):
     exp = experiments["text-depth-central"]
-    res, recs = _run(exp, tmp_path)
+    _res, recs = _run(exp, tmp_path)
     assert len(recs) == 2
-    for cfg, out in recs:
+    for _cfg, out in recs:
         for cls in out["classes"].values():
             dc, do = cls["depth_central"], cls["depth_outlying"]
             assert dc == sorted(dc, reverse=True) and do == sorted(do)
@@ -130,19 +131,19 @@ def test_depth_central_tiny(experiments, model, tmp_path):
 
 @pytest.mark.data
 def test_dd_plots_tiny_separates_topics_not_sentiment_snippets(experiments, model, tmp_path):
-    res, recs = _run(experiments["text-dd-plots"], tmp_path)
+    _res, recs = _run(experiments["text-dd-plots"], tmp_path)
     sep = {(c["F"], c["G"]): out["separation"] for c, out in recs}
     # quick size: SST-2 vs MR 49.6 %, SST-2 vs TREC 95.4 %
     assert sep[("sst2", "trec")] > 0.75
     assert sep[("sst2", "trec")] > sep[("sst2", "mr")] + 0.15
-    for c, out in recs:
+    for _c, out in recs:
         assert len(out["depth_F"]) == len(out["depth_G"]) == len(out["from_G"])
     assert (tmp_path / "text-dd-plots" / "dd_plots.png").exists()
 
 
 @pytest.mark.data
 def test_shift_corpora_tiny_rejects_sst2_vs_cr(experiments, model, tmp_path):
-    res, recs = _run(experiments["text-shift-corpora"], tmp_path)
+    _res, recs = _run(experiments["text-shift-corpora"], tmp_path)
     by = {(c["F"], c["G"]): out for c, out in recs}
     assert set(by) == {("sst2", "cr"), ("cr", "sst2")}
     out = by[("sst2", "cr")]
@@ -155,7 +156,7 @@ def test_shift_corpora_tiny_rejects_sst2_vs_cr(experiments, model, tmp_path):
 @pytest.mark.data
 def test_shift_augment_tiny(experiments, model, tmp_path):
     exp = experiments["text-shift-augment"]
-    res, recs = _run(exp, tmp_path)
+    _res, recs = _run(exp, tmp_path)
     by = {c["method"]: out for c, out in recs}
     assert set(by) == {"none", "delete"}
     for o in by.values():
