@@ -19,6 +19,11 @@ import jax
 import numpy as np
 
 DEADLINE_S = 20.0
+BASELINE_DEADLINE_S = 180.0
+
+#: mutations that a function may also honour (an int past int32 that never reaches a 32-bit
+#: JAX value, e.g. a chunk size larger than the data); an overflow, a crash or a NaN still fails
+RETURN_OK = ("past-int32",)
 
 
 class Hang(Exception):
@@ -29,9 +34,9 @@ def _on_alarm(signum, frame):
     raise Hang
 
 
-def _call(fn, kwargs):
+def _call(fn, kwargs, deadline: float = DEADLINE_S):
     old = signal.signal(signal.SIGALRM, _on_alarm)
-    signal.setitimer(signal.ITIMER_REAL, DEADLINE_S)
+    signal.setitimer(signal.ITIMER_REAL, deadline)
     try:
         return fn(**kwargs)
     finally:
@@ -74,7 +79,7 @@ def baseline_status(spec_id: str) -> str | None:
     """None when the registry's baseline call works; else ``"skip: ..."`` or ``"fail: ..."``."""
     spec = _specs()[spec_id]
     try:
-        _call(spec.fn, spec.baseline())
+        _call(spec.fn, spec.baseline(), BASELINE_DEADLINE_S)  # compiles: generous on a loaded machine
     except ImportError as e:
         return f"skip: optional extra missing ({e})"
     except Exception as e:
@@ -122,6 +127,8 @@ def evaluate(spec_id: str, arg: str, label: str, value) -> tuple[str, str]:
         return "fail", (f"{shown} raised {type(e).__name__} (want ValueError/TypeError/MemoryError "
                         f"naming {arg!r}): {str(e)[:300]}")
     nan = " containing NaN" if _has_nan(out) else ""
+    if label in RETURN_OK and not nan:
+        return "refused", "returned a clean result (a large integer that needs no refusal here)"
     return "fail", (f"{shown} accepted a bad input and returned {type(out).__name__}{nan} "
                     f"after {time.perf_counter() - t0:.1f} s")
 
@@ -162,7 +169,7 @@ class Isolated:
             self._start()
         try:
             self._conn.send((spec_id, arg, label, value))
-            if not self._conn.poll(DEADLINE_S * 3 + 60):
+            if not self._conn.poll(BASELINE_DEADLINE_S + DEADLINE_S + 120):
                 self._proc.kill()
                 self._proc = None
                 return "fail", f"{spec_id}({arg}={label}) hung past the deadline"

@@ -18,6 +18,7 @@ Argument kinds and their bad values (:data:`MUTATIONS`):
 - ``matrix``/``unit_matrix``: NaN and inf entries, 1-D and 3-D arrays, a complex and a
   string array, None, no rows; ``unit_matrix`` adds a zero row;
 - ``choice``: an unknown string, None, an int;
+- ``*_optional``: the same without None (where None is a documented default);
 - ``dtype``: int32, complex64, an unknown name.
 """
 
@@ -127,6 +128,9 @@ MUTATIONS: dict[str, list[tuple[str, Callable[[Any], Any]]]] = {
 }
 MUTATIONS["unit_matrix"] = MUTATIONS["matrix"] + MUTATIONS["unit_matrix"]
 MUTATIONS["key_optional"] = [m for m in MUTATIONS["key"] if m[0] != "none"]
+MUTATIONS["key_or_seed"] = [m for m in MUTATIONS["key"] if m[0] != "int"]  # a trial's int seed is documented
+MUTATIONS["matrix_optional"] = [m for m in MUTATIONS["matrix"] if m[0] != "none"]  # None is a valid default
+MUTATIONS["unit_matrix_optional"] = [m for m in MUTATIONS["unit_matrix"] if m[0] != "none"]
 MUTATIONS["key_or_batch"] = [m for m in MUTATIONS["key"] if m[0] != "batch"]  # a batch is documented
 
 
@@ -391,7 +395,7 @@ spec(
     "signrank",
     "solve",
     lambda: {"n": 4, "dim": 3, "key": KEY, "max_steps": 20},
-    {"n": "count", "dim": "count", "key": "key", "k": "count", "loss": "choice", "dtype": "dtype"},
+    {"n": "count", "dim": "count", "key": "key_or_seed", "k": "count", "loss": "choice", "dtype": "dtype"},
     extra={"k": [("k>n", 5)], "n": [("beyond-memory", 10**7)]},
 )
 spec(
@@ -532,7 +536,7 @@ spec(
     "depth",
     "tte_depth",
     _rank_inputs,
-    {"F": "unit_matrix", "G": "unit_matrix", "chunk_size": "count"},
+    {"F": "unit_matrix", "G": "unit_matrix_optional", "chunk_size": "count"},
     extra={
         "G": [("dim-mismatch", mat(3, 5))],
         "distance": [("outside-0-2", lambda a, b: 5.0 + a @ b.T), ("unknown", "nope")],
@@ -542,21 +546,21 @@ spec(
     "depth",
     "spatial_depth",
     _rank_inputs,
-    {"F": "matrix", "G": "matrix", "chunk_size": "count"},
+    {"F": "matrix", "G": "matrix_optional", "chunk_size": "count"},
     extra={"G": [("dim-mismatch", mat(3, 5))]},
 )
 spec(
     "depth",
     "lens_depth",
     _rank_inputs,
-    {"F": "matrix", "G": "matrix"},
+    {"F": "matrix", "G": "matrix_optional"},
     extra={"G": [("dim-mismatch", mat(3, 5))]},
 )
 spec(
     "depth",
     "mahalanobis_depth",
     _rank_inputs,
-    {"F": "matrix", "G": "matrix", "shrinkage": "real"},
+    {"F": "matrix", "G": "matrix_optional", "shrinkage": "real"},
     extra={"shrinkage": [("above-one", 1.5), ("negative", -0.1)]},
 )
 spec(
@@ -581,7 +585,7 @@ spec(
     "depth",
     "depth_rank_test",
     _rank_inputs,
-    {"F": "unit_matrix", "G": "unit_matrix", "alternative": "choice", "n_permutations": "natural"},
+    {"F": "unit_matrix", "G": "unit_matrix_optional", "alternative": "choice", "n_permutations": "natural"},
     extra={"G": [("dim-mismatch", mat(3, 5))], "key": [("int", 0), ("str", "key")]},
 )
 spec(
@@ -644,7 +648,7 @@ spec(
     "depth",
     "dd_plot",
     _rank_inputs,
-    {"F": "unit_matrix", "G": "unit_matrix", "depth": "choice"},
+    {"F": "unit_matrix", "G": "unit_matrix_optional", "depth": "choice"},
     extra={"G": [("dim-mismatch", mat(3, 5))]},
 )
 spec(
