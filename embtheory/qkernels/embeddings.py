@@ -237,7 +237,7 @@ def run_mps(X: jax.Array, spec: EmbeddingSpec, *, chunk_size: int | None, extra_
     if chunk_size is None:
         chunk = int(max(1, min(n_points, budget // (8 * per_point))))
     check_memory(per_point * (n_points + extra_points) + 8 * per_point * min(chunk, n_points),
-                 f"the MPS of {n_points} points on {n} qubits at bond {chi}", budget_bytes=budget,
+                 f"the MPS of {n_points} points on {n} qubits at bond {chi}", memory_budget=budget,
                  fix="pass a smaller max_bond (truncation), fewer points, a smaller chunk_size, or a larger "
                      "EMBTHEORY_MEMORY_BUDGET")
     chunk = min(chunk, n_points)
@@ -266,7 +266,7 @@ def run_states(X: jax.Array, spec: EmbeddingSpec, *, chunk_size: int | None, pos
         check_int(chunk_size, "chunk_size", minimum=1)
     work = 4 * state_nbytes(min(chunk, n_points), n, mixed=mixed, dtype=spec.dtype)
     check_memory(kept + work, f"the {'density matrices' if mixed else 'states'} of {n_points} points "
-                 f"on {n} qubits", budget_bytes=budget,
+                 f"on {n} qubits", memory_budget=budget,
                  fix="use backend='mps' (matrix-product states: exact at bond 4^L for the named noiseless "
                      "embeddings, 100 qubits on a CPU), or fewer qubits or points, a smaller chunk_size, "
                      "dtype=complex64, or a larger EMBTHEORY_MEMORY_BUDGET")

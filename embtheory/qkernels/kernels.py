@@ -22,15 +22,17 @@ The analytic product kernel of a single RX, RY or H.RZ layer is
 
 from __future__ import annotations
 
+import functools
 import warnings
 
 import jax
 import jax.numpy as jnp
+import numpy as np
 
 from embtheory.core.pairwise import gram
 from embtheory.core.validation import as_matrix, check_positive
 from embtheory.qkernels import simulator
-from embtheory.qkernels.embeddings import resolve, run_states
+from embtheory.qkernels.embeddings import memory_budget, resolve, run_states, state_nbytes
 
 __all__ = ["distance_from_bloch", "fidelity_from_states", "fidelity_gram", "product_kernel", "projected_gram"]
 
@@ -76,6 +78,10 @@ def fidelity_from_spec(X: jax.Array, Y: jax.Array | None, spec, *,
     """:func:`fidelity_gram` for already-validated arrays and a resolved spec (traceable in ``params``)."""
     if spec.backend == "mps":
         return _mps_fidelity(X, Y, spec, chunk_size)
+    if spec.backend == "native" and chunk_size is None:
+        fused = _try_fused(X, Y, spec)
+        if fused is not None:
+            return fused
     extra = 0 if Y is None else Y.shape[0]
     SX = run_states(X, spec, chunk_size=chunk_size, extra_points=extra)
     SY = SX if Y is None else run_states(Y, spec, chunk_size=chunk_size, extra_points=X.shape[0])
@@ -94,6 +100,46 @@ def fidelity_from_spec(X: jax.Array, Y: jax.Array | None, spec, *,
     return out.reshape(n_blocks * chunk_size, b.shape[0])[: a.shape[0]]
 
 
+@functools.cache
+def _fused_fn(rotation: str, entangle: bool, trainable: bool, mixed: bool, dtype, static_layers: int | None):
+    """One XLA program for states and Gram matrix (no eager dispatch between them): the steady-state
+    path of small Gram matrices, whose cost is otherwise per-call overhead."""
+
+    def states(X, params, noise, layers):
+        depth = layers if static_layers is None else static_layers
+
+        def one(x):
+            kw = dict(rotation=rotation, entangle=entangle, layers=depth, dtype=dtype,
+                      prefix=params if trainable else None)
+            s = simulator.evolve_density(x, noise=noise, **kw) if mixed else simulator.evolve_state(x, **kw)
+            return s.reshape(-1)
+
+        return jax.vmap(one)(X)
+
+    def run(X, Y, params, noise, layers):
+        a = states(X, params, noise, layers)
+        b = a if Y is None else states(Y, params, noise, layers)
+        return fidelity_from_states(a, b, mixed=mixed)
+
+    return jax.jit(run)
+
+
+def _try_fused(X, Y, spec):
+    """The fused program when every state fits at once in the memory budget (else None: chunked path)."""
+    n_points, n = X.shape
+    total = n_points + (0 if Y is None else Y.shape[0])
+    mixed = spec.noise is not None
+    budget = memory_budget()
+    if 5 * state_nbytes(total, n, mixed=mixed, dtype=spec.dtype) > budget / 4:
+        return None
+    trainable = spec.params is not None
+    static = spec.layers if trainable else None
+    fn = _fused_fn(spec.rotation, spec.entangle, trainable, mixed, spec.dtype, static)
+    params = spec.params if trainable else np.zeros((n,), X.dtype)
+    noise = np.asarray(0.0 if spec.noise is None else spec.noise, X.dtype)
+    return fn(X, Y, params, noise, np.int32(spec.layers))
+
+
 def _report_truncation(states) -> None:
     if isinstance(states.discarded, jax.core.Tracer):
         return
@@ -106,7 +152,7 @@ def _report_truncation(states) -> None:
 
 def _mps_fidelity(X, Y, spec, chunk_size):
     """``|<a|b>|^2 / (<a|a><b|b>)`` from log overlaps (no underflow before the final exp)."""
-    from embtheory.qkernels.mps import mps_log_overlap
+    from embtheory.qkernels.mps import mps_log_fidelity
 
     extra = 0 if Y is None else Y.shape[0]
     SX = run_states(X, spec, chunk_size=chunk_size, extra_points=extra)
@@ -114,10 +160,7 @@ def _mps_fidelity(X, Y, spec, chunk_size):
     _report_truncation(SX)
     if Y is not None:
         _report_truncation(SY)
-    nx = jax.vmap(lambda a: mps_log_overlap(a, a))(SX.tensors)
-    ny = nx if Y is None else jax.vmap(lambda a: mps_log_overlap(a, a))(SY.tensors)
-    log_ab = gram(mps_log_overlap, SX.tensors, SY.tensors, chunk_size=chunk_size)
-    return jnp.exp(2 * log_ab - nx[:, None] - ny[None, :])
+    return jnp.exp(mps_log_fidelity(SX.tensors, SY.tensors))
 
 
 def fidelity_from_states(a: jax.Array, b: jax.Array, *, mixed: bool) -> jax.Array:
@@ -164,11 +207,11 @@ def _bloch_mixed(rho):
 def bloch_features(X, spec, chunk_size):
     """``(N, n, 3)`` Bloch vectors of every qubit of every point's state (the states are not kept)."""
     if spec.backend == "mps":
-        from embtheory.qkernels.mps import mps_bloch_vectors
+        from embtheory.qkernels.mps import mps_bloch_batch
 
         states = run_states(X, spec, chunk_size=chunk_size)
         _report_truncation(states)
-        return jax.vmap(mps_bloch_vectors)(states.tensors)
+        return mps_bloch_batch(states.tensors)
     post = _bloch_pure if spec.noise is None else _bloch_mixed
     return run_states(X, spec, chunk_size=chunk_size, post=post)
 

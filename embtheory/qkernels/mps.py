@@ -37,7 +37,8 @@ import numpy as np
 
 from embtheory.qkernels import simulator
 
-__all__ = ["MPS", "bond_for", "mps_bloch_vectors", "mps_embed_fn", "mps_gram_quantities", "mps_log_overlap"]
+__all__ = ["MPS", "bond_for", "mps_bloch_batch", "mps_bloch_vectors", "mps_embed_fn", "mps_gram_quantities",
+           "mps_log_fidelity", "mps_log_overlap"]
 
 #: The largest bond the backend builds by default (``max_bond=None``): 4^5.
 MAX_DEFAULT_BOND = 1024
@@ -221,6 +222,20 @@ def mps_bloch_vectors(T: jax.Array) -> jax.Array:
     rho = rho / jnp.trace(rho, axis1=1, axis2=2)[:, None, None]
     c = rho[:, 1, 0]
     return jnp.stack([2 * c.real, 2 * c.imag, (rho[:, 0, 0] - rho[:, 1, 1]).real], axis=1)
+
+
+@jax.jit
+def mps_log_fidelity(ta: jax.Array, tb: jax.Array) -> jax.Array:
+    """``log K[i, j]`` of the fidelity kernel between two batches of MPS, compiled once per shape."""
+    from embtheory.core.pairwise import map_product
+
+    na = jax.vmap(lambda a: mps_log_overlap(a, a))(ta)
+    nb = jax.vmap(lambda a: mps_log_overlap(a, a))(tb)
+    return 2 * map_product(mps_log_overlap)(ta, tb) - na[:, None] - nb[None, :]
+
+
+#: ``(N, n, chi, 2, chi) -> (N, n, 3)`` Bloch vectors, compiled once per shape.
+mps_bloch_batch = jax.jit(jax.vmap(mps_bloch_vectors))
 
 
 @jax.jit
