@@ -35,6 +35,7 @@ PAPER_FIG6B_VAR_D_L2 = {2: 0.221, 4: 0.094, 6: 0.040, 8: 0.032, 10: 0.033, 12: 0
 def experiment(*, config, run, revision: int, **kw) -> Experiment:
     """An ``Experiment`` for whichever runner is installed (config-based or ``run(ctx)``)."""
     fields = {f.name for f in dataclasses.fields(Experiment)}
+    kw.setdefault("x64", True)  # every unit computes in float64 (variances down to 1e-60)
     if "config" in fields:
         full = dict(kw, config=config, run=run, revision=revision)
         return Experiment(**{k: v for k, v in full.items() if k in fields})
