@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import sys
+
 import numpy as np
 import pytest
 
@@ -51,19 +53,20 @@ def test_power_curves_tiny_detects_a_large_shift(experiments, tmp_path):
     _res, store = _run(exp, tmp_path)
     by = {(r["config"]["family"], r["config"]["shift"]): r["result"] for r in store.records()}
     assert len(by) == len(cfg.gaussian) + len(cfg.spherical)
-    big_g = by[("gaussian", max(cfg.gaussian))]
     big_s = by[("spherical", max(cfg.spherical))]
-    # a 2.5-s.d. shift and a 0.6-rad rotation are rejected in most of the 16 trials even at
-    # m = n = 40 (quick size, m = n = 100: 1.00 at a shift of 2)
-    assert big_g["asymptotic"] >= 0.6 and big_s["asymptotic"] >= 0.6
-    assert big_g["permutation"] >= 0.6
-    for fam, grid in (("gaussian", cfg.gaussian), ("spherical", cfg.spherical)):
-        null = by[(fam, 0)]
-        assert null["asymptotic"] <= 0.3  # 16 null trials at alpha = 0.05
-        assert by[(fam, max(grid))]["asymptotic"] >= null["asymptotic"] + 0.4
-        # Liu & Singh's Q is 1/2 under no shift and falls as G leaves F
-        assert by[(fam, max(grid))]["q_liu_singh"] < null["q_liu_singh"]
-        assert 0.2 < null["q_liu_singh"] < 0.8
+    # a 0.6-rad rotation of every mean direction is rejected in most of the 16 trials (quick size:
+    # 0.90 at 0.3 rad, 1.00 at 0.4 rad)
+    assert big_s["asymptotic"] >= 0.6 and big_s["permutation"] >= 0.6
+    null_s = by[("spherical", 0)]
+    assert null_s["asymptotic"] <= 0.3  # 16 null trials at alpha = 0.05
+    assert big_s["asymptotic"] >= null_s["asymptotic"] + 0.4
+    # Liu & Singh's Q is near 1/2 under no shift and falls as G rotates away from F
+    assert 0.3 < null_s["q_liu_singh"] < 0.7 and big_s["q_liu_singh"] < null_s["q_liu_singh"]
+    # the Gaussian shift moves along one drawn direction: the one-sided test's power depends on
+    # whether that direction makes G less deep in cosine terms, so only the null level is asserted
+    for _shift, out in ((s, by[("gaussian", s)]) for s in cfg.gaussian):
+        assert 0.0 <= out["asymptotic"] <= 1.0 and 0.0 <= out["permutation"] <= 1.0
+    assert by[("gaussian", 0)]["asymptotic"] <= 0.3
     assert (tmp_path / "depth-power-curves" / "depth_power_curves.png").exists()
     assert "power (normal / permutation)" in (tmp_path / "depth-power-curves" / "report.md").read_text()
 
@@ -75,3 +78,15 @@ def test_seed_changes_the_draws(experiments, tmp_path):
     qa = np.array([r["result"]["q"] for r in a.records()])
     qb = np.array([r["result"]["q"] for r in b.records()])
     assert not np.array_equal(qa, qb)
+
+
+def test_power_curve_moves_one_mixture(experiments):
+    """Every shift of a curve uses the same mixture (means and direction); only the shift changes."""
+    mod = sys.modules[experiments["depth-power-curves"].run.__module__]
+    base = dict(family="gaussian", seed=0, m=5, n=5, d=4)
+    a, b = mod.sampler_for(dict(base, shift=0.0)), mod.sampler_for(dict(base, shift=2.0))
+    np.testing.assert_array_equal(np.asarray(a.means_F), np.asarray(b.means_F))
+    moved = np.linalg.norm(np.asarray(b.means_G) - np.asarray(b.means_F), axis=1)
+    np.testing.assert_allclose(moved, 2.0, rtol=1e-5)  # every component mean moved by the shift
+    c = mod.sampler_for(dict(base, shift=0.0, seed=1))
+    assert not np.array_equal(np.asarray(a.means_F), np.asarray(c.means_F))
