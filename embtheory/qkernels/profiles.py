@@ -122,7 +122,7 @@ def kernels_by_depth(X, *, layers: Sequence[int], embedding: str = "hee", noise:
     N, n = X.shape
     mixed = noise is not None
     check_memory(3 * state_nbytes(N, n, mixed=mixed, dtype=spec.dtype),
-                 f"the states of {N} points on {n} qubits", budget_bytes=memory_budget(),
+                 f"the states of {N} points on {n} qubits", memory_budget=memory_budget(),
                  fix="use fewer points or qubits, or dtype=complex64")
     record = np.zeros(depths[-1], bool)
     record[np.asarray(depths) - 1] = True
