@@ -16,8 +16,10 @@ import warnings
 
 import jax
 import jax.numpy as jnp
+import numpy as np
 
 from embtheory.core.validation import check_int
+from embtheory.signrank._validation import check_embedding
 from embtheory.signrank.patterns import check_relevance
 
 __all__ = ["topk_accuracy", "topk_hits"]
@@ -49,16 +51,38 @@ def topk_hits(q: jax.Array, d: jax.Array, rel: jax.Array, *, k: int, doc_valid: 
 
     Returns:
         ``[m]`` int32 hit counts.
+
+    Raises:
+        TypeError / ValueError naming the argument: ``q`` or ``d`` not a finite real 2-D matrix
+        with rows, their dimensions disagreeing, ``rel`` out of range, ``k`` outside ``[1, n]``.
+        Concrete arrays are checked on the host; under ``jit`` only the shapes are.
     """
     chunk = _chunk_alias("topk_hits", chunk_size, deprecated)
+    q, d, rel = _check_inputs(q, d, rel, k, rel_valid)
+    return _topk_hits(q, d, rel, k=k, doc_valid=doc_valid, rel_valid=rel_valid, chunk_size=chunk)
+
+
+def _check_inputs(q, d, rel, k, rel_valid):
+    """The host checks of the public wrappers; array-likes without a shape become NumPy arrays."""
+    q, d, rel = (x if hasattr(x, "shape") or x is None else np.asarray(x) for x in (q, d, rel))
+    check_embedding(q, "q", tracers=True)
+    check_embedding(d, "d", cols=q.shape[1], other="q", tracers=True)
+    check_int(k, "k", minimum=1, maximum=d.shape[0])
+    check_relevance(rel, d.shape[0], valid=rel_valid)
+    if np.ndim(rel) != 2 or np.shape(rel)[0] != q.shape[0]:
+        raise ValueError(f"rel must have one row per query: q has {q.shape[0]} rows, rel has shape "
+                         f"{tuple(np.shape(rel))}")
+    return q, d, rel
+
+
+def _topk_hits(q, d, rel, *, k, doc_valid=None, rel_valid=None, chunk_size=None):
+    """The kernel of :func:`topk_hits` (no value checks: jit- and vmap-safe)."""
     m, n = q.shape[0], d.shape[0]
-    check_int(k, "k", minimum=1, maximum=n)
-    check_relevance(rel, n, valid=rel_valid)
     if doc_valid is None:
         doc_valid = jnp.ones((n,), bool)
     if rel_valid is None:
         rel_valid = jnp.ones(rel.shape, bool)
-    chunk = m if chunk is None else int(chunk)
+    chunk = m if chunk_size is None else int(chunk_size)
     if m % chunk:
         raise ValueError(f"the query count {m} must be a multiple of chunk_size={chunk}")
 
@@ -85,11 +109,20 @@ def topk_accuracy(q, d, rel, *, k: int, doc_valid=None, query_valid=None, chunk_
 
     Returns:
         Scalar accuracy in [0, 1] (the dtype of ``q``).
+
+    Raises:
+        As :func:`topk_hits`.
     """
     chunk_size = _chunk_alias("topk_accuracy", chunk_size, deprecated)
+    q, d, rel = _check_inputs(q, d, rel, k, None)
+    return _topk_accuracy(q, d, rel, k=k, doc_valid=doc_valid, query_valid=query_valid, chunk_size=chunk_size)
+
+
+def _topk_accuracy(q, d, rel, *, k, doc_valid=None, query_valid=None, chunk_size=None):
+    """The kernel of :func:`topk_accuracy` (no value checks: jit- and vmap-safe)."""
     m = q.shape[0]
     if query_valid is None:
         query_valid = jnp.ones((m,), bool)
-    hits = topk_hits(q, d, rel, k=k, doc_valid=doc_valid, chunk_size=chunk_size)
+    hits = _topk_hits(q, d, rel, k=k, doc_valid=doc_valid, chunk_size=chunk_size)
     total = jnp.maximum(jnp.sum(query_valid) * rel.shape[1], 1)
     return (jnp.sum(jnp.where(query_valid, hits, 0)) / total).astype(q.dtype)

@@ -40,6 +40,7 @@ import numpy as np
 
 from embtheory.core.memory import DEFAULT_MEMORY_BUDGET, resolve_memory_budget
 from embtheory.core.validation import check_float_dtype, check_index_array, check_int
+from embtheory.signrank._validation import check_embedding
 
 __all__ = ["Certificate", "certify", "unrank_subsets"]
 
@@ -138,31 +139,6 @@ def _certify_kernel(q, d, rel_or_tables, *, k, chunk, num_chunks, generated):
     return jax.lax.fori_loop(0, num_chunks, body, init)
 
 
-def _as_embedding(x, name: str, *, cols: int | None = None) -> np.ndarray | jax.Array:
-    if x is None:
-        raise TypeError(f"{name} must be a 2-D array of embeddings, got None")
-    if isinstance(x, jax.core.Tracer):
-        raise TypeError(f"{name} must be a concrete array (certify checks it on the host), got a tracer")
-    arr = x if isinstance(x, jax.Array) else np.asarray(x)
-    real = np.issubdtype(arr.dtype, np.floating) or np.issubdtype(arr.dtype, np.integer)
-    if arr.dtype == object or not real:
-        raise TypeError(f"{name} must hold real numbers, got dtype {arr.dtype}")
-    if arr.ndim != 2:
-        raise ValueError(f"{name} must be 2-D (rows, dim), got shape {tuple(arr.shape)}")
-    if arr.shape[0] == 0 or arr.shape[1] == 0:
-        raise ValueError(f"{name} is empty (shape {tuple(arr.shape)}): it needs at least one row and "
-                         "one column")
-    if cols is not None and arr.shape[1] != cols:
-        raise ValueError(f"{name} has {arr.shape[1]} columns but the other matrix has {cols}: queries "
-                         "and documents must share the embedding dimension")
-    host = np.asarray(arr)
-    if not np.all(np.isfinite(host)):
-        bad = int(np.argmax(~np.all(np.isfinite(host), axis=1)))
-        raise ValueError(f"{name} contains NaN or inf (first in row {bad}): a certificate needs finite "
-                         "embeddings")
-    return arr
-
-
 def certify(Q, D, *, k: int | None = None, qrels=None, dtype=np.float64, memory_budget=None,
             chunk_size: int | None = None) -> Certificate:
     """Checks, streaming over query chunks, that every query ranks its relevant documents first.
@@ -191,8 +167,8 @@ def certify(Q, D, *, k: int | None = None, qrels=None, dtype=np.float64, memory_
         wrong number of queries, float64 with x64 off.
     """
     dt = check_float_dtype(dtype, "dtype")
-    D = _as_embedding(D, "D")
-    Q = _as_embedding(Q, "Q", cols=D.shape[1])
+    Q = check_embedding(Q, "Q")
+    D = check_embedding(D, "D", cols=Q.shape[1], other="Q")
     n, m = D.shape[0], Q.shape[0]
     if qrels is None:
         k = 2 if k is None else check_int(k, "k", minimum=1)

@@ -16,7 +16,7 @@ from typing import NamedTuple
 
 import numpy as np
 
-from embtheory.core.validation import check_int
+from embtheory.core.validation import check_finite, check_int, check_memory, check_probability
 
 __all__ = [
     "EXTRAPOLATION_DIMS",
@@ -173,9 +173,27 @@ def poly_fit(d, n, degree: int = 3, *, sigma=None) -> PolyFit:
 
 
 def poly_eval(coef: Sequence[float], d) -> np.ndarray:
-    """Evaluates a fit's polynomial (increasing-degree coefficients) at ``d``."""
-    d = np.asarray(d, np.float64)
-    return np.polynomial.polynomial.polyval(d, np.asarray(coef, np.float64))
+    """Evaluates a fit's polynomial (increasing-degree coefficients) at ``d``.
+
+    Raises:
+        TypeError / ValueError naming the argument: ``coef`` or ``d`` not real numbers, NaN or
+        inf in either, ``coef`` empty or not 1-D.
+    """
+    coef = _real_array(coef, "coef")
+    if coef.ndim != 1 or coef.size == 0:
+        raise ValueError(f"coef must be a non-empty 1-D sequence of coefficients, got shape {coef.shape}")
+    d = _real_array(d, "d")
+    return np.polynomial.polynomial.polyval(d, coef)
+
+
+def _real_array(x, name: str) -> np.ndarray:
+    """``x`` as a float64 array of finite real numbers, refused with a message naming ``name``."""
+    arr = np.asarray(x)
+    if arr.dtype == object or not (np.issubdtype(arr.dtype, np.number) or arr.dtype == np.bool_):
+        raise TypeError(f"{name} must hold real numbers, got {arr.dtype} values such as "
+                        f"{arr.ravel()[:1].tolist()}")
+    check_finite(arr, name)
+    return arr.astype(np.float64)
 
 
 def _resolve_key(key, seed, fn):
@@ -194,7 +212,7 @@ def _resolve_key(key, seed, fn):
 
 
 def bootstrap_band(d, n, at, *, degree: int = 3, num: int = 2000, key=None, level: float = 0.9,
-                   **deprecated) -> Band:
+                   memory_budget: float | None = None, **deprecated) -> Band:
     """Case-resampling bootstrap band of a polynomial fit's prediction at ``at``.
 
     Resamples the (d, n) points with replacement ``num`` times (resamples with fewer than
@@ -203,6 +221,9 @@ def bootstrap_band(d, n, at, *, degree: int = 3, num: int = 2000, key=None, leve
 
     Args:
         key: PRNG key of the resampling (``seed=`` still works, deprecated).
+        memory_budget: bytes the resamples may hold (default: the machine's budget, see
+            :mod:`embtheory.core.memory`); a larger ``num`` is refused with a MemoryError
+            stating the size, never allocated.
 
     Returns:
         A :class:`Band`.
@@ -212,15 +233,19 @@ def bootstrap_band(d, n, at, *, degree: int = 3, num: int = 2000, key=None, leve
     d, n = _xy(d, n)
     degree = check_int(degree, "degree", minimum=0)
     num = check_int(num, "num", minimum=10)
-    if not 0.0 < float(level) < 1.0:
-        raise ValueError(f"level must be in (0, 1), got {level!r}")
+    level = check_probability(level, "level")
+    at = _real_array(at, "at").ravel()
+    # per resample: its int32 draw (about five arrays inside jax.random.randint, one host copy)
+    # and its prediction row, a small array object held in a list
+    check_memory(num * (6 * 4 * d.size + 8 * at.size + 128), f"bootstrap_band(num={num:,})",
+                 memory_budget=memory_budget,
+                 fix=f"{num:,} resamples of {d.size} points each; lower num")
     if np.unique(d).size <= degree:  # no resample could ever be fitted
         raise ValueError(f"a degree-{degree} bootstrap needs more than {degree} distinct d, got "
                          f"{np.unique(d).size}: lower degree or add dimensions")
     if set(deprecated) - {"seed"}:
         raise TypeError(f"bootstrap_band() got an unexpected keyword argument {sorted(deprecated)[0]!r}")
     key = _resolve_key(key, deprecated.get("seed"), "bootstrap_band")
-    at = np.asarray(at, np.float64).ravel()
     x_at = _design(at, degree)
     preds, draws = [], 0
     while len(preds) < num:
@@ -256,8 +281,7 @@ def sample_band(d, samples, at, *, degree: int = 3, level: float = 0.9, sigma=No
     samples = np.asarray(samples, np.float64)
     if samples.ndim != 2 or samples.shape[1] != d.size:
         raise ValueError(f"samples must be [resamples, {d.size}], got shape {samples.shape}")
-    if not 0.0 < float(level) < 1.0:
-        raise ValueError(f"level must be in (0, 1), got {level!r}")
+    level = check_probability(level, "level")
     keep = np.all(np.isfinite(samples), axis=1)
     if not keep.any():
         raise ValueError("samples has no row without NaN: every resample lacked a crossing somewhere")
@@ -353,8 +377,7 @@ def wilson_interval(successes, trials: int, *, level: float = 0.95) -> tuple[np.
     x = np.asarray(successes, np.float64)
     if np.any(x < 0) or np.any(x > m) or not np.all(np.isfinite(x)):
         raise ValueError(f"successes must lie in [0, trials={m}], got {np.asarray(successes).tolist()}")
-    if not 0.0 < float(level) < 1.0:
-        raise ValueError(f"level must be in (0, 1), got {level!r}")
+    level = check_probability(level, "level")
     z = NormalDist().inv_cdf(1 - (1 - float(level)) / 2)
     centre = (x + z * z / 2) / (m + z * z)
     half = z / (m + z * z) * np.sqrt(x * (m - x) / m + z * z / 4)
@@ -411,7 +434,7 @@ def logistic_n50(ns, solved) -> LogisticFit:
 
 
 def _curve_args(ns, solved):
-    x = np.asarray(ns, np.float64).ravel()
+    x = _real_array(ns, "ns").ravel()
     y = np.asarray(solved)
     if y.ndim != 2 or y.shape[0] != x.size:
         raise ValueError(f"solved must be [len(ns), seeds] = [{x.size}, s], got shape {y.shape}")
@@ -424,7 +447,8 @@ def _curve_args(ns, solved):
     return x, y
 
 
-def n50_bootstrap(ns, solved, *, key, num: int = 1000, level: float = 0.95) -> N50Band:
+def n50_bootstrap(ns, solved, *, key, num: int = 1000, level: float = 0.95,
+                  memory_budget: float | None = None) -> N50Band:
     """Bootstrap over seeds: resample the columns of ``solved`` with replacement, refit n50.
 
     Args:
@@ -432,6 +456,8 @@ def n50_bootstrap(ns, solved, *, key, num: int = 1000, level: float = 0.95) -> N
         key: PRNG key (``jax.random.key``) of the resampling.
         num: resamples.
         level: central interval level.
+        memory_budget: bytes the resamples may hold (default: the machine's budget); a larger
+            ``num`` is refused with a MemoryError stating the size.
     """
     import jax
 
@@ -439,10 +465,13 @@ def n50_bootstrap(ns, solved, *, key, num: int = 1000, level: float = 0.95) -> N
 
     x, y = _curve_args(ns, solved)
     num = check_int(num, "num", minimum=10)
-    if not 0.0 < float(level) < 1.0:
-        raise ValueError(f"level must be in (0, 1), got {level!r}")
+    level = check_probability(level, "level")
     key = check_key(key)
     s = y.shape[1]
+    # per resample: its int32 column draw (about five arrays inside jax.random.randint, one host
+    # copy), the gathered bool verdicts and about a dozen float64 rows of the Newton iteration
+    check_memory(num * (6 * 4 * s + x.size * s + 12 * 8 * x.size), f"n50_bootstrap(num={num:,})",
+                 memory_budget=memory_budget, fix=f"{num:,} resamples of {s} seeds at {x.size} n; lower num")
     idx = np.asarray(jax.random.randint(key, (num, s), 0, s))
     succ = y[:, idx].sum(axis=2).T.astype(np.float64)  # [num, p]
     total = np.full(x.shape, s, np.float64)

@@ -26,7 +26,7 @@ import jax.numpy as jnp
 import numpy as np
 
 from embtheory.core.validation import as_matrix, check_choice, check_index_array, check_int, check_key
-from embtheory.signrank.accuracy import topk_hits
+from embtheory.signrank.accuracy import _topk_hits
 from embtheory.signrank.patterns import PATTERNS, _check_nk, _host_rng, _random_pattern, qrel_pattern
 
 __all__ = ["LimitSet", "QrelGraphStats", "RecallAtK", "generate_limit_dataset", "limit_qrels",
@@ -377,4 +377,4 @@ def recall_at_k(query_emb, doc_emb, qrels, ks: Sequence[int] = (2, 10, 20), *, s
 
 @jax.jit(static_argnums=(4, 5))
 def _hits(q, d, rel, rel_valid, k, chunk):
-    return topk_hits(q, d, rel, k=k, rel_valid=rel_valid, chunk_size=chunk)
+    return _topk_hits(q, d, rel, k=k, rel_valid=rel_valid, chunk_size=chunk)

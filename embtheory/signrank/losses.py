@@ -29,8 +29,10 @@ import warnings
 
 import jax
 import jax.numpy as jnp
+import numpy as np
 
-from embtheory.core.validation import check_choice, check_finite, check_positive
+from embtheory.core.validation import check_choice, check_positive
+from embtheory.signrank._validation import check_embedding
 from embtheory.signrank.patterns import check_relevance
 
 __all__ = ["LOSSES", "auto_chunk", "batch_loss", "loss_and_grad", "row_loss"]
@@ -126,7 +128,9 @@ def loss_and_grad(q: jax.Array, d: jax.Array, rel: jax.Array, *, doc_valid: jax.
         ``(loss, (grad_q [m, dim], grad_d [n, dim]))``; gradients are exactly zero on padded rows.
 
     Raises:
-        ValueError: NaN or inf in concrete ``q`` or ``d`` (under ``jit`` the values are not seen).
+        TypeError / ValueError naming the argument: ``q`` or ``d`` not a real 2-D matrix with
+        rows, their dimensions disagreeing, NaN or inf in concrete ``q`` or ``d`` (under ``jit``
+        only the shapes are checked), ``rel`` out of range or not one row per query.
     """
     if deprecated:
         if set(deprecated) != {"chunk"}:
@@ -134,17 +138,29 @@ def loss_and_grad(q: jax.Array, d: jax.Array, rel: jax.Array, *, doc_valid: jax.
         warnings.warn("loss_and_grad(chunk=...) is deprecated: use chunk_size=...", DeprecationWarning,
                       stacklevel=2)
         chunk_size = deprecated["chunk"]
-    chunk = chunk_size
-    check_finite(q, "q")
-    check_finite(d, "d")
+    q, d, rel = (x if hasattr(x, "shape") or x is None else np.asarray(x) for x in (q, d, rel))
+    check_embedding(q, "q", tracers=True)
+    check_embedding(d, "d", cols=q.shape[1], other="q", tracers=True)
     check_choice(loss, "loss", LOSSES)
     check_positive(temperature, "temperature")
     check_positive(margin, "margin")
     m, n = q.shape[0], d.shape[0]
     check_relevance(rel, n)
+    if np.ndim(rel) != 2 or np.shape(rel)[0] != m:
+        raise ValueError(f"rel must have one row per query: q has {m} rows, rel has shape "
+                         f"{tuple(np.shape(rel))}")
     if rel.shape[1] >= n:
         raise ValueError(f"each query needs fewer relevant documents (k = {rel.shape[1]}) than "
                          f"documents (n = {n}): with k >= n no document is irrelevant")
+    return _loss_and_grad(q, d, rel, doc_valid=doc_valid, query_valid=query_valid, loss=loss,
+                          temperature=temperature, margin=margin, chunk_size=chunk_size)
+
+
+def _loss_and_grad(q, d, rel, *, doc_valid=None, query_valid=None, loss="infonce", temperature=0.1,
+                   margin=0.1, chunk_size=None):
+    """The kernel of :func:`loss_and_grad` (no value checks: jit- and vmap-safe)."""
+    chunk = chunk_size
+    m, n = q.shape[0], d.shape[0]
     if doc_valid is None:
         doc_valid = jnp.ones((n,), bool)
     if query_valid is None:

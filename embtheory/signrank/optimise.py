@@ -30,8 +30,8 @@ import jax.numpy as jnp
 import optax
 
 from embtheory.core.validation import check_choice, check_int, check_positive
-from embtheory.signrank.accuracy import topk_accuracy
-from embtheory.signrank.losses import LOSSES, loss_and_grad
+from embtheory.signrank.accuracy import _topk_accuracy
+from embtheory.signrank.losses import LOSSES, _loss_and_grad
 
 __all__ = ["OFFICIAL", "STOP_RULES", "Problem", "Recipe", "RunState", "init", "run", "step"]
 
@@ -213,9 +213,9 @@ def init(*args, key: jax.Array | None = None, problem: Problem | None = None, di
 
 
 def _loss_grad(state: RunState, problem: Problem, recipe: Recipe):
-    return loss_and_grad(state.q, state.d, problem.rel, doc_valid=problem.doc_valid,
-                         query_valid=problem.query_valid, loss=recipe.loss,
-                         temperature=recipe.temperature, margin=recipe.margin, chunk_size=recipe.chunk_size)
+    return _loss_and_grad(state.q, state.d, problem.rel, doc_valid=problem.doc_valid,
+                          query_valid=problem.query_valid, loss=recipe.loss,
+                          temperature=recipe.temperature, margin=recipe.margin, chunk_size=recipe.chunk_size)
 
 
 def step(state: RunState, problem: Problem, *, recipe: Recipe = OFFICIAL) -> RunState:
@@ -249,7 +249,7 @@ def check(state: RunState, problem: Problem, *, recipe: Recipe = OFFICIAL) -> Ru
     check: it counts towards ``best_accuracy`` (hence "solved") but keeps the stop reason.
     """
     k = problem.rel.shape[1]
-    acc = topk_accuracy(state.q, state.d, problem.rel, k=k, doc_valid=problem.doc_valid,
+    acc = _topk_accuracy(state.q, state.d, problem.rel, k=k, doc_valid=problem.doc_valid,
                         query_valid=problem.query_valid, chunk_size=recipe.chunk_size)
     perfect = acc >= 1.0
     return state._replace(

@@ -109,9 +109,16 @@ def dense_qrels(num_queries: int, k: int = 2) -> tuple[np.ndarray, int]:
     """
     m = check_int(num_queries, "num_queries", minimum=1)
     k = check_int(k, "k", minimum=1)
+    check_memory(m * k * 4, f"dense_qrels(num_queries={m:,}, k={k:,})", memory_budget=DEFAULT_INDEX_BUDGET,
+                 fix=f"{m:,} queries x {k:,} int32; lower num_queries or k")
     n = k
     while math.comb(n, k) < m:
         n += 1
+    # the table of every k-subset of the prefix is built before its first m rows are kept
+    check_memory(math.comb(n, k) * k * 4, f"dense_qrels(num_queries={m:,}, k={k:,})",
+                 memory_budget=DEFAULT_INDEX_BUDGET,
+                 fix=f"its prefix of n = {n:,} documents has C({n:,}, {k:,}) = {math.comb(n, k):,} subsets; "
+                     "lower num_queries or k")
     return k_subsets(n, k)[:m], n
 
 

@@ -68,6 +68,8 @@ _RESULT_FIELDS = ("solved", "best_accuracy", "accuracy", "loss", "best_loss", "s
 
 def default_start(d: int, k: int = 2) -> int:
     """A starting n for the gallop: the published cubic at ``d`` (only where the search starts)."""
+    d = check_int(d, "d", minimum=1)
+    k = check_int(k, "k", minimum=1)
     c0, c1, c2, c3 = PUBLISHED_FIT
     return max(k + 2, round(c0 + c1 * d + c2 * d**2 + c3 * d**3))
 

@@ -50,7 +50,7 @@ import numpy as np
 from jax.sharding import Mesh, NamedSharding, PartitionSpec
 
 from embtheory.core.memory import DEFAULT_MEMORY_BUDGET, resolve_memory_budget
-from embtheory.core.validation import check_float_dtype, check_int, check_memory
+from embtheory.core.validation import check_float_dtype, check_int, check_key, check_memory
 from embtheory.signrank.losses import chunk_for_budget
 from embtheory.signrank.optimise import OFFICIAL, Problem, Recipe, run
 from embtheory.signrank.patterns import k_subsets
@@ -129,6 +129,7 @@ def canonical_shape(n: int, k: int = 2, *, itemsize: int = 4, chunk_size: int | 
     """
     n = check_int(n, "n", minimum=2)
     k = check_int(k, "k", minimum=1)
+    itemsize = check_int(itemsize, "itemsize", minimum=1, maximum=16)
     if n <= k:
         raise ValueError(f"n must exceed k (a query needs irrelevant documents), got n={n}, k={k}")
     n_pad = bucket(n)
@@ -227,17 +228,13 @@ def _launcher(dim: int, recipe: Recipe, dtype_name: str, mesh: Mesh):
     return jax.jit(jax.shard_map(local, mesh=mesh, in_specs=spec, out_specs=spec, check_vma=False))
 
 
-def _key_data(key) -> np.ndarray:
+def _key_data(key, name: str = "key") -> np.ndarray:
+    """The raw ``uint32[2]`` data of one run's key: an int seed (``jax.random.key(seed)``, the
+    official script's trial), a typed key or a raw PRNGKey; anything else is refused by
+    :func:`embtheory.core.validation.check_key` (one message everywhere)."""
     if isinstance(key, (int, np.integer)) and not isinstance(key, bool):
-        key = jax.random.key(int(key))
-    arr = key if isinstance(key, jax.Array) else np.asarray(key)
-    if jnp.issubdtype(arr.dtype, jax.dtypes.prng_key):
-        return np.asarray(jax.random.key_data(arr))
-    arr = np.asarray(arr)
-    if arr.dtype != np.uint32 or arr.shape != (2,):
-        raise TypeError(f"each key must be an int seed, a jax.random.key or a raw uint32[2] PRNGKey, "
-                        f"got {arr.dtype}{list(arr.shape)}")
-    return arr
+        return np.asarray(jax.random.key_data(jax.random.key(check_int(key, name, minimum=-(2**63)))))
+    return np.asarray(jax.random.key_data(check_key(key, name)))
 
 
 def _default_mesh() -> Mesh:
@@ -321,7 +318,7 @@ def solve_batch(ns, dim: int, *, keys, k: int = 2, recipe: Recipe = OFFICIAL, dt
     itemsize = dtype.itemsize
     mesh = _default_mesh() if mesh is None else mesh
     ndev = mesh.devices.size
-    key_data = [_key_data(kk) for kk in keys]
+    key_data = [_key_data(kk, f"keys[{i}]") for i, kk in enumerate(keys)]
     groups: dict[LaunchShape, list[int]] = {}
     for i, n in enumerate(ns):
         shape = canonical_shape(n, k, itemsize=itemsize, chunk_size=recipe.chunk_size)
@@ -388,6 +385,7 @@ def solve(n: int, dim: int, *, key, k: int = 2, loss: str = "infonce", recipe: R
     k = check_int(k, "k", minimum=1)
     if k >= n:
         raise ValueError(f"n must exceed k (a query needs irrelevant documents), got n={n}, k={k}")
+    key = _key_data(key, "key")
     return solve_batch([n], dim, keys=[key], k=k, recipe=recipe, dtype=dtype, memory_budget=memory_budget,
                        return_embeddings=True, certify_margin=certify_margin,
                        mesh=Mesh(np.asarray(jax.devices()[:1]), (_AXIS,)))[0]

@@ -28,7 +28,7 @@ from typing import NamedTuple
 
 import numpy as np
 
-from embtheory.core.validation import check_int, check_memory, check_positive
+from embtheory.core.validation import check_index_array, check_int, check_memory, check_positive, check_real
 from embtheory.signrank.patterns import k_subsets
 
 __all__ = [
@@ -101,9 +101,10 @@ def forster_lower_bound(rel, num_docs: int) -> float:
     """
     rel = _rel(rel)
     n = check_int(num_docs, "num_docs", minimum=1)
+    rel = check_index_array(rel, "rel", n=n, ndim=2)
     m, k = rel.shape
-    check_memory(n * n * 8, "forster_lower_bound's n x n matrix", budget_bytes=4 * 2**30,
-                 fix=f"n = {n}; lower num_docs")
+    check_memory(n * n * 8, "forster_lower_bound's n x n matrix", memory_budget=4 * 2**30,
+                 fix=f"n = num_docs = {n}; lower num_docs")
     ata = np.zeros((n, n))
     np.add.at(ata, (np.repeat(rel, k, axis=1).ravel(), np.tile(rel, (1, k)).ravel()), 1.0)
     col = np.bincount(rel.ravel(), minlength=n).astype(float)  # A^T 1
@@ -295,7 +296,11 @@ def precision_break_n(k: int = 2, *, dtype=np.float32, n_max: int = 4000, nodes:
     ``progress=True`` prints each n as it is checked.
     """
     k = check_int(k, "k", minimum=1)
-    n_max = check_int(n_max, "n_max", minimum=2 * k + 1)
+    n_max = check_int(n_max, "n_max", minimum=1)
+    if n_max < 2 * k + 1:
+        raise ValueError(f"n_max must be >= 2k + 1 = {2 * k + 1} for k={k} (the scan starts at n = 2k + 1), "
+                         f"got n_max={n_max}: raise n_max or lower k")
+    growth = check_real(growth, "growth", low=1.0, low_open=True)
     dtype = _construction_dtype(dtype)
     grid = _scan_grid(k, n_max, growth)
     worst = sum(_gap_cost(n, k) for n in grid)

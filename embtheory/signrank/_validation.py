@@ -1,0 +1,43 @@
+"""Host-side argument checks shared by the sign-rank public wrappers (never called in kernels)."""
+
+from __future__ import annotations
+
+import jax
+import jax.numpy as jnp
+import numpy as np
+
+
+def check_embedding(x, name: str, *, cols: int | None = None, other: str | None = None,
+                    tracers: bool = False):
+    """A 2-D real ``[rows, dim]`` matrix with at least one row and column and finite values.
+
+    Returns ``x`` unchanged (no cast, no copy), so a valid call computes exactly what it did
+    without the check.  ``cols``: the column count it must have, that of the matrix named
+    ``other``.  ``tracers=True`` lets a tracer through after the shape checks (its values are
+    unknown); otherwise a tracer is refused.
+    """
+    if x is None:
+        raise TypeError(f"{name} must be a 2-D array [rows, dim] of embeddings, got None")
+    traced = isinstance(x, jax.core.Tracer)
+    if traced and not tracers:
+        raise TypeError(f"{name} must be a concrete array (it is checked on the host), got a tracer")
+    arr = x if isinstance(x, jax.Array) else np.asarray(x)
+    if arr.dtype == object or arr.dtype == np.bool_ or not (
+            jnp.issubdtype(arr.dtype, jnp.floating) or jnp.issubdtype(arr.dtype, jnp.integer)):
+        raise TypeError(f"{name} must hold real numbers, got dtype {arr.dtype}")
+    if arr.ndim != 2:
+        raise ValueError(f"{name} must be 2-D [rows, dim], got shape {tuple(arr.shape)}")
+    if arr.shape[0] == 0 or arr.shape[1] == 0:
+        raise ValueError(f"{name} is empty (shape {tuple(arr.shape)}): it needs at least one row and one "
+                         "column")
+    if cols is not None and arr.shape[1] != cols:
+        raise ValueError(f"{name} has {arr.shape[1]} columns but {other or 'the other matrix'} has {cols}: "
+                         "queries and documents must share the embedding dimension")
+    if traced:
+        return x
+    host = np.asarray(arr)
+    finite = np.isfinite(host)
+    if not finite.all():
+        bad = int(np.argmax(~finite.all(axis=1)))
+        raise ValueError(f"{name} contains NaN or inf (first in row {bad}): clean or drop those rows")
+    return x
