@@ -8,13 +8,15 @@ short note (e.g. where the full size was run).  An experiment missing here shows
 ``done in ... s`` line of a quick run into ``QUICK``.
 """
 
-MACHINE = ("2-core AMD EPYC CPU shared with other jobs; the depth times were measured at load average "
-           "18-20 (2026-12-01), so an idle machine is several times faster: re-measure idle")
+MACHINE = ("2-core AMD EPYC CPU shared with other jobs (2026-12-01): every time below was measured under "
+           "load (the load average is noted per entry), so an idle machine is faster: re-measure idle")
 
 #: Seconds of the quick size, measured.
 QUICK: dict[str, float] = {
     "depth-type1-error": 373.6,  # load average 18-20
     "depth-power-curves": 193.0,  # load average 18-20
+    "signrank-frontier": 466.0,  # load average 10-12; 154 s of CPU
+    "signrank-critical-n": 1560.0,  # load average 14-21; 164 s of CPU (about 3 min idle)
 }
 
 #: Seconds (or a note) of the full size.
