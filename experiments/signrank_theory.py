@@ -25,6 +25,7 @@ Commands::
 from __future__ import annotations
 
 import dataclasses
+import math
 
 import numpy as np
 
@@ -82,7 +83,10 @@ def run_precision(cfg: PrecisionConfig, ctx: RunContext) -> Report:
     gaps = ctx.sweep(cfgs, _gap_unit, desc="moment-curve gap")
     br = ctx.sweep([dict(experiment="signrank-precision-break", k=k, dtype="float32", n_max=cfg.break_n_max)
                     for k in cfg.break_ks],
-                   lambda c: {"n": precision_break_n(c["k"], dtype=np.float32, n_max=c["n_max"])},
+                   # float32 breaks at small n for every k here, so the scan stops long before its
+                   # worst-case cost, which precision_break_n would otherwise refuse up front
+                   lambda c: {"n": precision_break_n(c["k"], dtype=np.float32, n_max=c["n_max"],
+                                                     max_scores=math.inf)},
                    desc="float32 break")
     breaks = {k: r["n"] for k, r in zip(cfg.break_ks, br)}
     opt = {d: critical_n(d, seeds=[42], store=ctx.store, bracket=4)[0].largest_solved for d in cfg.dims}
