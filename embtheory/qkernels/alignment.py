@@ -19,8 +19,8 @@ import jax.numpy as jnp
 import numpy as np
 import optax
 
-from embtheory.core.validation import as_matrix, check_int
-from embtheory.qkernels.embeddings import EmbeddingSpec, resolve
+from embtheory.core.validation import as_matrix, check_int, check_labels
+from embtheory.qkernels.embeddings import MAX_LAYERS, EmbeddingSpec, resolve
 from embtheory.qkernels.kernels import fidelity_from_spec
 
 __all__ = ["AlignmentState", "alignment_init", "alignment_landscape", "alignment_step", "alignment_values",
@@ -65,8 +65,8 @@ def target_alignment(K, y) -> jax.Array:
 def _prepare(X, y, layers):
     """Validates once, outside any trace; returns ``(X, y, spec)`` whose ``params`` are replaced per call."""
     X = as_matrix(X, "X")
-    y = jnp.asarray(y, X.dtype)
-    if y.shape != (X.shape[0],):
+    y = jnp.asarray(check_labels(y, "y", n=X.shape[0]), X.dtype)
+    if y.shape != (X.shape[0],):  # a traced y skips check_labels
         raise ValueError(f"y must have shape ({X.shape[0]},) to match X, got {y.shape}")
     X, spec = resolve(X, embedding="ry-hee", layers=layers, params=jnp.zeros((X.shape[1],), X.dtype),
                       noise=None, backend="native", dtype=None)
@@ -118,7 +118,7 @@ def alignment_landscape(Xs, ys, thetas, *, layers: int = 1, batch_size: int = 16
     if thetas.ndim != 3 or thetas.shape[0] != D or thetas.shape[2] != n:
         raise ValueError(f"thetas must be (T, {n}) or ({D}, T, {n}), got {thetas.shape}")
     as_matrix(thetas.reshape(-1, n), "thetas")
-    layers = check_int(layers, "layers", minimum=1)
+    layers = check_int(layers, "layers", minimum=1, maximum=MAX_LAYERS)
     batch_size = check_int(batch_size, "batch_size", minimum=1)
     return _landscape_fn(layers, batch_size)(Xs, ys, thetas)
 

@@ -21,7 +21,7 @@ import jax.numpy as jnp
 import numpy as np
 from scipy import stats as _stats
 
-from embtheory.core.validation import check_positive
+from embtheory.core.validation import check_finite, check_int, check_probability, check_real
 
 __all__ = ["DecayFit", "PairStats", "fit_decay", "haar_beta", "haar_mean", "haar_variance", "pair_statistics",
            "pair_values", "product_variance"]
@@ -54,20 +54,29 @@ def pair_statistics(K, *, mu: float = 0.0) -> PairStats:
         K: ``(N, N)`` symmetric Gram matrix of ``N`` distinct data points.
         mu: concentration point (``1/2^n`` for fidelity kernels, 1 for projected ones).
     """
+    mu = check_real(mu, "mu")
+    check_finite(K, "K")
     v = pair_values(K)
     return PairStats(jnp.mean(v), jnp.var(v), jnp.mean(jnp.abs(v - mu)), int(v.shape[0]))
 
 
 def _qubits(n) -> np.ndarray:
-    """Qubit counts: integers >= 0 (any array shape; 0 is the trivial d = 1), as float for the formulas."""
-    arr = np.asarray(n)
-    numeric = np.issubdtype(arr.dtype, np.integer) or np.issubdtype(arr.dtype, np.floating)
-    if arr.dtype == bool or not numeric:
-        raise TypeError(f"n must be a qubit count (integer >= 0), got {n!r}")
-    a = arr.astype(float)
-    if not np.all(np.isfinite(a)) or np.any(a != np.round(a)) or np.any(a < 0):
-        raise ValueError(f"n must be a qubit count (integer >= 0), got {n!r}")
-    return a
+    """Qubit counts: an integer >= 1 or an integer array of them, as float64 for the formulas.
+
+    Floats (even integral ones), bools and strings are refused; the bounds are checked on the
+    host (a scalar past int64 never reaches NumPy).  The formulas below underflow to 0, never NaN.
+    """
+    if isinstance(n, (np.ndarray, jax.Array)) and np.ndim(n) > 0:
+        arr = np.asarray(n)
+        if arr.dtype == bool or not np.issubdtype(arr.dtype, np.integer):
+            raise TypeError(f"n must be qubit counts (integers >= 1), got an array of dtype {arr.dtype}")
+        if arr.size and int(arr.min()) < 1:
+            raise ValueError(f"n must be qubit counts (integers >= 1), got {int(arr.min())}")
+        return arr.astype(np.float64)
+    n = check_int(n, "n")  # an integer, not past int64
+    if n < 1:
+        raise ValueError(f"n must be a qubit count (integer >= 1), got {n}")
+    return np.asarray(float(n))
 
 
 def product_variance(n) -> np.ndarray:
@@ -133,9 +142,7 @@ def fit_decay(n_qubits, variances, *, level: float = 0.95) -> DecayFit:
     if not np.all(np.isfinite(v)) or np.any(v <= 0):
         raise ValueError("variances must be finite and > 0 (a zero variance has no logarithm): "
                          "drop those points or use float64")
-    level = check_positive(level, "level")
-    if level >= 1:
-        raise ValueError(f"level must be in (0, 1), got {level}")
+    level = check_probability(level, "level")
     res = _stats.linregress(n, np.log(v))
     t = _stats.t.ppf(0.5 + level / 2, df=n.size - 2)
     slope_lo, slope_hi = res.slope - t * res.stderr, res.slope + t * res.stderr

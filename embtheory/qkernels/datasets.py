@@ -17,7 +17,14 @@ import jax
 import jax.numpy as jnp
 import numpy as np
 
-from embtheory.core.validation import check_int, check_key, check_real
+from embtheory.core.validation import (
+    INT32_MAX,
+    check_float_dtype,
+    check_int,
+    check_key,
+    check_memory,
+    check_real,
+)
 
 __all__ = ["mnist_pca", "uniform_angles"]
 
@@ -130,11 +137,15 @@ def uniform_angles(*args, key=None, n_samples: int | None = None, n_qubits: int 
         raise TypeError("uniform_angles needs key=: pass key=jax.random.key(seed)")
     key = check_key(key, "key")
     n_samples = check_int(n_samples, "n_samples", minimum=1)
-    n_qubits = check_int(n_qubits, "n_qubits", minimum=1)
+    n_qubits = check_int(n_qubits, "n_qubits", minimum=1, maximum=INT32_MAX)
     low = check_real(low, "low")
     high = check_real(high, "high")
     if not low < high:
         raise ValueError(f"uniform_angles needs low < high, got low={low}, high={high}: swap them")
-    dt = jnp.result_type(float) if dtype is None else dtype
+    dt = np.dtype(jnp.result_type(float)) if dtype is None else check_float_dtype(dtype, "dtype")
+    # the float32 draw and the cast result are alive together
+    check_memory(n_samples * n_qubits * (4 + dt.itemsize),
+                 f"uniform_angles(n_samples={n_samples}, n_qubits={n_qubits})", fix="draw fewer samples "
+                 "(n_samples) or draw them in chunks with split keys")
     u = jax.random.uniform(key, (n_samples, n_qubits), jnp.float32).astype(dt)
     return low + (high - low) * u

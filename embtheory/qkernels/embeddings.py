@@ -40,6 +40,10 @@ from embtheory.qkernels import simulator
 
 BACKENDS = ("native", "pennylane", "mps")
 
+#: the most re-uploading layers accepted (far past any circuit the paper runs; a bound keeps
+#: a mistyped huge value from reaching the int32 layer counter of the compiled scan).
+MAX_LAYERS = 100_000
+
 __all__ = ["EMBEDDINGS", "EmbeddingSpec", "embed", "memory_budget", "resolve"]
 
 #: Named embeddings: name -> (rotation, CNOT ring, trainable RY prefix).
@@ -116,7 +120,7 @@ def resolve(X, *, embedding, layers, params, noise, backend, dtype,
                              "DepolarizingChannel, a non-unitary channel an MPS of states cannot "
                              "represent: use backend='native' (density matrices) or noise=None")
     n = X.shape[1]
-    layers = check_int(layers, "layers", minimum=1)
+    layers = check_int(layers, "layers", minimum=1, maximum=MAX_LAYERS)
     if noise is not None:
         noise = check_positive(noise, "noise", allow_zero=True)
         if noise > 1:

@@ -20,11 +20,21 @@ Kernel ridge regression with ``lambda = 0`` (the paper's choice) solves ``K a = 
 
 from __future__ import annotations
 
+import math
+
 import jax
 import jax.numpy as jnp
 import numpy as np
 
-from embtheory.core.validation import check_int, check_positive
+from embtheory.core.validation import (
+    INT32_MAX,
+    check_float_dtype,
+    check_int,
+    check_key,
+    check_keys,
+    check_memory,
+    check_positive,
+)
 
 __all__ = ["kernel_ridge_fit", "kernel_ridge_predict", "loschmidt_estimate", "random_estimate",
            "swap_estimate"]
@@ -44,20 +54,36 @@ def _check_kernel(K) -> jax.Array:
     return jnp.clip(K, 0.0, 1.0)
 
 
+def _check_key_or_batch(key) -> jax.Array:
+    """One key (typed or raw ``uint32[2]``) or a 1-D batch of keys, returned typed."""
+    batch = isinstance(key, (jax.Array, np.ndarray)) and (
+        (jax.dtypes.issubdtype(key.dtype, jax.dtypes.prng_key) and key.ndim == 1)
+        or (key.dtype == np.uint32 and key.ndim == 2 and key.shape[-1] == 2))
+    return check_keys(key, "key") if batch else check_key(key, "key")
+
+
 def _sample(key, shots: int, p: jax.Array) -> jax.Array:
-    """Binomial counts / shots, for one key or a batch of keys (leading axis)."""
-    key = jnp.asarray(key) if not isinstance(key, jax.Array) else key
+    """Binomial counts / shots, for one typed key or a batch of typed keys (leading axis)."""
     draw = lambda k: jax.random.binomial(k, float(shots), p).astype(p.dtype) / shots  # noqa: E731
-    if jax.dtypes.issubdtype(key.dtype, jax.dtypes.prng_key):
-        return draw(key) if key.ndim == 0 else jax.vmap(draw)(key)
-    if key.ndim == 1:  # a raw uint32 key
-        return draw(key)
-    return jax.vmap(draw)(key)
+    return draw(key) if key.ndim == 0 else jax.vmap(draw)(key)
+
+
+def _check_shots(shots) -> int:
+    return check_int(shots, "shots", minimum=1, maximum=INT32_MAX)
+
+
+def _check_estimate_memory(n_entries: int, itemsize: int, key, what: str) -> None:
+    n_keys = 1 if key.ndim == 0 else int(key.shape[0])
+    # the probabilities, the binomial draw's working arrays and the result, per key
+    check_memory(4 * n_entries * itemsize * (n_keys + 1), what,
+                 fix="estimate fewer entries, or fewer keys at once")
 
 
 def _estimate(K, shots, key, unit_diagonal, outcome) -> jax.Array:
-    shots = check_int(shots, "shots", minimum=1)
+    shots = _check_shots(shots)
+    key = _check_key_or_batch(key)
     K = _check_kernel(K)
+    _check_estimate_memory(K.size, K.dtype.itemsize, key, f"estimates of a kernel of shape {K.shape}")
     if not unit_diagonal:
         return outcome(_sample(key, shots, outcome.prob(K)))
     if K.ndim != 2 or K.shape[0] != K.shape[1]:
@@ -112,7 +138,11 @@ def random_estimate(shape, *, shots: int, key, unit_diagonal: bool = False, dtyp
     """The data-independent baseline: SWAP estimates of ``k = 0`` (mean 0, variance ``1 / shots``)."""
     dims = (shape,) if isinstance(shape, (int, np.integer)) else tuple(shape)
     shape = tuple(check_int(s, f"shape[{i}]", minimum=1) for i, s in enumerate(dims))
-    zeros = jnp.zeros(shape, jnp.result_type(float) if dtype is None else dtype)
+    shots = _check_shots(shots)
+    key = _check_key_or_batch(key)
+    dt = np.dtype(jnp.result_type(float)) if dtype is None else check_float_dtype(dtype, "dtype")
+    _check_estimate_memory(math.prod(shape), dt.itemsize, key, f"random_estimate(shape={shape})")
+    zeros = jnp.zeros(shape, dt)
     return swap_estimate(zeros, shots=shots, key=key, unit_diagonal=unit_diagonal)
 
 

@@ -40,7 +40,17 @@ def test_pair_statistics_equals_a_naive_loop():
 def test_reference_formulas():
     assert_allclose(product_variance(np.array([1, 2])), [3 / 8 - 1 / 4, 9 / 64 - 1 / 16], rtol=1e-15)
     assert_allclose(haar_beta(np.array([1, 3])), [1 / 3, 1 / (4 * 9)], rtol=1e-15)
-    assert_allclose(haar_mean(np.array([0, 4])), [1, 1 / 16], rtol=1e-15)
+    assert_allclose(haar_mean(np.array([1, 4])), [1 / 2, 1 / 16], rtol=1e-15)
+
+
+@pytest.mark.parametrize("fn", [product_variance, haar_beta, haar_mean, haar_variance])
+def test_reference_formulas_take_qubit_counts_only(fn):
+    # n is an integer >= 1 (scalar or integer array): 0, floats (even 3.0) and past-int64 are refused
+    for bad, err in [(0, ValueError), (3.0, TypeError), (2**63, ValueError), (True, TypeError),
+                     (np.array([1.0, 2.0]), TypeError), (np.array([2, 0]), ValueError)]:
+        with pytest.raises(err, match="n"):
+            fn(bad)
+    assert np.isfinite(fn(2**62)) and 0.0 <= fn(2**62) < 1e-300
 
 
 @pytest.mark.parametrize("n", [1, 3, 6])
