@@ -31,9 +31,10 @@ def split_named(key: jax.Array, *names: str) -> dict[str, jax.Array]:
 
     The result maps the caller's names to typed keys (a mapping keyed by data, so a ``dict``).
     """
+    key = check_key(key, "key")  # checked first: a bad key is named whatever the names are
     if not names or len(set(names)) != len(names) or not all(isinstance(n, str) for n in names):
         raise ValueError(f"names must be distinct non-empty strings, got {names!r}")
-    return dict(zip(names, jax.random.split(check_key(key, "key"), len(names)), strict=True))
+    return dict(zip(names, jax.random.split(key, len(names)), strict=True))
 
 
 def host_rng(seed: int) -> np.random.Generator:

@@ -11,11 +11,14 @@ directions, TTE depth): ``x / |x|`` along the last axis, robust to under- and ov
 from __future__ import annotations
 
 from collections.abc import Callable
+from typing import Any
 
 import jax
 import jax.numpy as jnp
 
-__all__ = ["gram", "inverse_row_norms", "map_product", "normalize_rows"]
+from embtheory.core.validation import as_matrix
+
+__all__ = ["gram", "inverse_row_norms", "map_product", "normalize_rows", "unit_rows"]
 
 
 def map_product(f: Callable[[jax.Array, jax.Array], jax.Array]) -> Callable:
@@ -54,16 +57,17 @@ def inverse_row_norms(X: jax.Array) -> jax.Array:
     return jax.lax.cond(jnp.all(ok), lambda X, sq: 1.0 / jnp.sqrt(sq), rescaled, X, sq)
 
 
-def normalize_rows(X: jax.Array) -> jax.Array:
-    """Rows (last axis) of ``X`` ``[..., d]`` scaled to unit Euclidean norm.
+def unit_rows(X: jax.Array) -> jax.Array:
+    """The unchecked kernel of :func:`normalize_rows`: rows (last axis) of ``X`` ``[..., d]``
+    scaled to unit Euclidean norm.
 
     ``x / |x|``, robust to under- and overflow (see :func:`inverse_row_norms`); pure, jittable,
-    vmappable and differentiable.  Rows must be nonzero: check that on the host
-    (:func:`embtheory.core.as_matrix` with ``nonzero_rows=True``) before calling it.
+    vmappable and differentiable, for use inside jitted code whose inputs were checked on the
+    host.  Nothing is checked here: a zero row gives NaN.
 
     Example:
         >>> import jax.numpy as jnp
-        >>> normalize_rows(jnp.array([[3.0, 4.0], [1e-30, 0.0]])).tolist()
+        >>> unit_rows(jnp.array([[3.0, 4.0], [1e-30, 0.0]])).tolist()
         [[0.6000000238418579, 0.800000011920929], [1.0, 0.0]]
     """
     sq = jnp.sum(X * X, axis=-1, keepdims=True)
@@ -76,3 +80,29 @@ def normalize_rows(X: jax.Array) -> jax.Array:
         return B / jnp.sqrt(jnp.sum(B * B, axis=-1, keepdims=True))
 
     return jax.lax.cond(safe, lambda A: A / jnp.sqrt(jnp.sum(A * A, axis=-1, keepdims=True)), scaled, X)
+
+
+def normalize_rows(X: Any) -> jax.Array:
+    """The rows of a matrix ``X`` ``[n, d]`` scaled to unit Euclidean norm, checked.
+
+    ``X`` must be 2-D with at least one row and one column, real, finite and without zero
+    rows (a zero row has no direction); these are checked on the host, with a ValueError or
+    TypeError naming ``X``.  Integer input is cast to the default float dtype; a float array
+    keeps its dtype.  Under ``jit``/``vmap`` (a tracer) only the shape and dtype are checked.
+    The computation is :func:`unit_rows` (the unchecked kernel, for any ``[..., d]``, which
+    jitted library code calls directly).
+
+    Example:
+        >>> import jax.numpy as jnp
+        >>> normalize_rows(jnp.array([[3.0, 4.0], [1e-30, 0.0]])).tolist()
+        [[0.6000000238418579, 0.800000011920929], [1.0, 0.0]]
+    """
+    if isinstance(X, jax.core.Tracer):
+        if X.ndim != 2:
+            raise ValueError(f"X must be 2-D (rows, dim), got shape {tuple(X.shape)}")
+        if not jnp.issubdtype(X.dtype, jnp.floating):
+            raise TypeError(f"X must be a floating array, got dtype {X.dtype}")
+        return unit_rows(X)
+    if isinstance(X, (str, bytes)):
+        raise TypeError(f"X must be an array of shape (rows, dim), got a {type(X).__name__}")
+    return unit_rows(as_matrix(X, "X", nonzero_rows=True))

@@ -22,7 +22,7 @@ from jax import lax
 
 from embtheory.core import as_matrix, check_int
 from embtheory.core.memory import DEFAULT_MEMORY_BUDGET, resolve_memory_budget
-from embtheory.core.pairwise import normalize_rows
+from embtheory.core.pairwise import unit_rows  # the unchecked kernel (callers check on the host)
 
 __all__ = [
     "TILE_BYTES",
@@ -46,8 +46,6 @@ TILE_BYTES = DEFAULT_MEMORY_BUDGET // 4
 #: (10-bit mantissa), which would change depths in the fourth digit.
 HIGHEST = lax.Precision.HIGHEST
 
-#: The package's row normalisation (one implementation, in :mod:`embtheory.core.pairwise`).
-unit_rows = normalize_rows
 
 
 def budget(memory_budget: float | str | None) -> float:

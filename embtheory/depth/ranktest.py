@@ -213,11 +213,11 @@ def depth_rank_test(F: Any, G: Any, *, alternative: str = "greater", n_permutati
     distance = check_distance(distance, F.shape[1], F.dtype)
     _check_alternative(alternative)
     n_permutations = check_int(n_permutations, "n_permutations", minimum=0)
-    if n_permutations:
-        if key is None:
-            raise TypeError("key must be a PRNG key (jax.random.key(seed)) when n_permutations > 0, "
-                            "got None: pass key=jax.random.key(0), or set n_permutations=0")
+    if key is not None:  # checked even when unused: a bad key is a caller's mistake either way
         key = check_key(key, "key")
+    elif n_permutations:
+        raise TypeError("key must be a PRNG key (jax.random.key(seed)) when n_permutations > 0, "
+                        "got None: pass key=jax.random.key(0), or set n_permutations=0")
     if chunk_size is not None:
         check_int(chunk_size, "chunk_size", minimum=1)
     if permutation_chunk_size is not None:

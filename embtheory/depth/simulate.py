@@ -27,6 +27,7 @@ import jax
 import jax.numpy as jnp
 
 from embtheory.core import check_int, check_key, check_memory, check_positive, check_probability, check_real
+from embtheory.core.validation import INT32_MAX
 from embtheory.depth._common import auto_chunk, budget, chunked_keys, renamed, unit_rows
 from embtheory.depth.ranks import _check_alternative, pvalue_from_z, rank_sum_z_kernel
 from embtheory.depth.ranktest import permutation_pvalue, permutation_z_cosine
@@ -87,7 +88,7 @@ def _orthogonal_unit(key: jax.Array, base: jax.Array) -> jax.Array:
 
 def _sizes(m, n, d, n_components):
     out = (check_int(m, "m", minimum=2), check_int(n, "n", minimum=2), check_int(d, "d", minimum=2),
-           check_int(n_components, "n_components", minimum=1))
+           check_int(n_components, "n_components", minimum=1, maximum=INT32_MAX))
     check_memory((out[0] + out[1] + out[3]) * out[2] * 8.0, f"a sampler of m={out[0]} and n={out[1]} points "
                  f"in dimension d={out[2]}", memory_budget=budget(None), fix="lower m, n or d")
     return out

@@ -198,10 +198,12 @@ def select_examples(X: Any, y: Any, k: int, *, method: str = "depth", key: jax.A
         raise ValueError(
             f"k={k} but class {c} has only {small} examples: use k <= {small} (and >= 2 per class)"
         )
+    if key is not None:  # checked even when the method does not use it
+        key = check_key(key, "key")
     if method == "random":
         if key is None:
             raise TypeError("method='random' needs key=jax.random.key(seed)")
-        keys = jax.random.split(check_key(key, "key"), len(classes))
+        keys = jax.random.split(key, len(classes))
     out = []
     for ci, c in enumerate(classes):  # one pass per class, not per pair
         rows = np.flatnonzero(labels == c)

@@ -29,7 +29,7 @@ import jax
 import jax.numpy as jnp
 import numpy as np
 
-from embtheory.core.pairwise import normalize_rows
+from embtheory.core.pairwise import unit_rows
 from embtheory.core.validation import as_matrix, check_choice, check_int
 
 __all__ = ["fewshot_accuracy", "knn_predict", "nearest_mean_predict"]
@@ -37,7 +37,7 @@ __all__ = ["fewshot_accuracy", "knn_predict", "nearest_mean_predict"]
 _BLOCK = 4096
 
 
-_unit = normalize_rows
+_unit = unit_rows  # the unchecked kernel: inputs are checked by the public functions
 
 
 def _labels(y: Any, n: int, num_classes: int | None) -> tuple[np.ndarray, int]:
@@ -117,6 +117,7 @@ def fewshot_accuracy(support: Any, labels: Any, queries: Any, query_labels: Any,
                      method: str = "mean", k: int = 1, num_classes: int | None = None) -> float:
     """Accuracy of :func:`nearest_mean_predict` (``method="mean"``) or :func:`knn_predict` (``"knn"``)."""
     check_choice(method, "method", ("mean", "knn"))
+    k = check_int(k, "k", minimum=1)  # checked even for method="mean", which does not use it
     if method == "mean":
         pred = nearest_mean_predict(support, labels, queries, num_classes=num_classes)
     else:

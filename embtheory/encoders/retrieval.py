@@ -42,6 +42,8 @@ _TERM = re.compile(r"[^\W_]+", re.UNICODE)
 
 def terms(text: str) -> list[str]:
     """Lower-cased word terms of a text (runs of letters and digits)."""
+    if not isinstance(text, str):
+        raise TypeError(f"text must be a str, got {type(text).__name__}")
     return _TERM.findall(text.lower())
 
 

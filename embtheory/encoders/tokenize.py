@@ -19,7 +19,7 @@ from pathlib import Path
 
 import numpy as np
 
-from embtheory.core.validation import check_int
+from embtheory.core.validation import INT32_MAX, check_int, check_memory
 
 __all__ = ["bucket_of", "length_buckets", "load_tokenizer", "pad_batch", "read_max_seq_length"]
 
@@ -89,13 +89,14 @@ def length_buckets(max_len: int, *, min_len: int = 16, per_octave: int = 1) -> t
 
 def bucket_of(length: int, buckets: Sequence[int]) -> int:
     """The smallest bucket that holds ``length`` tokens."""
-    length = check_int(length, "length", minimum=0)
+    length = check_int(length, "length", minimum=1)  # a tokenized sequence has at least one token
     if isinstance(buckets, (str, bytes)) or not len(buckets):
         raise ValueError(f"buckets must be a non-empty sequence of lengths, got {buckets!r}")
     for b in buckets:
         if length <= b:
             return int(b)
-    raise ValueError(f"a sequence of {length} tokens is longer than the largest bucket {buckets[-1]}")
+    raise ValueError(f"length={length}: a sequence of {length} tokens is longer than the largest bucket "
+                     f"{buckets[-1]}: truncate it, or add a larger bucket")
 
 
 def pad_batch(ids: Sequence[Sequence[int]], batch_size: int, length: int,
@@ -108,15 +109,17 @@ def pad_batch(ids: Sequence[Sequence[int]], batch_size: int, length: int,
     Returns:
         ``(input_ids int32 [batch_size, length], attention_mask int32 [batch_size, length])``.
     """
-    batch_size = check_int(batch_size, "batch_size", minimum=1)
-    length = check_int(length, "length", minimum=1)
-    pad_id = check_int(pad_id, "pad_id", minimum=0, maximum=2**31 - 1)
+    batch_size = check_int(batch_size, "batch_size", minimum=1, maximum=INT32_MAX)
+    length = check_int(length, "length", minimum=1, maximum=INT32_MAX)
+    pad_id = check_int(pad_id, "pad_id", minimum=0, maximum=INT32_MAX)
+    check_memory(2.0 * 4 * batch_size * length, f"pad_batch(batch_size={batch_size}, length={length})",
+                 fix="lower batch_size or length")
     if len(ids) > batch_size:
         raise ValueError(f"ids holds {len(ids)} sequences, more than batch_size={batch_size}")
     longest = max((len(seq) for seq in ids), default=0)
     if longest > length:
-        raise ValueError(f"a sequence of {longest} tokens does not fit length={length}: truncate it "
-                         "or pass a larger length")
+        raise ValueError(f"ids holds a sequence of {longest} tokens, which does not fit length={length}: "
+                         "truncate it or pass a larger length")
     input_ids = np.full((batch_size, length), pad_id, dtype=np.int32)
     mask = np.zeros((batch_size, length), dtype=np.int32)
     for row, seq in enumerate(ids):

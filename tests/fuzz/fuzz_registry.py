@@ -14,17 +14,20 @@ Argument kinds and their bad values (:data:`MUTATIONS`):
   string, a negative, zero (``count``), past int32, past int64;
 - ``size``: a ``count`` whose huge values must be refused (``MemoryError`` or ``ValueError``);
 - ``real``: NaN, +-inf, a string, a complex, None;
-- ``prob``: 0, 1, 1.5, -0.1, NaN;
+- ``prob``: 0, 1, 1.5, -0.1, NaN; ``prob_closed`` (a closed ``[0, 1]``) drops 0 and 1,
+  ``prob_upper_closed`` (``(0, 1]``) drops 1;
 - ``matrix``/``unit_matrix``: NaN and inf entries, 1-D and 3-D arrays, a complex and a
   string array, None, no rows; ``unit_matrix`` adds a zero row;
 - ``choice``: an unknown string, None, an int;
-- ``*_optional``: the same without None (where None is a documented default);
+- ``*_optional``: the same without None (where None is a documented default; ``real_optional``
+  too);
 - ``dtype``: int32, complex64, an unknown name.
 """
 
 from __future__ import annotations
 
 import dataclasses
+import functools
 from collections.abc import Callable
 from typing import Any
 
@@ -132,6 +135,11 @@ MUTATIONS["key_or_seed"] = [m for m in MUTATIONS["key"] if m[0] != "int"]  # a t
 MUTATIONS["matrix_optional"] = [m for m in MUTATIONS["matrix"] if m[0] != "none"]  # None is a valid default
 MUTATIONS["unit_matrix_optional"] = [m for m in MUTATIONS["unit_matrix"] if m[0] != "none"]
 MUTATIONS["key_or_batch"] = [m for m in MUTATIONS["key"] if m[0] != "batch"]  # a batch is documented
+MUTATIONS["real_optional"] = [m for m in MUTATIONS["real"] if m[0] != "none"]  # None is a documented default
+# [0, 1] is valid (BM25's b: 0 = no length normalisation, 1 = full)
+MUTATIONS["prob_closed"] = [m for m in MUTATIONS["prob"] if m[0] not in ("zero", "one")]
+# (0, 1] is valid (augment's strength: 1 = every word)
+MUTATIONS["prob_upper_closed"] = [m for m in MUTATIONS["prob"] if m[0] != "one"]
 
 
 @dataclasses.dataclass(frozen=True)
@@ -149,12 +157,16 @@ class Spec:
         default_factory=dict
     )  # arg -> accepted names in msgs
     errors: tuple[type, ...] = ()  # further accepted exception types (e.g. the data layer's)
+    # for a function with *args (the fuzz calls with keywords only): a wrapper taking the fuzzed
+    # arguments by keyword and filling in valid *args
+    adapter: Callable | None = None
 
     @property
     def fn(self):
         import importlib
 
-        return getattr(importlib.import_module(self.module), self.name)
+        fn = getattr(importlib.import_module(self.module), self.name)
+        return fn if self.adapter is None else functools.partial(self.adapter, fn)
 
     @property
     def id(self) -> str:
@@ -193,13 +205,14 @@ spec(
     {"seed": "natural"},
     extra={"seed": [("none", None), ("past-uint64", 2**64)]},
 )
-spec("core", "split_named", lambda: {"key": KEY}, {"key": "key"})
+spec("core", "split_named", lambda: {"key": KEY}, {"key": "key"},
+     adapter=lambda fn, key: fn(key, "a", "b"))  # split_named(key, *names)
 spec("core", "normalize_rows", lambda: {"X": mat(5, 3)}, {"X": "unit_matrix"})
 spec(
     "core",
     "resolve_memory_budget",
     lambda: {"memory_budget": 2**20},
-    {"memory_budget": "real"},
+    {"memory_budget": "real_optional"},  # None means the default budget (documented)
     extra={"memory_budget": [("negative", -1), ("zero", 0), ("bool", True), ("unknown-str", "lots")]},
 )
 spec(
@@ -669,14 +682,14 @@ spec(
     "encoders",
     "augment",
     lambda: {"sentences": ["a b c", "d e f"], "method": "swap", "strength": 0.5, "key": KEY},
-    {"method": "choice", "strength": "prob", "key": "key"},
+    {"method": "choice", "strength": "prob_upper_closed", "key": "key"},  # strength in (0, 1]
     extra={"sentences": [("str", "a b c"), ("ints", [1, 2])]},
 )
 spec(
     "encoders",
     "bm25_scores",
     lambda: {"queries": ["a b"], "documents": ["a c", "b d"]},
-    {"k1": "real", "b": "prob"},
+    {"k1": "real", "b": "prob_closed"},  # b in [0, 1] by BM25's definition
     extra={"queries": [("str", "a b")], "documents": [("empty", [])]},
 )
 spec(

@@ -14,6 +14,7 @@ from __future__ import annotations
 import importlib
 import inspect
 import math
+import sys
 
 import pytest
 from conftest import SEEN
@@ -102,6 +103,12 @@ _BAD_INTS = {
     "real": st.one_of(st.sampled_from([math.nan, math.inf, -math.inf]), st.text(max_size=3),
                       st.complex_numbers(min_magnitude=1, allow_nan=False, allow_infinity=False)),
     "prob": st.one_of(st.floats(max_value=0.0), st.floats(min_value=1.0), st.just(math.nan)),
+    "real_optional": st.one_of(st.sampled_from([math.nan, math.inf, -math.inf]), st.text(max_size=3),
+                               st.complex_numbers(min_magnitude=1, allow_nan=False, allow_infinity=False)),
+    "prob_closed": st.one_of(st.floats(max_value=-sys.float_info.min),
+                             st.floats(min_value=1.0, exclude_min=True), st.just(math.nan)),
+    "prob_upper_closed": st.one_of(st.floats(max_value=0.0), st.floats(min_value=1.0, exclude_min=True),
+                                   st.just(math.nan)),
 }
 
 
