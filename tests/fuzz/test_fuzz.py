@@ -25,7 +25,7 @@ from hypothesis import strategies as st
 from xfail_list import XFAIL
 
 #: labels of inputs that may abort a process (XLA aborts on an allocation it cannot make)
-RISKY = ("beyond-memory", "past-int32", "past-int64", "past-uint32", "past-uint64", "above-784", "large-2000")
+RISKY = ("beyond-memory", "past-int32", "past-int64", "past-uint32", "past-uint64", "above-784")
 
 
 @pytest.fixture(scope="module")

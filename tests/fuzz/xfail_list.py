@@ -6,8 +6,6 @@ session's working tree; the lead clears it at integration.
 """
 
 XFAIL: dict[str, str] = {
-    'qkernels.haar_variance-n-large-2000': 'owner: qkernels',
-    'qkernels.random_estimate-key-batch': 'owner: qkernels',
 }
 
 
