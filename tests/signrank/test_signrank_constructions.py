@@ -117,7 +117,7 @@ def test_constructions_refuse_bad_dtypes_and_sizes(fn):
     with pytest.raises(ValueError, match="k must be <="):
         fn(4, 4)
     with pytest.raises(MemoryError, match="lower n"):
-        fn(5000, 3, memory_budget=2**20) if fn is neighbourly_embedding else fn(5000, 3, budget_bytes=2**20)
+        fn(5000, 3, memory_budget=2**20)
 
 
 def test_exact_check_sizes():

@@ -123,7 +123,7 @@ def test_topk_accuracy_matches_sort(getkey):
     top = np.argsort(-s, axis=1, kind="stable")[:, :k]
     want = sum(len(set(top[i]) & set(rel[i])) for i in range(len(rel))) / rel.size
     got = topk_accuracy(jnp.asarray(q), jnp.asarray(d), jnp.asarray(rel), k=k)
-    got_chunked = topk_accuracy(jnp.asarray(q), jnp.asarray(d), jnp.asarray(rel), k=k, chunk=5)
+    got_chunked = topk_accuracy(jnp.asarray(q), jnp.asarray(d), jnp.asarray(rel), k=k, chunk_size=5)
     assert float(got) == pytest.approx(want, abs=1e-7)
     assert float(got_chunked) == pytest.approx(want, abs=1e-7)
     assert 0 < want < 1
