@@ -1,10 +1,9 @@
 """The registry of datasets: every file's canonical address, size and sha256.
 
 Each dataset is a handful of files copied unchanged from a public repository. A file lives in
-the cache at ``<data_dir>/<path>`` (for example ``limit-small/corpus.jsonl``), the same layout as
-the project's ``../shared/data`` folder, so that ``EMBTHEORY_DATA=../shared/data`` works as a
-ready-made cache. The sha256 digests were computed from those copies and checked against the
-source repositories' blobs.
+the cache at ``<data_dir>/<path>`` (for example ``limit-small/corpus.jsonl``), so any folder with
+that layout can serve as a ready-made cache through ``EMBTHEORY_DATA``. The sha256 digests were
+computed from copies of the files and checked against the source repositories' blobs.
 """
 
 from __future__ import annotations
