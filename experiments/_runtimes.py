@@ -14,7 +14,7 @@ MACHINE = ("2-core AMD EPYC CPU shared with other jobs (2026-12-01): every time 
 #: Seconds of the quick size, measured.
 QUICK: dict[str, float] = {
     "depth-type1-error": 373.6,  # load average 18-20
-    "depth-power-curves": 193.0,  # load average 18-20
+    "depth-power-curves": 28.5,  # load average about 2 (revision 3)
     "signrank-frontier": 466.0,  # load average 10-12; 154 s of CPU
     "signrank-critical-n": 1560.0,  # load average 14-21; 164 s of CPU (about 3 min idle)
 }
