@@ -36,6 +36,7 @@ def gram(f: Callable[[jax.Array, jax.Array], jax.Array], X: jax.Array, Y: jax.Ar
     return jax.lax.map(lambda x: row(x, Y), X, batch_size=chunk_size)
 
 
+@jax.jit  # see unit_rows
 def inverse_row_norms(X: jax.Array) -> jax.Array:
     """``1 / |x|`` of each row (last axis) of ``X`` ``[..., d]`` -> ``[...]``; robust to scale.
 
@@ -57,6 +58,7 @@ def inverse_row_norms(X: jax.Array) -> jax.Array:
     return jax.lax.cond(jnp.all(ok), lambda X, sq: 1.0 / jnp.sqrt(sq), rescaled, X, sq)
 
 
+@jax.jit  # eager calls hit one compiled program per shape (an eager lax.cond recompiles every call)
 def unit_rows(X: jax.Array) -> jax.Array:
     """The unchecked kernel of :func:`normalize_rows`: rows (last axis) of ``X`` ``[..., d]``
     scaled to unit Euclidean norm.

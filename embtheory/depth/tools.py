@@ -15,6 +15,7 @@
 from __future__ import annotations
 
 from collections.abc import Callable
+from functools import partial
 from typing import Any, NamedTuple
 
 import jax
@@ -141,6 +142,7 @@ class Selection(NamedTuple):
     indices: np.ndarray
 
 
+@partial(jax.jit, static_argnums=1)  # eager: one compile per shape, not one per call
 def _diversity(Xh: jax.Array, k: int, start: jax.Array) -> jax.Array:
     """Greedy farthest-point selection in cosine distance from ``start``: ``[k]`` indices."""
     sims = jnp.matmul(Xh, Xh[start], precision=HIGHEST)
