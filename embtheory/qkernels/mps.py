@@ -35,10 +35,11 @@ import jax
 import jax.numpy as jnp
 import numpy as np
 
+from embtheory.core.validation import check_index_array
 from embtheory.qkernels import simulator
 
 __all__ = ["MPS", "bond_for", "mps_bloch_batch", "mps_bloch_vectors", "mps_embed_fn", "mps_gram_quantities",
-           "mps_log_fidelity", "mps_log_overlap"]
+           "mps_log_fidelity", "mps_log_overlap", "mps_two_site_rdms"]
 
 #: The largest bond the backend builds by default (``max_bond=None``): 4^5.
 MAX_DEFAULT_BOND = 1024
@@ -205,8 +206,9 @@ def mps_log_overlap(a: jax.Array, b: jax.Array) -> jax.Array:
     return log_scale + jnp.log(jnp.abs(E[0, 0]))
 
 
-def mps_bloch_vectors(T: jax.Array) -> jax.Array:
-    """``(n, 3)`` Bloch vectors of every qubit's reduced state of one MPS ``(n, chi, 2, chi)``."""
+def _environments(T: jax.Array) -> tuple[jax.Array, jax.Array]:
+    """``(Ls, Rs)``, each ``(n, chi, chi)``: ``Ls[k]`` contracts sites ``0..k-1`` (ket index first,
+    bra second), ``Rs[k]`` sites ``k+1..n-1``; both start from the boundary bond index 0."""
     chi = T.shape[1]
     e0 = jnp.zeros((chi, chi), T.dtype).at[0, 0].set(1)
 
@@ -218,10 +220,142 @@ def mps_bloch_vectors(T: jax.Array) -> jax.Array:
 
     _, Ls = jax.lax.scan(left, e0, T)  # Ls[k]: environment left of site k
     _, Rs = jax.lax.scan(right, e0, T, reverse=True)  # Rs[k]: environment right of site k
+    return Ls, Rs
+
+
+def mps_bloch_vectors(T: jax.Array) -> jax.Array:
+    """``(n, 3)`` Bloch vectors of every qubit's reduced state of one MPS ``(n, chi, 2, chi)``."""
+    Ls, Rs = _environments(T)
     rho = jnp.einsum("klm,klsr,kmtq,krq->kst", Ls, T, jnp.conj(T), Rs)
     rho = rho / jnp.trace(rho, axis1=1, axis2=2)[:, None, None]
     c = rho[:, 1, 0]
     return jnp.stack([2 * c.real, 2 * c.imag, (rho[:, 0, 0] - rho[:, 1, 1]).real], axis=1)
+
+
+def _normalised(rho: jax.Array) -> jax.Array:
+    """``(..., 4, 4)`` divided by its trace and made exactly Hermitian."""
+    rho = rho / jnp.trace(rho, axis1=-2, axis2=-1)[..., None, None]
+    return 0.5 * (rho + jnp.conj(jnp.swapaxes(rho, -1, -2)))
+
+
+def _neighbour_rdms(T: jax.Array) -> jax.Array:
+    """``(n-1, 4, 4)``: the reduced state of qubits ``(k, k+1)`` of one MPS, basis ``|s_k s_{k+1}>``."""
+    n = T.shape[0]
+    Ls, Rs = _environments(T)
+    A, B = T[:-1], T[1:]
+    left = jnp.einsum("klm,klsr,kmtq->kstrq", Ls[:-1], A, jnp.conj(A))  # site k open, bond to k+1
+    right = jnp.einsum("kraR,kqbQ,kRQ->kabrq", B, jnp.conj(B), Rs[1:])  # site k+1 open
+    rho = jnp.einsum("kstrq,kabrq->ksatb", left, right).reshape(n - 1, 4, 4)
+    return _normalised(rho)
+
+
+def _pair_rdm(T: jax.Array, Ls: jax.Array, Rs: jax.Array, pair: jax.Array) -> jax.Array:
+    """``(4, 4)``: the reduced state of qubits ``(pair[0], pair[1])`` (any order, distinct), basis
+    ``|s_pair[0] s_pair[1]>``; the sites in between are contracted by a transfer-matrix loop."""
+    i, j = jnp.minimum(pair[0], pair[1]), jnp.maximum(pair[0], pair[1])
+    A = jax.lax.dynamic_index_in_dim(T, i, keepdims=False)
+    Li = jax.lax.dynamic_index_in_dim(Ls, i, keepdims=False)
+    M = jnp.einsum("lm,lsr,mtq->strq", Li, A, jnp.conj(A))
+
+    def through(k, M):
+        C = jax.lax.dynamic_index_in_dim(T, k, keepdims=False)
+        return jnp.einsum("strq,rau,qav->stuv", M, C, jnp.conj(C))
+
+    M = jax.lax.fori_loop(i + 1, j, through, M)
+    B = jax.lax.dynamic_index_in_dim(T, j, keepdims=False)
+    Rj = jax.lax.dynamic_index_in_dim(Rs, j, keepdims=False)
+    right = jnp.einsum("raR,qbQ,RQ->abrq", B, jnp.conj(B), Rj)
+    rho = jnp.einsum("strq,abrq->satb", M, right)  # (s_i, s_j, t_i, t_j)
+    rho = jnp.where(pair[0] > pair[1], rho.transpose(1, 0, 3, 2), rho)  # first qubit of the pair first
+    return rho.reshape(4, 4)
+
+
+def _pairs_rdms(T: jax.Array, pairs: jax.Array) -> jax.Array:
+    Ls, Rs = _environments(T)
+    return _normalised(jax.vmap(lambda p: _pair_rdm(T, Ls, Rs, p))(pairs))
+
+
+#: ``(B, n, chi, 2, chi) -> (B, n-1, 4, 4)`` and ``((B, n, chi, 2, chi), (P, 2)) -> (B, P, 4, 4)``,
+#: compiled once per shape (the public wrapper below checks its input on the host).
+_neighbour_batch = jax.jit(jax.vmap(_neighbour_rdms))
+_pairs_batch = jax.jit(jax.vmap(_pairs_rdms, in_axes=(0, None)))
+
+
+def _check_tensors(tensors) -> jax.Array:
+    if isinstance(tensors, MPS):
+        tensors = tensors.tensors
+    if not isinstance(tensors, (jax.Array, np.ndarray)):
+        tensors = np.asarray(tensors) if tensors is not None else np.asarray(None, dtype=object)
+    dt = np.dtype(tensors.dtype)
+    if not (np.issubdtype(dt, np.complexfloating) or np.issubdtype(dt, np.floating)):
+        raise TypeError("tensors must be MPS site tensors (..., n, chi, 2, chi) of complex (or real) "
+                        f"numbers, or an MPS from embed(..., backend='mps'); got dtype {dt}")
+    shape = tuple(tensors.shape)
+    if len(shape) < 4 or shape[-2] != 2 or shape[-3] != shape[-1] or shape[-1] < 1:
+        raise ValueError("tensors must have shape (..., n, chi, 2, chi) (qubit site tensors padded to one "
+                         f"bond chi, as embed(..., backend='mps').tensors), got shape {shape}")
+    if shape[-4] < 2:
+        raise ValueError(f"tensors must hold at least 2 sites (qubits) for two-site states, got {shape[-4]}")
+    tensors = jnp.asarray(tensors)
+    if not np.issubdtype(dt, np.complexfloating):
+        tensors = tensors.astype(jnp.result_type(dt, jnp.complex64))
+    if not isinstance(tensors, jax.core.Tracer) and not bool(jnp.all(jnp.isfinite(tensors))):
+        raise ValueError("tensors contain NaN or inf: the MPS is not a state (were its angles finite?)")
+    return tensors
+
+
+def _check_pairs(pairs, n: int):
+    if isinstance(pairs, jax.core.Tracer):
+        if pairs.ndim != 2 or pairs.shape[1] != 2 or not jnp.issubdtype(pairs.dtype, jnp.integer):
+            raise ValueError("pairs must be an integer array of shape (P, 2), got "
+                             f"{pairs.dtype} {pairs.shape}")
+        return pairs  # traced: values cannot be checked (distinct, in range) here
+    arr = check_index_array(pairs, "pairs", n=n, ndim=2)
+    if arr.shape[1] != 2 or arr.shape[0] < 1:
+        raise ValueError(f"pairs must have shape (P, 2) with P >= 1 (qubit pairs (i, j)), got {arr.shape}")
+    same = arr[:, 0] == arr[:, 1]
+    if np.any(same):
+        r = int(np.argmax(same))
+        raise ValueError(f"pairs row {r} names qubit {arr[r, 0]} twice: a two-site state needs two distinct "
+                         "qubits (use mps_bloch_vectors for one-site states)")
+    return jnp.asarray(arr.astype(np.int32))
+
+
+def mps_two_site_rdms(tensors, pairs=None) -> jax.Array:
+    """Two-qubit reduced density matrices of matrix-product states.
+
+    ``rho_ij = Tr_{all but i, j} |psi><psi| / <psi|psi>`` in the basis ``|s_i s_j>`` (index
+    ``2 s_i + s_j``), from left and right environments of the MPS (no statevector is formed).
+
+    Args:
+        tensors: ``(..., n, chi, 2, chi)`` site tensors (any leading batch axes), or an
+            :class:`MPS` from ``embed(..., backend="mps")``; ``n >= 2``.
+        pairs: None for the nearest neighbours ``(k, k+1)``, ``k = 0..n-2``; or a ``(P, 2)`` integer
+            array of distinct qubits ``(i, j)`` in ``[0, n)``, either order (``(j, i)`` gives the
+            same state with the two qubits swapped). Concrete pairs are checked on the host; traced
+            pairs (under ``jit``) are not.
+
+    Returns:
+        ``(..., n-1, 4, 4)`` (or ``(..., P, 4, 4)``): Hermitian, trace 1, in the complex dtype of the
+        tensors. One compile per shape; works under ``jax.jit`` and ``jax.vmap``.
+
+    Example:
+        >>> import jax.numpy as jnp
+        >>> from embtheory.qkernels import embed
+        >>> states = embed(jnp.array([[0.3, 1.2, -0.7]]), layers=2, backend="mps", dtype=jnp.complex64)
+        >>> rho = mps_two_site_rdms(states)
+        >>> rho.shape, bool(jnp.allclose(jnp.trace(rho, axis1=-2, axis2=-1), 1, atol=1e-5))
+        ((1, 2, 4, 4), True)
+    """
+    T = _check_tensors(tensors)
+    n, chi = T.shape[-4], T.shape[-1]
+    lead = T.shape[:-4]
+    flat = T.reshape((-1, n, chi, 2, chi))
+    if pairs is None:
+        out = _neighbour_batch(flat)
+    else:
+        out = _pairs_batch(flat, _check_pairs(pairs, n))
+    return out.reshape(lead + out.shape[1:])
 
 
 @jax.jit
