@@ -1,18 +1,29 @@
 """MPS backend: validation against the statevector (n <= 16, L <= 3) and the 40-point Gram at n = 64.
 
 Run by hand (x64 is switched on here):
-    python benchmarks/qkernels_mps.py                 # validation table + timings
-    python benchmarks/qkernels_mps.py --skip-validation
+    python benchmarks/qkernels_mps.py                      # validation table, then the timings
+    python benchmarks/qkernels_mps.py --skip-validation    # timings only
+    python benchmarks/qkernels_mps.py --case mps --n 64    # one timing case in this process
 
-Prints, for each (n, L): the largest |K_mps - K_statevector| of a fidelity Gram (8 x 8 MNIST-like random
-angles) and of the projected exponent D; then the steady-state and first-call time of a 40-point fidelity
-Gram at n = 64, L = 2 with its peak resident memory, and the statevector Gram at n = 20 for comparison.
+Validation prints, for each (n, L): the largest |K_mps - K_statevector| of a fidelity Gram matrix
+(8 random points, angles uniform on [0, 2 pi]) and of the projected exponent D, with the time taken.
+
+Timings: a 40-point fidelity Gram matrix (HEE, L = 2, complex128) for the MPS backend at n = 64 and
+n = 20 and for the statevector backend at n = 20.  Each case runs in a fresh Python process, so its
+peak resident memory (``ru_maxrss``) is its own and the first call includes compilation; the steady
+state is the median of ``--repeats`` further calls.  The load average (``/proc/loadavg``) is printed
+before and after each case: the machine is shared, record it with the numbers.
 """
 
 from __future__ import annotations
 
 import argparse
+import json
+import os
+import platform
 import resource
+import subprocess
+import sys
 import time
 
 import jax
@@ -29,65 +40,73 @@ def _rss_mib() -> float:
     return resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024
 
 
-def validate(ns, layers):
+def _load() -> str:
+    with open("/proc/loadavg") as f:
+        return " ".join(f.read().split()[:3])
+
+
+def validate(ns, layers, points=8):
     rng = np.random.default_rng(0)
     for n in ns:
-        X = rng.uniform(0, 2 * np.pi, (8, n))
+        X = rng.uniform(0, 2 * np.pi, (points, n))
         for L in layers:
-            f = float(
-                jnp.max(jnp.abs(fidelity_gram(X, layers=L, backend="mps") - fidelity_gram(X, layers=L)))
-            )
-            d = float(
-                jnp.max(
-                    jnp.abs(
-                        projected_gram(X, layers=L, backend="mps", exponent=True)
-                        - projected_gram(X, layers=L, exponent=True)
-                    )
-                )
-            )
-            print(f"validate n={n:2d} L={L}: max|dK| = {f:.2e}, max|dD| = {d:.2e}", flush=True)
+            t0 = time.perf_counter()
+            f = float(jnp.max(jnp.abs(fidelity_gram(X, layers=L, backend="mps")
+                                      - fidelity_gram(X, layers=L))))
+            d = float(jnp.max(jnp.abs(projected_gram(X, layers=L, backend="mps", exponent=True)
+                                      - projected_gram(X, layers=L, exponent=True))))
+            print(f"validate n={n:2d} L={L}: max|dK| = {f:.2e}, max|dD| = {d:.2e} "
+                  f"({time.perf_counter() - t0:.1f} s, load {_load()})", flush=True)
 
 
-def timed(fn, repeats=3):
+def run_case(case: str, n: int, points: int, layers: int, repeats: int) -> dict:
+    """Time one Gram matrix in this process: first call (compile included), then the steady state."""
+    X = np.random.default_rng(1).uniform(0, 2 * np.pi, (points, n))
+    backend = "mps" if case == "mps" else None
+    load_before = _load()
     t0 = time.perf_counter()
-    jax.block_until_ready(fn())
+    jax.block_until_ready(fidelity_gram(X, layers=layers, backend=backend))
     first = time.perf_counter() - t0
     times = []
     for _ in range(repeats):
         t0 = time.perf_counter()
-        jax.block_until_ready(fn())
+        jax.block_until_ready(fidelity_gram(X, layers=layers, backend=backend))
         times.append(time.perf_counter() - t0)
-    return first, float(np.median(times))
+    return dict(case=case, n=n, points=points, layers=layers, first_s=round(first, 2),
+                steady_s=round(float(np.median(times)), 2), runs=[round(t, 2) for t in times],
+                peak_rss_mib=round(_rss_mib()), load_before=load_before, load_after=_load())
 
 
 def main():
     ap = argparse.ArgumentParser()
     ap.add_argument("--skip-validation", action="store_true")
-    ap.add_argument("--n", type=int, default=64)
+    ap.add_argument("--skip-timing", action="store_true")
+    ap.add_argument("--case", choices=["mps", "statevector"], help="run one timing case here and print JSON")
+    ap.add_argument("--n", type=int, default=64, help="qubits of the MPS timing case")
+    ap.add_argument("--sv-n", type=int, default=20, help="qubits of the statevector comparison")
     ap.add_argument("--points", type=int, default=40)
+    ap.add_argument("--layers", type=int, default=2)
+    ap.add_argument("--repeats", type=int, default=2)
+    ap.add_argument("--validate-n", type=int, nargs="+", default=[12, 14, 16])
     args = ap.parse_args()
+    if args.case:
+        print(json.dumps(run_case(args.case, args.n, args.points, args.layers, args.repeats)), flush=True)
+        return
+    print(f"{platform.processor() or platform.machine()}, {os.cpu_count()} CPUs, JAX {jax.__version__}, "
+          f"load {_load()}", flush=True)
     if not args.skip_validation:
-        validate([12, 14, 16], [1, 2, 3])
-    rng = np.random.default_rng(1)
-    X = rng.uniform(0, 2 * np.pi, (args.points, args.n))
-    first, steady = timed(lambda: fidelity_gram(X, layers=2, backend="mps"), repeats=2)
-    print(
-        f"MPS Gram n={args.n}, L=2, {args.points} points, x64: first {first:.1f} s, steady {steady:.1f} s, "
-        f"peak RSS {_rss_mib():.0f} MiB",
-        flush=True,
-    )
-    X20 = rng.uniform(0, 2 * np.pi, (args.points, 20))
-    first, steady = timed(lambda: fidelity_gram(X20, layers=2), repeats=2)
-    print(
-        f"statevector Gram n=20, L=2, {args.points} points, complex128: first call {first:.1f} s, "
-        f"steady {steady:.2f} s, peak RSS {_rss_mib():.0f} MiB",
-        flush=True,
-    )
-    first, steady = timed(lambda: fidelity_gram(X20, layers=2, backend="mps"), repeats=2)
-    print(
-        f"MPS Gram n=20, L=2, {args.points} points: first call {first:.1f} s, steady {steady:.2f} s",
-        flush=True,
-    )
+        validate(args.validate_n, [1, 2, 3])
+    if args.skip_timing:
+        return
+    for case, n in (("mps", args.n), ("statevector", args.sv_n), ("mps", args.sv_n)):
+        cmd = [sys.executable, __file__, "--case", case, "--n", str(n), "--points", str(args.points),
+               "--layers", str(args.layers), "--repeats", str(args.repeats)]
+        out = subprocess.run(cmd, check=True, capture_output=True, text=True).stdout.strip().splitlines()[-1]
+        r = json.loads(out)
+        print(f"{case:11s} n={n:3d} L={args.layers} {args.points} points complex128: "
+              f"first call {r['first_s']:.1f} s, "
+              f"steady {r['steady_s']:.2f} s (runs {r['runs']}), peak RSS {r['peak_rss_mib']} MiB, "
+              f"load {r['load_before']} -> {r['load_after']}", flush=True)
 
 
 if __name__ == "__main__":

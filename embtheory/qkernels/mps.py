@@ -24,6 +24,11 @@ values dropped, the state renormalised after each truncation) is returned.
 Overlaps contract the transfer matrices site by site with the running scale factored out into a
 log, so ``log |<a|b>|`` is exact even where ``|<a|b>|^2`` is 2^-200; kernels ``exp(2 log|<a|b>|)``
 underflow only below the dtype's smallest number.
+
+Reduced states come from left and right environments (the transfer matrices contracted from either
+end): one-qubit states as Bloch vectors (:func:`mps_bloch_vectors`, the projected kernel's input) and
+two-qubit density matrices of neighbours or of any pairs (:func:`mps_two_site_rdms`), never through
+a statevector.
 """
 
 from __future__ import annotations

@@ -17,9 +17,11 @@ def _data(seed, N, n):
 
 
 @pytest.mark.x64
-@pytest.mark.parametrize(("n", "layers"), [(2, 3), (5, 3), (10, 3)])
+@pytest.mark.parametrize(("n", "layers"), [(2, 3), (5, 3), (10, 3), (14, 3), (16, 3)])
 def test_hee_fidelity_and_projected_match_the_statevector(n, layers):
-    X, Y = _data(n, 4, n), _data(n + 50, 3, n)
+    # 3 x 3 distinct points (one MPS compile per n: X and Y share a shape); at n = 14, 16 the bond is
+    # 4^3 = 64 < 2^(n/2), so the sweeps run at the full L = 3 bond.
+    X, Y = _data(n, 3, n), _data(n + 50, 3, n)
     ref_f = fidelity_gram(X, Y, layers=layers)
     ref_d = projected_gram(X, Y, layers=layers, exponent=True)
     assert_allclose(fidelity_gram(X, Y, layers=layers, backend="mps"), ref_f, rtol=0, atol=1e-10)
