@@ -116,31 +116,33 @@ def _ring_permutation(n: int) -> np.ndarray:
 
 
 def _batched_states(X, params, layers, *, rotation: str, entangle: bool, trainable: bool, dtype):
-    """``(N, 2^n)`` statevectors of every row of ``X``, the batch kept as the leading axis.
+    """``(N, 2^n)`` statevectors of every row of ``X``, simulated with the batch as the LAST axis.
 
     The same arithmetic as ``vmap(simulator.evolve_state)`` (each gate ``m[a, 0] p0 + m[a, 1] p1``
     on the two halves of its qubit's axis, in the same order), so the amplitudes are bitwise
-    equal; but each gate works on a rank-4 view ``(N, 2^k, 2, 2^(n-k-1))`` of the batch instead of
-    a rank-(n+1) tensor, and the CNOT ring is one gather (:func:`_ring_permutation`) instead of
-    ``n`` flips and stacks: at a few hundred amplitudes per point the program's cost is its
-    number and rank of operations, not its arithmetic.
+    equal; but the batch is held as ``(2^n, N)``, each gate works on the rank-4 view
+    ``(2^k, 2, 2^(n-k-1), N)`` with the per-point coefficients along the contiguous last axis, and
+    the CNOT ring is one row gather (:func:`_ring_permutation`) instead of ``n`` flips and stacks.
+    At a few hundred amplitudes per point the program's cost is its memory layout and number of
+    operations, not its arithmetic (n = 8, N = 60: 0.18 ms against 0.30 ms batch-first and more
+    for the per-point ``vmap``).  The final transpose folds into the Gram product.
     """
     n_points, n = X.shape
-    mats = jax.vmap(lambda x: simulator.rotation_matrices(rotation, x, dtype))(X)  # (N, n, 2, 2)
-    init = simulator.initial_state(n, prefix=params if trainable else None, dtype=dtype).reshape(1, -1)
-    psi = jnp.broadcast_to(init, (n_points, 2**n))
+    mats = jax.vmap(lambda x: simulator.rotation_matrices(rotation, x, dtype), out_axes=-1)(X)  # (n, 2, 2, N)
+    init = simulator.initial_state(n, prefix=params if trainable else None, dtype=dtype).reshape(-1, 1)
+    psi = jnp.broadcast_to(init, (2**n, n_points))
     perm = _ring_permutation(n) if entangle and n > 1 else None
 
     def layer(psi):
         for k in range(n):
-            view = psi.reshape(n_points, 2**k, 2, 2 ** (n - k - 1))
-            p0, p1 = view[:, :, 0], view[:, :, 1]
-            m = mats[:, k].reshape(n_points, 2, 2, 1, 1)
-            psi = jnp.stack([m[:, 0, 0] * p0 + m[:, 0, 1] * p1, m[:, 1, 0] * p0 + m[:, 1, 1] * p1],
-                            axis=2).reshape(n_points, -1)
-        return psi if perm is None else psi[:, perm]
+            view = psi.reshape(2**k, 2, 2 ** (n - k - 1), n_points)
+            p0, p1 = view[:, 0], view[:, 1]
+            m = mats[k].reshape(2, 2, 1, 1, n_points)
+            psi = jnp.stack([m[0, 0] * p0 + m[0, 1] * p1, m[1, 0] * p0 + m[1, 1] * p1],
+                            axis=1).reshape(2**n, n_points)
+        return psi if perm is None else psi[perm]
 
-    return simulator._repeat(layer, psi, layers)
+    return simulator._repeat(layer, psi, layers).T
 
 
 @functools.cache

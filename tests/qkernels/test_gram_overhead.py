@@ -1,7 +1,7 @@
 """The fused fidelity Gram (one XLA program for states and Gram) against unfused references.
 
 The steady-state path of a small Gram (``fidelity_gram`` without ``chunk_size`` on the native
-backend) runs :func:`embtheory.qkernels.kernels._batched_states`: the batch kept as the leading
+backend) runs :func:`embtheory.qkernels.kernels._batched_states`: the batch held as the last
 axis, the CNOT ring as one gather.  It must give bitwise the Gram of the per-point simulator
 (``chunk_size=`` takes that path), agree with a dense NumPy simulation written here, and compile
 once per shape (never per call, never per depth).  No timing here: the speed is measured by
