@@ -12,6 +12,7 @@ chunk, and no sort runs on the host.
 
 from __future__ import annotations
 
+import functools
 import warnings
 
 import jax
@@ -85,20 +86,30 @@ def _topk_hits(q, d, rel, *, k, doc_valid=None, rel_valid=None, chunk_size=None)
     chunk = m if chunk_size is None else int(chunk_size)
     if m % chunk:
         raise ValueError(f"the query count {m} must be a multiple of chunk_size={chunk}")
-
-    def one_chunk(args):
-        qi, ri, vi = args
-        scores = jnp.where(doc_valid[None, :], qi @ d.T, -jnp.inf)
-        _, top = jax.lax.top_k(scores, k)  # [c, k]
-        hit = (top[:, :, None] == ri[:, None, :]) & vi[:, None, :]  # [c, k, r]
-        return jnp.sum(hit, axis=(1, 2)).astype(jnp.int32)
-
     c = m // chunk
     if c == 1:
-        return one_chunk((q, rel, rel_valid))
-    out = jax.lax.map(one_chunk, (q.reshape(c, chunk, q.shape[1]), rel.reshape(c, chunk, rel.shape[1]),
-                                  rel_valid.reshape(c, chunk, rel.shape[1])))
+        return _chunk_hits(q, rel, rel_valid, d, doc_valid, k)
+    out = _chunked_hits(q.reshape(c, chunk, q.shape[1]), rel.reshape(c, chunk, rel.shape[1]),
+                        rel_valid.reshape(c, chunk, rel.shape[1]), d, doc_valid, k=k)
     return out.reshape(m)
+
+
+def _chunk_hits(qi, ri, vi, d, doc_valid, k):
+    """Hits of one query chunk ``qi`` ``[c, dim]`` (relevant ``ri`` ``[c, r]``, valid ``vi``)."""
+    scores = jnp.where(doc_valid[None, :], qi @ d.T, -jnp.inf)
+    _, top = jax.lax.top_k(scores, k)  # [c, k]
+    hit = (top[:, :, None] == ri[:, None, :]) & vi[:, None, :]  # [c, k, r]
+    return jnp.sum(hit, axis=(1, 2)).astype(jnp.int32)
+
+
+@functools.partial(jax.jit, static_argnames=("k",))
+def _chunked_hits(qs, rels, valids, d, doc_valid, *, k):
+    """:func:`_chunk_hits` over ``[num_chunks, c, ...]`` chunks (``lax.map``).
+
+    A module-level ``jit``: an eager ``lax.map`` over a closure made per call is compiled again
+    at every call; this is compiled once per shape (and inlined when traced).
+    """
+    return jax.lax.map(lambda a: _chunk_hits(*a, d, doc_valid, k), (qs, rels, valids))
 
 
 def topk_accuracy(q, d, rel, *, k: int, doc_valid=None, query_valid=None, chunk_size=None,

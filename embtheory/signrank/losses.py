@@ -152,8 +152,19 @@ def loss_and_grad(q: jax.Array, d: jax.Array, rel: jax.Array, *, doc_valid: jax.
     if rel.shape[1] >= n:
         raise ValueError(f"each query needs fewer relevant documents (k = {rel.shape[1]}) than "
                          f"documents (n = {n}): with k >= n no document is irrelevant")
-    return _loss_and_grad(q, d, rel, doc_valid=doc_valid, query_valid=query_valid, loss=loss,
-                          temperature=temperature, margin=margin, chunk_size=chunk_size)
+    kernel = _loss_and_grad
+    if chunk_size is not None and _chunked_scan(m, int(chunk_size)) and not any(
+            isinstance(x, jax.core.Tracer) for x in (q, d, rel, doc_valid, query_valid)):
+        # the chunked path is a lax.scan over a closure: eagerly it would compile at every call
+        kernel = _loss_and_grad_jit
+        temperature, margin, chunk_size = float(temperature), float(margin), int(chunk_size)
+    return kernel(q, d, rel, doc_valid=doc_valid, query_valid=query_valid, loss=loss,
+                  temperature=temperature, margin=margin, chunk_size=chunk_size)
+
+
+def _chunked_scan(m: int, chunk: int) -> bool:
+    """Whether :func:`_loss_and_grad` runs its ``lax.scan`` (more than one chunk of ``m`` queries)."""
+    return m % chunk == 0 and m // chunk > 1
 
 
 def _loss_and_grad(q, d, rel, *, doc_valid=None, query_valid=None, loss="infonce", temperature=0.1,
@@ -189,6 +200,11 @@ def _loss_and_grad(q, d, rel, *, doc_valid=None, query_valid=None, loss="infonce
     else:
         (loss_sum, grad_d), grad_q = jax.lax.scan(body, init, (qc, rc, vc))
     return loss_sum / weight_total, (grad_q.reshape(m, q.shape[1]), grad_d)
+
+
+#: :func:`_loss_and_grad` compiled once per shape and configuration, for eager chunked calls of
+#: :func:`loss_and_grad` (traced callers, e.g. the jitted optimiser, use the kernel itself)
+_loss_and_grad_jit = jax.jit(_loss_and_grad, static_argnames=("loss", "temperature", "margin", "chunk_size"))
 
 
 def batch_loss(q, d, rel, **kw) -> jax.Array:
