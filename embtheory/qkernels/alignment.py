@@ -138,6 +138,18 @@ def alignment_values(X, y, thetas, *, layers: int = 1, batch_size: int = 16) -> 
     X, y, spec = _prepare(X, y, layers)
     thetas = as_matrix(thetas, "thetas", cols=X.shape[1], dtype=X.dtype)
     batch_size = check_int(batch_size, "batch_size", minimum=1)
+    if thetas.shape[0] < batch_size:  # one vmap, no lax.scan: nothing is compiled per call
+        return jax.lax.map(lambda t: _ta_of_theta(t, X, y, spec), thetas, batch_size=batch_size)
+    return _values(thetas, X, y, spec=spec._replace(params=None), batch_size=batch_size)
+
+
+@functools.partial(jax.jit, static_argnames=("spec", "batch_size"))
+def _values(thetas, X, y, *, spec, batch_size):
+    """``TA`` of each row of ``thetas`` (``spec``: the embedding without its parameters).
+
+    A module-level ``jit``: an eager ``lax.map`` whose batches run in a ``lax.scan`` over a closure
+    made per call is compiled again at every call; this is compiled once per shape and configuration.
+    """
     return jax.lax.map(lambda t: _ta_of_theta(t, X, y, spec), thetas, batch_size=batch_size)
 
 
@@ -173,22 +185,33 @@ def train_alignment(X, y, params, *, optimizer: optax.GradientTransformation | N
                     layers: int = 1) -> tuple[jax.Array, jax.Array]:
     """Maximises ``TA`` over ``theta`` with ``optimizer`` (default ``optax.adam(0.05)``) for ``steps`` steps.
 
+    The run is compiled once per shape, ``steps``, ``layers`` and optimiser object: to repeat it
+    without compiling again, pass the same ``optimizer`` object (or the default).
+
     Returns:
         ``(params, ta_history)``: the final ``(n,)`` parameters and ``(steps,)`` TA before each step.
     """
     X, y, spec = _prepare(X, y, layers)
     steps = check_int(steps, "steps", minimum=1)
-    optimizer = optax.adam(0.05) if optimizer is None else optimizer
+    optimizer = _DEFAULT_OPTIMIZER if optimizer is None else optimizer
     state = alignment_init(jnp.asarray(params, X.dtype), optimizer)
+    state, history = _train(state, X, y, spec=spec._replace(params=None), optimizer=optimizer, steps=steps)
+    return state.params, history
+
+
+#: ``optax.adam(0.05)``, made once: an optimiser is a static argument of the compiled run, so a
+#: new object per call would compile the run again
+_DEFAULT_OPTIMIZER = optax.adam(0.05)
+
+
+@functools.partial(jax.jit, static_argnames=("spec", "optimizer", "steps"))
+def _train(state, X, y, *, spec, optimizer, steps):
+    """``steps`` steps of :func:`train_alignment` in one ``lax.scan``, compiled once per shape,
+    embedding (``spec`` without its parameters), optimiser object and step count."""
 
     def step(s, _):
         ta, grad = jax.value_and_grad(_ta_of_theta)(s.params, X, y, spec)
         updates, opt_state = optimizer.update(-grad, s.opt_state, s.params)
         return AlignmentState(optax.apply_updates(s.params, updates), opt_state, s.step + 1), ta
 
-    @jax.jit
-    def run(state):
-        return jax.lax.scan(step, state, None, length=steps)
-
-    state, history = run(state)
-    return state.params, history
+    return jax.lax.scan(step, state, None, length=steps)
