@@ -55,6 +55,18 @@ def _dot(x, y):
 _ADAM = optax.adam(0.05)  # one optimiser object: a new one is a new static configuration
 
 
+def _halve_init(*, x0):
+    return x0
+
+
+def _halve(x):
+    return x / 2
+
+
+def _below_one(x):
+    return x < 1
+
+
 def _extra_cases() -> dict:
     """Exempt public functions, and the chunked paths that the registry's baselines do not take."""
     from embtheory import core, depth, qkernels, signrank
@@ -63,9 +75,12 @@ def _extra_cases() -> dict:
     q, d = mat(6, 3, 1), mat(8, 3, 2)
     rel = np.array([[0, 1], [2, 3], [4, 5], [6, 7], [0, 2], [1, 3]], np.int32)
     F, G = mat(12, 4, 1), mat(10, 4, 2)
+    halve = core.Iterative(init=_halve_init, step=_halve, done=_below_one)
     return {
         "core.gram": lambda: core.gram(_dot, mat(6, 3)),
         "core.gram/chunked": lambda: core.gram(_dot, mat(6, 3), chunk_size=2),
+        "core.iterate": lambda: core.iterate(halve, np.float32(10.0)),
+        "core.iterate/max_steps": lambda: core.iterate(halve, np.float32(10.0), max_steps=2),
         "qkernels.pair_values": lambda: qkernels.pair_values(K),
         "qkernels.kernel_ridge_predict": lambda: qkernels.kernel_ridge_predict(K, np.ones(3, np.float32)),
         "qkernels.alignment_variance": lambda: qkernels.alignment_variance(

@@ -50,8 +50,18 @@ class Iterative(NamedTuple):
 def iterate(algorithm: Iterative, state: Any, *, max_steps: int | None = None) -> Any:
     """Steps ``state`` until ``algorithm.done`` (and at most ``max_steps`` times), on the device.
 
-    Pure and traceable (``jit``/``vmap`` it; a vmapped loop freezes finished members).
+    Pure and traceable (``jit``/``vmap`` it; a vmapped loop freezes finished members).  An eager
+    call is compiled once per state shape, ``algorithm`` object and ``max_steps``: reuse one
+    :class:`Iterative` (a new one, with new functions, is compiled again).
     """
+    try:
+        hash((algorithm, max_steps))
+    except TypeError:  # a traced max_steps, or an algorithm holding unhashable parts: trace inline
+        return _loop(algorithm, state, max_steps)
+    return _loop_jit(algorithm, state, max_steps)
+
+
+def _loop(algorithm: Iterative, state: Any, max_steps: int | None) -> Any:
     if max_steps is None:
         return jax.lax.while_loop(lambda s: ~algorithm.done(s), algorithm.step, state)
 
@@ -62,3 +72,8 @@ def iterate(algorithm: Iterative, state: Any, *, max_steps: int | None = None) -
     out, _ = jax.lax.while_loop(lambda c: (~algorithm.done(c[0])) & (c[1] < max_steps), body,
                                 (state, jnp.zeros((), jnp.int32)))
     return out
+
+
+#: :func:`_loop` compiled once per shape: an eager ``lax.while_loop`` over the closures made in
+#: each call would be compiled again at every call
+_loop_jit = jax.jit(_loop, static_argnums=(0, 2))
