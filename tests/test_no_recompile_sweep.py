@@ -52,6 +52,7 @@ def _dot(x, y):
     return x @ y
 
 
+_ROW_DOTS = jax.vmap(_dot)
 _ADAM = optax.adam(0.05)  # one optimiser object: a new one is a new static configuration
 
 
@@ -79,6 +80,9 @@ def _extra_cases() -> dict:
     return {
         "core.gram": lambda: core.gram(_dot, mat(6, 3)),
         "core.gram/chunked": lambda: core.gram(_dot, mat(6, 3), chunk_size=2),
+        "core.sharded_map": lambda: core.sharded_map(_ROW_DOTS, mat(6, 3), mat(6, 3, 1)),
+        "qkernels.alignment_landscape": lambda: qkernels.alignment_landscape(
+            np.stack([mat(4, 2), mat(4, 2, 1)]), np.array([[1.0, -1.0, 1.0, -1.0]] * 2), mat(3, 2)),
         "core.iterate": lambda: core.iterate(halve, np.float32(10.0)),
         "core.iterate/max_steps": lambda: core.iterate(halve, np.float32(10.0), max_steps=2),
         "qkernels.pair_values": lambda: qkernels.pair_values(K),
