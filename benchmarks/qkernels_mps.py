@@ -13,6 +13,12 @@ n = 20 and for the statevector backend at n = 20.  Each case runs in a fresh Pyt
 peak resident memory (``ru_maxrss``) is its own and the first call includes compilation; the steady
 state is the median of ``--repeats`` further calls.  The load average (``/proc/loadavg``) is printed
 before and after each case: the machine is shared, record it with the numbers.
+
+LAPACK threads: JAX's CPU SVD and QR call the OpenBLAS bundled with SciPy, which starts one thread per
+core.  On a 2-core machine shared with other jobs those threads spin against each other: a 128 x 128
+complex SVD took 1.13 s with the default threads and 13 ms with ``OPENBLAS_NUM_THREADS=1`` (load ~8.6,
+separate processes).  This script therefore defaults to one OpenBLAS thread (set the variable to
+override); it must be set before NumPy, SciPy or JAX load OpenBLAS.
 """
 
 from __future__ import annotations
@@ -25,6 +31,8 @@ import resource
 import subprocess
 import sys
 import time
+
+os.environ.setdefault("OPENBLAS_NUM_THREADS", "1")  # before OpenBLAS loads (see the docstring)
 
 import jax
 
@@ -88,6 +96,7 @@ def main():
     ap.add_argument("--layers", type=int, default=2)
     ap.add_argument("--repeats", type=int, default=2)
     ap.add_argument("--validate-n", type=int, nargs="+", default=[12, 14, 16])
+    ap.add_argument("--validate-points", type=int, default=8)
     args = ap.parse_args()
     if args.case:
         print(json.dumps(run_case(args.case, args.n, args.points, args.layers, args.repeats)), flush=True)
@@ -95,7 +104,7 @@ def main():
     print(f"{platform.processor() or platform.machine()}, {os.cpu_count()} CPUs, JAX {jax.__version__}, "
           f"load {_load()}", flush=True)
     if not args.skip_validation:
-        validate(args.validate_n, [1, 2, 3])
+        validate(args.validate_n, [1, 2, 3], points=args.validate_points)
     if args.skip_timing:
         return
     for case, n in (("mps", args.n), ("statevector", args.sv_n), ("mps", args.sv_n)):
