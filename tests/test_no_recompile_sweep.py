@@ -36,7 +36,6 @@ SKIP: dict[str, str] = {
 
 #: entries that still recompile in modules owned by someone else (strict: delete when fixed)
 XFAIL: dict[str, str] = {
-    "core.gram/chunked": "owner: lead (embtheory/core/pairwise.py): an eager lax.map over a fresh lambda",
     "qkernels.fidelity_gram/chunked": "owner: qkernels (embtheory/qkernels/kernels.py): fidelity_from_spec's "
     "row blocks, an eager lax.map over a closure made per call",
     **{f"qkernels.{name}/chunked": "owners: lead (core.gram's eager lax.map) and qkernels (kernels.py hands "

@@ -10,6 +10,7 @@ directions, TTE depth): ``x / |x|`` along the last axis, robust to under- and ov
 
 from __future__ import annotations
 
+import functools
 from collections.abc import Callable
 from typing import Any
 
@@ -32,6 +33,11 @@ def gram(f: Callable[[jax.Array, jax.Array], jax.Array], X: jax.Array, Y: jax.Ar
     Y = X if Y is None else Y
     if chunk_size is None or chunk_size >= X.shape[0]:
         return map_product(f)(X, Y)
+    return _chunked_gram(f, X, Y, chunk_size)
+
+
+@functools.partial(jax.jit, static_argnums=(0, 3))  # eager calls: one compile per (f, shapes, chunk)
+def _chunked_gram(f, X, Y, chunk_size):
     row = jax.vmap(f, in_axes=(None, 0))
     return jax.lax.map(lambda x: row(x, Y), X, batch_size=chunk_size)
 
