@@ -32,6 +32,11 @@ ifneq ($(wildcard ../shared/data/README.md),)
 export EMBTHEORY_DATA ?= $(abspath ../shared/data)
 endif
 
+# One OpenBLAS thread per process: JAX's CPU SVD/QR (the MPS backend) call SciPy's OpenBLAS, whose default
+# thread per core made one 128 x 128 complex SVD take 1.1 s instead of 13 ms on the shared 2-core machine
+# (threads fighting each other and XLA's); XLA's own thread pool is unaffected. Override on the command line.
+export OPENBLAS_NUM_THREADS ?= 1
+
 # pytest exits 5 when a selection collects no test (e.g. no x64 test in a subset): not a failure here.
 PYTEST_OK5 = || { rc=$$?; [ $$rc -eq 5 ] || exit $$rc; }
 

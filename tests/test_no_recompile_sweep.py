@@ -34,13 +34,8 @@ SKIP: dict[str, str] = {
     "data.read_idx": "its baseline is a refused call (a path that does not exist): nothing to repeat",
 }
 
-#: entries that still recompile in modules owned by someone else (strict: delete when fixed)
-XFAIL: dict[str, str] = {
-    "qkernels.fidelity_gram/chunked": "owner: qkernels (embtheory/qkernels/kernels.py): fidelity_from_spec's "
-    "row blocks, an eager lax.map over a closure made per call",
-    **{f"qkernels.{name}/chunked": "owners: lead (core.gram's eager lax.map) and qkernels (kernels.py hands "
-       "gram a closure made per call)" for name in ("projected_gram", "product_kernel")},
-}
+#: entries known to recompile, each a strict xfail with its reason (empty: every case is fixed)
+XFAIL: dict[str, str] = {}
 
 
 def _registry_cases() -> dict:

@@ -88,15 +88,20 @@ def fidelity_from_spec(X: jax.Array, Y: jax.Array | None, spec, *,
     a = SX.reshape(SX.shape[0], -1)
     b = SY.reshape(SY.shape[0], -1)
     mixed = spec.noise is not None
-    block = lambda rows: fidelity_from_states(rows, b, mixed=mixed)  # noqa: E731
     if chunk_size is None or chunk_size >= a.shape[0]:
-        return block(a)
-    # Row blocks: only chunk_size conjugated states exist at once (a full conj copy of the states
-    # would double the memory on an accelerator).
+        return fidelity_from_states(a, b, mixed=mixed)
+    return _blocked_fidelity(a, b, chunk_size, mixed)
+
+
+@functools.partial(jax.jit, static_argnums=(2, 3))  # eager calls: one compile per shape and chunk
+def _blocked_fidelity(a, b, chunk_size: int, mixed: bool):
+    """Row blocks: only ``chunk_size`` conjugated states exist at once (a full conj copy of the states
+    would double the memory on an accelerator)."""
     n_blocks = -(-a.shape[0] // chunk_size)
     pad = n_blocks * chunk_size - a.shape[0]
     ap = jnp.concatenate([a, jnp.zeros((pad, a.shape[1]), a.dtype)]) if pad else a
-    out = jax.lax.map(block, ap.reshape(n_blocks, chunk_size, a.shape[1]))
+    out = jax.lax.map(lambda rows: fidelity_from_states(rows, b, mixed=mixed),
+                      ap.reshape(n_blocks, chunk_size, a.shape[1]))
     return out.reshape(n_blocks * chunk_size, b.shape[0])[: a.shape[0]]
 
 
@@ -247,12 +252,13 @@ def distance_from_bloch(FX: jax.Array, FY: jax.Array, *, chunk_size: int | None 
     Returns:
         ``(N, M)``, in ``[0, 2 n]``; the differences are formed pair by pair (no cancellation).
     """
+    return gram(_bloch_pair_distance, FX, FY, chunk_size=chunk_size)
 
-    def pair(a, b):
-        d = a - b
-        return 0.5 * jnp.sum(d * d)
 
-    return gram(pair, FX, FY, chunk_size=chunk_size)
+def _bloch_pair_distance(a, b):
+    """One pair's ``sum_k |r_k - s_k|^2 / 2`` (module level: jit caches key on the function)."""
+    d = a - b
+    return 0.5 * jnp.sum(d * d)
 
 
 def _bloch_pure(psi):
@@ -324,4 +330,9 @@ def product_kernel(X, Y=None, *, chunk_size: int | None = None) -> jax.Array:
     """
     X = as_matrix(X, "X")
     Y = X if Y is None else _check_y(X, Y)
-    return gram(lambda a, b: jnp.prod(jnp.cos((a - b) / 2) ** 2), X, Y, chunk_size=chunk_size)
+    return gram(_product_pair, X, Y, chunk_size=chunk_size)
+
+
+def _product_pair(a, b):
+    """One pair's product kernel ``prod_k cos^2((a_k - b_k) / 2)`` (module level: cached jit key)."""
+    return jnp.prod(jnp.cos((a - b) / 2) ** 2)
