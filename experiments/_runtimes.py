@@ -8,15 +8,37 @@ short note (e.g. where the full size was run).  An experiment missing here shows
 ``done in ... s`` line of a quick run into ``QUICK``.
 """
 
-MACHINE = ("2-core AMD EPYC CPU shared with other jobs (2026-12-01): every time below was measured under "
-           "load (the load average is noted per entry), so an idle machine is faster: re-measure idle")
+MACHINE = ("2-core AMD EPYC CPU, otherwise idle (2026-12-01, JAX 0.10.2, one OpenBLAS thread): each time "
+           "was measured inside `make reproduce` (cold compilation cache), whose two processes share the "
+           "two cores; one experiment run alone is somewhat faster")
 
-#: Seconds of the quick size, measured.
+#: Seconds of the quick size, measured (the whole `make reproduce`: 9 min 21 s wall).
 QUICK: dict[str, float] = {
-    "depth-type1-error": 373.6,  # load average 18-20
-    "depth-power-curves": 28.5,  # load average about 2 (revision 3)
-    "signrank-frontier": 466.0,  # load average 10-12; 154 s of CPU
-    "signrank-critical-n": 1560.0,  # load average 14-21; 164 s of CPU (about 3 min idle)
+    "depth-power-curves": 32.3,
+    "depth-type1-error": 86.7,
+    "qkernels-bandwidth": 19.1,
+    "qkernels-fig3": 17.3,
+    "qkernels-fig6a": 34.6,
+    "qkernels-fig6b": 3.4,
+    "qkernels-fig7": 44.8,
+    "qkernels-fig8": 49.3,
+    "qkernels-fig9": 63.5,
+    "qkernels-large-n": 49.4,
+    "qkernels-more-qubits": 43.3,
+    "signrank-critical-n": 194.6,
+    "signrank-frontier": 172.3,
+    "signrank-growth-fits": 3.3,
+    "signrank-limit-qrels": 0.6,
+    "signrank-loss-variants": 60.8,
+    "signrank-precision": 54.2,
+    "signrank-stop-rule": 31.8,
+    "signrank-table1": 0.0,
+    "text-dd-plots": 36.0,
+    "text-depth-central": 2.6,
+    "text-limit-small": 22.2,
+    "text-select-kshot": 24.7,
+    "text-shift-augment": 19.0,
+    "text-shift-corpora": 4.6,
 }
 
 #: Seconds (or a note) of the full size.
