@@ -178,3 +178,18 @@ def test_the_main_job_starts_with_a_known_experiment():
     names = {e.name for e in discover(errors=errors)}
     assert match.group(1) in names, (
         f"Makefile FIRST={match.group(1)} is not one of {sorted(names)}; import errors: {errors}")
+
+
+def test_the_main_job_groups_cover_every_experiment():
+    """`make reproduce` runs two groups of areas/names side by side; an experiment in neither is never run."""
+    from embtheory.cli import discover
+
+    text = (ROOT / "Makefile").read_text()
+    first = re.search(r"^FIRST \?= (\S+)$", text, flags=re.M).group(1)
+    words: set[str] = set()
+    for group in ("REPRODUCE_GROUP1", "REPRODUCE_GROUP2"):
+        match = re.search(rf"^{group} \?= (.+)$", text, flags=re.M)
+        assert match, f"the Makefile defines no {group}"
+        words |= set(match.group(1).replace("$(FIRST)", first).split())
+    missing = [e.name for e in discover() if e.name not in words and e.area not in words]
+    assert not missing, f"in neither REPRODUCE_GROUP of the Makefile (the main job skips them): {missing}"
