@@ -6,6 +6,9 @@ import jax
 import jax.numpy as jnp
 import numpy as np
 
+from embtheory.core.validation import check_int
+from embtheory.signrank.patterns import check_relevance
+
 
 def check_embedding(x, name: str, *, cols: int | None = None, other: str | None = None,
                     tracers: bool = False):
@@ -41,3 +44,22 @@ def check_embedding(x, name: str, *, cols: int | None = None, other: str | None 
         bad = int(np.argmax(~finite.all(axis=1)))
         raise ValueError(f"{name} contains NaN or inf (first in row {bad}): clean or drop those rows")
     return x
+
+
+def check_scoring_inputs(q, d, rel, *, k=None, rel_valid=None):
+    """The checks of the public wrappers that score queries ``q`` against documents ``d`` with
+    relevance lists ``rel`` (top-k accuracy, the losses): both embeddings valid and of one
+    dimension, ``k`` (when given) in ``[1, n]``, ``rel`` in range and one row per query.
+    Array-likes without a shape come back as NumPy arrays; arrays (and tracers, shape-checked
+    only) come back unchanged.
+    """
+    q, d, rel = (x if hasattr(x, "shape") or x is None else np.asarray(x) for x in (q, d, rel))
+    check_embedding(q, "q", tracers=True)
+    check_embedding(d, "d", cols=q.shape[1], other="q", tracers=True)
+    if k is not None:
+        check_int(k, "k", minimum=1, maximum=d.shape[0])
+    check_relevance(rel, d.shape[0], valid=rel_valid)
+    if np.ndim(rel) != 2 or np.shape(rel)[0] != q.shape[0]:
+        raise ValueError(f"rel must have one row per query: q has {q.shape[0]} rows, rel has shape "
+                         f"{tuple(np.shape(rel))}")
+    return q, d, rel

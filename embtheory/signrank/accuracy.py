@@ -17,11 +17,8 @@ import warnings
 
 import jax
 import jax.numpy as jnp
-import numpy as np
 
-from embtheory.core.validation import check_int
-from embtheory.signrank._validation import check_embedding
-from embtheory.signrank.patterns import check_relevance
+from embtheory.signrank._validation import check_scoring_inputs
 
 __all__ = ["topk_accuracy", "topk_hits"]
 
@@ -65,15 +62,7 @@ def topk_hits(q: jax.Array, d: jax.Array, rel: jax.Array, *, k: int, doc_valid: 
 
 def _check_inputs(q, d, rel, k, rel_valid):
     """The host checks of the public wrappers; array-likes without a shape become NumPy arrays."""
-    q, d, rel = (x if hasattr(x, "shape") or x is None else np.asarray(x) for x in (q, d, rel))
-    check_embedding(q, "q", tracers=True)
-    check_embedding(d, "d", cols=q.shape[1], other="q", tracers=True)
-    check_int(k, "k", minimum=1, maximum=d.shape[0])
-    check_relevance(rel, d.shape[0], valid=rel_valid)
-    if np.ndim(rel) != 2 or np.shape(rel)[0] != q.shape[0]:
-        raise ValueError(f"rel must have one row per query: q has {q.shape[0]} rows, rel has shape "
-                         f"{tuple(np.shape(rel))}")
-    return q, d, rel
+    return check_scoring_inputs(q, d, rel, k=k, rel_valid=rel_valid)
 
 
 def _topk_hits(q, d, rel, *, k, doc_valid=None, rel_valid=None, chunk_size=None):

@@ -29,11 +29,9 @@ import warnings
 
 import jax
 import jax.numpy as jnp
-import numpy as np
 
 from embtheory.core.validation import check_choice, check_positive
-from embtheory.signrank._validation import check_embedding
-from embtheory.signrank.patterns import check_relevance
+from embtheory.signrank._validation import check_scoring_inputs
 
 __all__ = ["LOSSES", "auto_chunk", "batch_loss", "loss_and_grad", "row_loss"]
 
@@ -138,17 +136,11 @@ def loss_and_grad(q: jax.Array, d: jax.Array, rel: jax.Array, *, doc_valid: jax.
         warnings.warn("loss_and_grad(chunk=...) is deprecated: use chunk_size=...", DeprecationWarning,
                       stacklevel=2)
         chunk_size = deprecated["chunk"]
-    q, d, rel = (x if hasattr(x, "shape") or x is None else np.asarray(x) for x in (q, d, rel))
-    check_embedding(q, "q", tracers=True)
-    check_embedding(d, "d", cols=q.shape[1], other="q", tracers=True)
+    q, d, rel = check_scoring_inputs(q, d, rel)
     check_choice(loss, "loss", LOSSES)
     check_positive(temperature, "temperature")
     check_positive(margin, "margin")
     m, n = q.shape[0], d.shape[0]
-    check_relevance(rel, n)
-    if np.ndim(rel) != 2 or np.shape(rel)[0] != m:
-        raise ValueError(f"rel must have one row per query: q has {m} rows, rel has shape "
-                         f"{tuple(np.shape(rel))}")
     if rel.shape[1] >= n:
         raise ValueError(f"each query needs fewer relevant documents (k = {rel.shape[1]}) than "
                          f"documents (n = {n}): with k >= n no document is irrelevant")
