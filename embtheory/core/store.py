@@ -536,6 +536,15 @@ class ResultStore:
             return Claim(path, nonce, interval=min(10.0, stale_after / 4))
         return None
 
+    def drop_stale_claim(self, config: Any) -> None:
+        """Removes a stale claim on the unit of ``config`` (one whose process was killed after its
+        record was written and before the claim was released); a live claim stays."""
+        if _multi_process():
+            return
+        path = self._claims / f"{self.key(config)}.claim"
+        if path.exists():
+            self._take_over_if_stale(path, _stale_after())
+
     def _take_over_if_stale(self, path: Path, stale_after: float) -> bool:
         """Removes the claim at ``path`` if it is stale; True if it is gone now."""
         import fcntl
@@ -632,6 +641,9 @@ def run_sweep(
     configs = list(configs)
     results: list[dict | None] = [store.get(c) for c in configs]
     pending = [i for i, r in enumerate(results) if r is None]
+    for i, r in enumerate(results):
+        if r is not None:  # recorded, but its process may have died before releasing the claim
+            store.drop_stale_claim(configs[i])
     bar = _progress(total=len(configs), initial=len(configs) - len(pending), desc=desc,
                     enabled=progress)
     try:

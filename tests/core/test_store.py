@@ -516,3 +516,25 @@ def test_read_only_store_in_the_cli_is_one_line_with_the_fix(tmp_path, monkeypat
     assert len(ResultStore(out / "store")) == 2
     assert main(["reproduce", "toy-fig", "--out", str(out), "--no-progress"]) == 0
     assert "[0, 1, 2, 3, 4]" in (out / "REPORT.md").read_text()
+
+
+def test_a_recorded_unit_with_a_dead_process_claim_loses_the_claim(tmp_path):
+    """A process killed after writing a unit's record but before releasing its claim leaves both;
+    the next sweep reads the record and removes the stale claim (a live claim would stay)."""
+    import json as _json
+    import socket
+
+    from embtheory.core.store import run_sweep
+
+    store = ResultStore(tmp_path / "store")
+    cfg = {"unit": 1}
+    store.put(cfg, {"value": 1})
+    dead = subprocess.Popen([sys.executable, "-c", "pass"])
+    dead.wait()
+    claim = tmp_path / "store" / "claims" / f"{store.key(cfg)}.claim"
+    claim.parent.mkdir(parents=True, exist_ok=True)
+    claim.write_text(_json.dumps({"pid": dead.pid, "host": socket.gethostname(), "nonce": "x",
+                                  "started": time.time()}))
+    out = run_sweep(store, [cfg], lambda c: pytest.fail("a recorded unit was computed again"), progress=False)
+    assert out[0]["value"] == 1
+    assert not claim.exists()
