@@ -32,6 +32,7 @@ from __future__ import annotations
 
 import functools
 import math
+import warnings
 from typing import NamedTuple
 
 import jax
@@ -60,6 +61,10 @@ class Certificate(NamedTuple):
         global_margin: smallest relevant score over all queries minus largest irrelevant score
             over all queries (> 0: one threshold separates every query's relevant documents).
         num_queries: how many queries were checked.
+        certain: the verdict holds whatever the rounding of the scores: every query's margin is
+            farther from 0 than the rounding bound of its scores (when solved), or at least one
+            violation is (when not).  False: rounding in ``dtype`` could decide the verdict;
+            rerun in float64 or with :func:`embtheory.signrank.exact_certify`.
     """
 
     solved: bool
@@ -68,6 +73,7 @@ class Certificate(NamedTuple):
     violations: int
     global_margin: float
     num_queries: int
+    certain: bool
 
 
 def _prefix_tables(n: int, k: int) -> np.ndarray:
@@ -103,16 +109,40 @@ def unrank_subsets(ranks: jax.Array, tables: jax.Array) -> jax.Array:
     return jnp.stack(cols, axis=1)
 
 
+def _scores(qc: jax.Array, d: jax.Array) -> jax.Array:
+    """``[c, n]`` inner products, each summed over the dimension left to right.
+
+    Not a matrix product: XLA's CPU code for ``qc @ d.T`` may sum in another order for another
+    number of rows (seen on an Intel Xeon, not on AMD EPYC), which would make a query's margin
+    depend on how the queries are chunked.  Elementwise products added one coordinate at a time
+    do the same operations for every entry whatever the chunk, on any CPU.
+    """
+    s = qc[:, 0:1] * d[None, :, 0]
+    for t in range(1, qc.shape[1]):
+        s = s + qc[:, t : t + 1] * d[None, :, t]
+    return s
+
+
+def _row_norms(x: jax.Array) -> jax.Array:
+    """Euclidean norms of rows, summed left to right (the same operations for every row)."""
+    s = x[:, 0] * x[:, 0]
+    for t in range(1, x.shape[1]):
+        s = s + x[:, t] * x[:, t]
+    return jnp.sqrt(s)
+
+
 @functools.partial(jax.jit, static_argnames=("k", "chunk", "num_chunks", "generated"))
-def _certify_kernel(q, d, rel_or_tables, *, k, chunk, num_chunks, generated):
+def _certify_kernel(q, d, rel_or_tables, slack, *, k, chunk, num_chunks, generated):
     m, n = q.shape[0], d.shape[0]
     dtype = q.dtype
     itype = rel_or_tables.dtype
     docs = jnp.arange(n, dtype=itype)
     big = jnp.asarray(jnp.inf, dtype)
+    # |computed score - exact score| <= slack * |q_i| * max_j |d_j| (see certify's docstring)
+    d_max = jnp.max(_row_norms(d))
 
     def body(i, carry):
-        best, worst, bad, pos_all, neg_all = carry
+        best, worst, bad, unsure_pass, sure_fail, pos_all, neg_all = carry
         nominal = (i * chunk).astype(itype)
         # the last chunk overlaps the one before: rows seen before are masked
         start = jnp.minimum(nominal, m - chunk).astype(itype)
@@ -123,25 +153,43 @@ def _certify_kernel(q, d, rel_or_tables, *, k, chunk, num_chunks, generated):
             rel = unrank_subsets(rows, rel_or_tables)
         else:
             rel = jax.lax.dynamic_slice_in_dim(rel_or_tables, start, chunk)
-        scores = qc @ d.T  # [c, n]
+        scores = _scores(qc, d)  # [c, n]
         is_rel = jnp.any(rel[:, :, None] == docs[None, None, :], axis=1)  # [c, n]
         pos = jnp.min(jnp.where(is_rel, scores, big), axis=1)
         neg = jnp.max(jnp.where(is_rel, -big, scores), axis=1)
         margin = jnp.where(fresh, pos - neg, big)
+        # both scores of a margin may be off by the bound, so the margin by twice it
+        bound = 2 * slack * _row_norms(qc) * d_max
         j = jnp.argmin(margin)
         better = margin[j] < best
         return (jnp.where(better, margin[j], best), jnp.where(better, rows[j], worst).astype(itype),
                 bad + jnp.sum(fresh & (margin <= 0)).astype(jnp.int32),
+                unsure_pass + jnp.sum(fresh & (margin > 0) & (margin <= bound)).astype(jnp.int32),
+                sure_fail + jnp.sum(fresh & (margin < -bound)).astype(jnp.int32),
                 jnp.minimum(pos_all, jnp.min(jnp.where(fresh, pos, big))),
                 jnp.maximum(neg_all, jnp.max(jnp.where(fresh, neg, -big))))
 
-    init = (big, jnp.zeros((), itype), jnp.zeros((), jnp.int32), big, -big)
+    zero = jnp.zeros((), jnp.int32)
+    init = (big, jnp.zeros((), itype), zero, zero, zero, big, -big)
     return jax.lax.fori_loop(0, num_chunks, body, init)
 
 
-def certify(Q, D, *, k: int | None = None, qrels=None, dtype=np.float64, memory_budget=None,
+def certify(Q, D, *, k: int | None = None, qrels=None, dtype=None, memory_budget=None,
             chunk_size: int | None = None) -> Certificate:
-    """Checks, streaming over query chunks, that every query ranks its relevant documents first.
+    r"""Checks, streaming over query chunks, that every query ranks its relevant documents first.
+
+    Every score is the same sequence of floating-point operations whatever the chunk (products
+    added one coordinate at a time, not a matrix product whose summation order may depend on
+    the chunk's shape), so the certificate is bitwise the same for every ``chunk_size`` and
+    ``memory_budget``, on any CPU.
+
+    Rounding: a score of dimension :math:`p` computed in a dtype of unit roundoff :math:`u` is
+    within :math:`\gamma_p |q_i| |d_j|` of the exact inner product of the (cast) embeddings,
+    :math:`\gamma_p = p u / (1 - p u)` (Higham, Accuracy and Stability of Numerical
+    Algorithms, Eq. 3.5, with Cauchy-Schwarz), so query ``i``'s margin is within
+    :math:`2 \gamma_p |q_i| \max_j |d_j|`.  :attr:`Certificate.certain` says whether the
+    verdict survives that bound; when it does not, a ``RuntimeWarning`` recommends float64 or
+    :func:`embtheory.signrank.exact_certify`.
 
     Args:
         Q: ``[m, dim]`` query embeddings (row ``i`` is query ``i``).
@@ -152,7 +200,7 @@ def certify(Q, D, *, k: int | None = None, qrels=None, dtype=np.float64, memory_
         qrels: optional ``[m, k]`` integer index list, row ``i`` the relevant documents of query
             ``i`` (distinct, in ``[0, n)``).
         dtype: the floating dtype the scores are computed in (``Q`` and ``D`` are cast to it);
-            float64 needs JAX's x64 mode.
+            default float64 when JAX's x64 mode is on, else float32.  float64 needs x64.
         memory_budget: bytes for one chunk's temporaries (default: the fixed
             :data:`embtheory.core.memory.DEFAULT_MEMORY_BUDGET`, so that chunking never
             depends on the machine).
@@ -164,8 +212,11 @@ def certify(Q, D, *, k: int | None = None, qrels=None, dtype=np.float64, memory_
     Raises:
         ValueError / TypeError naming the argument: empty or mis-shaped ``Q``/``D``, non-finite
         values, ``qrels`` out of range, repeated within a row or non-integral, ``k >= n``, the
-        wrong number of queries, float64 with x64 off.
+        wrong number of queries, float64 with x64 off, embeddings whose scores could overflow
+        ``dtype`` (never a certificate computed from infinite scores).
     """
+    if dtype is None:
+        dtype = np.float64 if jax.config.jax_enable_x64 else np.float32
     dt = check_float_dtype(dtype, "dtype")
     Q = check_embedding(Q, "Q")
     D = check_embedding(D, "D", cols=Q.shape[1], other="Q")
@@ -196,6 +247,16 @@ def certify(Q, D, *, k: int | None = None, qrels=None, dtype=np.float64, memory_
         if k >= n:
             raise ValueError(f"k must be < n (the number of documents): got k={k} (qrels columns), n={n}")
         payload = jnp.asarray(rel.astype(np.int32))
+    # Every partial sum of a score is at most |q_i| |d_j| (Cauchy-Schwarz): below the dtype's
+    # largest value (with room for rounding), no score can overflow to inf, whose differences
+    # (inf - inf = NaN) would otherwise poison the minimum.
+    q_max = float(np.max(np.linalg.norm(np.asarray(Q, np.float64), axis=1)))
+    d_max = float(np.max(np.linalg.norm(np.asarray(D, np.float64), axis=1)))
+    if q_max * d_max >= float(np.finfo(dt).max) / 4:
+        raise ValueError(f"scores could overflow {dt.name}: the largest |Q| row norm ({q_max:.3g}) times the "
+                         f"largest |D| row norm ({d_max:.3g}) exceeds a quarter of {dt.name}'s maximum; "
+                         "rescale Q and D (a query's ranking does not change when it is scaled by a "
+                         "positive number) or pass dtype=float64")
     budget = DEFAULT_MEMORY_BUDGET if memory_budget is None else resolve_memory_budget(memory_budget)
     if chunk_size is None:
         per_query = _BYTES_PER_ENTRY * n * dt.itemsize + 64 * k
@@ -205,8 +266,18 @@ def certify(Q, D, *, k: int | None = None, qrels=None, dtype=np.float64, memory_
     num_chunks = math.ceil(m / chunk)
     q = jnp.asarray(np.asarray(Q, dt) if not isinstance(Q, jax.Array) else Q.astype(dt))
     d = jnp.asarray(np.asarray(D, dt) if not isinstance(D, jax.Array) else D.astype(dt))
-    best, worst, bad, pos_all, neg_all = _certify_kernel(q, d, payload, k=k, chunk=chunk,
-                                                          num_chunks=num_chunks, generated=qrels is None)
+    dim = Q.shape[1]
+    u = float(np.finfo(dt).eps) / 2
+    # gamma_dim, inflated by a few units for the rounding of the norms and of the bound itself
+    slack = jnp.asarray(dim * u / (1 - dim * u) * (1 + 8 * (dim + 2) * u), dt)
+    best, worst, bad, unsure_pass, sure_fail, pos_all, neg_all = _certify_kernel(
+        q, d, payload, slack, k=k, chunk=chunk, num_chunks=num_chunks, generated=qrels is None)
     margin = float(best)
-    return Certificate(solved=bool(margin > 0), margin=margin, worst_query=int(worst), violations=int(bad),
-                       global_margin=float(pos_all) - float(neg_all), num_queries=m)
+    solved = bool(margin > 0)
+    certain = int(unsure_pass) == 0 if solved else int(sure_fail) > 0
+    if not certain:
+        warnings.warn(f"certify in {dt.name}: the smallest margin ({margin:.3g}) is within the rounding "
+                      f"bound of the scores, so {dt.name} rounding could decide this verdict; rerun with "
+                      "dtype=float64 (JAX x64) or check it with exact_certify", RuntimeWarning, stacklevel=2)
+    return Certificate(solved=solved, margin=margin, worst_query=int(worst), violations=int(bad),
+                       global_margin=float(pos_all) - float(neg_all), num_queries=m, certain=certain)

@@ -1,5 +1,10 @@
+import contextlib
+import io
 import itertools
 import math
+import os
+import subprocess
+import sys
 
 import jax
 import numpy as np
@@ -82,8 +87,10 @@ def test_solved_embedding_and_broken_copies():
     # an exact tie between a relevant and an irrelevant document is a failure (margin 0)
     tie = q.copy()
     tie[7] = d[rel[7]].sum(axis=0) + d[5 if 5 not in rel[7] else 0]
-    c = certify(tie, d, k=k, dtype=F32)
+    with pytest.warns(RuntimeWarning, match="rounding could decide"):
+        c = certify(tie, d, k=k, dtype=F32)
     assert not c.solved and c.margin == 0.0 and c.violations == 1 and c.worst_query == 7
+    assert not c.certain  # a tie is within any rounding bound
 
 
 @pytest.mark.x64
@@ -92,8 +99,10 @@ def test_certify_float64_resolves_what_float32_cannot():
     q = np.array([[1.0, 1.0]])  # one k = 1 query for doc 2: scores 1, 1, 1 + 1e-12
     c64 = certify(q, d, qrels=[[2]], dtype=np.float64)
     assert c64.solved and c64.margin == pytest.approx(1e-12, rel=1e-3)
-    c32 = certify(q, d, qrels=[[2]], dtype=np.float32)
+    with pytest.warns(RuntimeWarning, match="rounding could decide"):
+        c32 = certify(q, d, qrels=[[2]], dtype=np.float32)
     assert not c32.solved and c32.margin == 0.0  # 1 + 1e-12 rounds to 1 in float32: a tie
+    assert c64.certain and not c32.certain
 
 
 def test_float64_without_x64_is_an_error():
@@ -127,9 +136,79 @@ def test_bad_input(kwargs, match):
         certify(kwargs.pop("Q"), kwargs.pop("D"), **kwargs)
 
 
-def test_memory_budget_sets_the_chunk_and_not_the_answer():
-    rng = np.random.default_rng(3)
-    q, d, _ = _planted(14, 2, 4, rng, 0.6)
-    a = certify(q, d, dtype=F32)
-    b = certify(q, d, dtype=F32, memory_budget=14 * 4 * 4 * 3)  # a few queries per chunk
-    assert a == b
+_INVARIANCE_SCRIPT = """
+import itertools, sys
+import numpy as np
+from embtheory.signrank import certify
+rng = np.random.default_rng(3)
+n, k, dim = 14, 2, 4
+d = rng.standard_normal((n, dim))
+d /= np.linalg.norm(d, axis=1, keepdims=True)
+rel = np.array(list(itertools.combinations(range(n), k)))
+q = d[rel].sum(axis=1) + 0.6 * rng.standard_normal((len(rel), dim))
+for kw in ({}, {"chunk_size": 1}, {"chunk_size": 3}, {"chunk_size": 7}, {"chunk_size": 64},
+           {"memory_budget": 14 * 4 * 4 * 3}, {"memory_budget": 2**20}):
+    c = certify(q, d, dtype=np.float32, **kw)
+    print(float(c.margin).hex(), float(c.global_margin).hex(), c.worst_query, c.violations)
+"""
+
+
+def _certificates_in_process():
+    buf = io.StringIO()
+    with contextlib.redirect_stdout(buf):
+        exec(_INVARIANCE_SCRIPT, {})
+    return [line for line in buf.getvalue().split("\n") if line]
+
+
+def test_memory_budget_and_chunk_size_set_the_chunk_and_not_the_answer():
+    lines = _certificates_in_process()
+    assert len(lines) == 7
+    assert len(set(lines)) == 1, lines  # bitwise the same certificate for every chunking
+
+
+@pytest.mark.parametrize("isa", ["AVX2", "SSE4_2"])
+def test_certificate_is_bitwise_the_same_under_another_cpu_isa(isa):
+    """XLA picks other kernels for another instruction set; the certificate must not change."""
+    env = dict(os.environ, XLA_FLAGS=f"--xla_cpu_max_isa={isa}", JAX_PLATFORMS="cpu")
+    env.pop("JAX_ENABLE_X64", None)
+    res = subprocess.run([sys.executable, "-c", _INVARIANCE_SCRIPT], env=env, capture_output=True, text=True,
+                         timeout=300, check=True)
+    other = [line for line in res.stdout.split("\n") if line]
+    assert len(set(other)) == 1, other
+    if not jax.config.jax_enable_x64:
+        assert other == _certificates_in_process()
+
+
+def test_overflowing_scores_are_refused_not_certified():
+    """Scores of 1e40 overflow float32: inf - inf would be NaN, which once certified 'solved'."""
+    from embtheory.signrank import neighbourly_embedding
+    e = neighbourly_embedding(6, dtype=np.float32)
+    with pytest.raises(ValueError, match="overflow float32"):
+        certify(-e.q * 1e20, e.d * 1e20, k=2, dtype=F32)
+    with pytest.raises(ValueError, match="overflow float32"):
+        certify(-e.q * 1e20, e.d * 1e20, k=2, dtype=F32, chunk_size=1)
+    # large but representable: the verdict of the unscaled embedding, for both signs
+    big = certify(e.q * 1e15, e.d * 1e15, k=2, dtype=F32)
+    assert big.solved == certify(e.q, e.d, k=2, dtype=F32).solved
+    flipped = certify(-e.q * 1e15, e.d * 1e15, k=2, dtype=F32)
+    assert not flipped.solved and flipped.violations == 15
+
+
+def test_default_dtype_runs_in_the_current_mode():
+    d = np.eye(3)
+    q = np.array([[1.0, 1, 0], [1, 0, 1], [0, 1, 1]])
+    c = certify(q, d, k=2)
+    assert c.solved and c.margin == 1.0 and c.certain
+
+
+def test_certain_flags_a_verdict_that_rounding_could_flip():
+    # query 0 of k = 1 prefers doc 0 by 1e-7 relative: below float32's rounding bound at this scale
+    d = np.array([[1.0, 0.0], [0.0, 1.0]])
+    q = np.array([[1.0, 1.0 - 1e-7], [0.0, 1.0]])
+    with pytest.warns(RuntimeWarning, match="rounding could decide"):
+        c = certify(q, d, qrels=[[0], [1]], dtype=F32)
+    assert c.solved and not c.certain
+    # a margin far above the bound: certain either way
+    assert certify(np.array([[1.0, 0.5], [0.0, 1.0]]), d, qrels=[[0], [1]], dtype=F32).certain
+    fail = certify(np.array([[0.5, 1.0], [0.0, 1.0]]), d, qrels=[[0], [1]], dtype=F32)
+    assert not fail.solved and fail.certain

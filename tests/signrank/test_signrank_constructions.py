@@ -8,6 +8,7 @@ import pytest
 
 from embtheory.signrank import certify, k_subsets
 from embtheory.signrank.constructions import (
+    PRECISION_LIMITS,
     exact_certify,
     moment_curve_exact_check,
     neighbourly_embedding,
@@ -126,8 +127,35 @@ def test_exact_check_sizes():
     assert k_subsets(5, 2).shape == (10, 2)
 
 
+def _certifies_in_float32(construction, n):
+    if construction == "neighbourly":
+        e = neighbourly_embedding(n, 2, dtype=np.float32, check_precision=False)
+    else:
+        e = moment_curve_embedding(n, 2, dtype=np.float32)
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore", RuntimeWarning)  # near the limit rounding decides, by design
+        return certify(e[0], e[1], k=2, dtype=np.float32).solved
+
+
+@pytest.mark.parametrize("construction", ["neighbourly", "moment_curve"])
+def test_float32_precision_limit_table_is_the_measured_boundary(construction):
+    """The table's limit certifies, the next size fails (every smaller size: the slow test below)."""
+    lim = PRECISION_LIMITS[(construction, 2, "float32")]
+    assert [_certifies_in_float32(construction, n) for n in (lim - 2, lim - 1, lim, lim + 1)] == [
+        True, True, True, False]
+
+
+@pytest.mark.slow
+@pytest.mark.parametrize("construction", ["neighbourly", "moment_curve"])
+def test_float32_precision_limit_every_size_below_certifies(construction):
+    lim = PRECISION_LIMITS[(construction, 2, "float32")]
+    failing = [n for n in range(6, lim + 1) if not _certifies_in_float32(construction, n)]
+    assert failing == []
+
+
 def test_construction_beyond_its_precision_is_refused_with_the_limit():
-    with pytest.raises(ValueError, match="certifies up to n = 171"):
+    lim = PRECISION_LIMITS[("neighbourly", 2, "float32")]
+    with pytest.raises(ValueError, match=f"every n up to {lim} certifies"):
         neighbourly_embedding(200, 2, dtype=np.float32)
     with pytest.raises(ValueError, match="float64 epsilon near n = 30,000"):
         neighbourly_embedding(40_000, 2, dtype=np.float64)
