@@ -22,7 +22,8 @@ from pathlib import Path
 
 if "xla_force_host_platform_device_count" not in os.environ.get("XLA_FLAGS", ""):
     # appended, so that a run under another flag (e.g. --xla_cpu_max_isa=AVX2) keeps four devices
-    os.environ["XLA_FLAGS"] = (os.environ.get("XLA_FLAGS", "") + " --xla_force_host_platform_device_count=4").strip()
+    _flags = os.environ.get("XLA_FLAGS", "") + " --xla_force_host_platform_device_count=4"
+    os.environ["XLA_FLAGS"] = _flags.strip()
 os.environ.setdefault("EMBTHEORY_PROGRESS", "0")
 os.environ.setdefault("MPLBACKEND", "Agg")
 # Developer machines keep a ready copy of the data beside the checkout; CI sets EMBTHEORY_DATA itself.
