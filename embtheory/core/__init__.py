@@ -2,7 +2,7 @@
 
 from embtheory.core.algorithm import Iterative, iterate
 from embtheory.core.experiment import AREAS, Experiment, Report, RunContext
-from embtheory.core.keys import host_rng, root_key, split_named
+from embtheory.core.keys import host_rng, key_to_rng, root_key, split_named
 from embtheory.core.memory import (
     DEFAULT_MEMORY_BUDGET,
     chunk_size_for,
@@ -11,14 +11,24 @@ from embtheory.core.memory import (
 )
 from embtheory.core.pairwise import gram, map_product, normalize_rows
 from embtheory.core.sharding import ShardedBatch, batch_mesh, initialize_distributed, shard_batch, sharded_map
-from embtheory.core.store import ResultStore, StoreError, config_hash, load_results, run_sweep, to_jsonable
+from embtheory.core.store import (
+    ResultStore,
+    StoreError,
+    as_store,
+    config_hash,
+    load_results,
+    run_sweep,
+    to_jsonable,
+)
 from embtheory.core.validation import (
     as_matrix,
+    check_bool,
     check_choice,
     check_finite,
     check_float_dtype,
     check_index_array,
     check_int,
+    check_int_sequence,
     check_key,
     check_keys,
     check_labels,
@@ -40,12 +50,15 @@ __all__ = [
     "ShardedBatch",
     "StoreError",
     "as_matrix",
+    "as_store",
     "batch_mesh",
+    "check_bool",
     "check_choice",
     "check_finite",
     "check_float_dtype",
     "check_index_array",
     "check_int",
+    "check_int_sequence",
     "check_key",
     "check_keys",
     "check_labels",
@@ -61,6 +74,7 @@ __all__ = [
     "host_rng",
     "initialize_distributed",
     "iterate",
+    "key_to_rng",
     "load_results",
     "map_product",
     "normalize_rows",

@@ -13,7 +13,7 @@ import numpy as np
 
 from embtheory.core.validation import check_key, check_seed
 
-__all__ = ["host_rng", "root_key", "split_named"]
+__all__ = ["host_rng", "key_to_rng", "root_key", "split_named"]
 
 
 def root_key(seed: int) -> jax.Array:
@@ -41,3 +41,10 @@ def host_rng(seed: int) -> np.random.Generator:
     """A NumPy generator for host-side randomness (never NumPy's global state); ``seed`` in
     ``[0, 2**32)``."""
     return np.random.default_rng(check_seed(seed))
+
+
+def key_to_rng(*, key: jax.Array, name: str = "key") -> np.random.Generator:
+    """A NumPy generator seeded by every bit of a PRNG key (typed or raw), for host-side sampling that must
+    follow the caller's key (the same key gives the same generator on every machine)."""
+    data = np.asarray(jax.random.key_data(check_key(key, name))).astype(np.uint64).ravel()
+    return np.random.default_rng([int(x) for x in data])

@@ -65,6 +65,7 @@ __all__ = [
     "RECORD_FORMAT",
     "ResultStore",
     "StoreError",
+    "as_store",
     "atomic_write_text",
     "config_hash",
     "load_results",
@@ -599,6 +600,17 @@ class ResultStore:
             writer.writeheader()
             writer.writerows(rows)
         return path
+
+
+def as_store(store: Any, name: str = "store") -> ResultStore | None:
+    """A store argument as a :class:`ResultStore`: ``None`` stays ``None``, a path (``str`` or
+    ``os.PathLike``) is opened (and created) for the caller, a store is returned as it is."""
+    if store is None or isinstance(store, ResultStore):
+        return store
+    if isinstance(store, (str, os.PathLike)):
+        return ResultStore(store)
+    raise TypeError(f"{name} must be a ResultStore or a directory path, got {store!r} "
+                    f"({type(store).__name__})")
 
 
 def load_results(root: str | os.PathLike, where: Mapping[str, Any] | None = None) -> list[dict]:

@@ -14,11 +14,13 @@ __all__ = [
     "INT32_MAX",
     "INT64_MAX",
     "as_matrix",
+    "check_bool",
     "check_choice",
     "check_finite",
     "check_float_dtype",
     "check_index_array",
     "check_int",
+    "check_int_sequence",
     "check_key",
     "check_keys",
     "check_labels",
@@ -45,6 +47,9 @@ def check_int(value: Any, name: str, *, minimum: int | None = None,
     Bools, floats (even integral ones) and strings are refused with a TypeError; the bound
     check happens here, on the host, before any value reaches JAX (where it would overflow).
     """
+    if _is_typed_key(value):
+        raise TypeError(f"{name} must be an integer, got a typed PRNG key: pass the integer seed itself "
+                        f"(an int), or pass the key where the function takes key=")
     if isinstance(value, bool) or not isinstance(value, (int, np.integer)):
         concrete = isinstance(value, (jax.Array, np.ndarray)) and not isinstance(value, jax.core.Tracer)
         if concrete and np.ndim(value) == 0 and np.issubdtype(np.asarray(value).dtype, np.integer):
@@ -57,6 +62,38 @@ def check_int(value: Any, name: str, *, minimum: int | None = None,
     if maximum is not None and value > maximum:
         raise ValueError(f"{name} must be <= {maximum}, got {value}")
     return value
+
+
+def check_bool(value: Any, name: str) -> bool:
+    """A flag that is a real boolean (``True``/``False`` or a NumPy bool), never taken by truthiness.
+
+    A string such as ``"no"`` is truthy; reading it as ``True`` would silently compute another quantity.
+    """
+    if isinstance(value, (bool, np.bool_)):
+        return bool(value)
+    raise TypeError(f"{name} must be True or False, got {value!r} ({type(value).__name__})")
+
+
+def check_int_sequence(value: Any, name: str, *, minimum: int | None = None, maximum: int | None = INT64_MAX,
+                       min_length: int = 1, unique: bool = False) -> tuple[int, ...]:
+    """A non-empty sequence of integers (list, tuple, range or 1-D array), each checked by ``check_int``.
+
+    A scalar gets "``name`` must be a sequence of ints" rather than "'int' object is not iterable".
+    """
+    if isinstance(value, (np.ndarray, jax.Array)):
+        ok = value.ndim == 1 and not _is_typed_key(value)
+    else:
+        ok = isinstance(value, (list, tuple, range))
+    if not ok:
+        raise TypeError(f"{name} must be a sequence of ints (e.g. [4, 5, 6] or range(4, 9)), got {value!r} "
+                        f"({type(value).__name__})")
+    items = tuple(check_int(v, f"{name}[{i}]", minimum=minimum, maximum=maximum) for i, v in enumerate(value))
+    if len(items) < min_length:
+        raise ValueError(f"{name} must hold at least {min_length} value(s), got {len(items)}")
+    if unique and len(set(items)) != len(items):
+        dup = sorted({v for v in items if items.count(v) > 1})
+        raise ValueError(f"{name} must not repeat a value, got {dup} more than once: drop the duplicates")
+    return items
 
 
 def check_seed(value: Any, name: str = "seed") -> int:

@@ -150,3 +150,65 @@ def test_iterate_matches_python_loop_and_respects_max_steps():
     assert float(out[0]) == float(x) and int(out[1]) == n
     capped = iterate(alg, alg.init(x0=jnp.float32(100.0)), max_steps=3)
     assert int(capped[1]) == 3
+
+
+@pytest.mark.parametrize("bad", ["no", "False", 0, 1, None, 1.0, np.array([True])])
+def test_check_bool_refuses_everything_but_booleans(bad):
+    with pytest.raises(TypeError, match=r"^exponent must be True or False"):
+        validation.check_bool(bad, "exponent")
+
+
+def test_check_bool_accepts_python_and_numpy_booleans():
+    assert validation.check_bool(True, "f") is True
+    assert validation.check_bool(np.bool_(False), "f") is False
+
+
+@pytest.mark.parametrize("bad", [5, 5.0, "4,5", {4, 5}, np.array(5), jax.random.key(0)])
+def test_check_int_sequence_names_a_scalar(bad):
+    with pytest.raises(TypeError, match=r"^dims must be a sequence of ints"):
+        validation.check_int_sequence(bad, "dims")
+
+
+def test_check_int_sequence_checks_items_length_and_duplicates():
+    assert validation.check_int_sequence(range(4, 7), "dims") == (4, 5, 6)
+    assert validation.check_int_sequence(np.array([3, 4]), "dims") == (3, 4)
+    with pytest.raises(TypeError, match=r"dims\[1\] must be an integer"):
+        validation.check_int_sequence([4, 4.5], "dims")
+    with pytest.raises(ValueError, match=r"dims\[0\] must be >= 1"):
+        validation.check_int_sequence([0], "dims", minimum=1)
+    with pytest.raises(ValueError, match="at least 1"):
+        validation.check_int_sequence([], "dims")
+    with pytest.raises(ValueError, match=r"must not repeat a value, got \[3\]"):
+        validation.check_int_sequence([3, 4, 3], "seeds", unique=True)
+
+
+def test_a_typed_key_where_a_seed_is_expected_is_named():
+    from embtheory.core.keys import root_key
+
+    with pytest.raises(TypeError, match="seed must be an integer, got a typed PRNG key"):
+        root_key(jax.random.key(0))
+    with pytest.raises(TypeError, match="got a typed PRNG key"):
+        validation.check_int(jax.random.key(3), "n")
+
+
+def test_key_to_rng_follows_every_bit_of_the_key():
+    from embtheory.core.keys import key_to_rng
+
+    a = key_to_rng(key=jax.random.key(1)).integers(0, 2**31, 4)
+    b = key_to_rng(key=jax.random.PRNGKey(1)).integers(0, 2**31, 4)
+    c = key_to_rng(key=jax.random.key(2)).integers(0, 2**31, 4)
+    np.testing.assert_array_equal(a, b)
+    assert not np.array_equal(a, c)
+    with pytest.raises(TypeError, match="key must be a PRNG key"):
+        key_to_rng(key=3)
+
+
+def test_as_store_opens_paths_and_refuses_other_kinds(tmp_path):
+    from embtheory.core.store import ResultStore, as_store
+
+    opened = as_store(str(tmp_path / "s"))
+    assert isinstance(opened, ResultStore) and (tmp_path / "s" / "records").is_dir()
+    assert as_store(opened) is opened and as_store(None) is None
+    assert isinstance(as_store(tmp_path / "p"), ResultStore)
+    with pytest.raises(TypeError, match="store must be a ResultStore or a directory path"):
+        as_store(3)

@@ -205,6 +205,7 @@ spec(
     {"seed": "natural"},
     extra={"seed": [("none", None), ("past-uint64", 2**64)]},
 )
+spec("core", "key_to_rng", lambda: {"key": KEY}, {"key": "key"})
 spec("core", "split_named", lambda: {"key": KEY}, {"key": "key"},
      adapter=lambda fn, key: fn(key, "a", "b"))  # split_named(key, *names)
 spec("core", "normalize_rows", lambda: {"X": mat(5, 3)}, {"X": "unit_matrix"})
@@ -785,11 +786,13 @@ EXEMPT: dict[str, str] = {
         f"core.{n}": "a validator: it is the checker the others use"
         for n in (
             "as_matrix",
+            "check_bool",
             "check_choice",
             "check_finite",
             "check_float_dtype",
             "check_index_array",
             "check_int",
+            "check_int_sequence",
             "check_key",
             "check_keys",
             "check_labels",
@@ -802,6 +805,7 @@ EXEMPT: dict[str, str] = {
     },
     "core.default_memory_budget": "no arguments",
     "core.to_jsonable": "serialises any value; config_hash is fuzzed instead",
+    "core.as_store": "opens a store for a path (tested in tests/core/test_validation.py)",
     "core.load_results": "file-system reader (StoreError naming the folder; tests/core/test_store.py)",
     "core.run_sweep": "takes a user callable; tested in tests/core/test_store.py",
     "core.gram": "takes a user callable f; fuzzed through tte_depth and the kernels",
