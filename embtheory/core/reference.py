@@ -28,7 +28,7 @@ from typing import Any
 from embtheory.core.experiment import Experiment, run_experiment
 from embtheory.core.store import ResultStore, StoreError
 
-__all__ = ["FrozenStore", "MissingUnitError", "render", "stable_text"]
+__all__ = ["FrozenStore", "MissingUnitError", "render", "rendered_names", "stable_text"]
 
 _FIX = ("run `make reproduce-full` (or `embtheory reproduce NAME --full --out reference-run`) and copy "
         "its store")
@@ -81,9 +81,51 @@ def stable_text(report: str) -> str:
     return "\n".join(line for line in report.splitlines() if not _VOLATILE.match(line)).strip() + "\n"
 
 
+def _provenance_line(store: FrozenStore, exp: Experiment) -> str:
+    """Where the page's numbers come from: how many records, which commits, backends and dates."""
+    records = store.scoped(experiment=exp.name, revision=exp.revision).records()
+    if not records:
+        return "_Computed while rendering (this experiment stores no units)._"
+    prov = [r.get("provenance") or {} for r in records]
+    commits = sorted({str(p.get("git_commit") or "unknown")[:10] for p in prov})
+    backends = sorted({str(p.get("backend") or "unknown") for p in prov})
+    days = sorted({str(p.get("finished_at") or "")[:10] for p in prov} - {""})
+    when = days[0] if len(days) == 1 else f"{days[0]} to {days[-1]}" if days else "unknown dates"
+    return (f"_Rendered from {len(records)} records of the reference store (revision {exp.revision}), "
+            f"computed at commit {', '.join(commits)} on {', '.join(backends)}, {when}._")
+
+
+def _page(text: str, exp: Experiment, provenance: str) -> str:
+    """The report as a docs page: a title, the provenance line, figures shown rather than listed."""
+    lines, body = [], text.splitlines()
+    for line in body:
+        m = re.match(r"^- `(?:[^`/]+/)?([^`/]+)`$", line)
+        if m and m.group(1).endswith(".pdf"):
+            continue  # the pages show the PNG; the PDF is for papers and stays out of the docs
+        if m and m.group(1).endswith(".png"):
+            lines.append(f"![{m.group(1)}]({m.group(1)})")
+            continue
+        lines.append(line)
+    # a "Files:" heading with nothing left under it is dropped
+    cleaned = []
+    for i, line in enumerate(lines):
+        if line.strip() == "Files:":
+            rest = [x for x in lines[i + 1:] if x.strip()]
+            if not rest or not rest[0].startswith("!["):
+                continue
+            line = "Figures:"
+        cleaned.append(line)
+    head = [f"# {exp.title}", "", f"{exp.paper}.", "", provenance, ""]
+    return "\n".join(head + cleaned).rstrip() + "\n"
+
+
 def render(experiments: Iterable[Experiment], *, store: str | Path, out: str | Path, seed: int = 0,
            size: str = "full") -> list[Path]:
-    """Renders each experiment's report and figures from the reference store into ``out/<name>/``.
+    """Renders each experiment's page and figures from the reference store into ``out/<name>/``.
+
+    Each page is the experiment's report with a title, a line saying which records it was
+    rendered from, and its PNG figures shown inline (PDFs are removed).  ``out/index.md`` lists
+    the pages by area.
 
     Returns:
         The ``report.md`` written for each experiment, in order.
@@ -92,15 +134,46 @@ def render(experiments: Iterable[Experiment], *, store: str | Path, out: str | P
         MissingUnitError: a unit an experiment needs is not stored (nothing is computed).
     """
     frozen = FrozenStore(store)
-    paths = []
+    out = Path(out)
+    paths, done = [], []
     for exp in experiments:
         res = run_experiment(exp, out=out, store=frozen, size=size, seed=seed, progress=False)
         text = stable_text(res.report_path.read_text())
         # file paths in the report are relative to the output folder, never this machine's
-        text = text.replace(str(Path(out).resolve()) + "/", "").replace(str(Path(out)) + "/", "")
-        res.report_path.write_text(text)
+        text = text.replace(str(out.resolve()) + "/", "").replace(str(out) + "/", "")
+        exp_dir = res.report_path.parent
+        for pdf in exp_dir.glob("*.pdf"):
+            pdf.unlink()
+        res.report_path.write_text(_page(text, exp, _provenance_line(frozen, exp)))
         paths.append(res.report_path)
+        done.append(exp)
+    _write_index(out, done)
     return paths
+
+
+def _write_index(out: Path, experiments: Sequence[Experiment]) -> None:
+    areas: dict[str, list[Experiment]] = {}
+    for exp in experiments:
+        areas.setdefault(exp.area, []).append(exp)
+    lines = ["# Full-size results", "",
+             "Every page below is rendered by `make docs-reference` from the records of the reference "
+             "store (`reference/` in the repository), which `make reproduce-full` computes; nothing on "
+             "these pages is copied by hand, and a test fails when a page differs from what the store "
+             "renders.", ""]
+    for area, exps in areas.items():
+        lines += ["```{toctree}", f":caption: {area}", ":maxdepth: 1", ""]
+        lines += [f"{e.name}/report" for e in exps]
+        lines += ["```", ""]
+    (out / "index.md").write_text("\n".join(lines))
+
+
+def rendered_names(store: str | Path) -> list[str]:
+    """The experiments listed in ``<store>/RENDERED`` (one per line; ``#`` starts a comment)."""
+    path = Path(store) / "RENDERED"
+    if not path.is_file():
+        raise StoreError(f"{path} is missing: it lists the experiments whose pages are rendered")
+    return [line.split("#", 1)[0].strip() for line in path.read_text().splitlines()
+            if line.split("#", 1)[0].strip()]
 
 
 def _experiments(names: Sequence[str]) -> list[Experiment]:
@@ -120,8 +193,7 @@ def main(argv: Sequence[str] | None = None) -> int:
                    help="where pages are rendered (default: docs/reference)")
     p.add_argument("names", nargs="*", help="experiments (default: every one listed in reference/RENDERED)")
     args = p.parse_args(argv)
-    names = args.names or [n.strip() for n in (Path(args.store) / "RENDERED").read_text().split()
-                           if n.strip() and not n.startswith("#")]
+    names = args.names or rendered_names(args.store)
     try:
         paths = render(_experiments(names), store=args.store, out=args.out)
     except MissingUnitError as e:

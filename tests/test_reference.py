@@ -1,0 +1,104 @@
+"""The reference store against the code and the docs.
+
+- Staleness: every page under docs/reference/ is what the committed store renders today; a page
+  edited by hand, a store grown without re-rendering, or a report whose wording changed fails here
+  (the fix is `make docs-reference`).
+- Recompute: a sample of the store's cheapest units is deleted from a copy and computed again from
+  scratch by the experiment itself; the new records must agree with the committed ones.  This is
+  the scientific regression test: the code still produces the numbers the docs show.
+"""
+
+from __future__ import annotations
+
+import json
+import math
+import shutil
+from pathlib import Path
+
+import pytest
+
+from embtheory.cli import discover
+from embtheory.core import ResultStore
+from embtheory.core.experiment import run_experiment
+from embtheory.core.reference import render, rendered_names, stable_text
+
+ROOT = Path(__file__).resolve().parents[1]
+STORE = ROOT / "reference"
+PAGES = ROOT / "docs" / "reference"
+RENDERED = rendered_names(STORE)
+# Text experiments read the corpora of the data cache even when every unit is stored.
+NEEDS_DATA = {"text-dd-plots", "text-depth-central", "text-limit-small", "text-select-kshot",
+              "text-shift-augment", "text-shift-corpora"}
+
+
+def _experiment(name):
+    return {e.name: e for e in discover()}[name]
+
+
+def _params(names):
+    return [pytest.param(n, marks=pytest.mark.data) if n in NEEDS_DATA else n for n in names]
+
+
+def test_every_rendered_experiment_has_a_committed_page():
+    assert RENDERED, "reference/RENDERED lists no experiment"
+    missing = [n for n in RENDERED if not (PAGES / n / "report.md").is_file()]
+    assert not missing, f"no page for {missing}: run `make docs-reference`"
+    index = (PAGES / "index.md").read_text()
+    assert all(f"{n}/report" in index for n in RENDERED)
+
+
+@pytest.mark.parametrize("name", _params(RENDERED))
+def test_page_is_what_the_store_renders(name, tmp_path):
+    (fresh,) = render([_experiment(name)], store=STORE, out=tmp_path)
+    committed = (PAGES / name / "report.md").read_text()
+    assert stable_text(fresh.read_text()) == stable_text(committed), (
+        f"docs/reference/{name}/report.md is stale against reference/: run `make docs-reference`")
+    figures = sorted(p.name for p in fresh.parent.glob("*.png"))
+    assert figures == sorted(p.name for p in (PAGES / name).glob("*.png"))
+
+
+def _close(new, old, path="result"):
+    """Discrete values equal; floats to 1e-5 relative (another CPU's vector units may round the last
+    bits of a float32 sum differently; a changed algorithm moves them far more)."""
+    if isinstance(old, dict):
+        assert isinstance(new, dict) and new.keys() == old.keys(), path
+        for k in old:
+            _close(new[k], old[k], f"{path}.{k}")
+    elif isinstance(old, list):
+        assert isinstance(new, list) and len(new) == len(old), path
+        for i, (a, b) in enumerate(zip(new, old)):
+            _close(a, b, f"{path}[{i}]")
+    elif isinstance(old, float) and not isinstance(old, bool):
+        assert isinstance(new, (int, float)), path
+        assert math.isclose(new, old, rel_tol=1e-5, abs_tol=1e-9), f"{path}: {new!r} != stored {old!r}"
+    else:
+        assert new == old, f"{path}: {new!r} != stored {old!r}"
+
+
+# experiment -> how many of its cheapest stored units are recomputed (a few seconds each in all)
+SAMPLE = {"qkernels-fig6b": 2, "qkernels-fig7": 2, "qkernels-bandwidth": 2}
+
+
+@pytest.mark.parametrize("name", [n for n in SAMPLE if n in RENDERED])
+def test_cheap_units_recompute_to_the_stored_records(name, tmp_path):
+    exp = _experiment(name)
+    scope = {"experiment": name, "revision": exp.revision}
+    mine = []
+    for path in sorted((STORE / "records").glob("*.json")):
+        record = json.loads(path.read_text())
+        if record.get("scope") == scope:
+            mine.append((record["provenance"].get("wall_time_s") or 0.0, path.name, record))
+    assert mine, f"reference/ holds no record of {name} at revision {exp.revision}"
+    (tmp_path / "store" / "records").mkdir(parents=True)
+    for _, file, _ in mine:
+        shutil.copy(STORE / "records" / file, tmp_path / "store" / "records" / file)
+    chosen = sorted(mine, key=lambda m: (m[0], m[1]))[:SAMPLE[name]]
+    for _, file, _ in chosen:
+        (tmp_path / "store" / "records" / file).unlink()
+
+    run_experiment(exp, out=tmp_path / "run", store=ResultStore(tmp_path / "store"), size="full",
+                   progress=False)
+    for _, file, old in chosen:
+        new_path = tmp_path / "store" / "records" / file
+        assert new_path.is_file(), f"{name}: unit {old['config']} was not recomputed"
+        _close(json.loads(new_path.read_text())["result"], old["result"])
