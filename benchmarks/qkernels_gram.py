@@ -3,7 +3,7 @@
 Three ways to the same n = 8, N = 60, L = 2 HEE fidelity Gram matrix (float64, checked equal):
 
 1. ``qml.kernels.square_kernel_matrix`` with the Loschmidt-echo QNode: one circuit per pair in a
-   Python loop (the baseline of issue 6; ~53 s on a 2-core CPU);
+   Python loop (the per-pair baseline; ~53 s on a 2-core CPU);
 2. ``jax.jit(jax.vmap)`` of the echo QNode over all N^2 pairs (PennyLane traced into XLA);
 3. ``embtheory.qkernels.fidelity_gram``: each state once (native simulator), then one product.
 

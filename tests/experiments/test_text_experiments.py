@@ -43,7 +43,7 @@ def _run(exp, tmp_path, seed=0):
     return res, [(r["config"], r["result"]) for r in recs]
 
 
-# --- the key collision of text-select-kshot (issue 12) ------------------------------------------
+# --- the key collision of text-select-kshot --------------------------------------------------------
 
 
 def test_random_baseline_keys_differ_between_corpora_of_equal_name_length(experiments, monkeypatch):

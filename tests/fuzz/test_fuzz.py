@@ -1,11 +1,11 @@
-"""Every public function, walked with bad arguments of every kind (issue 13, item 4).
+"""Every public function, walked with bad arguments of every kind .
 
 Each bad input is a mutation of ONE argument of a valid call (see ``fuzz_registry``).  A bad
 input must be refused with a ValueError, TypeError or MemoryError (ImportError for a missing
 optional extra; the data layer's DataError where the registry says so) whose message names the
 argument, raised by embtheory's own code (not from inside JAX, NumPy or XLA), within a deadline;
 returning anything, a NaN above all, is a failure.  Hypothesis adds generated bad numbers
-(derandomized, so CI is deterministic).  Known failures in other helpers' modules are strict
+(derandomized, so CI is deterministic).  Known failures are strict
 xfails listed in ``xfail_list.py``.
 """
 

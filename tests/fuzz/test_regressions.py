@@ -1,7 +1,7 @@
-"""Every case of issue 13 ("Nothing silent, nothing stale") as a named regression test.
+"""Named regression tests: bad input refused by name, long runs resumable, no stale result reused.
 
-Cases in modules owned by other helpers that still fail are strict xfails, listed in ONE place:
-``xfail_list.REGRESSIONS`` (applied at the bottom of this file).
+A case that is known to fail is a strict xfail listed in one place, ``xfail_list.REGRESSIONS``
+(applied at the bottom of this file); when it is fixed it XPASSes and its line must go.
 """
 
 from __future__ import annotations

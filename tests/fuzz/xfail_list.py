@@ -1,14 +1,13 @@
-"""THE list of fuzz cases that fail today in modules owned by other helpers (strict xfail).
+"""The one list of fuzz and regression cases known to fail (strict xfail).
 
-Each entry: test id -> "owner: <helper>".  When an owner's fix lands, the case XPASSes, which
-fails the suite (strict): delete its line here.  Generated from a run of tests/fuzz on the
-session's working tree; the lead clears it at integration.
+Each entry: test id -> the reason.  When the fix lands, the case XPASSes, which fails the suite
+(strict): delete its line here.  Empty means every case passes.
 """
 
 XFAIL: dict[str, str] = {
 }
 
 
-#: tests/fuzz/test_regressions.py: test name (with its [parameter]) -> "owner: <helper>".
+#: tests/fuzz/test_regressions.py: test name (with its [parameter]) -> the reason it fails.
 REGRESSIONS: dict[str, str] = {
 }

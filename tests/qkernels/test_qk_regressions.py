@@ -1,4 +1,4 @@
-"""Named regressions (issue 13) and the API contract (issue 12) in the quantum-kernel package."""
+"""Named regressions (bad input refused by name) and the API contract of the quantum-kernel package."""
 
 from __future__ import annotations
 

@@ -81,7 +81,7 @@ def test_recall_errors():
         recall_at_k(q, np.eye(5), rel, ks=(2,))
     with pytest.raises(ValueError, match="outside"):
         recall_at_k(q, d, rel + 2, ks=(2,))
-    # issue 13: a non-integral index is refused (never truncated), and so is a qrel set with no
+    # a non-integral index is refused (never truncated), and so is a qrel set with no
     # relevant document at all (it used to give NaN)
     with pytest.raises(ValueError, match="integral"):
         recall_at_k(q, d, [[0.5], [1], [2]], ks=(2,))

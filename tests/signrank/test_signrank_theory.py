@@ -80,7 +80,7 @@ def test_gap_closed_form_and_precision_break():
 
 
 def test_precision_break_n_refuses_a_silent_long_scan(capsys):
-    # issue 13: float64 up to n = 5000 would run for many minutes; it is refused with its cost
+    # float64 up to n = 5000 would run for many minutes; it is refused with its cost
     with pytest.raises(ValueError, match=r"may score up to .* pairs.*lower n_max"):
         precision_break_n(2, dtype=np.float64, n_max=5000)
     assert precision_break_n(1, dtype=np.float64, n_max=12, progress=True) is None
