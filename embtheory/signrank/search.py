@@ -372,17 +372,23 @@ class _Evaluator:
                 todo.append((s, n))
         if not todo:
             return
-        out = solve_batch([n for _, n in todo], self.d, keys=[jax.random.key(s) for s, _ in todo], k=self.k,
-                          recipe=self.recipe, dtype=self.dtype, memory_budget=self.memory_budget,
-                          return_embeddings=self.certify_solved)
+        # a float32 trial runs with x64 off whatever the caller's flag (with it on, the optimiser's
+        # scalars are float64 and the trial's numbers change; the flag is not part of its key)
+        with jax.enable_x64(self.dtype_name == "float64"):
+            out = solve_batch([n for _, n in todo], self.d, keys=[jax.random.key(s) for s, _ in todo],
+                              k=self.k, recipe=self.recipe, dtype=self.dtype,
+                              memory_budget=self.memory_budget, return_embeddings=self.certify_solved)
         self.launches += 1
         for (s, n), r in zip(todo, out):
             margin = None
             if self.certify_solved and r.solved:
                 from embtheory.signrank.certify import certify
 
-                cdt = np.float64 if jax.config.jax_enable_x64 else np.float32
-                margin = float(certify(r.q, r.d, k=self.k, dtype=cdt).margin)
+                # the certificate in the trial's own dtype (rounding-aware), whatever the caller's
+                # x64 flag: a stored margin must not depend on it, as it is not part of the unit's key
+                wide = self.dtype_name == "float64"
+                with jax.enable_x64(wide):
+                    margin = float(certify(r.q, r.d, k=self.k, dtype=np.dtype(self.dtype_name)).margin)
             res = {f: getattr(r, f) for f in _RESULT_FIELDS if f != "margin"}
             res["margin"] = margin
             results[s][n] = res
