@@ -63,9 +63,13 @@ AREAS = {
     "text": "Real transformer text embeddings: depth and LIMIT on real text",
 }
 
-#: The sizes of a typed experiment's config: the quick CPU size, the paper's size, and a tiny
-#: size of seconds that the test suite runs end to end.
-SIZES = ("quick", "full", "tiny")
+#: The sizes of a typed experiment's config: the quick CPU size, the paper's size, the part of the
+#: paper's size a CPU finishes (``full-cpu``: what ``make reproduce-full`` runs and the reference
+#: store holds), and a tiny size of seconds that the test suite runs end to end.
+SIZES = ("quick", "full", "full-cpu", "tiny")
+#: The classmethods every typed config defines; ``cpu_full()`` is optional (default: ``full()``,
+#: when a CPU finishes the whole paper size), and then ``CPU_NOTE`` says what only a GPU adds.
+REQUIRED_SIZES = ("quick", "full", "tiny")
 
 SEED_MAX = 2**32 - 1
 
@@ -118,10 +122,10 @@ class RunContext:
     Attributes:
         out_dir: this experiment's own output folder (figures, tables); it exists.
         store: the results store, scoped to this experiment and its revision (resumable units).
-        quick: the quick or tiny size rather than the full size.
+        quick: the quick or tiny size rather than the full size (or its CPU part).
         seed: the one seed every key derives from.
         progress: show progress bars.
-        size: ``"quick"``, ``"full"`` or ``"tiny"``.
+        size: one of :data:`SIZES`.
         name: the experiment's name.
     """
 
@@ -198,7 +202,7 @@ class Experiment:
             if not self.config.__dataclass_params__.frozen:
                 raise TypeError(f"experiment {self.name!r}: config {self.config.__name__} must be frozen "
                                 "(@dataclasses.dataclass(frozen=True))")
-            missing = [s for s in SIZES if not callable(getattr(self.config, s, None))]
+            missing = [s for s in REQUIRED_SIZES if not callable(getattr(self.config, s, None))]
             if missing:
                 raise TypeError(f"experiment {self.name!r}: config {self.config.__name__} lacks the "
                                 f"classmethod(s) {', '.join(missing)}")
@@ -216,12 +220,21 @@ class Experiment:
         return self.config is not None
 
     def make_config(self, size: str = "quick"):
-        """The config of ``size`` (``"quick"``, ``"full"`` or ``"tiny"``)."""
+        """The config of ``size`` (one of :data:`SIZES`)."""
         if size not in SIZES:
             raise ValueError(f"size must be one of {', '.join(SIZES)}, got {size!r}")
         if self.config is None:
             raise TypeError(f"experiment {self.name!r} has no typed config (old run(ctx) style)")
+        if size == "full-cpu":
+            return getattr(self.config, "cpu_full", self.config.full)()
         return getattr(self.config, size)()
+
+    @property
+    def cpu_note(self) -> str:
+        """What the ``full-cpu`` size leaves to a GPU ("" when a CPU runs the whole paper size)."""
+        if self.config is None or not callable(getattr(self.config, "cpu_full", None)):
+            return ""
+        return str(getattr(self.config, "CPU_NOTE", "part of the full size"))
 
 
 class RunResult(NamedTuple):
@@ -264,7 +277,7 @@ def run_experiment(exp: Experiment, *, out: str | Path, store: ResultStore, size
         exp: the experiment.
         out: the output folder of the run; the experiment writes under ``out/<name>/``.
         store: the run's results store (this function scopes it to ``exp``'s name and revision).
-        size: ``"quick"``, ``"full"`` or ``"tiny"``.
+        size: one of :data:`SIZES`.
         seed: the one seed every key derives from.
         progress: show progress bars.
         log: where to say how many stored units are stale (default: nowhere).
@@ -285,8 +298,8 @@ def run_experiment(exp: Experiment, *, out: str | Path, store: ResultStore, size
         revs = ", ".join(str(r) for r in sorted(stale, key=str))
         log(f"    {n} stored unit(s) of {exp.name} are from revision {revs}, not the current "
             f"revision {exp.revision}: they are recomputed, not reused")
-    ctx = RunContext(out_dir=exp_dir, store=scoped, quick=size != "full", seed=seed, progress=progress,
-                     size=size, name=exp.name)
+    ctx = RunContext(out_dir=exp_dir, store=scoped, quick=size in ("quick", "tiny"), seed=seed,
+                     progress=progress, size=size, name=exp.name)
     t0 = time.perf_counter()
     with _x64(exp.x64), house_style():
         report = exp.run(exp.make_config(size), ctx) if exp.typed else exp.run(ctx)
@@ -295,6 +308,8 @@ def run_experiment(exp: Experiment, *, out: str | Path, store: ResultStore, size
         raise TypeError(f"experiment {exp.name!r} returned {type(report).__name__}, not a Report")
     meta = (f"\n_size {size}; seed {seed}; revision {exp.revision}; wall time {wall:.1f} s; "
             f"finished {time.strftime('%Y-%m-%d %H:%M:%S %Z')}_\n")
+    if size == "full-cpu" and exp.cpu_note:
+        meta = f"\n_The part of the paper's size a CPU finishes: {exp.cpu_note}._\n" + meta
     path = exp_dir / "report.md"
     atomic_write_text(path, report.markdown() + meta, root=Path(out))
     return RunResult(report, wall, stale, path)

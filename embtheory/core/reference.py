@@ -120,7 +120,7 @@ def _page(text: str, exp: Experiment, provenance: str) -> str:
 
 
 def render(experiments: Iterable[Experiment], *, store: str | Path, out: str | Path, seed: int = 0,
-           size: str = "full") -> list[Path]:
+           size: str = "full-cpu") -> list[Path]:
     """Renders each experiment's page and figures from the reference store into ``out/<name>/``.
 
     Each page is the experiment's report with a title, a line saying which records it was

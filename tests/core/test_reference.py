@@ -108,3 +108,48 @@ def test_stable_text_drops_times_only():
     text = ("## t\n\n- a 1\n\n_size full; seed 0; revision 1; wall time 3.2 s; "
             "finished 2026-12-07 07:05:15 UTC_\n")
     assert stable_text(text) == "## t\n\n- a 1\n"
+
+
+@dataclasses.dataclass(frozen=True)
+class PartConfig:
+    ns: tuple[int, ...] = (2,)
+    CPU_NOTE = "n = 2..3 of 2..5; a GPU adds n = 4, 5"
+
+    @classmethod
+    def quick(cls):
+        return cls()
+
+    @classmethod
+    def full(cls):
+        return cls(ns=(2, 3, 4, 5))
+
+    @classmethod
+    def cpu_full(cls):
+        return cls(ns=(2, 3))
+
+    @classmethod
+    def tiny(cls):
+        return cls()
+
+
+PART = dataclasses.replace(TOY, name="toy-part", config=PartConfig)
+
+
+def test_full_cpu_is_the_configs_cpu_part_or_the_whole_full_size(tmp_path):
+    assert PART.make_config("full-cpu") == PartConfig(ns=(2, 3))
+    assert PART.make_config("full") == PartConfig(ns=(2, 3, 4, 5))
+    assert TOY.make_config("full-cpu") == TOY.make_config("full")  # no cpu_full: a CPU runs it all
+    assert TOY.cpu_note == "" and PART.cpu_note.startswith("n = 2..3")
+
+    CALLS.clear()
+    res = run_experiment(PART, out=tmp_path / "run", store=ResultStore(tmp_path / "s"), size="full-cpu",
+                         progress=False)
+    assert sorted(CALLS) == [2, 3]
+    assert "a CPU finishes: n = 2..3 of 2..5; a GPU adds n = 4, 5" in res.report_path.read_text()
+    # a GPU run of the whole size reuses the CPU part and adds the rest
+    CALLS.clear()
+    run_experiment(PART, out=tmp_path / "run", store=ResultStore(tmp_path / "s"), size="full",
+                   progress=False)
+    assert sorted(CALLS) == [4, 5]
+    with pytest.raises(ValueError, match="size must be one of"):
+        PART.make_config("cpu")
