@@ -41,9 +41,28 @@ QUICK: dict[str, float] = {
     "text-shift-corpora": 4.6,
 }
 
-#: Seconds (or a note) of the full size.
+#: Seconds of the full size (``--full-cpu``: the whole paper size where a CPU finishes it, else the
+#: part each config's ``CPU_NOTE`` names), measured by the runs that filled the reference store
+#: (``reference/``) on the same 2-core AMD EPYC on 2026-12-07, one experiment at a time while other
+#: jobs shared the two cores (load 4-10): upper bounds for an idle machine.
 FULL: dict[str, float | str] = {
-    "depth-type1-error": "not measured (GPU advised)",
-    "depth-power-curves": "not measured (GPU advised)",
-    "text-limit-small": "as quick (the whole data set)",
+    "depth-power-curves": 2840.9,
+    "depth-type1-error": 1209.4,
+    "qkernels-bandwidth": 24.0,
+    "qkernels-fig3": 32.9,
+    "qkernels-fig6a": 135.6,
+    "qkernels-fig6b": 39.5,
+    "qkernels-fig7": 166.7,
+    "qkernels-fig8": 97.4,
+    "qkernels-large-n": 115.6,
+    "signrank-growth-fits": 3.9,
+    "signrank-limit-qrels": 0.3,
+    "signrank-precision": 75.9,
+    "signrank-table1": 0.0,
+    "text-dd-plots": "3 s measured, after text-depth-central embedded the corpora",
+    "text-depth-central": 417.2,
+    "text-limit-small": 16.8,
+    "text-select-kshot": 85.1,
+    "text-shift-augment": 144.0,
+    "text-shift-corpora": 69.6,
 }
