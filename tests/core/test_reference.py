@@ -111,25 +111,12 @@ def test_stable_text_drops_times_only():
 
 
 @dataclasses.dataclass(frozen=True)
-class PartConfig:
-    ns: tuple[int, ...] = (2,)
+class PartConfig(ToyConfig):
     CPU_NOTE = "n = 2..3 of 2..5; a GPU adds n = 4, 5"
-
-    @classmethod
-    def quick(cls):
-        return cls()
-
-    @classmethod
-    def full(cls):
-        return cls(ns=(2, 3, 4, 5))
 
     @classmethod
     def cpu_full(cls):
         return cls(ns=(2, 3))
-
-    @classmethod
-    def tiny(cls):
-        return cls()
 
 
 PART = dataclasses.replace(TOY, name="toy-part", config=PartConfig)
