@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import warnings
 from collections.abc import Collection
 from typing import Any
 
@@ -295,22 +294,13 @@ def check_choice(value: Any, name: str, choices: Collection[Any]) -> Any:
     return value
 
 
-def check_memory(nbytes: float, name: str, *, memory_budget: float | None = None, fix: str,
-                 **deprecated: Any) -> None:
+def check_memory(nbytes: float, name: str, *, memory_budget: float | None = None, fix: str) -> None:
     """Refuses a request whose memory exceeds a budget, stating the size and the fix.
 
     ``memory_budget`` is in bytes; None means the default budget of :mod:`embtheory.core.memory`.
-    ``budget_bytes=`` is the deprecated old name (it still works, with a DeprecationWarning).
     """
     from embtheory.core.memory import resolve_memory_budget
 
-    if deprecated:
-        if set(deprecated) != {"budget_bytes"}:
-            raise TypeError(f"check_memory got unexpected arguments {sorted(deprecated)}")
-        warnings.warn("check_memory(budget_bytes=...) is deprecated: use memory_budget=...",
-                      DeprecationWarning, stacklevel=2)
-        if memory_budget is None:
-            memory_budget = deprecated["budget_bytes"]
     budget = resolve_memory_budget(memory_budget)
     if nbytes > budget:
         raise MemoryError(

@@ -1,4 +1,4 @@
-"""Shared machinery of the depth package: input checks, memory, row chunking, renamed arguments.
+"""Shared machinery of the depth package: input checks, memory, row chunking.
 
 Every depth here is a reduction over a reference sample ``F`` (``m x d``) evaluated at query
 points ``G`` (``n x d``).  Hot paths walk over the queries (or the permutations) in blocks of
@@ -10,8 +10,6 @@ more static block.  The default block size fills a quarter of the memory budget
 
 from __future__ import annotations
 
-import functools
-import warnings
 from collections.abc import Callable
 from typing import Any
 
@@ -32,7 +30,6 @@ __all__ = [
     "chunked_reduce",
     "chunked_rows",
     "prepare_pair",
-    "renamed",
     "tile_bytes",
     "unit_rows",
 ]
@@ -60,32 +57,6 @@ def tile_bytes(memory_budget: float | str | None) -> float:
     fixed :data:`embtheory.core.memory.DEFAULT_MEMORY_BUDGET` (256 MiB tiles: larger ones do not
     run faster and would crowd the machine).  A tile size never changes a result."""
     return (DEFAULT_MEMORY_BUDGET if memory_budget is None else resolve_memory_budget(memory_budget)) / 4
-
-
-def renamed(**old_to_new: str) -> Callable:
-    """Decorator: keyword arguments renamed under the API contract keep working, with a warning.
-
-    ``@renamed(permutation_chunk="permutation_chunk_size")`` maps a call's
-    ``permutation_chunk=`` onto ``permutation_chunk_size=`` and warns (``DeprecationWarning``);
-    giving both is a TypeError.  The signature shown is the new one.
-    """
-
-    def wrap(fn):
-        @functools.wraps(fn)
-        def inner(*args, **kwargs):
-            for old, new in old_to_new.items():
-                if old in kwargs:
-                    if new in kwargs:
-                        raise TypeError(f"{fn.__name__}() got both {old}= (deprecated) and {new}=: "
-                                        f"pass {new}= only")
-                    warnings.warn(f"{fn.__name__}({old}=...) is deprecated: use {new}=...",
-                                  DeprecationWarning, stacklevel=2)
-                    kwargs[new] = kwargs.pop(old)
-            return fn(*args, **kwargs)
-
-        return inner
-
-    return wrap
 
 
 @jax.jit

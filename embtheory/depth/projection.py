@@ -31,14 +31,11 @@ equal those of the untransformed data with directions ``U A`` (row-normalised).
 
 from __future__ import annotations
 
-import functools
-import warnings
 from functools import partial
 from typing import Any
 
 import jax
 import jax.numpy as jnp
-import numpy as np
 
 from embtheory.core import as_matrix, check_float_dtype, check_int, check_key, check_memory
 from embtheory.depth._common import (
@@ -54,29 +51,6 @@ from embtheory.depth._common import (
 __all__ = ["halfspace_depth", "projection_depth", "random_directions"]
 
 
-def _looks_like_key(x: Any) -> bool:
-    if isinstance(x, jax.Array) and jax.dtypes.issubdtype(x.dtype, jax.dtypes.prng_key):
-        return True
-    return isinstance(x, (jax.Array, np.ndarray)) and x.dtype == np.uint32 and x.shape == (2,)
-
-
-def _key_was_positional(fn):
-    """``random_directions(key, K, d)`` (the old order) keeps working, with a DeprecationWarning."""
-
-    @functools.wraps(fn)
-    def inner(*args, **kwargs):
-        if args and _looks_like_key(args[0]):
-            if "key" in kwargs:
-                raise TypeError("random_directions() got a key both positionally and as key=: pass key= only")
-            warnings.warn("random_directions(key, n_directions, d) is deprecated: call "
-                          "random_directions(n_directions, d, key=key)", DeprecationWarning, stacklevel=2)
-            kwargs["key"], args = args[0], args[1:]
-        return fn(*args, **kwargs)
-
-    return inner
-
-
-@_key_was_positional
 def random_directions(n_directions: int, d: int, *, key: jax.Array, dtype=None) -> jax.Array:
     """``[K, d]`` directions uniform on the unit sphere (normalised Gaussians).
 

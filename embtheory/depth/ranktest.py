@@ -36,7 +36,6 @@ from embtheory.depth._common import (
     chunked_keys,
     itemsize,
     prepare_pair,
-    renamed,
     unit_rows,
 )
 from embtheory.depth.ranks import (
@@ -164,7 +163,6 @@ def permutation_pvalue(z_obs: jax.Array, z_perm: jax.Array, alternative: str) ->
     return (1.0 + jnp.sum(hits)) / (1.0 + z_perm.shape[0])
 
 
-@renamed(permutation_chunk="permutation_chunk_size")
 def depth_rank_test(F: Any, G: Any, *, alternative: str = "greater", n_permutations: int = 0,
                     key: jax.Array | None = None, distance: str | Callable = "cosine",
                     chunk_size: int | None = None, permutation_chunk_size: int | None = None,
@@ -186,7 +184,7 @@ def depth_rank_test(F: Any, G: Any, *, alternative: str = "greater", n_permutati
         distance: as in :func:`tte_depth`.  Cosine permutations use the closed form;
             others build the ``N x N`` pooled distance matrix (refused above the budget).
         chunk_size: query rows per depth tile (see :func:`tte_depth`).
-        permutation_chunk_size: relabellings per block (formerly ``permutation_chunk``);
+        permutation_chunk_size: relabellings per block;
             default: what fits a quarter of ``memory_budget``.
         memory_budget: bytes the call may use (default: the core's budget,
             ``EMBTHEORY_MEMORY_BUDGET`` or a share of the machine's memory); more permutations

@@ -28,7 +28,7 @@ import jax.numpy as jnp
 
 from embtheory.core import check_int, check_key, check_memory, check_positive, check_probability, check_real
 from embtheory.core.validation import INT32_MAX
-from embtheory.depth._common import auto_chunk, budget, chunked_keys, renamed, unit_rows
+from embtheory.depth._common import auto_chunk, budget, chunked_keys, unit_rows
 from embtheory.depth.ranks import _check_alternative, pvalue_from_z, rank_sum_z_kernel
 from embtheory.depth.ranktest import permutation_pvalue, permutation_z_cosine
 from embtheory.depth.tte import _cosine_both
@@ -195,7 +195,6 @@ def _trials(keys, sampler, *, alternative, n_permutations, permutation_chunk, tr
     return chunked_keys(lambda kb, _: jax.vmap(one)(kb), keys, trial_chunk)
 
 
-@renamed(trial_chunk="chunk_size")
 def rejection_rates(sampler: Sampler, *, key: jax.Array, n_trials: int, alpha: float = 0.05,
                     alternative: str = "greater", n_permutations: int = 0,
                     chunk_size: int | None = None,
@@ -211,7 +210,7 @@ def rejection_rates(sampler: Sampler, *, key: jax.Array, n_trials: int, alpha: f
         alpha: the level, in ``(0, 1)``.
         alternative: as in :func:`embtheory.depth.depth_rank_test`.
         n_permutations: relabellings per trial for the permutation p-value (0: none).
-        chunk_size: trials vmapped together (formerly ``trial_chunk``); default: what fits a
+        chunk_size: trials vmapped together; default: what fits a
             quarter of ``memory_budget``.
         memory_budget: bytes the call may use (default: the core's budget; tiles use a
             quarter of it); more trials or permutations than fit are refused with a

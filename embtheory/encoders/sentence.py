@@ -23,7 +23,6 @@ import dataclasses
 import functools
 import json
 import os
-import warnings
 from collections.abc import Sequence
 from pathlib import Path
 from typing import Any
@@ -225,7 +224,7 @@ class SentenceEncoder:
         return [enc.ids for enc in self.tokenizer.encode_batch(sentences, add_special_tokens=True)]
 
     def encode(self, sentences: Sequence[str], *, batch_size: int = 64, progress: bool = False,
-               memory_budget: float | str | None = None, **deprecated: Any) -> np.ndarray:
+               memory_budget: float | str | None = None) -> np.ndarray:
         """Embeds sentences.
 
         Args:
@@ -236,22 +235,12 @@ class SentenceEncoder:
                 activations (attention scores dominate: ``batch_size * heads * L^2`` floats at the
                 longest bucket) would exceed it.  Default:
                 :func:`embtheory.core.memory.default_memory_budget` (``EMBTHEORY_MEMORY_BUDGET``,
-                else 80% of the accelerator's memory, else half the host's).  The old name
-                ``memory_budget_bytes=`` still works, with a DeprecationWarning.
+                else 80% of the accelerator's memory, else half the host's).
 
         Returns:
             float32 ``[N, dim]``, rows in the order of ``sentences``, unit length when
             ``normalize``.
         """
-        if "memory_budget_bytes" in deprecated:
-            if memory_budget is not None:
-                raise TypeError("encode() got both memory_budget_bytes= (deprecated) and memory_budget=: "
-                                "pass memory_budget= only")
-            warnings.warn("encode(memory_budget_bytes=...) is deprecated: use memory_budget=...",
-                          DeprecationWarning, stacklevel=2)
-            memory_budget = deprecated.pop("memory_budget_bytes")
-        if deprecated:
-            raise TypeError(f"encode() got unexpected keyword arguments {sorted(deprecated)}")
         budget = resolve_memory_budget(memory_budget)
         batch_size = check_int(batch_size, "batch_size", minimum=1)
         ids = self.tokenize(sentences)

@@ -132,11 +132,6 @@ def test_memory_budget_parsing_and_chunks(monkeypatch):
         memory.resolve_memory_budget(-5)
     with pytest.raises(MemoryError, match=r"the Gram matrix needs 1\.00 GiB.*lower N"):
         validation.check_memory(2**30, "the Gram matrix", fix="lower N")
-    # the old keyword still works, with a DeprecationWarning
-    with pytest.warns(DeprecationWarning, match="memory_budget"):
-        validation.check_memory(10, "x", budget_bytes=100, fix="-")
-    with pytest.warns(DeprecationWarning), pytest.raises(MemoryError, match="over the memory budget"):
-        validation.check_memory(1000, "x", budget_bytes=100, fix="-")
 
 
 def test_iterate_matches_python_loop_and_respects_max_steps():

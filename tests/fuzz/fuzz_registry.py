@@ -857,7 +857,6 @@ EXEMPT: dict[str, str] = {
     "encoders.find_model_dir": "file-system lookup of the weights",
     "encoders.load_params": "file-system reader of the weights",
     "encoders.load_tokenizer": "file-system reader of the tokenizer",
-    "encoders.recall_from_scores": "deprecated alias of recall_at_k_scores (fuzzed)",
     "data.data_dir": "no arguments",
     "data.fetch": "downloads (no network in the tests)",
     "data.file_path": "downloads (no network in the tests)",
