@@ -27,8 +27,9 @@ import jax
 import jax.numpy as jnp
 
 from embtheory.core import check_int, check_key, check_memory, check_positive, check_probability, check_real
+from embtheory.core.memory import chunk_size_for, chunked_map
 from embtheory.core.validation import INT32_MAX
-from embtheory.depth._common import auto_chunk, budget, chunked_keys, unit_rows
+from embtheory.depth._common import budget, unit_rows
 from embtheory.depth.ranks import _check_alternative, pvalue_from_z, rank_sum_z_kernel
 from embtheory.depth.ranktest import permutation_pvalue, permutation_z_cosine
 from embtheory.depth.tte import _cosine_both
@@ -192,7 +193,7 @@ def _trials(keys, sampler, *, alternative, n_permutations, permutation_chunk, tr
         return cosine_trial(F, G, k_perm, alternative=alternative, n_permutations=n_permutations,
                             permutation_chunk=permutation_chunk)
 
-    return chunked_keys(lambda kb, _: jax.vmap(one)(kb), keys, trial_chunk)
+    return chunked_map(lambda kb, _: jax.vmap(one)(kb), keys, trial_chunk, pad=True)
 
 
 def rejection_rates(sampler: Sampler, *, key: jax.Array, n_trials: int, alpha: float = 0.05,
@@ -233,10 +234,11 @@ def rejection_rates(sampler: Sampler, *, key: jax.Array, n_trials: int, alpha: f
     itemsize = jnp.dtype(F.dtype).itemsize
     limit = budget(memory_budget)
     per_perm = 10.0 * N * itemsize
-    perm_chunk = auto_chunk(None, max(n_permutations, 1), per_perm, memory_budget=memory_budget)
+    perm_chunk = chunk_size_for(max(n_permutations, 1), bytes_per_item=per_perm, memory_budget=memory_budget)
     per_trial = 4.0 * N * d * itemsize + per_perm * min(perm_chunk, max(n_permutations, 1)) \
         + 8.0 * n_permutations
-    chunk = auto_chunk(chunk_size, n_trials, per_trial, memory_budget=memory_budget)
+    chunk = chunk_size_for(n_trials, bytes_per_item=per_trial,
+                           chunk_size=chunk_size, memory_budget=memory_budget)
     check_memory(n_trials * (8.0 + 2 * itemsize) + chunk * per_trial,
                  f"rejection_rates(n_trials={n_trials}, n_permutations={n_permutations}) with "
                  f"N={N} points per trial", memory_budget=limit,

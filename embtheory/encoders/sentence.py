@@ -33,7 +33,7 @@ import numpy as np
 
 from embtheory.core.memory import resolve_memory_budget
 from embtheory.core.progress import progress as _progress
-from embtheory.core.validation import check_choice, check_index_array, check_int, check_memory
+from embtheory.core.validation import check_bool, check_choice, check_index_array, check_int, check_memory
 from embtheory.encoders.bert import BertConfig, BertEncoder
 from embtheory.encoders.tokenize import (
     bucket_of,
@@ -62,6 +62,7 @@ def pool(hidden: jax.Array, mask: jax.Array, *, mode: str = "mean", normalize: b
         ``[B, H]`` float32 sentence embeddings.
     """
     check_choice(mode, "mode", ("mean", "cls"))
+    normalize = check_bool(normalize, "normalize")
     h_shape, m_shape = tuple(getattr(hidden, "shape", ())), tuple(getattr(mask, "shape", ()))
     if len(h_shape) != 3 or m_shape != h_shape[:2]:
         raise ValueError(f"hidden must be [B, L, H] and mask [B, L] of the same B and L, got shapes "
@@ -154,6 +155,8 @@ class SentenceEncoder:
         """
         check_choice(dtype, "dtype", _DTYPES)
         check_choice(precision, "precision", (None, "default", "high", "highest"))
+        if normalize is not None:
+            normalize = check_bool(normalize, "normalize")
         folder = find_model_dir(path)
         config, params = load_params(folder)
         limit = read_max_seq_length(folder, config.max_position_embeddings)
@@ -169,7 +172,7 @@ class SentenceEncoder:
             tokenizer=load_tokenizer(folder, max_seq_length),
             max_seq_length=max_seq_length,
             pooling=mode,
-            normalize=norm if normalize is None else bool(normalize),
+            normalize=norm if normalize is None else normalize,
             dtype=dtype,
             precision=precision,
             buckets=length_buckets(max_seq_length, per_octave=per_octave),
@@ -243,6 +246,7 @@ class SentenceEncoder:
         """
         budget = resolve_memory_budget(memory_budget)
         batch_size = check_int(batch_size, "batch_size", minimum=1)
+        progress = check_bool(progress, "progress")
         ids = self.tokenize(sentences)
         n = len(ids)
         if n == 0:
