@@ -14,8 +14,8 @@ count).
 *Two dimensions* (Rousseeuw & Ruts 1996): with ``a_k`` the angle of ``v_k``, an open half-plane
 ``{u . v > 0}`` is an open half-circle of angles; the count is smallest just after the
 half-circle's trailing end passes an angle, so the minimum is
-``min_k #{j: 0 < a_j - a_k <= pi (mod 2 pi)}``: two sorts and two binary searches per point,
-``O(m log m)`` per query.
+``min_k #{j: 0 < a_j - a_k <= pi (mod 2 pi)}``: one sort and running counts, ``O(m log m)`` per
+query.
 
 *Three dimensions* (Rousseeuw & Struyf 1998): a smallest open halfspace can be turned until
 its boundary plane holds some ``v_k``; inside the pencil of planes through the line of
@@ -48,19 +48,24 @@ def _min_open_count(P: jax.Array, valid: jax.Array) -> jax.Array:
     ``s = +-1``; ``h`` is computed from the vector of the upper half, so that a vector and its
     exact opposite get the same ``h`` and their tie is decided exactly.  The window
     ``(a_k, a_k + pi]`` of angles then holds the points of ``k``'s half with a larger ``h`` and
-    the points of the other half with ``h`` at most ``h_k``.
+    the points of the other half with ``h`` at most ``h_k``.  One sort of ``h`` gives both
+    counts: running counts of each half, read at the last entry of ``h_k``'s run of ties.
     """
+    m = P.shape[0]
     x, y = P[:, 0], P[:, 1]
     upper = (y > 0) | ((y == 0) & (x > 0))
-    h = jnp.where(upper, jnp.arctan2(y, x), jnp.arctan2(-y, -x))
-    inf = jnp.asarray(jnp.inf, P.dtype)
-    s_up = jnp.sort(jnp.where(valid & upper, h, inf))
-    s_down = jnp.sort(jnp.where(valid & ~upper, h, inf))
-    n_up, n_down = jnp.sum(valid & upper), jnp.sum(valid & ~upper)
-    r_up = jnp.searchsorted(s_up, h, side="right", method="sort")
-    r_down = jnp.searchsorted(s_down, h, side="right", method="sort")
-    counts = jnp.where(upper, n_up - r_up + r_down, n_down - r_down + r_up)
-    counts = jnp.where(valid, counts, P.shape[0])
+    h = jnp.arctan2(jnp.where(upper, y, -y), jnp.where(upper, x, -x))
+    h = jnp.where(valid, h, jnp.inf)  # left out: sorted last, never counted
+    s, up = jax.lax.sort((h, upper), num_keys=1)
+    ok = s < jnp.inf
+    n_up, n_down = jnp.sum(up & ok), jnp.sum(~up & ok)
+    c_up, c_down = jnp.cumsum(up & ok), jnp.cumsum(~up & ok)
+    pos = jnp.arange(m)
+    run_end = jnp.concatenate([s[1:] != s[:-1], jnp.ones((1,), bool)])
+    last = jax.lax.cummin(jnp.where(run_end, pos, m - 1), reverse=True)
+    r_up, r_down = c_up[last], c_down[last]
+    counts = jnp.where(up, n_up - r_up + r_down, n_down - r_down + r_up)
+    counts = jnp.where(ok, counts, m)
     return jnp.where(jnp.any(valid), jnp.min(counts), 0)
 
 
@@ -89,7 +94,7 @@ def _depth_3d(F: jax.Array, x: jax.Array) -> jax.Array:
         P = V @ _plane_basis(V[k])
         return jnp.where(valid[k], _min_open_count(P, valid & (idx != k)), m)
 
-    counts = jax.lax.map(through, idx)
+    counts = jax.vmap(through)(idx)
     return jnp.sum(~valid) + jnp.where(jnp.any(valid), jnp.min(counts), 0)
 
 
