@@ -59,12 +59,12 @@ _UNITS = {"": 1, "b": 1, "k": 1e3, "kb": 1e3, "m": 1e6, "mb": 1e6, "g": 1e9, "gb
 
 def format_bytes(nbytes: float) -> str:
     """A size in the largest binary unit that keeps it at least 1: ``"512 B"``, ``"3.00 MiB"``."""
-    x = float(nbytes)
-    if abs(x) < 1024:
+    x = check_real(nbytes, "nbytes", low=0)
+    if x < 1024:
         return f"{x:.0f} B"
     for unit in ("KiB", "MiB", "GiB", "TiB", "PiB"):
         x /= 1024
-        if abs(x) < 1024 or unit == "PiB":
+        if x < 1024 or unit == "PiB":
             return f"{x:.2f} {unit}"
     raise AssertionError("unreachable")
 
@@ -116,17 +116,30 @@ def chunk_size_for(n_items: int, *, bytes_per_item: float, memory_budget: float 
         name: the argument name used in messages.
 
     Returns:
-        An int in ``[1, max(n_items, 1)]``.  A single item that does not fit still gives 1:
+        An int in ``[1, n_items]``.  A single item that does not fit still gives 1:
         refusing it is :func:`check_memory`'s job, which states the size.
     """
-    n_items = check_int(n_items, "n_items", minimum=0)
+    n_items = check_int(n_items, "n_items", minimum=1)
     if chunk_size is not None:
-        return min(check_int(chunk_size, name, minimum=1), max(n_items, 1))
+        return min(check_int(chunk_size, name, minimum=1), n_items)
     per = max(check_real(bytes_per_item, "bytes_per_item", low=0), 1.0)
     if memory_budget is None:
         memory_budget = os.environ.get(MEMORY_BUDGET_ENV) or DEFAULT_MEMORY_BUDGET
     fit = int(resolve_memory_budget(memory_budget) / 4 // per)
     return int(max(1, min(n_items, fit)))
+
+
+def _rows(fn: Any, xs: Any) -> int:
+    """The shared leading length of the leaves of ``xs`` (checked), and ``fn`` checked callable."""
+    import jax
+
+    if not callable(fn):
+        raise TypeError(f"fn must be a function (chunk, start) -> out, got {type(fn).__name__}")
+    lengths = {getattr(a, "shape", ())[:1] for a in jax.tree.leaves(xs)}
+    if len(lengths) != 1 or lengths == {()} or lengths == {(0,)}:
+        raise ValueError("xs must be arrays (or a pytree of arrays) sharing a leading axis of at least one "
+                         f"row, got leading shapes {sorted(lengths)}")
+    return lengths.pop()[0]
 
 
 def chunked_map(fn: Callable[[Any, Any], Any], xs: Any, chunk_size: int, *, pad: bool = False) -> Any:
@@ -150,8 +163,8 @@ def chunked_map(fn: Callable[[Any, Any], Any], xs: Any, chunk_size: int, *, pad:
     import jax.numpy as jnp
     from jax import lax
 
-    n = jax.tree.leaves(xs)[0].shape[0]
-    chunk = min(chunk_size, n)
+    n = _rows(fn, xs)
+    chunk = min(check_int(chunk_size, "chunk_size", minimum=1), n)
     if pad and n % chunk:
         padded = -(-n // chunk) * chunk
         xs = jax.tree.map(lambda a: a[jnp.arange(padded) % n], xs)
@@ -188,8 +201,8 @@ def chunked_reduce(fn: Callable[[Any, Any], Any], xs: Any, chunk_size: int,
     from jax import lax
 
     op = jnp.add if op is None else op
-    n = jax.tree.leaves(xs)[0].shape[0]
-    chunk = min(chunk_size, n)
+    n = _rows(fn, xs)
+    chunk = min(check_int(chunk_size, "chunk_size", minimum=1), n)
     full, tail = divmod(n, chunk)
     total = fn(jax.tree.map(lambda a: a[:chunk], xs), 0)
     if full == 1 and tail == 0:

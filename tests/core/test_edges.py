@@ -81,7 +81,8 @@ def test_chunk_planner_takes_a_quarter_of_the_budget_and_honours_a_chosen_chunk(
     assert memory.chunk_size_for(100, bytes_per_item=per, memory_budget="40kB") == 10
     assert memory.chunk_size_for(100, bytes_per_item=10**12) == 1  # refusing it is check_memory's job
     assert memory.chunk_size_for(5, bytes_per_item=per, chunk_size=50) == 5
-    assert memory.chunk_size_for(0, bytes_per_item=per) == 1
+    with pytest.raises(ValueError, match="n_items must be >= 1"):
+        memory.chunk_size_for(0, bytes_per_item=per)
     with pytest.raises(ValueError, match="permutation_chunk_size must be >= 1"):
         memory.chunk_size_for(5, bytes_per_item=per, chunk_size=0, name="permutation_chunk_size")
 
