@@ -74,3 +74,19 @@ def test_blocks_are_cut_to_a_short_time_unless_chosen_and_results_do_not_depend_
 def test_depth_and_encoder_flags_must_be_booleans(call):
     with pytest.raises(TypeError, match="must be True or False"):
         call(_samples()[0])
+
+
+def test_rejection_rates_refuse_a_run_past_the_time_limit_and_do_not_depend_on_blocks():
+    from embtheory.depth import gaussian_mixture_sampler, rejection_rates
+
+    sampler = gaussian_mixture_sampler(key=jax.random.key(0), m=20, n=15, d=4, shift=0.5)
+    per_trial = permutation_flops(35, 4) * 101
+    n = int(3.0 * ASSUMED_FLOPS / per_trial)
+    with pytest.raises(TimeoutError, match=r"rejection_rates\(n_trials=.*time_limit=1 s: lower n_trials"):
+        rejection_rates(sampler, key=jax.random.key(1), n_trials=n, n_permutations=100, time_limit=1.0)
+    with pytest.raises(ValueError, match="time_limit must be in"):
+        rejection_rates(sampler, key=jax.random.key(1), n_trials=4, time_limit=-1.0)
+    a = rejection_rates(sampler, key=jax.random.key(1), n_trials=9, n_permutations=50)
+    b = rejection_rates(sampler, key=jax.random.key(1), n_trials=9, n_permutations=50, chunk_size=2)
+    np.testing.assert_array_equal(np.asarray(a.pvalues), np.asarray(b.pvalues))
+    np.testing.assert_array_equal(np.asarray(a.pvalues_permutation), np.asarray(b.pvalues_permutation))
