@@ -32,7 +32,7 @@ import re
 from collections.abc import Callable
 from typing import Any
 
-from embtheory.core.validation import check_int, check_memory, check_real
+from embtheory.core.validation import check_bool, check_int, check_memory, check_real
 
 __all__ = [
     "DEFAULT_MEMORY_BUDGET",
@@ -165,7 +165,7 @@ def chunked_map(fn: Callable[[Any, Any], Any], xs: Any, chunk_size: int, *, pad:
 
     n = _rows(fn, xs)
     chunk = min(check_int(chunk_size, "chunk_size", minimum=1), n)
-    if pad and n % chunk:
+    if check_bool(pad, "pad") and n % chunk:
         padded = -(-n // chunk) * chunk
         xs = jax.tree.map(lambda a: a[jnp.arange(padded) % n], xs)
         return jax.tree.map(lambda a: a[:n], chunked_map(fn, xs, chunk))

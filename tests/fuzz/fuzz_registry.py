@@ -221,7 +221,8 @@ spec(
     "chunked_map",
     lambda: {"fn": lambda x, start: x, "xs": mat(5, 2), "chunk_size": 2},
     {"chunk_size": "count"},
-    extra={"fn": [("not-callable", "fn")], "xs": [("no-rows", np.zeros((0, 2))), ("scalar", 1.0)]},
+    extra={"fn": [("not-callable", "fn")], "xs": [("no-rows", np.zeros((0, 2))), ("scalar", 1.0)],
+           "pad": [("str", "yes")]},
 )
 spec(
     "core",
