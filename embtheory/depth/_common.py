@@ -168,21 +168,22 @@ def check_time(n_items: int, flops_per_item: float, time_limit: float | None, wh
                            f"(at most {fit} fit), or raise time_limit (None: no limit)")
 
 
-def run_blocks(fn: Callable[[jax.Array], Any], keys: jax.Array, block: int, *, time_limit: float | None,
+def run_blocks(fn: Callable[[jax.Array], Any], rows: jax.Array, block: int, *, time_limit: float | None,
                what: str, fix: str) -> Any:
-    """``fn`` over blocks of ``block`` keys, one compiled call per block, concatenated.
+    """``fn`` over blocks of ``block`` rows (PRNG keys, queries), one compiled call per block, concatenated.
 
-    The last block is filled up with repeated keys (results dropped), so ``fn`` is compiled for
-    one shape.  Each block is waited for before the next starts: a Ctrl-C returns between
-    blocks.  After the second block (the first includes compilation) the measured time per
-    block is extrapolated; past ``time_limit`` the run stops with a TimeoutError that says how
-    many items would fit.
+    Blocks are evened out (``ceil(n / ceil(n / block))`` rows each) and the last is filled up
+    with repeated rows (results dropped), so ``fn`` is compiled for one shape.  Each block is
+    waited for before the next starts: a Ctrl-C returns between blocks.  After the second block
+    (the first includes compilation) the measured time per block is extrapolated; past
+    ``time_limit`` the run stops with a TimeoutError that says how many items would fit.
     """
     import time
 
-    n = keys.shape[0]
+    n = rows.shape[0]
     n_blocks = -(-n // block)
-    padded = keys[np.arange(n_blocks * block) % n] if n_blocks * block != n else keys
+    block = -(-n // n_blocks)  # the same number of blocks, evened out: the least padding
+    padded = rows[np.arange(n_blocks * block) % n] if n_blocks * block != n else rows
     outs = []
     t1 = None
     for b in range(n_blocks):

@@ -51,7 +51,7 @@ def test_a_run_projected_past_the_time_limit_stops_after_its_second_block():
     assert len(calls) == 2
     calls.clear()
     out = run_blocks(slow, keys[:25], 10, time_limit=None, what="the loop", fix="lower n")
-    assert out.shape == (25,) and calls == [10, 10, 10]  # the last block padded to one shape
+    assert out.shape == (25,) and calls == [9, 9, 9]  # three blocks evened out, the last padded
 
 
 def test_blocks_are_cut_to_a_short_time_unless_chosen_and_results_do_not_depend_on_them():

@@ -100,3 +100,13 @@ def test_halfspace_pair_reference_agrees_with_closed_halfspaces_over_many_direct
     t = np.linspace(0, 2 * np.pi, 20001)[:-1]
     U = np.stack([np.cos(t), np.sin(t)], axis=1)
     np.testing.assert_array_equal(_counts(halfspace_exact_pairs(F, X), 12), _counts(halfspace(F, X, U), 12))
+
+
+def test_exact_halfspace_in_host_blocks_gives_the_same_counts(monkeypatch):
+    import embtheory.depth._common as common
+
+    rng = np.random.default_rng(4)
+    F, X = rng.normal(size=(30, 3)), rng.normal(size=(11, 3))
+    whole = np.asarray(halfspace_depth(F, X, exact=True))
+    monkeypatch.setattr(common, "BLOCK_FLOPS", 1.0)  # one query per host block
+    np.testing.assert_array_equal(np.asarray(halfspace_depth(F, X, exact=True)), whole)
