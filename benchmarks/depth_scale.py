@@ -70,7 +70,7 @@ def main(argv: list[str] | None = None) -> int:
         F, G = Z[: N // 2], Z[N // 2:]
         t0 = time.perf_counter()
         res = depth_rank_test(F, G, n_permutations=args.n_permutations, key=key_P,
-                              permutation_chunk=args.permutation_chunk)
+                              permutation_chunk_size=args.permutation_chunk)
         jax.block_until_ready(res.pvalue_permutation)
         total = time.perf_counter() - t0
         print(json.dumps({"what": "depth_rank_test permutation", "N": N, "d": args.d,

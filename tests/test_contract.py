@@ -61,7 +61,6 @@ EXEMPT: dict[tuple[str, str], str] = {
     ("embtheory.encoders.convert_checkpoint", "result"): "a Flax parameter tree is nested dicts",
     ("embtheory.core.ResultStore", "result"): "records are JSON objects on disk",
     # deprecated names kept working for old callers, with a DeprecationWarning
-    ("embtheory.encoders.recall_from_scores", "result"): "deprecated: recall_at_k_scores returns a Recall",
 }
 
 #: What other helpers' code still breaks at the time of writing: (qualified name, rule) -> owner.

@@ -6,7 +6,10 @@ from embtheory.core.keys import host_rng, key_to_rng, root_key, split_named
 from embtheory.core.memory import (
     DEFAULT_MEMORY_BUDGET,
     chunk_size_for,
+    chunked_map,
+    chunked_reduce,
     default_memory_budget,
+    format_bytes,
     resolve_memory_budget,
 )
 from embtheory.core.pairwise import gram, map_product, normalize_rows
@@ -68,8 +71,11 @@ __all__ = [
     "check_real",
     "check_seed",
     "chunk_size_for",
+    "chunked_map",
+    "chunked_reduce",
     "config_hash",
     "default_memory_budget",
+    "format_bytes",
     "gram",
     "host_rng",
     "initialize_distributed",

@@ -1,43 +1,72 @@
-"""Memory budgets and chunk sizes: one place, one name each.
+"""Memory budgets and chunks: one planner, one chunked map, one way to print a size.
 
 Every function that streams or chunks its work takes ``memory_budget`` (bytes the call may use
-for its large temporaries) and/or ``chunk_size`` (items per chunk); None means "derive it".
-The default budget is ``EMBTHEORY_MEMORY_BUDGET`` (bytes, or a size such as ``"8GiB"``) when
-set, else 80% of the accelerator's memory limit, else half the host's physical memory.
+for its large temporaries, or a size such as ``"8GiB"``) and/or ``chunk_size`` (items per
+chunk); None means "derive it".
+
+* :func:`chunk_size_for` is the one planner: ``(n_items, bytes_per_item, memory_budget or
+  chunk_size) -> chunk``.  A chunk takes a quarter of the budget (the rest is for the inputs,
+  the outputs and XLA's own buffers).  Without ``memory_budget`` the budget is
+  ``$EMBTHEORY_MEMORY_BUDGET`` or else the fixed :data:`DEFAULT_MEMORY_BUDGET`, not the
+  machine's memory, so that a default chunk is the same on every machine.
+* :func:`chunked_map` and :func:`chunked_reduce` run a function over chunks of rows inside one
+  compiled loop (``lax.fori_loop`` and ``dynamic_slice``: no padded copy of the input, one
+  ``chunk``-row block of intermediates at a time).  Call them under ``jit`` with a static chunk.
+* :func:`check_memory` refuses a request over the budget, whose default
+  (:func:`default_memory_budget`) is ``$EMBTHEORY_MEMORY_BUDGET``, else 80% of the
+  accelerator's memory limit, else half the host's physical memory.
 
 Example:
     >>> chunk_size_for(10_000, bytes_per_item=4 * 1024, memory_budget=2**20)
-    256
+    64
+    >>> format_bytes(3 * 2**20), format_bytes(512)
+    ('3.00 MiB', '512 B')
     >>> parse_size("1.5GiB") == 1.5 * 2**30
     True
 """
 
 from __future__ import annotations
 
-import math
 import os
 import re
+from collections.abc import Callable
+from typing import Any
 
-from embtheory.core.validation import check_int, check_memory, check_real
+from embtheory.core.validation import check_bool, check_int, check_memory, check_real
 
 __all__ = [
     "DEFAULT_MEMORY_BUDGET",
     "MEMORY_BUDGET_ENV",
     "check_memory",
     "chunk_size_for",
+    "chunked_map",
+    "chunked_reduce",
     "default_memory_budget",
+    "format_bytes",
     "parse_size",
     "resolve_memory_budget",
 ]
 
 MEMORY_BUDGET_ENV = "EMBTHEORY_MEMORY_BUDGET"
 
-#: A conservative fixed budget (1 GiB) for code whose default must not depend on the machine
-#: (chunking decides summation order, and results must not depend on where they ran).
+#: The budget chunks are planned for when the caller gives none (1 GiB, so 256 MiB chunks):
+#: fixed, because a chunk size must not depend on the machine a run happens on.
 DEFAULT_MEMORY_BUDGET = 2**30
 
 _UNITS = {"": 1, "b": 1, "k": 1e3, "kb": 1e3, "m": 1e6, "mb": 1e6, "g": 1e9, "gb": 1e9, "t": 1e12,
           "tb": 1e12, "kib": 2**10, "mib": 2**20, "gib": 2**30, "tib": 2**40}
+
+
+def format_bytes(nbytes: float) -> str:
+    """A size in the largest binary unit that keeps it at least 1: ``"512 B"``, ``"3.00 MiB"``."""
+    x = check_real(nbytes, "nbytes", low=0)
+    if x < 1024:
+        return f"{x:.0f} B"
+    for unit in ("KiB", "MiB", "GiB", "TiB", "PiB"):
+        x /= 1024
+        if x < 1024 or unit == "PiB":
+            return f"{x:.2f} {unit}"
+    raise AssertionError("unreachable")
 
 
 def parse_size(text: str | float | int, name: str = MEMORY_BUDGET_ENV) -> float:
@@ -75,24 +104,117 @@ def resolve_memory_budget(memory_budget: float | str | None = None) -> float:
 
 
 def chunk_size_for(n_items: int, *, bytes_per_item: float, memory_budget: float | str | None = None,
-                   chunk_size: int | None = None, minimum: int = 1, multiple_of: int = 1) -> int:
-    """Items per chunk: ``chunk_size`` if given (checked), else the most that fit the budget.
+                   chunk_size: int | None = None, name: str = "chunk_size") -> int:
+    """Items per chunk: ``chunk_size`` if given (checked), else the most that fit a quarter of the budget.
 
-    The result lies in ``[minimum, n_items]`` (``minimum`` wins over the budget: a single item
-    that does not fit is the caller's ``check_memory`` to refuse) and is a multiple of
-    ``multiple_of`` where that is possible.
+    Args:
+        n_items: how many items there are (the chunk never exceeds it).
+        bytes_per_item: bytes of intermediates one item needs inside a chunk.
+        memory_budget: bytes (or a size string); default ``$EMBTHEORY_MEMORY_BUDGET``, else
+            :data:`DEFAULT_MEMORY_BUDGET`.
+        chunk_size: the caller's choice, which wins (checked as ``name``).
+        name: the argument name used in messages.
+
+    Returns:
+        An int in ``[1, n_items]``.  A single item that does not fit still gives 1:
+        refusing it is :func:`check_memory`'s job, which states the size.
     """
     n_items = check_int(n_items, "n_items", minimum=1)
     if chunk_size is not None:
-        return check_int(chunk_size, "chunk_size", minimum=1)
-    per = check_real(bytes_per_item, "bytes_per_item", low=0, low_open=True)
-    fit = int(resolve_memory_budget(memory_budget) // per)
-    c = max(minimum, min(n_items, fit))
-    if multiple_of > 1 and c > multiple_of:
-        c -= c % multiple_of
-    return int(max(1, c))
+        return min(check_int(chunk_size, name, minimum=1), n_items)
+    per = max(check_real(bytes_per_item, "bytes_per_item", low=0), 1.0)
+    if memory_budget is None:
+        memory_budget = os.environ.get(MEMORY_BUDGET_ENV) or DEFAULT_MEMORY_BUDGET
+    fit = int(resolve_memory_budget(memory_budget) / 4 // per)
+    return int(max(1, min(n_items, fit)))
 
 
-def n_chunks(n_items: int, chunk_size: int) -> int:
-    """How many chunks of ``chunk_size`` cover ``n_items``."""
-    return math.ceil(n_items / chunk_size)
+def _rows(fn: Any, xs: Any) -> int:
+    """The shared leading length of the leaves of ``xs`` (checked), and ``fn`` checked callable."""
+    import jax
+
+    if not callable(fn):
+        raise TypeError(f"fn must be a function (chunk, start) -> out, got {type(fn).__name__}")
+    lengths = {getattr(a, "shape", ())[:1] for a in jax.tree.leaves(xs)}
+    if len(lengths) != 1 or lengths == {()} or lengths == {(0,)}:
+        raise ValueError("xs must be arrays (or a pytree of arrays) sharing a leading axis of at least one "
+                         f"row, got leading shapes {sorted(lengths)}")
+    return lengths.pop()[0]
+
+
+def chunked_map(fn: Callable[[Any, Any], Any], xs: Any, chunk_size: int, *, pad: bool = False) -> Any:
+    """``fn`` over row chunks of the pytree ``xs``, outputs stacked along rows (traceable).
+
+    Args:
+        fn: ``(chunk, start) -> out``, where ``chunk`` is ``xs`` restricted to rows
+            ``[start, start + c)`` and every leaf of ``out`` has ``c`` leading rows.  ``start``
+            is a traced integer inside the loop, a Python int for a lone or ragged chunk.
+        xs: a pytree of arrays sharing a leading axis of length ``n``.
+        chunk_size: ``c``, static.
+        pad: fill the last chunk up by repeating rows from the start (their outputs dropped), so
+            that one loop body is compiled instead of a body and a ragged tail; for inputs
+            whose rows are independent draws, such as PRNG keys.
+
+    Returns:
+        The pytree ``fn`` would return for all ``n`` rows at once.  Rows are independent, so the
+        result does not depend on ``chunk_size``.
+    """
+    import jax
+    import jax.numpy as jnp
+    from jax import lax
+
+    n = _rows(fn, xs)
+    chunk = min(check_int(chunk_size, "chunk_size", minimum=1), n)
+    if check_bool(pad, "pad") and n % chunk:
+        padded = -(-n // chunk) * chunk
+        xs = jax.tree.map(lambda a: a[jnp.arange(padded) % n], xs)
+        return jax.tree.map(lambda a: a[:n], chunked_map(fn, xs, chunk))
+    full, tail = divmod(n, chunk)
+    if full == 1 and tail == 0:
+        return fn(xs, 0)
+    spec = jax.eval_shape(fn, jax.tree.map(lambda a: a[:chunk], xs), 0)
+    out = jax.tree.map(lambda s: jnp.zeros((n, *s.shape[1:]), s.dtype), spec)
+
+    def body(i, acc):
+        start = i * chunk
+        blk = jax.tree.map(lambda a: lax.dynamic_slice_in_dim(a, start, chunk, 0), xs)
+        res = fn(blk, start)
+        return jax.tree.map(lambda o, r: lax.dynamic_update_slice_in_dim(o, r, start, 0), acc, res)
+
+    out = lax.fori_loop(0, full, body, out)
+    if tail:
+        start = full * chunk
+        res = fn(jax.tree.map(lambda a: a[start:], xs), start)
+        out = jax.tree.map(lambda o, r: o.at[start:].set(r), out, res)
+    return out
+
+
+def chunked_reduce(fn: Callable[[Any, Any], Any], xs: Any, chunk_size: int,
+                   op: Callable[[Any, Any], Any] | None = None) -> Any:
+    """``op``-reduction (default: sum) of ``fn(chunk, start)`` over row chunks of ``xs`` (traceable).
+
+    The chunks are combined left to right, so for a non-associative ``op`` (a floating sum) the
+    result depends on ``chunk_size``; ``max`` and ``min`` do not.
+    """
+    import jax
+    import jax.numpy as jnp
+    from jax import lax
+
+    op = jnp.add if op is None else op
+    n = _rows(fn, xs)
+    chunk = min(check_int(chunk_size, "chunk_size", minimum=1), n)
+    full, tail = divmod(n, chunk)
+    total = fn(jax.tree.map(lambda a: a[:chunk], xs), 0)
+    if full == 1 and tail == 0:
+        return total
+
+    def body(i, acc):
+        start = i * chunk
+        blk = jax.tree.map(lambda a: lax.dynamic_slice_in_dim(a, start, chunk, 0), xs)
+        return op(acc, fn(blk, start))
+
+    total = lax.fori_loop(1, full, body, total)
+    if tail:
+        start = full * chunk
+        total = op(total, fn(jax.tree.map(lambda a: a[start:], xs), start))
+    return total

@@ -15,7 +15,9 @@ def progress(iterable=None, *, total=None, desc=None, enabled=True, initial=0, u
 
     Off a terminal (CI, log files) it prints at most one line every 30 seconds.
     """
-    disable = (not enabled) or os.environ.get("EMBTHEORY_PROGRESS", "1") == "0"
+    from embtheory.core.validation import check_bool
+
+    disable = (not check_bool(enabled, "enabled")) or os.environ.get("EMBTHEORY_PROGRESS", "1") == "0"
     mininterval = 0.1 if sys.stderr.isatty() else 30.0
     return tqdm(iterable, total=total, desc=desc, disable=disable, initial=initial,
                 unit=unit, mininterval=mininterval, dynamic_ncols=True, leave=True)

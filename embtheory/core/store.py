@@ -60,6 +60,7 @@ import numpy as np
 
 from embtheory.core.progress import progress as _progress
 from embtheory.core.provenance import provenance as _provenance
+from embtheory.core.validation import check_bool
 
 __all__ = [
     "RECORD_FORMAT",
@@ -102,6 +103,8 @@ def to_jsonable(obj: Any, *, canonical: bool = False) -> Any:
     and reads them back as floats).  With ``canonical=True`` (how configurations are hashed)
     integral floats become integers, so ``1`` and ``1.0`` are one configuration.
     """
+    canonical = check_bool(canonical, "canonical")
+
     def conv(o):
         if dataclasses.is_dataclass(o) and not isinstance(o, type):
             return {f.name: conv(getattr(o, f.name)) for f in dataclasses.fields(o)}
@@ -562,6 +565,12 @@ class ResultStore:
                 text = path.read_text()
             except FileNotFoundError:
                 return True
+            except IsADirectoryError:
+                raise StoreError(f"the claim file {path} is a directory (not made by this store): remove it "
+                                 f"(rm -r '{path}') and run the same command again; finished units are kept"
+                                 ) from None
+            except OSError as e:
+                raise StoreError(_os_error_fix(e, path, self.root)) from None
             try:
                 info = json.loads(text)
             except ValueError:
@@ -623,7 +632,7 @@ def load_results(root: str | os.PathLike, where: Mapping[str, Any] | None = None
 
 
 def run_sweep(
-    store: ResultStore,
+    store: ResultStore | str | os.PathLike,
     configs: Sequence[Any] | Iterable[Any],
     fn: Callable[[Any], Mapping[str, Any]],
     *,
@@ -639,7 +648,7 @@ def run_sweep(
     live processes waits (polling every ``poll`` seconds) and then reads their records.
 
     Args:
-        store: where results go.
+        store: where results go: a :class:`ResultStore` or a directory path (opened here).
         configs: the units of the sweep (dataclasses or dicts).
         fn: ``config -> result``; the result must be JSON-able (see :func:`to_jsonable`).
         desc: the progress bar's label.
@@ -650,6 +659,12 @@ def run_sweep(
     Returns:
         The results of every config, in order: stored ones are read back, not recomputed.
     """
+    if store is None:
+        raise TypeError("store must be a ResultStore or a directory path, got None")
+    store = as_store(store, "store")
+    progress = check_bool(progress, "progress")
+    if not callable(fn):
+        raise TypeError(f"fn must be a function config -> result, got {type(fn).__name__}")
     configs = list(configs)
     results: list[dict | None] = [store.get(c) for c in configs]
     pending = [i for i, r in enumerate(results) if r is None]

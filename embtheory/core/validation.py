@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import warnings
 from collections.abc import Collection
 from typing import Any
 
@@ -80,6 +79,7 @@ def check_int_sequence(value: Any, name: str, *, minimum: int | None = None, max
 
     A scalar gets "``name`` must be a sequence of ints" rather than "'int' object is not iterable".
     """
+    unique = check_bool(unique, "unique")
     if isinstance(value, (np.ndarray, jax.Array)):
         ok = value.ndim == 1 and not _is_typed_key(value)
     else:
@@ -104,6 +104,7 @@ def check_seed(value: Any, name: str = "seed") -> int:
 def check_real(value: Any, name: str, *, low: float | None = None, high: float | None = None,
                low_open: bool = False, high_open: bool = False) -> float:
     """A finite real number within ``[low, high]`` (ends open where asked)."""
+    low_open, high_open = check_bool(low_open, "low_open"), check_bool(high_open, "high_open")
     if isinstance(value, bool) or isinstance(value, (str, bytes, complex, np.complexfloating)):
         raise TypeError(f"{name} must be a real number, got {value!r} ({type(value).__name__})")
     try:
@@ -126,6 +127,7 @@ def check_real(value: Any, name: str, *, low: float | None = None, high: float |
 
 def check_probability(value: Any, name: str, *, closed: bool = False) -> float:
     """A probability or level in (0, 1) (or [0, 1] with ``closed=True``)."""
+    closed = check_bool(closed, "closed")
     return check_real(value, name, low=0.0, high=1.0, low_open=not closed, high_open=not closed)
 
 
@@ -186,6 +188,7 @@ def check_float_dtype(dtype: Any, name: str = "dtype", *, allow_none: bool = Fal
     Integer, bool and complex dtypes are refused (TypeError); float64 with x64 off is a
     ValueError that says how to turn x64 on, never a silent float32 run.
     """
+    allow_none = check_bool(allow_none, "allow_none")
     if dtype is None:
         if allow_none:
             return None
@@ -225,6 +228,7 @@ def check_index_array(idx: Any, name: str, *, n: int, ndim: int | None = None, u
     truncated).  ``unique_rows``: no index repeated within a row (padding values excepted).
     Returns an int64 NumPy array.
     """
+    unique_rows = check_bool(unique_rows, "unique_rows")
     if isinstance(idx, jax.core.Tracer):
         raise TypeError(f"{name} must be concrete indices (checked on the host), got a tracer")
     arr = np.asarray(idx)
@@ -279,6 +283,7 @@ def check_labels(y: Any, name: str = "y", *, values: tuple[float, ...] | None = 
 
 def check_positive(value: Any, name: str, *, allow_zero: bool = False) -> float:
     """A positive (or non-negative) finite real argument."""
+    allow_zero = check_bool(allow_zero, "allow_zero")
     try:
         x = float(value)
     except (TypeError, ValueError):
@@ -295,27 +300,18 @@ def check_choice(value: Any, name: str, choices: Collection[Any]) -> Any:
     return value
 
 
-def check_memory(nbytes: float, name: str, *, memory_budget: float | None = None, fix: str,
-                 **deprecated: Any) -> None:
+def check_memory(nbytes: float, name: str, *, memory_budget: float | None = None, fix: str) -> None:
     """Refuses a request whose memory exceeds a budget, stating the size and the fix.
 
     ``memory_budget`` is in bytes; None means the default budget of :mod:`embtheory.core.memory`.
-    ``budget_bytes=`` is the deprecated old name (it still works, with a DeprecationWarning).
     """
-    from embtheory.core.memory import resolve_memory_budget
+    from embtheory.core.memory import format_bytes, resolve_memory_budget
 
-    if deprecated:
-        if set(deprecated) != {"budget_bytes"}:
-            raise TypeError(f"check_memory got unexpected arguments {sorted(deprecated)}")
-        warnings.warn("check_memory(budget_bytes=...) is deprecated: use memory_budget=...",
-                      DeprecationWarning, stacklevel=2)
-        if memory_budget is None:
-            memory_budget = deprecated["budget_bytes"]
     budget = resolve_memory_budget(memory_budget)
     if nbytes > budget:
         raise MemoryError(
-            f"{name} needs {nbytes / 2**30:.2f} GiB, over the memory budget of "
-            f"{budget / 2**30:.2f} GiB: {fix} (or raise memory_budget / EMBTHEORY_MEMORY_BUDGET)"
+            f"{name} needs {format_bytes(nbytes)}, over the memory budget of "
+            f"{format_bytes(budget)}: {fix} (or raise memory_budget / EMBTHEORY_MEMORY_BUDGET)"
         )
 
 
@@ -326,6 +322,7 @@ def as_matrix(x: Any, name: str, *, min_rows: int = 1, cols: int | None = None,
     Checks run on concrete values only: under ``jit`` the shape checks still run but the
     value checks (finite, zero rows) are skipped, since tracers have no values.
     """
+    finite, nonzero_rows = check_bool(finite, "finite"), check_bool(nonzero_rows, "nonzero_rows")
     if x is None:
         raise TypeError(f"{name} must be an array of shape (rows, dim), got None")
     arr = x if isinstance(x, jax.Array) else np.asarray(x)

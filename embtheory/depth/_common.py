@@ -1,17 +1,15 @@
-"""Shared machinery of the depth package: input checks, memory, row chunking, renamed arguments.
+"""Shared machinery of the depth package: input checks, memory, row chunking.
 
 Every depth here is a reduction over a reference sample ``F`` (``m x d``) evaluated at query
 points ``G`` (``n x d``).  Hot paths walk over the queries (or the permutations) in blocks of
 ``chunk`` rows with ``lax.fori_loop`` and ``dynamic_slice``, so no padded copy of the input is
 made and only a ``chunk x m`` tile of intermediates exists at once; the ragged tail is one
-more static block.  The default block size fills a quarter of the memory budget
-(:func:`tile_bytes`); a block size never changes a result.
+more static block.  Blocks are planned and run by :mod:`embtheory.core.memory`
+(``chunk_size_for``, ``chunked_map``, ``chunked_reduce``); a block size never changes a result.
 """
 
 from __future__ import annotations
 
-import functools
-import warnings
 from collections.abc import Callable
 from typing import Any
 
@@ -20,27 +18,20 @@ import jax.numpy as jnp
 import numpy as np
 from jax import lax
 
-from embtheory.core import as_matrix, check_int
-from embtheory.core.memory import DEFAULT_MEMORY_BUDGET, resolve_memory_budget
+from embtheory.core import as_matrix
+from embtheory.core.memory import resolve_memory_budget
 from embtheory.core.pairwise import unit_rows  # the unchecked kernel (callers check on the host)
 
 __all__ = [
-    "TILE_BYTES",
-    "auto_chunk",
+    "ASSUMED_FLOPS",
+    "BLOCK_FLOPS",
+    "block_size",
+    "check_time",
     "check_values",
-    "chunked_keys",
-    "chunked_reduce",
-    "chunked_rows",
     "prepare_pair",
-    "renamed",
-    "tile_bytes",
+    "run_blocks",
     "unit_rows",
 ]
-
-#: Bytes one tile of intermediates takes by default: a quarter of the fixed default memory
-#: budget (256 MiB), small enough for a laptop, large enough that a GPU's matrix units stay
-#: busy.  Pass ``memory_budget`` (bytes) or ``chunk_size`` to override it per call.
-TILE_BYTES = DEFAULT_MEMORY_BUDGET // 4
 
 #: Matrix products in full precision: on GPUs the default float32 matmul may use TF32
 #: (10-bit mantissa), which would change depths in the fourth digit.
@@ -53,39 +44,6 @@ def budget(memory_budget: float | str | None) -> float:
     (``EMBTHEORY_MEMORY_BUDGET``, else a share of the machine's memory); requests above it are
     refused."""
     return resolve_memory_budget(memory_budget)
-
-
-def tile_bytes(memory_budget: float | str | None) -> float:
-    """Bytes of one tile of intermediates: a quarter of ``memory_budget`` when given, else of the
-    fixed :data:`embtheory.core.memory.DEFAULT_MEMORY_BUDGET` (256 MiB tiles: larger ones do not
-    run faster and would crowd the machine).  A tile size never changes a result."""
-    return (DEFAULT_MEMORY_BUDGET if memory_budget is None else resolve_memory_budget(memory_budget)) / 4
-
-
-def renamed(**old_to_new: str) -> Callable:
-    """Decorator: keyword arguments renamed under the API contract keep working, with a warning.
-
-    ``@renamed(permutation_chunk="permutation_chunk_size")`` maps a call's
-    ``permutation_chunk=`` onto ``permutation_chunk_size=`` and warns (``DeprecationWarning``);
-    giving both is a TypeError.  The signature shown is the new one.
-    """
-
-    def wrap(fn):
-        @functools.wraps(fn)
-        def inner(*args, **kwargs):
-            for old, new in old_to_new.items():
-                if old in kwargs:
-                    if new in kwargs:
-                        raise TypeError(f"{fn.__name__}() got both {old}= (deprecated) and {new}=: "
-                                        f"pass {new}= only")
-                    warnings.warn(f"{fn.__name__}({old}=...) is deprecated: use {new}=...",
-                                  DeprecationWarning, stacklevel=2)
-                    kwargs[new] = kwargs.pop(old)
-            return fn(*args, **kwargs)
-
-        return inner
-
-    return wrap
 
 
 @jax.jit
@@ -169,91 +127,6 @@ def prepare_pair(F: Any, G: Any, *, directional: bool, min_rows: int = 2,
     return F.astype(dtype), G.astype(dtype)
 
 
-def auto_chunk(chunk_size: int | None, n_rows: int, bytes_per_row: float, *,
-               name: str = "chunk_size", memory_budget: float | str | None = None) -> int:
-    """The block size: ``chunk_size`` if given (checked), else what fits one tile of the budget."""
-    if chunk_size is not None:
-        return min(check_int(chunk_size, name, minimum=1), max(n_rows, 1))
-    rows = int(tile_bytes(memory_budget) // max(bytes_per_row, 1.0))
-    return int(max(1, min(n_rows, rows)))
-
-
-def _block_starts(n: int, chunk: int) -> tuple[int, int]:
-    full, tail = divmod(n, chunk)
-    return full, tail
-
-
-def chunked_rows(fn: Callable[[Any, Any], Any], xs: Any, chunk: int) -> Any:
-    """``fn`` over row blocks of the pytree ``xs``, outputs stacked along rows.
-
-    Args:
-        fn: ``(block, start) -> out`` where ``block`` is ``xs`` restricted to rows
-            ``[start, start + c)`` and every leaf of ``out`` has ``c`` leading rows.
-            ``start`` is a traced integer for the full blocks, a Python int for the tail.
-        xs: a pytree of arrays sharing a leading axis of length ``n``.
-        chunk: the block size ``c``.
-
-    Returns:
-        The pytree ``fn`` would return for all ``n`` rows at once.
-    """
-    n = jax.tree.leaves(xs)[0].shape[0]
-    chunk = min(chunk, n)
-    full, tail = _block_starts(n, chunk)
-    if full == 1 and tail == 0:
-        return fn(xs, 0)
-    spec = jax.eval_shape(fn, jax.tree.map(lambda a: a[:chunk], xs), 0)
-    out = jax.tree.map(lambda s: jnp.zeros((n, *s.shape[1:]), s.dtype), spec)
-
-    def body(i, acc):
-        start = i * chunk
-        blk = jax.tree.map(lambda a: lax.dynamic_slice_in_dim(a, start, chunk, 0), xs)
-        res = fn(blk, start)
-        return jax.tree.map(lambda o, r: lax.dynamic_update_slice_in_dim(o, r, start, 0), acc, res)
-
-    out = lax.fori_loop(0, full, body, out)
-    if tail:
-        start = full * chunk
-        res = fn(jax.tree.map(lambda a: a[start:], xs), start)
-        out = jax.tree.map(lambda o, r: o.at[start:].set(r), out, res)
-    return out
-
-
-def chunked_keys(block: Callable[[Any, Any], Any], keys: jax.Array, chunk: int) -> Any:
-    """:func:`chunked_rows` over whole blocks of PRNG keys.
-
-    The last block is filled up with repeated keys (their results dropped), so that one loop
-    body is compiled instead of two; results do not depend on ``chunk``.
-    """
-    B = keys.shape[0]
-    chunk = min(chunk, B)
-    padded = -(-B // chunk) * chunk
-    if padded != B:
-        keys = keys[jnp.arange(padded) % B]
-    return jax.tree.map(lambda a: a[:B], chunked_rows(block, keys, chunk))
-
-
-def chunked_reduce(fn: Callable[[Any, Any], jax.Array], xs: Any, chunk: int,
-                   op: Callable[[jax.Array, jax.Array], jax.Array] = jnp.add) -> jax.Array:
-    """``op``-reduction over blocks of ``fn(block, start)`` (sum by default; max, min, ...)."""
-    n = jax.tree.leaves(xs)[0].shape[0]
-    chunk = min(chunk, n)
-    full, tail = _block_starts(n, chunk)
-    first = fn(jax.tree.map(lambda a: a[:chunk], xs), 0)
-    if full == 1 and tail == 0:
-        return first
-
-    def body(i, acc):
-        start = i * chunk
-        blk = jax.tree.map(lambda a: lax.dynamic_slice_in_dim(a, start, chunk, 0), xs)
-        return op(acc, fn(blk, start))
-
-    total = lax.fori_loop(1, full, body, first)
-    if tail:
-        start = full * chunk
-        total = op(total, fn(jax.tree.map(lambda a: a[start:], xs), start))
-    return total
-
-
 def self_mask(start: Any, rows: int, cols: int) -> jax.Array:
     """``[rows, cols]`` boolean, True where column index == ``start`` + row index."""
     r = lax.broadcasted_iota(jnp.int32, (rows, cols), 0) + start
@@ -264,3 +137,66 @@ def self_mask(start: Any, rows: int, cols: int) -> jax.Array:
 def itemsize(x: jax.Array) -> int:
     """Bytes per element of ``x``."""
     return int(np.dtype(x.dtype).itemsize)
+
+
+#: Floating-point operations per second assumed by the a-priori time estimates: a fast machine's
+#: rate, so that the estimate is a lower bound and a refusal before the run is never wrong.
+ASSUMED_FLOPS = 1e11
+
+#: Work per host block of a long loop: a few tenths of a second on a laptop core, so that a
+#: Ctrl-C (delivered between blocks) returns within a second or two.
+BLOCK_FLOPS = 2e9
+
+
+def block_size(chunk: int, flops_per_item: float, chosen: bool) -> int:
+    """Items per host block: the planned ``chunk``, cut to :data:`BLOCK_FLOPS` of work unless the
+    caller chose it."""
+    if chosen:
+        return chunk
+    return int(max(1, min(chunk, BLOCK_FLOPS // max(flops_per_item, 1.0))))
+
+
+def check_time(n_items: int, flops_per_item: float, time_limit: float | None, what: str, fix: str) -> None:
+    """Refuses, before any work, a loop whose a-priori time (at :data:`ASSUMED_FLOPS`) exceeds
+    ``time_limit``."""
+    if time_limit is None:
+        return
+    seconds = n_items * flops_per_item / ASSUMED_FLOPS
+    if seconds > time_limit:
+        fit = int(time_limit * ASSUMED_FLOPS // max(flops_per_item, 1.0))
+        raise TimeoutError(f"{what} needs at least {seconds:.3g} s, over time_limit={time_limit:g} s: {fix} "
+                           f"(at most {fit} fit), or raise time_limit (None: no limit)")
+
+
+def run_blocks(fn: Callable[[jax.Array], Any], rows: jax.Array, block: int, *, time_limit: float | None,
+               what: str, fix: str) -> Any:
+    """``fn`` over blocks of ``block`` rows (PRNG keys, queries), one compiled call per block, concatenated.
+
+    Blocks are evened out (``ceil(n / ceil(n / block))`` rows each) and the last is filled up
+    with repeated rows (results dropped), so ``fn`` is compiled for one shape.  Each block is
+    waited for before the next starts: a Ctrl-C returns between blocks.  After the second block
+    (the first includes compilation) the measured time per block is extrapolated; past
+    ``time_limit`` the run stops with a TimeoutError that says how many items would fit.
+    """
+    import time
+
+    n = rows.shape[0]
+    n_blocks = -(-n // block)
+    block = -(-n // n_blocks)  # the same number of blocks, evened out: the least padding
+    padded = rows[np.arange(n_blocks * block) % n] if n_blocks * block != n else rows
+    outs = []
+    t1 = None
+    for b in range(n_blocks):
+        if b == 1:
+            t1 = time.perf_counter()
+        out = jax.block_until_ready(fn(padded[b * block:(b + 1) * block]))
+        outs.append(out)
+        if b == 1 and time_limit is not None:
+            per = time.perf_counter() - t1
+            projected = per * n_blocks
+            if projected > time_limit:
+                fit = int(time_limit / per) * block
+                raise TimeoutError(f"{what} would take about {projected:.3g} s (measured {per:.3g} s per "
+                                   f"block of {block}), over time_limit={time_limit:g} s: {fix} (about {fit} "
+                                   "fit), or raise time_limit (None: no limit)")
+    return jax.tree.map(lambda *a: jnp.concatenate(a)[:n], *outs)

@@ -22,7 +22,8 @@ import jax.numpy as jnp
 from jax.scipy.linalg import cho_factor, cho_solve
 
 from embtheory.core import check_memory, check_real
-from embtheory.depth._common import HIGHEST, auto_chunk, budget, chunked_rows, itemsize, prepare_pair
+from embtheory.core.memory import chunk_size_for, chunked_map
+from embtheory.depth._common import HIGHEST, budget, itemsize, prepare_pair
 
 __all__ = ["mahalanobis_depth"]
 
@@ -43,7 +44,7 @@ def _mahalanobis(F: jax.Array, Q: jax.Array, shrinkage: jax.Array, *, chunk: int
         return 1.0 / (1.0 + jnp.sum(diff.T * sol, axis=0))
 
     ok = jnp.all(jnp.isfinite(factor[0]))
-    return chunked_rows(block, Q, chunk), ok
+    return chunked_map(block, Q, chunk), ok
 
 
 def mahalanobis_depth(F: Any, G: Any = None, *, shrinkage: float = 0.0,
@@ -82,7 +83,8 @@ def mahalanobis_depth(F: Any, G: Any = None, *, shrinkage: float = 0.0,
     limit = budget(memory_budget)
     check_memory(3.0 * d * d * itemsize(F), f"mahalanobis_depth's covariance in dimension d={d}",
                  memory_budget=limit, fix="reduce the dimension (e.g. PCA) first")
-    chunk = auto_chunk(chunk_size, Q.shape[0], 4.0 * d * itemsize(F), memory_budget=memory_budget)
+    chunk = chunk_size_for(Q.shape[0], bytes_per_item=4.0 * d * itemsize(F),
+                           chunk_size=chunk_size, memory_budget=memory_budget)
     depths, ok = _mahalanobis(F, Q, jnp.asarray(shrinkage, F.dtype), chunk=chunk)
     if not bool(ok) or not bool(jnp.all(jnp.isfinite(depths))):
         raise ValueError(

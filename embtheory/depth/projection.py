@@ -31,52 +31,29 @@ equal those of the untransformed data with directions ``U A`` (row-normalised).
 
 from __future__ import annotations
 
-import functools
-import warnings
+import math
 from functools import partial
 from typing import Any
 
 import jax
 import jax.numpy as jnp
-import numpy as np
 
-from embtheory.core import as_matrix, check_float_dtype, check_int, check_key, check_memory
+from embtheory.core import as_matrix, check_bool, check_float_dtype, check_int, check_key, check_memory
+from embtheory.core.memory import chunk_size_for, chunked_reduce
 from embtheory.depth._common import (
     HIGHEST,
-    auto_chunk,
+    block_size,
     budget,
-    chunked_reduce,
     itemsize,
     prepare_pair,
+    run_blocks,
     unit_rows,
 )
+from embtheory.depth.exact import halfspace_2d, halfspace_3d
 
 __all__ = ["halfspace_depth", "projection_depth", "random_directions"]
 
 
-def _looks_like_key(x: Any) -> bool:
-    if isinstance(x, jax.Array) and jax.dtypes.issubdtype(x.dtype, jax.dtypes.prng_key):
-        return True
-    return isinstance(x, (jax.Array, np.ndarray)) and x.dtype == np.uint32 and x.shape == (2,)
-
-
-def _key_was_positional(fn):
-    """``random_directions(key, K, d)`` (the old order) keeps working, with a DeprecationWarning."""
-
-    @functools.wraps(fn)
-    def inner(*args, **kwargs):
-        if args and _looks_like_key(args[0]):
-            if "key" in kwargs:
-                raise TypeError("random_directions() got a key both positionally and as key=: pass key= only")
-            warnings.warn("random_directions(key, n_directions, d) is deprecated: call "
-                          "random_directions(n_directions, d, key=key)", DeprecationWarning, stacklevel=2)
-            kwargs["key"], args = args[0], args[1:]
-        return fn(*args, **kwargs)
-
-    return inner
-
-
-@_key_was_positional
 def random_directions(n_directions: int, d: int, *, key: jax.Array, dtype=None) -> jax.Array:
     """``[K, d]`` directions uniform on the unit sphere (normalised Gaussians).
 
@@ -159,7 +136,8 @@ def _prepare(F, G, key, directions, n_directions, chunk_size, memory_budget):
     own = G is None
     Q = F if own else G
     rows = F.shape[0] + (0 if own else Q.shape[0])
-    chunk = auto_chunk(chunk_size, U.shape[0], 4.0 * rows * itemsize(F), memory_budget=memory_budget)
+    chunk = chunk_size_for(U.shape[0], bytes_per_item=4.0 * rows * itemsize(F),
+                           chunk_size=chunk_size, memory_budget=memory_budget)
     return F, Q, U, own, chunk
 
 
@@ -196,22 +174,27 @@ def projection_depth(F: Any, G: Any = None, *, key: jax.Array | None = None, n_d
 
 
 def halfspace_depth(F: Any, G: Any = None, *, key: jax.Array | None = None, n_directions: int = 1000,
-                    directions: Any = None, chunk_size: int | None = None,
+                    directions: Any = None, exact: bool = False, chunk_size: int | None = None,
                     memory_budget: float | str | None = None) -> jax.Array:
-    """Halfspace (Tukey) depth of ``G``'s points (default: ``F``'s own) over random directions.
+    """Halfspace (Tukey) depth of ``G``'s points (default: ``F``'s own) over random directions, or exact.
 
     Args:
         F: reference sample ``[m, d]``, ``m >= 2``, finite.
         G: query points ``[n, d]`` or None.
-        key: PRNG key for the directions (required unless ``directions`` is given).
+        key: PRNG key for the directions (required unless ``directions`` is given or ``exact``).
         n_directions: ``K``, the number of random directions.
         directions: explicit directions ``[K, d]`` instead of a key.
-        chunk_size: directions per block (default: what fits a quarter of ``memory_budget``).
+        exact: the exact depth, for ``d <= 3`` (:mod:`embtheory.depth.exact`: an angular sweep,
+            ``O(m log m)`` per query in 2-D and ``O(m^2 log m)`` in 3-D; in 1-D the two
+            directions); then no ``key`` or ``directions``.
+        chunk_size: directions per block (default: what fits a quarter of ``memory_budget``);
+            with ``exact``, queries per block.
         memory_budget: bytes the call may use (default: the core's budget; tiles use a quarter of it).
 
     Returns:
-        ``[n]`` (or ``[m]``) depths in ``{0, 1/m, ..., 1/2 + 1/m}``; an upper bound of the exact
-        halfspace depth, equal to it once the directions include a minimising one.
+        ``[n]`` (or ``[m]``) depths in ``{0, 1/m, ..., 1/2 + 1/m}``; over random directions an
+        upper bound of the exact halfspace depth, equal to it once the directions include a
+        minimising one.
 
     Example:
         >>> import jax, jax.numpy as jnp
@@ -219,6 +202,38 @@ def halfspace_depth(F: Any, G: Any = None, *, key: jax.Array | None = None, n_di
         >>> d = halfspace_depth(F, jnp.array([[0.0, 0.0], [2.0, 0.0]]), key=jax.random.key(0))
         >>> [round(float(v), 3) for v in d]
         [0.5, 0.0]
+        >>> [round(float(v), 3) for v in halfspace_depth(F, jnp.array([[0.2, 0.1]]), exact=True)]
+        [0.25]
     """
+    if check_bool(exact, "exact"):
+        return _exact_halfspace(F, G, key, directions, chunk_size, memory_budget)
     F, Q, U, own, chunk = _prepare(F, G, key, directions, n_directions, chunk_size, memory_budget)
     return _halfspace(F, Q, U, chunk=chunk, own=own)
+
+
+def _exact_halfspace(F, G, key, directions, chunk_size, memory_budget) -> jax.Array:
+    if key is not None or directions is not None:
+        raise ValueError("exact=True uses no random directions: drop key= and directions=, or pass "
+                         "exact=False")
+    F, G = prepare_pair(F, G, directional=False)
+    m, d = F.shape
+    Q = F if G is None else G
+    if d == 1:
+        U = jnp.ones((1, 1), F.dtype)  # the two directions +1 and -1 are both in one projection
+        return _halfspace(F, Q, U, chunk=1, own=G is None)
+    if d > 3:
+        raise ValueError(f"exact=True is implemented for d <= 3, got d={d}: exact halfspace depth costs "
+                         "O(m^(d-1) log m) per point; use random directions (exact=False, key=...)")
+    per_query = (6.0 if d == 2 else 6.0 * m) * m * itemsize(F)
+    check_memory(per_query, f"exact halfspace depth of one query against m={m} points in d={d}",
+                 memory_budget=budget(memory_budget), fix="subsample F")
+    chunk = chunk_size_for(Q.shape[0], bytes_per_item=per_query, chunk_size=chunk_size,
+                           memory_budget=memory_budget)
+    # a long run goes in host blocks of queries (counts per query: blocks change no result), so a
+    # Ctrl-C returns between them; a sweep costs about 200 m log2 m operations per plane (measured
+    # on a CPU core: sorting and arctan dominate)
+    lg = math.log2(max(m, 2))
+    block = block_size(chunk, 200.0 * m * lg * (1 if d == 2 else m), chunk_size is not None)
+    kernel = halfspace_2d if d == 2 else halfspace_3d
+    return run_blocks(lambda q: kernel(F, q, chunk=min(chunk, block)), Q, block, time_limit=None,
+                      what="exact halfspace depth", fix="")

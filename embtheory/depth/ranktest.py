@@ -28,15 +28,16 @@ from typing import Any, NamedTuple
 import jax
 import jax.numpy as jnp
 
-from embtheory.core import check_int, check_key, check_memory
+from embtheory.core import check_int, check_key, check_memory, check_real
+from embtheory.core.memory import chunk_size_for, chunked_map
 from embtheory.depth._common import (
     HIGHEST,
-    auto_chunk,
+    block_size,
     budget,
-    chunked_keys,
+    check_time,
     itemsize,
     prepare_pair,
-    renamed,
+    run_blocks,
     unit_rows,
 )
 from embtheory.depth.ranks import (
@@ -135,7 +136,7 @@ def permutation_z_cosine(Z: jax.Array, keys: jax.Array, *, m: int, chunk: int) -
     def block(k, _):
         return split_z(sums, self_terms, _indicators(k, Z.shape[0], m, Z.dtype), m, c0=1.0, sign=1.0)
 
-    return chunked_keys(block, keys, chunk)
+    return chunked_map(block, keys, chunk, pad=True)
 
 
 @partial(jax.jit, static_argnames=("m", "chunk"))
@@ -149,7 +150,20 @@ def permutation_z_matrix(K: jax.Array, keys: jax.Array, *, m: int, chunk: int) -
     def block(k, _):
         return split_z(sums, self_terms, _indicators(k, K.shape[0], m, K.dtype), m, c0=2.0, sign=-1.0)
 
-    return chunked_keys(block, keys, chunk)
+    return chunked_map(block, keys, chunk, pad=True)
+
+
+def permutation_flops(N: int, d: int, *, distance: Any = "cosine") -> float:
+    """Floating-point operations of one relabelling of ``N`` pooled points in dimension ``d``.
+
+    Cosine: two products with the ``[N, d]`` embeddings (``4 N d``); another distance: one
+    product with the ``[N, N]`` matrix (``2 N^2``); both: drawing the split and ranking ``N``
+    depths (two sorts, about ``40 N log2 N``).
+    """
+    import math
+
+    products = 4.0 * N * d if distance == "cosine" else 2.0 * N * N
+    return products + 40.0 * N * max(math.log2(N), 1.0)
 
 
 def permutation_pvalue(z_obs: jax.Array, z_perm: jax.Array, alternative: str) -> jax.Array:
@@ -164,11 +178,11 @@ def permutation_pvalue(z_obs: jax.Array, z_perm: jax.Array, alternative: str) ->
     return (1.0 + jnp.sum(hits)) / (1.0 + z_perm.shape[0])
 
 
-@renamed(permutation_chunk="permutation_chunk_size")
 def depth_rank_test(F: Any, G: Any, *, alternative: str = "greater", n_permutations: int = 0,
                     key: jax.Array | None = None, distance: str | Callable = "cosine",
                     chunk_size: int | None = None, permutation_chunk_size: int | None = None,
-                    memory_budget: float | str | None = None) -> RankTestResult:
+                    memory_budget: float | str | None = None,
+                    time_limit: float | None = 3600.0) -> RankTestResult:
     """Tests whether ``G`` is more outlying than ``F`` by the ranks of their TTE depths.
 
     Depths of both samples are taken with respect to ``F`` (:func:`tte_depth`); the rank-sum
@@ -186,17 +200,22 @@ def depth_rank_test(F: Any, G: Any, *, alternative: str = "greater", n_permutati
         distance: as in :func:`tte_depth`.  Cosine permutations use the closed form;
             others build the ``N x N`` pooled distance matrix (refused above the budget).
         chunk_size: query rows per depth tile (see :func:`tte_depth`).
-        permutation_chunk_size: relabellings per block (formerly ``permutation_chunk``);
+        permutation_chunk_size: relabellings per block;
             default: what fits a quarter of ``memory_budget``.
         memory_budget: bytes the call may use (default: the core's budget,
             ``EMBTHEORY_MEMORY_BUDGET`` or a share of the machine's memory); more permutations
             than fit are refused with a MemoryError that gives the size.
+        time_limit: seconds the permutations may take (None: no limit).  A run whose a-priori
+            estimate (:func:`permutation_flops` at a fast machine's rate) exceeds it is refused
+            before any work; a run whose measured time per block projects past it stops after
+            its second block.  Both errors say how many permutations would fit.
 
     Returns:
         A :class:`RankTestResult`.
 
     Raises:
         MemoryError: ``n_permutations`` (or the pooled matrix) needs more than ``memory_budget``.
+        TimeoutError: ``n_permutations`` would take longer than ``time_limit``.
 
     Example:
         >>> import jax
@@ -222,19 +241,24 @@ def depth_rank_test(F: Any, G: Any, *, alternative: str = "greater", n_permutati
         check_int(chunk_size, "chunk_size", minimum=1)
     if permutation_chunk_size is not None:
         check_int(permutation_chunk_size, "permutation_chunk_size", minimum=1)
+    if time_limit is not None:
+        time_limit = check_real(time_limit, "time_limit", low=0, low_open=True)
     limit = budget(memory_budget)
     m, N = F.shape[0], F.shape[0] + G.shape[0]
     if n_permutations:
+        what = f"depth_rank_test(n_permutations={n_permutations}) on N={N} pooled points"
+        fix = "lower n_permutations (a few thousand resolve p-values to 1e-3)"
         per_split = 10.0 * N * itemsize(F)
-        chunk = auto_chunk(permutation_chunk_size, n_permutations, per_split,
-                           name="permutation_chunk_size", memory_budget=memory_budget)
+        chunk = chunk_size_for(n_permutations, bytes_per_item=per_split, chunk_size=permutation_chunk_size,
+                               name="permutation_chunk_size", memory_budget=memory_budget)
         matrix = 0.0 if distance == "cosine" else float(N) ** 2 * itemsize(F)
-        check_memory(n_permutations * (_PER_PERMUTATION + itemsize(F)) + chunk * per_split + matrix,
-                     f"depth_rank_test(n_permutations={n_permutations}) on N={N} pooled points",
+        check_memory(n_permutations * (_PER_PERMUTATION + itemsize(F)) + chunk * per_split + matrix, what,
                      memory_budget=limit,
-                     fix="lower n_permutations (a few thousand resolve p-values to 1e-3)"
-                         + ("" if distance == "cosine" else
-                            ", use distance='cosine' (closed form, no N x N matrix), or fewer points"))
+                     fix=fix + ("" if distance == "cosine" else
+                                ", use distance='cosine' (closed form, no N x N matrix), or fewer points"))
+        flops = permutation_flops(N, F.shape[1], distance=distance)
+        check_time(n_permutations, flops, time_limit, what, fix)
+        chunk = block_size(chunk, flops, permutation_chunk_size is not None)
     dF, dG = paired_depths(F, G, distance=distance, chunk_size=chunk_size, memory_budget=memory_budget)
     z = rank_sum_z_kernel(dF, dG)
     p_perm = None
@@ -242,14 +266,18 @@ def depth_rank_test(F: Any, G: Any, *, alternative: str = "greater", n_permutati
         keys = jax.random.split(key, n_permutations)
         pooled = jnp.concatenate([F, G])
         if distance == "cosine":
-            z_perm = permutation_z_cosine(unit_rows(pooled), keys, m=m, chunk=chunk)
+            Z = unit_rows(pooled)
+            z_perm = run_blocks(lambda k: permutation_z_cosine(Z, k, m=m, chunk=chunk), keys, chunk,
+                                time_limit=time_limit, what=what, fix=fix)
         else:
             per_row = 3.0 * N * itemsize(F) * (F.shape[1] if callable(distance) else 1)
-            row_chunk = auto_chunk(chunk_size, N, per_row, memory_budget=memory_budget)
+            row_chunk = chunk_size_for(N, bytes_per_item=per_row,
+                                       chunk_size=chunk_size, memory_budget=memory_budget)
             K = distance_matrix(pooled, pooled, distance=distance, chunk=row_chunk)
             if callable(distance):
                 check_distance_range(jnp.min(K), jnp.max(K), K.dtype)
-            z_perm = permutation_z_matrix(K, keys, m=m, chunk=chunk)
+            z_perm = run_blocks(lambda k: permutation_z_matrix(K, k, m=m, chunk=chunk), keys, chunk,
+                                time_limit=time_limit, what=what, fix=fix)
         p_perm = permutation_pvalue(z, z_perm, alternative)
     return RankTestResult(
         statistic=z,

@@ -27,10 +27,11 @@ import jax
 import jax.numpy as jnp
 
 from embtheory.core import check_int, check_key, check_memory, check_positive, check_probability, check_real
+from embtheory.core.memory import chunk_size_for, chunked_map
 from embtheory.core.validation import INT32_MAX
-from embtheory.depth._common import auto_chunk, budget, chunked_keys, renamed, unit_rows
+from embtheory.depth._common import block_size, budget, check_time, run_blocks, unit_rows
 from embtheory.depth.ranks import _check_alternative, pvalue_from_z, rank_sum_z_kernel
-from embtheory.depth.ranktest import permutation_pvalue, permutation_z_cosine
+from embtheory.depth.ranktest import permutation_flops, permutation_pvalue, permutation_z_cosine
 from embtheory.depth.tte import _cosine_both
 
 __all__ = [
@@ -192,14 +193,14 @@ def _trials(keys, sampler, *, alternative, n_permutations, permutation_chunk, tr
         return cosine_trial(F, G, k_perm, alternative=alternative, n_permutations=n_permutations,
                             permutation_chunk=permutation_chunk)
 
-    return chunked_keys(lambda kb, _: jax.vmap(one)(kb), keys, trial_chunk)
+    return chunked_map(lambda kb, _: jax.vmap(one)(kb), keys, trial_chunk, pad=True)
 
 
-@renamed(trial_chunk="chunk_size")
 def rejection_rates(sampler: Sampler, *, key: jax.Array, n_trials: int, alpha: float = 0.05,
                     alternative: str = "greater", n_permutations: int = 0,
                     chunk_size: int | None = None,
-                    memory_budget: float | str | None = None) -> RejectionRates:
+                    memory_budget: float | str | None = None,
+                    time_limit: float | None = 3600.0) -> RejectionRates:
     """Rejection rates of the cosine depth rank-sum test over ``n_trials`` simulated pairs.
 
     Args:
@@ -211,14 +212,24 @@ def rejection_rates(sampler: Sampler, *, key: jax.Array, n_trials: int, alpha: f
         alpha: the level, in ``(0, 1)``.
         alternative: as in :func:`embtheory.depth.depth_rank_test`.
         n_permutations: relabellings per trial for the permutation p-value (0: none).
-        chunk_size: trials vmapped together (formerly ``trial_chunk``); default: what fits a
+        chunk_size: trials vmapped together; default: what fits a
             quarter of ``memory_budget``.
         memory_budget: bytes the call may use (default: the core's budget; tiles use a
             quarter of it); more trials or permutations than fit are refused with a
             MemoryError that gives the size.
+        time_limit: seconds the trials may take (None: no limit).  A run whose a-priori
+            estimate (:func:`embtheory.depth.ranktest.permutation_flops` per test and
+            relabelling, at a fast machine's rate) exceeds it is refused before any work; a run
+            whose measured time per block projects past it stops after its second block.  Both
+            errors say how many trials would fit.  Trials run in host blocks of a few tenths of
+            a second, so a Ctrl-C returns between blocks.
 
     Returns:
         A :class:`RejectionRates`.
+
+    Raises:
+        MemoryError: the trials need more than ``memory_budget``.
+        TimeoutError: the trials would take longer than ``time_limit``.
     """
     n_trials = check_int(n_trials, "n_trials", minimum=1)
     alpha = check_probability(alpha, "alpha")
@@ -227,6 +238,8 @@ def rejection_rates(sampler: Sampler, *, key: jax.Array, n_trials: int, alpha: f
     key = check_key(key, "key")
     if chunk_size is not None:
         check_int(chunk_size, "chunk_size", minimum=1)
+    if time_limit is not None:
+        time_limit = check_real(time_limit, "time_limit", low=0, low_open=True)
     if not callable(sampler):
         raise TypeError(f"sampler must be a function key -> (F, G), got {type(sampler).__name__}")
     F, G = _sample_shapes(sampler, key)
@@ -234,19 +247,26 @@ def rejection_rates(sampler: Sampler, *, key: jax.Array, n_trials: int, alpha: f
     itemsize = jnp.dtype(F.dtype).itemsize
     limit = budget(memory_budget)
     per_perm = 10.0 * N * itemsize
-    perm_chunk = auto_chunk(None, max(n_permutations, 1), per_perm, memory_budget=memory_budget)
+    perm_chunk = chunk_size_for(max(n_permutations, 1), bytes_per_item=per_perm, memory_budget=memory_budget)
     per_trial = 4.0 * N * d * itemsize + per_perm * min(perm_chunk, max(n_permutations, 1)) \
         + 8.0 * n_permutations
-    chunk = auto_chunk(chunk_size, n_trials, per_trial, memory_budget=memory_budget)
-    check_memory(n_trials * (8.0 + 2 * itemsize) + chunk * per_trial,
-                 f"rejection_rates(n_trials={n_trials}, n_permutations={n_permutations}) with "
-                 f"N={N} points per trial", memory_budget=limit,
+    chunk = chunk_size_for(n_trials, bytes_per_item=per_trial,
+                           chunk_size=chunk_size, memory_budget=memory_budget)
+    what = (f"rejection_rates(n_trials={n_trials}, n_permutations={n_permutations}) with N={N} points "
+            "per trial")
+    check_memory(n_trials * (8.0 + 2 * itemsize) + chunk * per_trial, what, memory_budget=limit,
                  fix="lower n_trials or n_permutations, or pass a larger memory_budget")
+    flops = permutation_flops(N, d) * (n_permutations + 1)  # the observed test and each relabelling
+    fix = "lower n_trials or n_permutations"
+    check_time(n_trials, flops, time_limit, what, fix)
+    block = block_size(chunk, flops, chunk_size is not None)
     keys = jax.random.split(key, n_trials)
     if not isinstance(sampler, MixtureSampler):  # a plain function: a pytree without leaves
         sampler = jax.tree_util.Partial(sampler)
-    p, p_perm = _trials(keys, sampler, alternative=alternative, n_permutations=n_permutations,
-                        permutation_chunk=perm_chunk, trial_chunk=chunk)
+    p, p_perm = run_blocks(
+        lambda kb: _trials(kb, sampler, alternative=alternative, n_permutations=n_permutations,
+                           permutation_chunk=perm_chunk, trial_chunk=min(chunk, block)),
+        keys, block, time_limit=time_limit, what=what, fix=fix)
     rate = float(jnp.mean(p <= alpha))
     rate_perm = float(jnp.mean(p_perm <= alpha)) if n_permutations else float("nan")
     return RejectionRates(rate, rate_perm, p, p_perm, n_trials)

@@ -12,6 +12,19 @@ maps and scalings (not general affine maps).  It is computed by tiles: with weig
 Distances come from inner products of data centred at ``F``'s mean; a pair closer than
 ``4 sqrt(eps)`` of the points' scale counts as coincident (``u = 0``).
 
+*Affine-invariant spatial depth* (Serfling 2002, with the sample covariance ``Sigma`` of ``F``,
+divisor ``m - 1``, as the scatter matrix) is the same depth of the whitened data
+``Sigma^{-1/2} x`` and ``Sigma^{-1/2} f_k``:
+
+.. math::
+
+    SD_\\Sigma(x; F) = 1 - \\Big| \\frac1m \\sum_{k=1}^m u\\big(\\Sigma^{-1/2}(x - f_k)\\big) \\Big|,
+
+invariant under every invertible affine map.  This is what R's ddalpha (``depth.spatial``) and
+Python's data-depth (``DepthEucl.spatial``, default ``mah_estimate="moment"``) compute; it
+needs ``m > d`` and a nonsingular covariance.  Any square root of ``Sigma^{-1}`` gives the same
+norms; the eigenvectors scaled by the inverse square roots of the eigenvalues are used.
+
 *Lens depth* (Liu & Modarres 2011) is the fraction of pairs of ``F`` whose lens (the
 intersection of the two balls of radius ``|f_i - f_j|`` centred at ``f_i`` and ``f_j``)
 contains ``x``:
@@ -33,12 +46,11 @@ from typing import Any
 import jax
 import jax.numpy as jnp
 
-from embtheory.core import check_memory
+from embtheory.core import check_bool, check_memory
+from embtheory.core.memory import chunk_size_for, chunked_map
 from embtheory.depth._common import (
     HIGHEST,
-    auto_chunk,
     budget,
-    chunked_rows,
     itemsize,
     prepare_pair,
     self_mask,
@@ -73,16 +85,30 @@ def _spatial(F: jax.Array, Q: jax.Array, *, chunk: int, own: bool) -> jax.Array:
         v = q * jnp.sum(w, axis=1, keepdims=True) - jnp.matmul(w, Fc, precision=HIGHEST)
         return 1.0 - jnp.linalg.norm(v, axis=1) / m
 
-    return chunked_rows(block, Q, chunk)
+    return chunked_map(block, Q, chunk)
 
 
-def spatial_depth(F: Any, G: Any = None, *, chunk_size: int | None = None,
+@jax.jit
+def whitening(F: jax.Array) -> tuple[jax.Array, jax.Array]:
+    """``W`` ``[d, d]`` with ``W^T Sigma W = I`` for the sample covariance of ``F``, and whether
+    ``Sigma`` is safely nonsingular (smallest eigenvalue above ``d eps`` times the largest)."""
+    m, d = F.shape
+    Fc = F - jnp.mean(F, axis=0, keepdims=True)
+    S = jnp.matmul(Fc.T, Fc, precision=HIGHEST) / (m - 1)
+    w, V = jnp.linalg.eigh(S)
+    ok = w[0] > d * jnp.finfo(F.dtype).eps * w[-1]
+    return V / jnp.sqrt(jnp.where(w > 0, w, 1.0))[None, :], ok
+
+
+def spatial_depth(F: Any, G: Any = None, *, affine_invariant: bool = False, chunk_size: int | None = None,
                   memory_budget: float | str | None = None) -> jax.Array:
     """Spatial (L1) depth of ``G``'s points (default: ``F``'s own) with respect to ``F``.
 
     Args:
         F: reference sample ``[m, d]``, ``m >= 2``, finite.
         G: query points ``[n, d]`` or None.
+        affine_invariant: the depth of the data whitened by ``F``'s sample covariance
+            (Serfling 2002; R ddalpha's and data-depth's definition); needs ``m > d``.
         chunk_size: query rows per tile; default: what fits a quarter of ``memory_budget``.
         memory_budget: bytes the call may use (default: the core's budget; tiles use a quarter of it).
 
@@ -95,10 +121,26 @@ def spatial_depth(F: Any, G: Any = None, *, chunk_size: int | None = None,
         >>> [round(float(v), 3) for v in spatial_depth(F, jnp.array([[0.0, 0.0], [2.0, 0.0]]))]
         [1.0, 0.053]
     """
+    affine_invariant = check_bool(affine_invariant, "affine_invariant")
     F, G = prepare_pair(F, G, directional=False)
     own = G is None
     Q = F if own else G
-    chunk = auto_chunk(chunk_size, Q.shape[0], 4.0 * F.shape[0] * itemsize(F), memory_budget=memory_budget)
+    m, d = F.shape
+    chunk = chunk_size_for(Q.shape[0], bytes_per_item=4.0 * m * itemsize(F),
+                           chunk_size=chunk_size, memory_budget=memory_budget)
+    if affine_invariant:
+        if m <= d:
+            raise ValueError(f"affine_invariant=True needs more points than dimensions, got m={m} in d={d}: "
+                             "the covariance of F is singular; reduce the dimension (e.g. PCA) or pass "
+                             "affine_invariant=False")
+        check_memory(3.0 * d * d * itemsize(F), f"spatial_depth's covariance in dimension d={d}",
+                     memory_budget=budget(memory_budget), fix="reduce the dimension (e.g. PCA) first")
+        W, ok = whitening(F)
+        if not bool(ok):
+            raise ValueError("the covariance of F is singular or too ill-conditioned to whiten (collinear or "
+                             "duplicated coordinates): reduce the dimension or pass affine_invariant=False")
+        F = jnp.matmul(F, W, precision=HIGHEST)
+        Q = F if own else jnp.matmul(Q, W, precision=HIGHEST)
     return _spatial(F, Q, chunk=chunk, own=own)
 
 
@@ -122,7 +164,7 @@ def _lens(F: jax.Array, Q: jax.Array, *, chunk: int, own: bool) -> jax.Array:
         inside = (far <= DFF[None, :, :]) & off_diag[None, :, :]
         return jnp.sum(inside, axis=(1, 2)).astype(F.dtype) / 2.0 / pairs
 
-    return chunked_rows(block, Q, chunk)
+    return chunked_map(block, Q, chunk)
 
 
 def lens_depth(F: Any, G: Any = None, *, chunk_size: int | None = None,
@@ -155,5 +197,6 @@ def lens_depth(F: Any, G: Any = None, *, chunk_size: int | None = None,
                  fix="subsample F (lens depth costs O(n m^2) by nature) or use spatial_depth")
     own = G is None
     Q = F if own else G
-    chunk = auto_chunk(chunk_size, Q.shape[0], 2.0 * m * m, memory_budget=memory_budget)
+    chunk = chunk_size_for(Q.shape[0], bytes_per_item=2.0 * m * m,
+                           chunk_size=chunk_size, memory_budget=memory_budget)
     return _lens(F, Q, chunk=chunk, own=own)

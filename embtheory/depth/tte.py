@@ -37,11 +37,10 @@ import jax
 import jax.numpy as jnp
 
 from embtheory.core import check_choice, gram
+from embtheory.core.memory import chunk_size_for, chunked_map
 from embtheory.core.pairwise import inverse_row_norms
 from embtheory.depth._common import (
     HIGHEST,
-    auto_chunk,
-    chunked_rows,
     itemsize,
     prepare_pair,
     self_mask,
@@ -172,7 +171,7 @@ def _chord_depths(F: jax.Array, Q: jax.Array, *, chunk: int, own: bool) -> jax.A
             dist = jnp.where(self_mask(start, q.shape[0], m), 0.0, dist)
         return 2.0 - jnp.sum(dist, axis=1) / (m - 1 if own else m)
 
-    return chunked_rows(block, Q, chunk)
+    return chunked_map(block, Q, chunk)
 
 
 @partial(jax.jit, static_argnames=("distance", "chunk", "own"))
@@ -192,7 +191,7 @@ def _callable_depths(F: jax.Array, Q: jax.Array, *, distance: Callable, chunk: i
             lo, hi = jnp.min(dist, axis=1), jnp.max(dist, axis=1)
         return 2.0 - jnp.sum(dist, axis=1) / (m - 1 if own else m), lo, hi
 
-    return chunked_rows(block, Q, chunk)
+    return chunked_map(block, Q, chunk)
 
 
 def check_distance_range(lo: Any, hi: Any, dtype) -> None:
@@ -224,7 +223,7 @@ def distance_matrix(X: jax.Array, Y: jax.Array, *, distance: str | Callable, chu
     else:
         def block(x, _):
             return gram(distance, x, Y)
-    return chunked_rows(block, X, chunk)
+    return chunked_map(block, X, chunk)
 
 
 def tte_depth(F: Any, G: Any = None, *, distance: str | Callable = "cosine",
@@ -280,12 +279,15 @@ def _dispatch(F: jax.Array, Q: jax.Array, distance: str | Callable, chunk_size: 
     m, d = F.shape
     if distance == "cosine":
         if chunk_size is not None:
-            auto_chunk(chunk_size, Q.shape[0], 0.0)  # checked; the closed form needs no tiles
+            chunk_size_for(Q.shape[0], bytes_per_item=0.0,
+                           chunk_size=chunk_size)  # checked; the closed form needs no tiles
         return _cosine_depths(F, Q, own=own)
     if distance == "chord":
-        chunk = auto_chunk(chunk_size, Q.shape[0], 3.0 * m * itemsize(F), memory_budget=memory_budget)
+        chunk = chunk_size_for(Q.shape[0], bytes_per_item=3.0 * m * itemsize(F),
+                               chunk_size=chunk_size, memory_budget=memory_budget)
         return _chord_depths(F, Q, chunk=chunk, own=own)
-    chunk = auto_chunk(chunk_size, Q.shape[0], 3.0 * m * d * itemsize(F), memory_budget=memory_budget)
+    chunk = chunk_size_for(Q.shape[0], bytes_per_item=3.0 * m * d * itemsize(F),
+                           chunk_size=chunk_size, memory_budget=memory_budget)
     depths, lo, hi = _callable_depths(F, Q, distance=distance, chunk=chunk, own=own)
     if not isinstance(depths, jax.core.Tracer):
         check_distance_range(lo, hi, F.dtype)

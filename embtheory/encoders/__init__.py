@@ -12,7 +12,7 @@
 from embtheory.encoders.augmentations import AUGMENTATIONS, augment, key_to_rng
 from embtheory.encoders.bert import BertConfig, BertEncoder
 from embtheory.encoders.fewshot import fewshot_accuracy, knn_predict, nearest_mean_predict
-from embtheory.encoders.retrieval import bm25_scores, recall_at_k_scores, recall_from_scores, terms
+from embtheory.encoders.retrieval import bm25_scores, recall_at_k_scores, terms
 from embtheory.encoders.sentence import SentenceEncoder, pool
 from embtheory.encoders.tokenize import bucket_of, length_buckets, load_tokenizer, pad_batch
 from embtheory.encoders.weights import convert_checkpoint, find_model_dir, load_params
@@ -37,6 +37,5 @@ __all__ = [
     "pad_batch",
     "pool",
     "recall_at_k_scores",
-    "recall_from_scores",
     "terms",
 ]

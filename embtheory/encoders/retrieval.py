@@ -25,7 +25,6 @@ LIMIT experiment cross-checks them).
 from __future__ import annotations
 
 import re
-import warnings
 from collections.abc import Sequence
 
 import numpy as np
@@ -34,7 +33,7 @@ import scipy.sparse as sp
 from embtheory.core.validation import check_finite, check_int, check_real
 from embtheory.signrank.limit import RecallAtK
 
-__all__ = ["bm25_scores", "recall_at_k_scores", "recall_from_scores", "terms"]
+__all__ = ["bm25_scores", "recall_at_k_scores", "terms"]
 
 
 _TERM = re.compile(r"[^\W_]+", re.UNICODE)
@@ -153,10 +152,3 @@ def recall_at_k_scores(scores, relevant, *, ks: Sequence[int] = (2, 10, 20)) -> 
     total = rel_sorted.sum(axis=1)
     return RecallAtK(ks=ks, recall=tuple(float(np.mean(hits[:, k - 1] / total)) for k in ks),
                      num_queries=int(has.sum()))
-
-
-def recall_from_scores(scores, relevant, *, ks: Sequence[int] = (2, 10, 20)) -> dict[int, float]:
-    """Deprecated: :func:`recall_at_k_scores` (a ``RecallAtK``); this returns ``{k: recall}``."""
-    warnings.warn("recall_from_scores is deprecated: use recall_at_k_scores, which returns a RecallAtK "
-                  "(.recall, .as_dict())", DeprecationWarning, stacklevel=2)
-    return recall_at_k_scores(scores, relevant, ks=ks).as_dict()

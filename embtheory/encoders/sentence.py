@@ -23,7 +23,6 @@ import dataclasses
 import functools
 import json
 import os
-import warnings
 from collections.abc import Sequence
 from pathlib import Path
 from typing import Any
@@ -34,7 +33,7 @@ import numpy as np
 
 from embtheory.core.memory import resolve_memory_budget
 from embtheory.core.progress import progress as _progress
-from embtheory.core.validation import check_choice, check_index_array, check_int, check_memory
+from embtheory.core.validation import check_bool, check_choice, check_index_array, check_int, check_memory
 from embtheory.encoders.bert import BertConfig, BertEncoder
 from embtheory.encoders.tokenize import (
     bucket_of,
@@ -63,6 +62,7 @@ def pool(hidden: jax.Array, mask: jax.Array, *, mode: str = "mean", normalize: b
         ``[B, H]`` float32 sentence embeddings.
     """
     check_choice(mode, "mode", ("mean", "cls"))
+    normalize = check_bool(normalize, "normalize")
     h_shape, m_shape = tuple(getattr(hidden, "shape", ())), tuple(getattr(mask, "shape", ()))
     if len(h_shape) != 3 or m_shape != h_shape[:2]:
         raise ValueError(f"hidden must be [B, L, H] and mask [B, L] of the same B and L, got shapes "
@@ -155,6 +155,8 @@ class SentenceEncoder:
         """
         check_choice(dtype, "dtype", _DTYPES)
         check_choice(precision, "precision", (None, "default", "high", "highest"))
+        if normalize is not None:
+            normalize = check_bool(normalize, "normalize")
         folder = find_model_dir(path)
         config, params = load_params(folder)
         limit = read_max_seq_length(folder, config.max_position_embeddings)
@@ -170,7 +172,7 @@ class SentenceEncoder:
             tokenizer=load_tokenizer(folder, max_seq_length),
             max_seq_length=max_seq_length,
             pooling=mode,
-            normalize=norm if normalize is None else bool(normalize),
+            normalize=norm if normalize is None else normalize,
             dtype=dtype,
             precision=precision,
             buckets=length_buckets(max_seq_length, per_octave=per_octave),
@@ -225,7 +227,7 @@ class SentenceEncoder:
         return [enc.ids for enc in self.tokenizer.encode_batch(sentences, add_special_tokens=True)]
 
     def encode(self, sentences: Sequence[str], *, batch_size: int = 64, progress: bool = False,
-               memory_budget: float | str | None = None, **deprecated: Any) -> np.ndarray:
+               memory_budget: float | str | None = None) -> np.ndarray:
         """Embeds sentences.
 
         Args:
@@ -236,24 +238,15 @@ class SentenceEncoder:
                 activations (attention scores dominate: ``batch_size * heads * L^2`` floats at the
                 longest bucket) would exceed it.  Default:
                 :func:`embtheory.core.memory.default_memory_budget` (``EMBTHEORY_MEMORY_BUDGET``,
-                else 80% of the accelerator's memory, else half the host's).  The old name
-                ``memory_budget_bytes=`` still works, with a DeprecationWarning.
+                else 80% of the accelerator's memory, else half the host's).
 
         Returns:
             float32 ``[N, dim]``, rows in the order of ``sentences``, unit length when
             ``normalize``.
         """
-        if "memory_budget_bytes" in deprecated:
-            if memory_budget is not None:
-                raise TypeError("encode() got both memory_budget_bytes= (deprecated) and memory_budget=: "
-                                "pass memory_budget= only")
-            warnings.warn("encode(memory_budget_bytes=...) is deprecated: use memory_budget=...",
-                          DeprecationWarning, stacklevel=2)
-            memory_budget = deprecated.pop("memory_budget_bytes")
-        if deprecated:
-            raise TypeError(f"encode() got unexpected keyword arguments {sorted(deprecated)}")
         budget = resolve_memory_budget(memory_budget)
         batch_size = check_int(batch_size, "batch_size", minimum=1)
+        progress = check_bool(progress, "progress")
         ids = self.tokenize(sentences)
         n = len(ids)
         if n == 0:

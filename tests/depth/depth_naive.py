@@ -124,3 +124,53 @@ def reference_q(dF, dG):
 
 def liu_singh_q(dF, dG):
     return float(np.mean([[1.0 if a <= b else 0.0 for a in dF] for b in dG]))
+
+
+def spatial_affine(F, X):
+    """Serfling's affine-invariant spatial depth: the spatial depth after ``x -> S^{-1/2} x`` with the
+    symmetric inverse square root of the sample covariance ``S`` (divisor m - 1)."""
+    from scipy.linalg import sqrtm
+
+    F, X = np.asarray(F, np.float64), np.asarray(X, np.float64)
+    R = np.real(sqrtm(np.linalg.inv(np.cov(F, rowvar=False, ddof=1))))
+    return spatial(F @ R, X @ R)
+
+
+def _open_count(V, u):
+    return int(np.sum(V @ u > 0))
+
+
+def halfspace_exact_pairs(F, X, eps=1e-7):
+    """Exact Tukey depth in 2-D or 3-D by brute force over the directions that point pairs define.
+
+    The number of points strictly on the positive side of ``u`` is constant on the cells of the
+    arrangement of the planes ``u . (f_k - x) = 0``; every cell has a vertex where ``d - 1`` of
+    these planes meet (the normal of ``x`` and ``d - 1`` data points), and the cells around that
+    vertex are reached by nudging the boundary points to either side.  Points equal to ``x``
+    count in every halfspace.
+    """
+    F, X = np.asarray(F, np.float64), np.asarray(X, np.float64)
+    m, d = F.shape
+    out = []
+    for x in X:
+        V = F - x
+        same = int(np.sum(np.all(V == 0, axis=1)))
+        W = V[np.any(V != 0, axis=1)]
+        best = len(W)
+        for idx in itertools.combinations(range(len(W)), d - 1):
+            B = W[list(idx)]  # [d-1, d]
+            if d == 2:
+                n = np.array([-B[0, 1], B[0, 0]])
+            else:
+                n = np.cross(B[0], B[1])
+            if np.linalg.norm(n) < 1e-12:
+                continue
+            n = n / np.linalg.norm(n)
+            # dual vectors: D[i] . B[j] = delta_ij and D[i] . n = 0
+            D = np.linalg.pinv(np.vstack([B, n[None, :]]))[:, : d - 1].T
+            for signs in itertools.product((-1.0, 1.0), repeat=d - 1):
+                for s in (-1.0, 1.0):
+                    u = s * n + eps * (np.asarray(signs) @ D)
+                    best = min(best, _open_count(W, u))
+        out.append((same + best) / m)
+    return np.array(out)

@@ -1,5 +1,5 @@
 """The depth package under the API contract: pure kernels that jit and vmap, keyword-only keys,
-deprecated names that still work, and the bad inputs of issue 13 refused by name."""
+one signature per function, and bad inputs refused by name."""
 
 from __future__ import annotations
 
@@ -84,11 +84,12 @@ def test_rank_sum_kernel_vmaps_and_matches_scipy():
 
 # -- keys: keyword-only, typed or raw, checked; draws independent of the floating dtype ----
 
-def test_random_directions_takes_a_keyword_key_and_the_old_order_warns():
+def test_random_directions_takes_a_keyword_key_only():
     new = random_directions(5, 3, key=jax.random.key(7))
-    with pytest.warns(DeprecationWarning, match="random_directions\\(n_directions, d, key=key\\)"):
-        old = random_directions(jax.random.key(7), 5, 3)
-    np.testing.assert_array_equal(np.asarray(old), np.asarray(new))
+    with pytest.raises(TypeError, match="positional"):
+        random_directions(jax.random.key(7), 5, 3)
+    with pytest.raises(TypeError, match="n_directions must be an integer, got a typed PRNG key"):
+        random_directions(jax.random.key(7), 5, key=jax.random.key(7))
     raw = random_directions(5, 3, key=jax.random.PRNGKey(7))
     chex.assert_shape(raw, (5, 3))
     np.testing.assert_allclose(np.linalg.norm(np.asarray(new), axis=1), 1.0, rtol=1e-6)
@@ -136,26 +137,7 @@ def test_every_keyed_depth_function_refuses_a_bad_key(bad, exc, match):
             call()
 
 
-# -- renamed memory knobs keep working, with a warning -------------------------------------
-
-def test_old_chunk_names_warn_and_give_the_same_answer():
-    rng = np.random.default_rng(5)
-    F, G = rng.normal(size=(10, 3)) + 1, rng.normal(size=(8, 3)) + 1
-    key = jax.random.key(0)
-    new = depth_rank_test(F, G, n_permutations=40, key=key, permutation_chunk_size=7)
-    with pytest.warns(DeprecationWarning, match="permutation_chunk_size"):
-        old = depth_rank_test(F, G, n_permutations=40, key=key, permutation_chunk=7)
-    assert float(old.pvalue_permutation) == float(new.pvalue_permutation)
-    with pytest.raises(TypeError, match="pass permutation_chunk_size= only"):
-        depth_rank_test(F, G, n_permutations=40, key=key, permutation_chunk=7, permutation_chunk_size=7)
-    sampler = gaussian_mixture_sampler(key=jax.random.key(1), m=6, n=5, d=3, shift=0.0)
-    a = rejection_rates(sampler, key=key, n_trials=4, chunk_size=4)
-    with pytest.warns(DeprecationWarning, match="use chunk_size"):
-        b = rejection_rates(sampler, key=jax.random.PRNGKey(0), n_trials=4, trial_chunk=4)  # a raw key too
-    np.testing.assert_array_equal(np.asarray(a.pvalues), np.asarray(b.pvalues))
-
-
-# -- issue 13 regressions ------------------------------------------------------------------
+# -- bad inputs refused by name ------------------------------------------------------------------
 
 def test_tte_depth_refuses_a_user_distance_outside_0_2():
     F, G = np.eye(3) + 0.5, np.ones((2, 3))
@@ -216,7 +198,7 @@ def test_permutation_and_trial_counts_beyond_the_memory_budget_are_refused_with_
     F, G = np.eye(3) + 0.5, np.ones((2, 3))
     with pytest.raises(MemoryError, match=r"rank_test\(n_permutations=1000000000000\).*GiB.*lower n_perm"):
         depth_rank_test(F, G, n_permutations=10**12, key=jax.random.key(0))
-    with pytest.raises(MemoryError, match="GiB, over the memory budget"):
+    with pytest.raises(MemoryError, match=r"needs 11\.91 KiB, over the memory budget of 1000 B"):
         depth_rank_test(F, G, n_permutations=1000, key=jax.random.key(0), memory_budget=1000)
     sampler = gaussian_mixture_sampler(key=jax.random.key(0), m=4, n=4, d=2, shift=0.0)
     with pytest.raises(MemoryError, match=r"rejection_rates\(n_trials=1000000000000.*lower n_trials"):

@@ -150,8 +150,6 @@ def test_bad_arguments(tiny_model_dir):
         enc.encode(["the cat"], batch_size=0)
     with pytest.raises(MemoryError, match="lower batch_size"):
         enc.encode(["the cat"], batch_size=10, memory_budget=100)
-    with pytest.warns(DeprecationWarning, match="use memory_budget"), pytest.raises(MemoryError):
-        enc.encode(["the cat"], batch_size=10, memory_budget_bytes=100)
     with pytest.raises(TypeError, match="unexpected keyword"):
         enc.encode(["the cat"], memory_budgt=100)
     with pytest.raises(ValueError, match="input_ids holds index"):

@@ -19,7 +19,6 @@ from embtheory.encoders import (
     nearest_mean_predict,
     pad_batch,
     recall_at_k_scores,
-    recall_from_scores,
     terms,
 )
 from embtheory.signrank import RecallAtK
@@ -108,7 +107,7 @@ def test_bm25_matches_the_formula_term_by_term():
     assert got[2].max() == 0.0 and got[3].argmax() == 2
 
 
-def test_recall_from_scores_against_a_loop():
+def test_recall_at_k_scores_against_a_loop():
     rng = np.random.default_rng(0)
     scores = rng.standard_normal((50, 30))
     rel = np.zeros((50, 30), bool)
@@ -124,9 +123,6 @@ def test_recall_from_scores_against_a_loop():
     assert got.recall[-1] == 1.0
     with pytest.raises(ValueError, match=r"ks\[i\] must be <= 30"):
         recall_at_k_scores(scores, rel, ks=(31,))
-    with pytest.warns(DeprecationWarning, match="recall_at_k_scores"):
-        old = recall_from_scores(scores, rel, ks=(1, 2, 10, 30))
-    assert old == got.as_dict()
 
 
 def test_recall_bad_input_is_refused_by_name():

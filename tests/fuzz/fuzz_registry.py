@@ -218,6 +218,28 @@ spec(
 )
 spec(
     "core",
+    "chunked_map",
+    lambda: {"fn": lambda x, start: x, "xs": mat(5, 2), "chunk_size": 2},
+    {"chunk_size": "count"},
+    extra={"fn": [("not-callable", "fn")], "xs": [("no-rows", np.zeros((0, 2))), ("scalar", 1.0)],
+           "pad": [("str", "yes")]},
+)
+spec(
+    "core",
+    "chunked_reduce",
+    lambda: {"fn": lambda x, start: x.sum(0), "xs": mat(5, 2), "chunk_size": 2},
+    {"chunk_size": "count"},
+    extra={"fn": [("not-callable", "fn")], "xs": [("no-rows", np.zeros((0, 2))), ("scalar", 1.0)]},
+)
+spec(
+    "core",
+    "format_bytes",
+    lambda: {"nbytes": 2048},
+    {"nbytes": "real"},
+    extra={"nbytes": [("negative", -1)]},
+)
+spec(
+    "core",
     "chunk_size_for",
     lambda: {"n_items": 10, "bytes_per_item": 8.0},
     {"n_items": "count", "bytes_per_item": "real"},
@@ -562,7 +584,7 @@ spec(
     "spatial_depth",
     _rank_inputs,
     {"F": "matrix", "G": "matrix_optional", "chunk_size": "count"},
-    extra={"G": [("dim-mismatch", mat(3, 5))]},
+    extra={"G": [("dim-mismatch", mat(3, 5))], "affine_invariant": [("str", "yes"), ("int", 1)]},
 )
 spec(
     "depth",
@@ -583,6 +605,7 @@ spec(
     "halfspace_depth",
     lambda: {**_rank_inputs(), "key": KEY, "n_directions": 20},
     {"F": "matrix", "key": "key_optional", "n_directions": "size"},
+    extra={"exact": [("str", "yes"), ("with-key", True)]},
 )
 spec(
     "depth",
@@ -601,7 +624,8 @@ spec(
     "depth_rank_test",
     _rank_inputs,
     {"F": "unit_matrix", "G": "unit_matrix_optional", "alternative": "choice", "n_permutations": "natural"},
-    extra={"G": [("dim-mismatch", mat(3, 5))], "key": [("int", 0), ("str", "key")]},
+    extra={"G": [("dim-mismatch", mat(3, 5))], "key": [("int", 0), ("str", "key")],
+           "time_limit": [("zero", 0.0), ("str", "1h"), ("nan", float("nan"))]},
 )
 spec(
     "depth",
@@ -857,7 +881,6 @@ EXEMPT: dict[str, str] = {
     "encoders.find_model_dir": "file-system lookup of the weights",
     "encoders.load_params": "file-system reader of the weights",
     "encoders.load_tokenizer": "file-system reader of the tokenizer",
-    "encoders.recall_from_scores": "deprecated alias of recall_at_k_scores (fuzzed)",
     "data.data_dir": "no arguments",
     "data.fetch": "downloads (no network in the tests)",
     "data.file_path": "downloads (no network in the tests)",

@@ -1,0 +1,112 @@
+"""Exact halfspace depth in 1-3 dimensions and the affine-invariant spatial depth, against brute force
+and literal loops written in the tests."""
+
+from __future__ import annotations
+
+import jax
+import numpy as np
+import pytest
+from depth_naive import halfspace, halfspace_exact_pairs, spatial, spatial_affine
+
+from embtheory.core.testing import assert_allclose
+from embtheory.depth import halfspace_depth, spatial_depth
+
+
+def _tol(x, loose=5e-5):
+    return dict(rtol=loose, atol=loose) if np.asarray(x).dtype == np.float32 else dict(rtol=1e-9, atol=1e-10)
+
+
+def _counts(depths, m):
+    return np.rint(np.asarray(depths, np.float64) * m).astype(int)
+
+
+@pytest.mark.numerics
+@pytest.mark.parametrize("d,m,n", [(2, 40, 25), (3, 14, 8)])
+def test_exact_halfspace_matches_brute_force_over_point_pairs(d, m, n):
+    rng = np.random.default_rng(d)
+    F = rng.normal(size=(m, d)) * np.arange(1, d + 1)
+    X = np.concatenate([rng.normal(size=(n, d)), 10.0 + np.zeros((1, d))])
+    got = _counts(halfspace_depth(F, X, exact=True), m)
+    np.testing.assert_array_equal(got, _counts(halfspace_exact_pairs(F, X), m))
+    own = _counts(halfspace_depth(F, exact=True), m)  # each point of F counts itself
+    np.testing.assert_array_equal(own, _counts(halfspace_exact_pairs(F, F), m))
+    np.testing.assert_array_equal(_counts(halfspace_depth(F, X, exact=True, chunk_size=3), m), got)
+    assert got[-1] == 0 and np.all(own >= 1)
+    # random directions can only over-estimate the exact depth
+    approx = _counts(halfspace_depth(F, X, key=jax.random.key(0), n_directions=500), m)
+    assert np.all(approx >= got)
+
+
+@pytest.mark.numerics
+def test_exact_halfspace_in_one_dimension_and_at_a_symmetric_centre():
+    F = np.array([[0.0], [1.0], [1.0], [3.0], [7.0]])
+    X = np.array([[1.0], [2.0], [-1.0], [7.0]])
+    want = [min(np.sum(F[:, 0] >= x), np.sum(F[:, 0] <= x)) / 5 for x in X[:, 0]]
+    assert_allclose(halfspace_depth(F, X, exact=True), np.array(want), rtol=0, atol=1e-7)
+    # 2k points symmetric about 0 in general position: the centre lies in every halfspace with k
+    P = np.random.default_rng(3).normal(size=(10, 2))
+    sym = np.concatenate([P, -P])
+    d = np.asarray(halfspace_depth(sym, np.zeros((1, 2)), exact=True))
+    assert d[0] == pytest.approx(0.5)
+
+
+def test_exact_halfspace_refuses_what_it_cannot_do():
+    F = np.random.default_rng(0).normal(size=(6, 4))
+    with pytest.raises(ValueError, match="d <= 3, got d=4"):
+        halfspace_depth(F, exact=True)
+    with pytest.raises(ValueError, match="drop key= and directions="):
+        halfspace_depth(F[:, :2], exact=True, key=jax.random.key(0))
+    with pytest.raises(TypeError, match="exact must be True or False"):
+        halfspace_depth(F[:, :2], exact="yes")
+    with pytest.raises(MemoryError, match="exact halfspace depth of one query"):
+        halfspace_depth(F[:, :3], exact=True, memory_budget=100)
+
+
+@pytest.mark.numerics
+def test_affine_invariant_spatial_depth_matches_the_whitened_loop_and_is_affine_invariant():
+    rng = np.random.default_rng(7)
+    A = rng.normal(size=(3, 3)) + 2 * np.eye(3)
+    F = rng.normal(size=(40, 3)) @ A + 1.0
+    G = rng.normal(size=(15, 3)) @ A * 1.3
+    got = spatial_depth(F, G, affine_invariant=True)
+    assert_allclose(got, spatial_affine(F, G), **_tol(got))
+    own = spatial_depth(F, affine_invariant=True)
+    assert_allclose(own, spatial_affine(F, F), **_tol(own))
+    assert_allclose(spatial_depth(F, G, affine_invariant=True, chunk_size=4), got, **_tol(got))
+    B, b = rng.normal(size=(3, 3)) + 3 * np.eye(3), np.array([1.0, -2.0, 0.5])
+    moved = spatial_depth(F @ B.T + b, G @ B.T + b, affine_invariant=True)
+    assert_allclose(moved, got, **_tol(got, 2e-4))
+    # the plain depth is not affine invariant: the two definitions differ on skewed data
+    assert np.max(np.abs(np.asarray(spatial(F, G)) - np.asarray(got))) > 1e-3
+
+
+def test_affine_invariant_spatial_depth_refuses_a_singular_covariance():
+    F = np.random.default_rng(0).normal(size=(4, 5))
+    with pytest.raises(ValueError, match="more points than dimensions, got m=4 in d=5"):
+        spatial_depth(F, affine_invariant=True)
+    flat = np.random.default_rng(0).normal(size=(20, 3))
+    flat[:, 2] = flat[:, 0] + flat[:, 1]
+    with pytest.raises(ValueError, match="singular"):
+        spatial_depth(flat, affine_invariant=True)
+    with pytest.raises(TypeError, match="affine_invariant must be True or False"):
+        spatial_depth(flat, affine_invariant=1)
+
+
+@pytest.mark.numerics
+def test_halfspace_pair_reference_agrees_with_closed_halfspaces_over_many_directions():
+    # the reference itself, against the literal closed-halfspace minimum over dense directions in 2-D
+    rng = np.random.default_rng(11)
+    F, X = rng.normal(size=(12, 2)), rng.normal(size=(6, 2))
+    t = np.linspace(0, 2 * np.pi, 20001)[:-1]
+    U = np.stack([np.cos(t), np.sin(t)], axis=1)
+    np.testing.assert_array_equal(_counts(halfspace_exact_pairs(F, X), 12), _counts(halfspace(F, X, U), 12))
+
+
+def test_exact_halfspace_in_host_blocks_gives_the_same_counts(monkeypatch):
+    import embtheory.depth._common as common
+
+    rng = np.random.default_rng(4)
+    F, X = rng.normal(size=(30, 3)), rng.normal(size=(11, 3))
+    whole = np.asarray(halfspace_depth(F, X, exact=True))
+    monkeypatch.setattr(common, "BLOCK_FLOPS", 1.0)  # one query per host block
+    np.testing.assert_array_equal(np.asarray(halfspace_depth(F, X, exact=True)), whole)
