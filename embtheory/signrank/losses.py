@@ -17,7 +17,10 @@ With :math:`z = s / T`:
 * ``"margin"`` (pairwise hinge on raw scores):
   :math:`\ell = \frac{1}{k (n - k)} \sum_{p \in P} \sum_{j \notin P} \max(0, \gamma - s_p + s_j)`.
 
-The batch loss is the mean of :math:`\ell` over valid queries.  :func:`loss_and_grad`
+The batch loss is the mean of :math:`\ell` over valid queries; with relevant sets of different
+sizes the official InfoNCE stays what the code defines, the mean of
+:math:`-\log\operatorname{softmax}(z)_p` over every (query, relevant document) pair (a query
+weighs by :math:`|P|`).  :func:`loss_and_grad`
 computes it and its gradient in query chunks: per chunk, the scores ``[c, n]``, the row
 gradients :math:`G = \partial \ell / \partial s` (autodiff of the one-row loss, vmapped; XLA fuses it), then
 :math:`\nabla_Q = G D` and :math:`\nabla_D \mathrel{+}= G^\top Q_c`.  Peak memory is a few
@@ -193,7 +196,14 @@ def _loss_and_grad(q, d, rel, *, rel_valid=None, doc_valid=None, query_valid=Non
         rel_valid = jnp.ones(rel.shape, bool)
     chunk = m if chunk is None else int(chunk)
     qc, rc, rvc, vc = _chunked(q, rel, rel_valid, query_valid, chunk)
-    weight_total = jnp.maximum(jnp.sum(query_valid), 1).astype(q.dtype)
+    # the official InfoNCE is a mean over (query, relevant document) pairs: with relevant sets of
+    # different sizes a query weighs by its size (every other loss is a mean over queries)
+    by_pairs = ragged and loss == "infonce"
+    if by_pairs:
+        pairs = jnp.sum(jnp.where(query_valid[:, None], rel_valid, False))
+        weight_total = jnp.maximum(pairs, 1).astype(q.dtype)
+    else:
+        weight_total = jnp.maximum(jnp.sum(query_valid), 1).astype(q.dtype)
 
     row_vg = jax.vmap(jax.value_and_grad(
         lambda s, r, rv: row_loss(s, r, doc_valid, rel_valid=rv if ragged else None, loss=loss,
@@ -205,6 +215,9 @@ def _loss_and_grad(q, d, rel, *, rel_valid=None, doc_valid=None, query_valid=Non
         scores = qi @ d.T  # [c, n]
         vals, g = row_vg(scores, ri, rvi)
         w = vi.astype(q.dtype)
+        if by_pairs:
+            w = w * jnp.sum(rvi, axis=1).astype(q.dtype)
+            g = g * w[:, None]
         g = jnp.where(vi[:, None] & doc_valid[None, :], g, 0.0) * (1.0 / weight_total)
         grad_q = g @ d
         return (loss_sum + jnp.sum(jnp.where(vi, vals, 0.0) * w), grad_d + g.T @ qi), grad_q

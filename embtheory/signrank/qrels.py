@@ -57,6 +57,8 @@ from embtheory.signrank.patterns import k_subsets
 
 __all__ = ["Qrels", "as_qrels", "read_qrels"]
 
+_MAX_DOCS = 2**31 - 1  # the kernels index documents with int32
+
 
 @dataclasses.dataclass(frozen=True, eq=False)
 class Qrels:
@@ -141,7 +143,7 @@ def _from_lists(lists: list[list[int]], n_docs: int | None, name: str, query_ids
     if n_docs is None:
         n = top + 1
     else:
-        n = check_int(n_docs, "n_docs", minimum=1)
+        n = check_int(n_docs, "n_docs", minimum=1, maximum=_MAX_DOCS)
     for i, r in enumerate(lists):
         if not len(r):
             raise ValueError(f"{name}: {_query_name(i, query_ids)} has no relevant document; drop it or "
@@ -200,7 +202,7 @@ def _from_array(arr: np.ndarray, n_docs, name: str) -> Qrels:
 
 
 def _from_mask(mask: np.ndarray, n_docs, name: str) -> Qrels:
-    if n_docs is not None and check_int(n_docs, "n_docs", minimum=1) != mask.shape[1]:
+    if n_docs is not None and check_int(n_docs, "n_docs", minimum=1, maximum=_MAX_DOCS) != mask.shape[1]:
         raise ValueError(f"{name} is a mask of {mask.shape[1]} documents but n_docs={n_docs}: a mask has one "
                          "column per document")
     return _from_lists([np.flatnonzero(row).tolist() for row in mask], mask.shape[1], name)
@@ -220,8 +222,10 @@ def as_qrels(qrels, *, n_docs: int | None = None, threshold: float | None = None
     Raises:
         TypeError / ValueError naming the query and the fix (see the module docstring).
     """
+    if threshold is not None:
+        threshold = check_real(threshold, "threshold")
     if isinstance(qrels, Qrels):
-        if n_docs is not None and check_int(n_docs, "n_docs", minimum=1) != qrels.n_docs:
+        if n_docs is not None and check_int(n_docs, "n_docs", minimum=1, maximum=_MAX_DOCS) != qrels.n_docs:
             raise ValueError(f"qrels has {qrels.n_docs} documents but there are {n_docs} (the rows of the "
                              "document matrix): build the Qrels with n_docs= the corpus size")
         return qrels
@@ -246,6 +250,11 @@ def as_qrels(qrels, *, n_docs: int | None = None, threshold: float | None = None
         raise ValueError("qrels is empty: a problem needs at least one query with a relevant document")
     if all(isinstance(r, (tuple, list)) and len(r) == 3 and isinstance(r[0], str) for r in rows):
         return _from_triples(rows, threshold=threshold, n_docs=n_docs)
+    arrays = [None if np.isscalar(r) else np.asarray(r) for r in rows]
+    if all(a is not None and a.ndim == 1 for a in arrays) and len({a.shape for a in arrays}) == 1 \
+            and any(a.dtype == np.bool_ or not np.issubdtype(a.dtype, np.integer) for a in arrays):
+        # rows of bools or floats, all one length: a mask written as nested lists
+        return _from_array(np.asarray(rows), n_docs, "qrels")
     lists = []
     for i, r in enumerate(rows):
         if np.isscalar(r):
@@ -297,7 +306,7 @@ def _from_triples(rows, *, threshold, n_docs=None, doc_ids=None, source="qrels")
             lst.append(did)
     qids = list(queries)
     lists = [[docs[d] for d in queries[q]] for q in qids]
-    n = len(docs) if n_docs is None else check_int(n_docs, "n_docs", minimum=len(docs))
+    n = len(docs) if n_docs is None else check_int(n_docs, "n_docs", minimum=len(docs), maximum=_MAX_DOCS)
     names = tuple(docs)
     if n > len(names):
         names = names + tuple(f"<unlisted {j}>" for j in range(len(names), n))

@@ -117,7 +117,7 @@ def forster_lower_bound(qrels, num_docs: int | None = None) -> float:
         The real-valued bound (the sign rank is at least its ceiling).
     """
     if num_docs is not None:
-        num_docs = check_int(num_docs, "num_docs", minimum=1)
+        num_docs = check_int(num_docs, "num_docs", minimum=1, maximum=2**31 - 1)
     qr = as_qrels(qrels, n_docs=num_docs)
     n = qr.n_docs
     index = qr.index
