@@ -54,7 +54,7 @@ from embtheory.signrank.limit import (
     qrels_index,
     recall_at_k,
 )
-from embtheory.signrank.losses import LOSSES, auto_chunk, batch_loss, loss_and_grad, row_loss
+from embtheory.signrank.losses import LOSSES, batch_loss, loss_and_grad, row_loss
 from embtheory.signrank.optimise import (
     OFFICIAL,
     STOP_RULES,
@@ -134,7 +134,6 @@ __all__ = [
     "SolveResult",
     "SuccessCurve",
     "as_qrels",
-    "auto_chunk",
     "batch_loss",
     "bootstrap_band",
     "canonical_shape",

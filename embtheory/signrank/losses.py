@@ -37,7 +37,7 @@ import jax.numpy as jnp
 from embtheory.core.validation import check_choice, check_positive
 from embtheory.signrank._validation import check_scoring_inputs
 
-__all__ = ["LOSSES", "auto_chunk", "batch_loss", "loss_and_grad", "row_loss"]
+__all__ = ["LOSSES", "batch_loss", "loss_and_grad", "row_loss"]
 
 LOSSES = ("infonce", "infonce_footnote", "sigmoid", "margin")
 
@@ -112,11 +112,11 @@ def _row_loss_full(scores, rel, doc_valid, *, loss, temperature, margin):
     raise ValueError(f"loss must be one of {list(LOSSES)}, got {loss!r}")
 
 
-def auto_chunk(num_queries: int, num_docs: int, *, memory_budget: float | None = None,
+def _auto_chunk(num_queries: int, num_docs: int, *, memory_budget: float | None = None,
                itemsize: int = 4) -> int:
     """The largest query chunk whose score temporaries fit in ``memory_budget`` bytes (at least 1)."""
     if memory_budget is None:
-        raise TypeError("auto_chunk needs memory_budget=<bytes>")
+        raise TypeError("_auto_chunk needs memory_budget=<bytes>")
     per_query = _BYTES_PER_ENTRY_FACTOR * num_docs * itemsize
     return int(max(1, min(num_queries, memory_budget // per_query)))
 
@@ -242,7 +242,7 @@ def batch_loss(q, d, rel, **kw) -> jax.Array:
 
 
 def chunk_for_budget(num_queries: int, num_docs: int, memory_budget: float, itemsize: int = 4) -> int:
-    """A chunk that divides the padded query count: ``ceil(m / ceil(m / auto_chunk))``."""
-    c = auto_chunk(num_queries, num_docs, memory_budget=memory_budget, itemsize=itemsize)
+    """A chunk that divides the padded query count: ``ceil(m / ceil(m / _auto_chunk))``."""
+    c = _auto_chunk(num_queries, num_docs, memory_budget=memory_budget, itemsize=itemsize)
     chunks = math.ceil(num_queries / c)
     return math.ceil(num_queries / chunks)

@@ -23,7 +23,6 @@ r"""Theory tools: the margin-dimension bound, sign-rank bounds and the moment-cu
 from __future__ import annotations
 
 import math
-import warnings
 from typing import NamedTuple
 
 import numpy as np
@@ -151,7 +150,7 @@ def _poly_coefficients(roots: np.ndarray, dtype) -> np.ndarray:
 
 
 def moment_curve_embedding(n: int, k: int = 2, *, dtype=np.float64, nodes: str = "uniform",
-                           memory_budget: float | None = None, **deprecated) -> tuple[np.ndarray, np.ndarray]:
+                           memory_budget: float | None = None) -> tuple[np.ndarray, np.ndarray]:
     r"""The Alon-Frankl-Rödl realisation of every k-subset in ``2k + 1`` dimensions.
 
     Args:
@@ -159,8 +158,7 @@ def moment_curve_embedding(n: int, k: int = 2, *, dtype=np.float64, nodes: str =
         k: relevant documents per query.
         dtype: ``np.float32`` or ``np.float64``: every step is computed in it.
         nodes: ``"uniform"`` (:math:`t_i` evenly spaced in [-1, 1]) or ``"chebyshev"``.
-        memory_budget: refuse query matrices above this many bytes (default 2 GiB;
-            ``budget_bytes=`` is the deprecated old name).
+        memory_budget: refuse query matrices above this many bytes (default 2 GiB).
 
     Returns:
         ``(q [C(n,k), 2k+1], d [n, 2k+1])``, unit rows; ``q`` rows in :func:`k_subsets` order.
@@ -168,13 +166,6 @@ def moment_curve_embedding(n: int, k: int = 2, *, dtype=np.float64, nodes: str =
         :math:`-\prod_{i\in S}(t_j - t_i)^2 / (\lVert p_S\rVert \lVert v(t_j)\rVert)`: zero on
         ``S``, negative elsewhere (in exact arithmetic).
     """
-    if deprecated:
-        if set(deprecated) != {"budget_bytes"}:
-            raise TypeError(f"moment_curve_embedding() got an unexpected keyword argument "
-                            f"{sorted(deprecated)[0]!r}")
-        warnings.warn("moment_curve_embedding(budget_bytes=...) is deprecated: use memory_budget=...",
-                      DeprecationWarning, stacklevel=2)
-        memory_budget = deprecated["budget_bytes"]
     memory_budget = 2 * 2**30 if memory_budget is None else memory_budget
     n = check_int(n, "n", minimum=2)
     k = check_int(k, "k", minimum=1, maximum=n - 1)
@@ -235,18 +226,9 @@ class MomentCurveGap(_MomentCurveGap):
         min_gap: the computed smallest gap (<= 0: some query is not solved).
         exact_min_gap: the float64 closed form of the same gap.
         solved: ``min_gap > 0``.
-
-    ``gap["solved"]`` (the old dict access) still works, with a DeprecationWarning.
     """
 
     __slots__ = ()
-
-    def __getitem__(self, item):
-        if isinstance(item, str):
-            warnings.warn(f"moment_curve_gap(...)[{item!r}] is deprecated: it returns a MomentCurveGap now; "
-                          f"use .{item}", DeprecationWarning, stacklevel=2)
-            return getattr(self, item)
-        return tuple.__getitem__(self, item)
 
 
 def moment_curve_gap(n: int, k: int = 2, *, dtype=np.float64, nodes: str = "uniform",

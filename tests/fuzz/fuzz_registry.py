@@ -858,7 +858,6 @@ EXEMPT: dict[str, str] = {
     "signrank.certified_sign_rank": "not yet in the registry",
     "signrank.limit_qrels": "reads the data cache (the data layer is fuzzed)",
     "signrank.qrels_index": "string id lists; not yet in the registry",
-    "signrank.auto_chunk": "deprecated alias of core.chunk_size_for (fuzzed)",
     "qkernels.memory_budget": "no arguments",
     "qkernels.alignment_init": "optax-style init over user params",
     "qkernels.alignment_step": "optax-style step (train_alignment is the wrapper)",
