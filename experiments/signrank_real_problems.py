@@ -19,7 +19,7 @@ every query ranks its relevant documents strictly first, certified on the final 
 
 Commands::
 
-    embtheory reproduce signrank-real-problems          # quick: d = 4 and 8, capped runs (CPU)
+    embtheory reproduce signrank-real-problems          # quick: d = 4, 8, 12, capped runs (CPU)
     embtheory reproduce signrank-real-problems --full   # seeds 0-2, d = 2..16, uncapped runs
 
 The quick size caps each run's steps, so its smallest d is an upper estimate of what longer runs
@@ -56,18 +56,18 @@ class RealProblemsConfig:
     """Sizes of ``signrank-real-problems``.
 
     Quick: LIMIT-small and the three patterns over 46 documents (200 random pairs, the 46-query
-    cycle, 23 disjoint pairs), dims 4 and 8, seed 0, official runs capped at 1,500 steps,
+    cycle, 23 disjoint pairs), d = 4, 8, 12, seeds 0 and 1, official runs capped at 1,500 steps,
     frontier runs of 1,000 steps; all 3- and 4-subsets of 7 documents in d = 6 and 8 (each
     (problem, d) compiles once: compiles dominate this size).  Full: seeds 0, 1, 2, d = 2..16,
     the official stopping rule and 20,000 frontier steps; subsets of 10 documents.  Tiny: no real
-    data, 20-query patterns over 12 documents, d = 4 (subsets of 6: d = 6), 200 steps.
+    data, 20-query patterns over 12 documents, d = 4 (subsets of 6: d = 6), seed 0, 200 steps.
     """
 
     num_docs: int = 46
     random_queries: int = 200
     real: bool = True
-    dims: tuple[int, ...] = (4, 8)
-    seeds: tuple[int, ...] = (0,)
+    dims: tuple[int, ...] = (4, 8, 12)
+    seeds: tuple[int, ...] = (0, 1)
     official_steps: int = 1_500
     frontier_steps: int = 1_000
     subset_n: int = 7
@@ -85,7 +85,7 @@ class RealProblemsConfig:
 
     @classmethod
     def tiny(cls):
-        return cls(num_docs=12, random_queries=20, real=False, dims=(4,), official_steps=200,
+        return cls(num_docs=12, random_queries=20, real=False, dims=(4,), seeds=(0,), official_steps=200,
                    frontier_steps=200, subset_n=6, subset_ks=(3,), subset_dims=(6,))
 
 
