@@ -1,6 +1,7 @@
 """Free-embedding sign-rank optimisation and the LIMIT dataset (Weller et al. 2025).
 
-Modules: ``patterns`` (k-subsets and LIMIT relevance patterns as index lists), ``losses``
+Modules: ``qrels`` (your own retrieval problem in any form: masks, ragged lists, padded
+indices, BEIR/MTEB files), ``patterns`` (k-subsets and LIMIT relevance patterns as index lists), ``losses``
 (memory-bounded loss and gradient), ``accuracy`` (on-device top-k), ``optimise`` (pure
 ``init``/``step``/``run``), ``solve`` (one run, or a padded batch in one launch), ``search``
 (critical n), ``fits`` (growth fits), ``theory`` (bounds and the moment curve), ``limit``
@@ -53,7 +54,7 @@ from embtheory.signrank.limit import (
     qrels_index,
     recall_at_k,
 )
-from embtheory.signrank.losses import LOSSES, auto_chunk, batch_loss, loss_and_grad, row_loss
+from embtheory.signrank.losses import LOSSES, batch_loss, loss_and_grad, row_loss
 from embtheory.signrank.optimise import (
     OFFICIAL,
     STOP_RULES,
@@ -66,6 +67,7 @@ from embtheory.signrank.optimise import (
     step,
 )
 from embtheory.signrank.patterns import PATTERNS, dense_qrels, k_subsets, qrel_pattern, qrels_to_mask
+from embtheory.signrank.qrels import Qrels, as_qrels, read_qrels
 from embtheory.signrank.search import (
     PROTOCOLS,
     PUBLISHED_FIT,
@@ -125,12 +127,13 @@ __all__ = [
     "PrecisionLimit",
     "Problem",
     "QrelGraphStats",
+    "Qrels",
     "RecallAtK",
     "Recipe",
     "RunState",
     "SolveResult",
     "SuccessCurve",
-    "auto_chunk",
+    "as_qrels",
     "batch_loss",
     "bootstrap_band",
     "canonical_shape",
@@ -168,6 +171,7 @@ __all__ = [
     "qrel_pattern",
     "qrels_index",
     "qrels_to_mask",
+    "read_qrels",
     "recall_at_k",
     "row_loss",
     "run",

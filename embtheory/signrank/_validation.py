@@ -46,20 +46,53 @@ def check_embedding(x, name: str, *, cols: int | None = None, other: str | None 
     return x
 
 
+def _other_form(rel) -> bool:
+    """Whether concrete ``rel`` is qrels in a form other than a full ``[m, k]`` id array."""
+    from embtheory.signrank.qrels import Qrels
+
+    if isinstance(rel, Qrels):
+        return True
+    if isinstance(rel, (list, tuple)):
+        try:
+            arr = np.asarray(rel)
+        except ValueError:  # ragged
+            return True
+    else:
+        arr = np.asarray(rel)
+    if arr.dtype == object or arr.dtype == np.bool_ or not np.issubdtype(arr.dtype, np.integer):
+        return True
+    return bool(arr.size) and bool(np.any(arr < 0))
+
+
 def check_scoring_inputs(q, d, rel, *, k=None, rel_valid=None):
     """The checks of the public wrappers that score queries ``q`` against documents ``d`` with
     relevance lists ``rel`` (top-k accuracy, the losses): both embeddings valid and of one
     dimension, ``k`` (when given) in ``[1, n]``, ``rel`` in range and one row per query.
-    Array-likes without a shape come back as NumPy arrays; arrays (and tracers, shape-checked
-    only) come back unchanged.
+
+    Concrete ``rel`` in another qrels form (a mask, ragged lists, ``-1`` padding, a
+    :class:`embtheory.signrank.Qrels`) is read by :func:`embtheory.signrank.as_qrels` (when
+    ``rel_valid`` is not given) and comes back as ``(rel, rel_valid)`` with padding filled by
+    each row's first document.  Array-likes without a shape come back as NumPy arrays; arrays
+    (and tracers, shape-checked only) come back unchanged.
+
+    Returns:
+        ``(q, d, rel, rel_valid)`` (``rel_valid`` None when every entry is real).
     """
-    q, d, rel = (x if hasattr(x, "shape") or x is None else np.asarray(x) for x in (q, d, rel))
+    q, d = (x if hasattr(x, "shape") or x is None else np.asarray(x) for x in (q, d))
     check_embedding(q, "q", tracers=True)
     check_embedding(d, "d", cols=q.shape[1], other="q", tracers=True)
     if k is not None:
         check_int(k, "k", minimum=1, maximum=d.shape[0])
+    if rel is None:
+        raise TypeError("rel must be given: the relevant documents of each query")
+    if rel_valid is None and not isinstance(rel, jax.core.Tracer) and _other_form(rel):
+        from embtheory.signrank.qrels import as_qrels
+
+        qr = as_qrels(rel, n_docs=d.shape[0])
+        rel, rel_valid = qr.rel, qr.rel_valid
+    rel = rel if hasattr(rel, "shape") else np.asarray(rel)
     check_relevance(rel, d.shape[0], valid=rel_valid)
     if np.ndim(rel) != 2 or np.shape(rel)[0] != q.shape[0]:
         raise ValueError(f"rel must have one row per query: q has {q.shape[0]} rows, rel has shape "
                          f"{tuple(np.shape(rel))}")
-    return q, d, rel
+    return q, d, rel, rel_valid

@@ -1,6 +1,6 @@
 r"""Certificates: does an embedding rank every query's relevant documents strictly first?
 
-For queries :math:`q_i` with relevant sets :math:`P_i` (``|P_i| = k``) and documents
+For queries :math:`q_i` with relevant sets :math:`P_i` (of any sizes) and documents
 :math:`d_j`, the score is :math:`s_{ij} = \langle q_i, d_j\rangle` and query ``i``'s margin is
 
 .. math:: \mu_i = \min_{p \in P_i} s_{ip} - \max_{j \notin P_i} s_{ij}.
@@ -40,8 +40,9 @@ import jax.numpy as jnp
 import numpy as np
 
 from embtheory.core.memory import DEFAULT_MEMORY_BUDGET, resolve_memory_budget
-from embtheory.core.validation import check_float_dtype, check_index_array, check_int
+from embtheory.core.validation import check_float_dtype, check_int
 from embtheory.signrank._validation import check_embedding
+from embtheory.signrank.qrels import as_qrels
 
 __all__ = ["Certificate", "certify", "unrank_subsets"]
 
@@ -195,10 +196,11 @@ def certify(Q, D, *, k: int | None = None, qrels=None, dtype=None, memory_budget
         Q: ``[m, dim]`` query embeddings (row ``i`` is query ``i``).
         D: ``[n, dim]`` document embeddings.
         k: relevant documents per query.  With ``qrels=None`` the queries are all ``C(n, k)``
-            k-subsets in lexicographic order (default ``k = 2``); with ``qrels`` it defaults to
-            ``qrels.shape[1]`` and must equal it when given.
-        qrels: optional ``[m, k]`` integer index list, row ``i`` the relevant documents of query
-            ``i`` (distinct, in ``[0, n)``).
+            k-subsets in lexicographic order (default ``k = 2``); with ``qrels`` leave it None
+            (or give the common size of every relevant set).
+        qrels: the queries' relevant documents in any form :func:`embtheory.signrank.as_qrels`
+            reads (a :class:`embtheory.signrank.Qrels`, a mask, ragged lists, ``-1``-padded or
+            full ``[m, k]`` indices, BEIR triples or file); relevant sets may differ in size.
         dtype: the floating dtype the scores are computed in (``Q`` and ``D`` are cast to it);
             default float64 when JAX's x64 mode is on, else float32.  float64 needs x64.
         memory_budget: bytes for one chunk's temporaries (default: the fixed
@@ -236,17 +238,16 @@ def certify(Q, D, *, k: int | None = None, qrels=None, dtype=None, memory_budget
                              "lower n or pass qrels in parts")
         payload = jnp.asarray(_prefix_tables(n, k).astype(np.int32))
     else:
-        rel = check_index_array(qrels, "qrels", n=n, ndim=2, unique_rows=True)
-        if rel.shape[0] != m:
-            raise ValueError(f"qrels must have one row per query: Q has {m} rows, qrels {rel.shape[0]}")
-        if rel.shape[1] == 0:
-            raise ValueError("qrels has zero columns: every query needs at least one relevant document")
-        if k is not None and check_int(k, "k", minimum=1) != rel.shape[1]:
-            raise ValueError(f"k={k} disagrees with qrels, which lists {rel.shape[1]} documents per query")
+        qr = as_qrels(qrels, n_docs=n)
+        if qr.num_queries != m:
+            raise ValueError(f"qrels must have one row per query: Q has {m} rows, qrels {qr.num_queries}")
+        if k is not None and check_int(k, "k", minimum=1) != qr.k:
+            raise ValueError(f"k={k} disagrees with qrels, whose queries have {qr.counts.min()}.."
+                             f"{qr.counts.max()} relevant documents: leave k=None with qrels")
+        # padding repeats a relevant id, which leaves "is relevant" (all the kernel reads) unchanged
+        rel = qr.rel
         k = rel.shape[1]
-        if k >= n:
-            raise ValueError(f"k must be < n (the number of documents): got k={k} (qrels columns), n={n}")
-        payload = jnp.asarray(rel.astype(np.int32))
+        payload = jnp.asarray(rel)
     # Every partial sum of a score is at most |q_i| |d_j| (Cauchy-Schwarz): below the dtype's
     # largest value (with room for rounding), no score can overflow to inf, whose differences
     # (inf - inf = NaN) would otherwise poison the minimum.

@@ -61,6 +61,7 @@ from embtheory.core.memory import DEFAULT_MEMORY_BUDGET
 from embtheory.core.validation import check_choice, check_int, check_memory, check_real
 from embtheory.signrank.certify import certify
 from embtheory.signrank.patterns import k_subsets
+from embtheory.signrank.qrels import as_qrels
 
 __all__ = [
     "CONSTRUCTIONS",
@@ -353,8 +354,9 @@ def exact_certify(Q, D, *, k: int = 2, qrels=None, max_pairs: int = 200_000) -> 
     """:func:`certify` of float arrays in exact arithmetic (each float is an exact rational).
 
     For small problems only (a pure-Python check, ``m n dim`` Fraction products; refused above
-    ``max_pairs`` (query, document) pairs).  It tells whether the *stored* arrays solve the
-    pattern, free of any rounding in the scoring.
+    ``max_pairs`` (query, document) pairs).  ``qrels``: any form
+    :func:`embtheory.signrank.as_qrels` reads (None: every k-subset, lexicographic).  It tells
+    whether the *stored* arrays solve the pattern, free of any rounding in the scoring.
     """
     Q, D = np.asarray(Q, np.float64), np.asarray(D, np.float64)
     if Q.ndim != 2 or D.ndim != 2 or Q.shape[1] != D.shape[1] or not Q.size or not D.size:
@@ -363,7 +365,10 @@ def exact_certify(Q, D, *, k: int = 2, qrels=None, max_pairs: int = 200_000) -> 
     if not (np.all(np.isfinite(Q)) and np.all(np.isfinite(D))):
         raise ValueError("Q and D must be finite for an exact certificate")
     n = D.shape[0]
-    rel = k_subsets(n, check_int(k, "k", minimum=1, maximum=n - 1)) if qrels is None else np.asarray(qrels)
+    if qrels is None:
+        rel = k_subsets(n, check_int(k, "k", minimum=1, maximum=n - 1))
+    else:  # padding repeats a relevant id: the relevant set of each row is unchanged
+        rel = as_qrels(qrels, n_docs=n).rel
     if rel.shape[0] != Q.shape[0]:
         raise ValueError(f"Q has {Q.shape[0]} rows but the pattern has {rel.shape[0]} queries")
     if rel.shape[0] * n > max_pairs:

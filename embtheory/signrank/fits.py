@@ -10,13 +10,12 @@ d <= 40 and the quadratic side by side at the extrapolation dimensions.
 
 from __future__ import annotations
 
-import warnings
 from collections.abc import Mapping, Sequence
 from typing import NamedTuple
 
 import numpy as np
 
-from embtheory.core.validation import check_finite, check_int, check_memory, check_probability
+from embtheory.core.validation import check_finite, check_int, check_key, check_memory, check_probability
 
 __all__ = [
     "EXTRAPOLATION_DIMS",
@@ -56,17 +55,6 @@ def _xy(d, n):
     return d, n
 
 
-def _dict_getitem(self, item):
-    """``result["field"]`` keeps working (deprecated) for results that used to be dicts."""
-    if isinstance(item, str):
-        warnings.warn(f"{type(self).__name__}[{item!r}] is deprecated: use the attribute .{item}",
-                      DeprecationWarning, stacklevel=2)
-        try:
-            return getattr(self, item)
-        except AttributeError:
-            raise KeyError(item) from None
-    return tuple.__getitem__(self, item)
-
 
 class _PolyFitFields(NamedTuple):
     """A least-squares polynomial ``n ~ sum_j coef[j] d^j``.
@@ -87,7 +75,6 @@ class _PolyFitFields(NamedTuple):
 class PolyFit(_PolyFitFields):
     __doc__ = _PolyFitFields.__doc__
     __slots__ = ()
-    __getitem__ = _dict_getitem
 
 
 class _BandFields(NamedTuple):
@@ -109,7 +96,6 @@ class _BandFields(NamedTuple):
 class Band(_BandFields):
     __doc__ = _BandFields.__doc__
     __slots__ = ()
-    __getitem__ = _dict_getitem
 
 
 class _FitComparisonFields(NamedTuple):
@@ -124,10 +110,9 @@ class _FitComparisonFields(NamedTuple):
 class FitComparison(_FitComparisonFields):
     __doc__ = _FitComparisonFields.__doc__
     __slots__ = ()
-    __getitem__ = _dict_getitem
 
     def items(self):
-        """``(name, PolyFit)`` pairs, as the old dict gave them."""
+        """``(name, PolyFit)`` pairs in field order."""
         return list(zip(self._fields, self))
 
     def keys(self):
@@ -148,7 +133,7 @@ def poly_fit(d, n, degree: int = 3, *, sigma=None) -> PolyFit:
             e.g. the half-widths of n50 intervals.
 
     Returns:
-        A :class:`PolyFit` (``fit["coef"]`` still works, deprecated).
+        A :class:`PolyFit`.
     """
     degree = check_int(degree, "degree", minimum=0)
     d, n = _xy(d, n)
@@ -196,23 +181,8 @@ def _real_array(x, name: str) -> np.ndarray:
     return arr.astype(np.float64)
 
 
-def _resolve_key(key, seed, fn):
-    import jax
-
-    from embtheory.core.validation import check_key
-
-    if seed is not None:
-        warnings.warn(f"{fn}(seed=...) is deprecated: pass key=jax.random.key(seed)", DeprecationWarning,
-                      stacklevel=3)
-        if key is None:
-            key = jax.random.key(check_int(seed, "seed", minimum=0))
-    if key is None:
-        raise TypeError(f"{fn} needs key= (a jax.random.key) for its resampling")
-    return check_key(key)
-
-
 def bootstrap_band(d, n, at, *, degree: int = 3, num: int = 2000, key=None, level: float = 0.9,
-                   memory_budget: float | None = None, **deprecated) -> Band:
+                   memory_budget: float | None = None) -> Band:
     """Case-resampling bootstrap band of a polynomial fit's prediction at ``at``.
 
     Resamples the (d, n) points with replacement ``num`` times (resamples with fewer than
@@ -220,7 +190,7 @@ def bootstrap_band(d, n, at, *, degree: int = 3, num: int = 2000, key=None, leve
     the median and the central ``level`` interval of the predictions.
 
     Args:
-        key: PRNG key of the resampling (``seed=`` still works, deprecated).
+        key: PRNG key of the resampling (required).
         memory_budget: bytes the resamples may hold (default: the machine's budget, see
             :mod:`embtheory.core.memory`); a larger ``num`` is refused with a MemoryError
             stating the size, never allocated.
@@ -243,9 +213,9 @@ def bootstrap_band(d, n, at, *, degree: int = 3, num: int = 2000, key=None, leve
     if np.unique(d).size <= degree:  # no resample could ever be fitted
         raise ValueError(f"a degree-{degree} bootstrap needs more than {degree} distinct d, got "
                          f"{np.unique(d).size}: lower degree or add dimensions")
-    if set(deprecated) - {"seed"}:
-        raise TypeError(f"bootstrap_band() got an unexpected keyword argument {sorted(deprecated)[0]!r}")
-    key = _resolve_key(key, deprecated.get("seed"), "bootstrap_band")
+    if key is None:
+        raise TypeError("bootstrap_band needs key= (a jax.random.key) for its resampling")
+    key = check_key(key)
     x_at = _design(at, degree)
     preds, draws = [], 0
     while len(preds) < num:
@@ -302,8 +272,7 @@ def compare_fits(table: Mapping[int, float] | None = None, *, at: Sequence[int] 
         cut: the largest d of the truncated fits.
 
     Returns:
-        A :class:`FitComparison` of :class:`PolyFit` (``out["cubic"]["extrapolation"]`` still
-        works, deprecated).
+        A :class:`FitComparison` of :class:`PolyFit`.
     """
     table = PUBLISHED_CRITICAL_N if table is None else dict(table)
     d = np.array(sorted(table), np.float64)

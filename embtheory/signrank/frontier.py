@@ -30,6 +30,7 @@ numbers do not depend on how far it is padded.
 from __future__ import annotations
 
 import functools
+import hashlib
 import math
 import time
 from typing import NamedTuple
@@ -50,7 +51,7 @@ from embtheory.core.validation import (
     check_seed,
 )
 from embtheory.signrank.certify import certify
-from embtheory.signrank.patterns import k_subsets
+from embtheory.signrank.qrels import Qrels, as_qrels
 
 __all__ = [
     "FRONTIER_LOSSES",
@@ -193,16 +194,22 @@ def relevance_mask(rel, num_docs: int) -> jax.Array:
     return jnp.any(rel[:, :, None] == jnp.arange(num_docs)[None, None, :], axis=1)
 
 
-def frontier_loss(q, d, params: FrontierParams, rel, *, recipe: FrontierRecipe) -> jax.Array:
+def frontier_loss(q, d, params: FrontierParams, rel, *, recipe: FrontierRecipe,
+                  rel_valid=None) -> jax.Array:
     """The recipe's loss of ``q [m, dim]``, ``d [n, dim]`` for the index list ``rel [m, k]``.
 
     See the module docstring; ``"margin"`` is the mean over queries of
-    ``sum_{p in P, j not in P} relu(gamma - s_p + s_j) / (k (n - k))``.
+    ``sum_{p in P, j not in P} relu(gamma - s_p + s_j) / (|P| (n - |P|))``.  ``rel_valid``
+    ``[m, k]`` (False on padding, which repeats one of the query's relevant ids) lets queries
+    have different numbers of relevant documents; the InfoNCE mean is then over the real
+    (query, relevant document) pairs.
     """
     s = q @ d.T
     n = s.shape[1]
     k = rel.shape[1]
     is_rel = relevance_mask(rel, n)
+    if rel_valid is not None and recipe.loss != "sigmoid":
+        return _ragged_loss(s, params, rel, rel_valid, is_rel, recipe)
     if recipe.loss == "sigmoid":
         y = jnp.where(is_rel, 1.0, -1.0).astype(s.dtype)
         return jnp.sum(jax.nn.softplus(-params.scale * (s - params.bias) * y))
@@ -213,6 +220,21 @@ def frontier_loss(q, d, params: FrontierParams, rel, *, recipe: FrontierRecipe) 
     sp = jnp.take_along_axis(s, rel, axis=1)  # [m, k]
     hinge = jax.nn.relu(recipe.margin - sp[:, :, None] + s[:, None, :])  # [m, k, n]
     per_query = jnp.sum(jnp.where(is_rel[:, None, :], 0.0, hinge), axis=(1, 2)) / (k * (n - k))
+    return jnp.mean(per_query)
+
+
+def _ragged_loss(s, params, rel, rel_valid, is_rel, recipe):
+    n = s.shape[1]
+    if recipe.loss == "infonce":
+        z = (s - params.bias) / jnp.exp(params.log_temperature)
+        logp = jax.nn.log_softmax(z, axis=1)
+        picked = jnp.where(rel_valid, jnp.take_along_axis(logp, rel, axis=1), 0.0)
+        return -jnp.sum(picked) / jnp.sum(rel_valid)
+    counts = jnp.sum(rel_valid, axis=1).astype(s.dtype)
+    sp = jnp.take_along_axis(s, rel, axis=1)  # [m, k]
+    hinge = jax.nn.relu(recipe.margin - sp[:, :, None] + s[:, None, :])  # [m, k, n]
+    keep = rel_valid[:, :, None] & ~is_rel[:, None, :]
+    per_query = jnp.sum(jnp.where(keep, hinge, 0.0), axis=(1, 2)) / (counts * (n - counts))
     return jnp.mean(per_query)
 
 
@@ -228,8 +250,10 @@ def _draw(key, rows, dim_pad, col_mask, dtype):
 
 
 def frontier_algorithm(rel, num_docs: int, dim_pad: int, *, recipe: FrontierRecipe,
-                       dtype=jnp.float32) -> Iterative:
-    """The recipe as an ``(init, step)`` pair for the pattern ``rel`` (``[m, k]`` index list).
+                       dtype=jnp.float32, rel_valid=None) -> Iterative:
+    """The recipe as an ``(init, step)`` pair for the pattern ``rel`` (``[m, k]`` index list;
+    ``rel_valid`` marks the real entries when queries have different numbers of relevant
+    documents, see :func:`frontier_loss`).
 
     ``init(*, key, dim)`` draws a fresh run of dimension ``dim`` (a traced int is allowed: the
     columns ``>= dim`` are padding); ``step(state)`` is one Adam update and re-normalisation;
@@ -242,8 +266,10 @@ def frontier_algorithm(rel, num_docs: int, dim_pad: int, *, recipe: FrontierReci
     train = FrontierParams(scale=recipe.loss == "sigmoid",
                            bias=recipe.loss == "sigmoid" and recipe.train_bias,
                            log_temperature=recipe.loss == "infonce" and recipe.train_temperature)
-    grad_fn = jax.value_and_grad(lambda qq, dd, pp: frontier_loss(qq, dd, pp, rel, recipe=recipe),
-                                 argnums=(0, 1, 2))
+    rel_valid = None if rel_valid is None else jnp.asarray(rel_valid)
+    grad_fn = jax.value_and_grad(
+        lambda qq, dd, pp: frontier_loss(qq, dd, pp, rel, recipe=recipe, rel_valid=rel_valid),
+        argnums=(0, 1, 2))
 
     def init(*, key, dim) -> FrontierState:
         col_mask = jnp.arange(dim_pad) < dim
@@ -276,9 +302,15 @@ def frontier_algorithm(rel, num_docs: int, dim_pad: int, *, recipe: FrontierReci
 
 
 @functools.lru_cache(maxsize=32)
-def _compiled(n: int, k: int, dim_pad: int, recipe: FrontierRecipe, dtype_name: str):
-    rel = k_subsets(n, k)
-    alg = frontier_algorithm(rel, n, dim_pad, recipe=recipe, dtype=jnp.dtype(dtype_name))
+def _subsets(n: int, k: int) -> Qrels:
+    return Qrels.subsets(n, k)
+
+
+@functools.lru_cache(maxsize=32)
+def _compiled(qrels: Qrels, dim_pad: int, recipe: FrontierRecipe, dtype_name: str):
+    ragged = qrels.k is None
+    alg = frontier_algorithm(qrels.rel, qrels.n_docs, dim_pad, recipe=recipe, dtype=jnp.dtype(dtype_name),
+                             rel_valid=qrels.rel_valid if ragged else None)
 
     def one(key_data, dim):
         s = iterate(alg, alg.init(key=jax.random.wrap_key_data(key_data), dim=dim))
@@ -312,8 +344,11 @@ class FrontierRun(NamedTuple):
     temperature: float
 
 
-def _run_batch(n, k, dims, seeds, recipe, dtype, dim_pad, keys=None):
-    fn = _compiled(n, k, dim_pad, recipe, jnp.dtype(dtype).name)
+def _run_batch(qrels, k, dims, seeds, recipe, dtype, dim_pad, keys=None):
+    """Runs of the recipe on ``qrels``; ``k``: the all-k-subsets problem (certified from ranks),
+    None: any qrels (certified from their index list)."""
+    n = qrels.n_docs
+    fn = _compiled(qrels, dim_pad, recipe, jnp.dtype(dtype).name)
     if keys is None:
         keys = [jax.random.key(s) for s in seeds]
     keys = jnp.stack([jax.random.key_data(kk) for kk in keys])
@@ -322,7 +357,8 @@ def _run_batch(n, k, dims, seeds, recipe, dtype, dim_pad, keys=None):
     out = []
     for i, (dim, seed) in enumerate(zip(dims, seeds)):
         # the padded columns are exact zeros: the same vectors, one certify shape for all dims
-        c = certify(q[i], d[i], k=k, dtype=dtype)
+        c = certify(q[i], d[i], k=k, dtype=dtype) if k is not None else \
+            certify(q[i], d[i], qrels=qrels, dtype=dtype)
         out.append(FrontierRun(n=n, dim=int(dim), seed=int(seed), solved=c.solved, margin=c.margin,
                                global_margin=c.global_margin, violations=c.violations,
                                loss=float(loss[i]), scale=float(params.scale[i]), bias=float(params.bias[i]),
@@ -330,23 +366,39 @@ def _run_batch(n, k, dims, seeds, recipe, dtype, dim_pad, keys=None):
     return out
 
 
-def run_frontier(n: int, dim: int, *, key, k: int = 2, recipe: FrontierRecipe | None = None,
-                 dtype=jnp.float32, dim_pad: int | None = None) -> FrontierRun:
-    """One run of the recipe on all ``C(n, k)`` k-subsets in ``dim`` dimensions, certified.
+def _problem(n, k, qrels) -> tuple[Qrels, int | None]:
+    """``(Qrels, k)`` of the all-k-subsets problem of ``n``, or ``(qrels, None)``."""
+    if qrels is not None:
+        if n is not None or k is not None:
+            raise TypeError("pass either n (and k) for every k-subset, or qrels=: not both")
+        return as_qrels(qrels), None
+    if n is None:
+        raise TypeError("pass n (documents; every k-subset is a query) or qrels= (your own problem)")
+    n = check_int(n, "n", minimum=3)
+    k = check_int(2 if k is None else k, "k", minimum=1, maximum=n - 1)
+    return _subsets(n, k), k
+
+
+def run_frontier(n: int | None = None, dim: int | None = None, *, key, qrels=None, k: int | None = None,
+                 recipe: FrontierRecipe | None = None, dtype=jnp.float32,
+                 dim_pad: int | None = None) -> FrontierRun:
+    """One run of the recipe on every k-subset of ``n`` (or your ``qrels``) in ``dim`` dimensions, certified.
 
     ``key``: the trial's PRNG key (:func:`min_dimension`'s trial ``seed`` is
     ``key=jax.random.key(seed)``; the result's ``seed`` field is then -1, unknown here).
-    ``dim_pad`` pads the embedding with zero columns (the numbers do not change; it is how
-    :func:`min_dimension` batches dims).
+    ``qrels``: any form :func:`embtheory.signrank.as_qrels` reads (then leave ``n`` and ``k``
+    None; ``k`` defaults to 2).  ``dim_pad`` pads the embedding with zero columns (the numbers do
+    not change; it is how :func:`min_dimension` batches dims).
     """
     recipe = FrontierRecipe() if recipe is None else recipe.validated()
-    n = check_int(n, "n", minimum=3)
-    k = check_int(k, "k", minimum=1, maximum=n - 1)
+    qr, k = _problem(n, k, qrels)
+    if dim is None:
+        raise TypeError("run_frontier needs dim= (the embedding dimension)")
     dim = check_int(dim, "dim", minimum=1)
     dim_pad = dim if dim_pad is None else check_int(dim_pad, "dim_pad", minimum=dim)
     dt = check_float_dtype(dtype)
     key = check_key(key)
-    return _run_batch(n, k, [dim], [-1], recipe, dt, dim_pad, keys=[key])[0]
+    return _run_batch(qr, k, [dim], [-1], recipe, dt, dim_pad, keys=[key])[0]
 
 
 class MinDimension(NamedTuple):
@@ -361,6 +413,7 @@ class MinDimension(NamedTuple):
         global_dim: the smallest d whose run has a positive *global* margin (the authors'
             code's criterion; None: none).
         seconds: wall time of the runs computed now (stored ones cost nothing).
+        recipe: ``"frontier"`` or ``"official"`` (which optimiser ran).
     """
 
     n: int
@@ -372,46 +425,104 @@ class MinDimension(NamedTuple):
     margins: dict
     global_dim: int | None
     seconds: float
+    recipe: str = "frontier"
 
 
-def min_dimension(n: int, *, loss: str = "sigmoid", dims=tuple(range(5, 31)), seeds=(0,),
-                  k: int = 2, recipe: FrontierRecipe | None = None, store=None, dtype=jnp.float32,
+def _digest(qrels: Qrels) -> str:
+    """A short fingerprint of a problem (its store units must not be confused with another's)."""
+    h = hashlib.sha256(np.ascontiguousarray(qrels.index, np.int32).tobytes())
+    h.update(str(qrels.n_docs).encode())
+    return h.hexdigest()[:16]
+
+
+def _official_runs(qrels, k, part, recipe, dt):
+    """Runs of the official optimiser (:func:`embtheory.signrank.solve`), certified like the frontier's."""
+    from embtheory.signrank.solve import solve
+
+    out = []
+    for dim, seed in part:
+        if k is None:
+            r = solve(qrels=qrels, dim=dim, key=seed, recipe=recipe, dtype=dt, certify_margin=False)
+            c = certify(r.q, r.d, qrels=qrels, dtype=dt)
+        else:
+            r = solve(qrels.n_docs, dim, key=seed, k=k, recipe=recipe, dtype=dt, certify_margin=False)
+            c = certify(r.q, r.d, k=k, dtype=dt)
+        out.append(FrontierRun(n=qrels.n_docs, dim=dim, seed=seed, solved=c.solved, margin=c.margin,
+                               global_margin=c.global_margin, violations=c.violations, loss=r.loss,
+                               scale=1.0, bias=0.0, temperature=float(recipe.temperature)))
+    return out
+
+
+def min_dimension(n: int | None = None, *, qrels=None, loss: str | None = None, dims=tuple(range(5, 31)),
+                  seeds=(0,), k: int | None = None, recipe=None, store=None, dtype=jnp.float32,
                   batch_size: int | None = None) -> MinDimension:
-    """The smallest d whose run of the frontier recipe certifies, all ``dims`` run together.
+    """The smallest d whose run certifies, for every k-subset of ``n`` or for your ``qrels``.
 
-    Every (dim, seed) is one run; the runs are padded to ``max(dims)`` columns and vmapped in
-    one launch (``batch_size`` runs at a time; default all).  With a ``store`` each run is a
-    unit (config: n, k, dim, seed, the recipe, dtype): finished runs are read back, so an
+    Every (dim, seed) is one run, certified by :func:`embtheory.signrank.certify` of its final
+    embeddings (success: every query's relevant documents strictly first).  Under the frontier
+    recipe the runs are padded to ``max(dims)`` columns and vmapped in one launch
+    (``batch_size`` runs at a time; default all); under the official recipe
+    (``recipe=embtheory.signrank.OFFICIAL`` or any :class:`embtheory.signrank.Recipe`) each run
+    is one :func:`embtheory.signrank.solve` (stopping as the official script does).  With a
+    ``store`` (a :class:`embtheory.core.store.ResultStore` or a path) each run is a unit
+    (config: the problem, dim, seed, the recipe, dtype): finished runs are read back, so an
     interrupted call resumes.  Padding does not change a run's numbers (see the module
     docstring), so a stored run is the same whichever batch computed it, up to float
     reassociation in the matrix products.
 
     Args:
-        n: documents (all ``C(n, k)`` k-subsets are the queries).
-        loss: the recipe's loss when ``recipe`` is None; must match ``recipe.loss`` otherwise.
-        dims: dimensions to try (positive ints).
+        n: documents (all ``C(n, k)`` k-subsets are the queries); leave None with ``qrels``.
+        qrels: your problem, in any form :func:`embtheory.signrank.as_qrels` reads (queries
+            may have different numbers of relevant documents).
+        loss: the frontier recipe's loss when ``recipe`` is None (default ``"sigmoid"``); must
+            match ``recipe.loss`` otherwise.
+        dims: dimensions to try (a sequence of positive ints).
         seeds: trials per dimension (key ``jax.random.key(seed)``).
-        recipe: default ``FrontierRecipe.of(loss)`` (100,000 steps).
+        k: relevant documents per query of the all-k-subsets problem (default 2).
+        recipe: a :class:`FrontierRecipe` (default ``FrontierRecipe.of(loss)``, 100,000 steps)
+            or the official :class:`embtheory.signrank.Recipe`.
+
+    Example:
+        >>> from embtheory.signrank import OFFICIAL
+        >>> r = min_dimension(qrels=[[0, 1], [2], [1, 3], [0]], dims=[1, 2, 3], seeds=[0],
+        ...                   recipe=OFFICIAL._replace(max_steps=300))
+        >>> r.recipe, r.dim is not None and r.dim <= 3, len(r.runs)
+        ('official', True, 3)
     """
-    n = check_int(n, "n", minimum=3)
-    k = check_int(k, "k", minimum=1, maximum=n - 1)
-    if recipe is None:
-        recipe = FrontierRecipe.of(loss)
-    else:
-        recipe = recipe.validated()
-        if loss != recipe.loss:
+    from embtheory.core.store import as_store
+    from embtheory.core.validation import check_int_sequence
+    from embtheory.signrank.optimise import Recipe
+
+    qr, k = _problem(n, k, qrels)
+    store = as_store(store)
+    if isinstance(recipe, Recipe):
+        kind = "official"
+        recipe = Recipe(**recipe._asdict()).validated()
+        if loss is not None and loss != recipe.loss:
             raise ValueError(f"loss={loss!r} disagrees with recipe.loss={recipe.loss!r}: pass one of them")
-    dims = tuple(sorted({check_int(x, "dims", minimum=1) for x in dims}))
-    seeds = tuple(check_seed(s, "seeds") for s in seeds)
-    if not dims or not seeds:
-        raise ValueError("dims and seeds must each hold at least one value")
+    elif recipe is None:
+        kind = "frontier"
+        recipe = FrontierRecipe.of("sigmoid" if loss is None else loss)
+    elif isinstance(recipe, FrontierRecipe):
+        kind = "frontier"
+        recipe = recipe.validated()
+        if loss is not None and loss != recipe.loss:
+            raise ValueError(f"loss={loss!r} disagrees with recipe.loss={recipe.loss!r}: pass one of them")
+    else:
+        raise TypeError(f"recipe must be a FrontierRecipe or the official Recipe, got "
+                        f"{type(recipe).__name__}")
+    dims = tuple(sorted(set(check_int_sequence(dims, "dims", minimum=1))))
+    seeds = tuple(check_seed(s, "seeds") for s in check_int_sequence(seeds, "seeds"))
     dt = check_float_dtype(dtype)
     pad = max(dims)
     pairs = [(d, s) for d in dims for s in seeds]
+    problem = {} if k is not None else {"qrels": _digest(qr)}
+    if kind == "official":
+        problem["optimiser"] = "official"
 
     def cfg(d, s):
-        return dict(experiment="signrank-min-dimension", n=n, k=k, dim=d, seed=s, dtype=dt.name,
-                    recipe=recipe._asdict())
+        return dict(experiment="signrank-min-dimension", n=qr.n_docs, k=k, dim=d, seed=s, dtype=dt.name,
+                    recipe=recipe._asdict(), **problem)
 
     results: dict[tuple[int, int], FrontierRun] = {}
     todo = []
@@ -425,13 +536,17 @@ def min_dimension(n: int, *, loss: str = "sigmoid", dims=tuple(range(5, 31)), se
     bs = len(todo) if batch_size is None else check_int(batch_size, "batch_size", minimum=1)
     for i in range(0, len(todo), max(bs, 1)):
         part = todo[i:i + bs]
-        for r in _run_batch(n, k, [d for d, _ in part], [s for _, s in part], recipe, dt, pad):
+        if kind == "official":
+            done = _official_runs(qr, k, part, recipe, dt)
+        else:
+            done = _run_batch(qr, k, [d for d, _ in part], [s for _, s in part], recipe, dt, pad)
+        for r in done:
             results[(r.dim, r.seed)] = r
             if store is not None:
                 store.put(cfg(r.dim, r.seed), r._asdict(), seed=r.seed)
     runs = tuple(results[p] for p in pairs)
     solved = [r.dim for r in runs if r.solved]
     glob = [r.dim for r in runs if r.global_margin > 0]
-    return MinDimension(n=n, loss=recipe.loss, dim=min(solved) if solved else None, dims=dims, seeds=seeds,
-                        runs=runs, margins={(r.dim, r.seed): r.margin for r in runs},
-                        global_dim=min(glob) if glob else None, seconds=time.perf_counter() - t0)
+    return MinDimension(n=qr.n_docs, loss=recipe.loss, dim=min(solved) if solved else None, dims=dims,
+                        seeds=seeds, runs=runs, margins={(r.dim, r.seed): r.margin for r in runs},
+                        global_dim=min(glob) if glob else None, seconds=time.perf_counter() - t0, recipe=kind)

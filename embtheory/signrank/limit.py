@@ -17,7 +17,6 @@ document gives Jaccard 1/3 for pairs).
 from __future__ import annotations
 
 import dataclasses
-import warnings
 from collections.abc import Sequence
 from typing import NamedTuple
 
@@ -88,7 +87,7 @@ def _items() -> list[str]:
 
 
 def generate_limit_dataset(num_docs: int = 46, num_queries: int = 1000, *, pattern: str = "dense",
-                           k: int = 2, items_per_doc: int = 20, key=None, **deprecated) -> LimitSet:
+                           k: int = 2, items_per_doc: int = 20, key) -> LimitSet:
     """A LIMIT-style dataset of any size and relevance pattern, from our own lists.
 
     Each query gets its own item ("Who likes <item>?"); every document relevant to it likes
@@ -102,31 +101,15 @@ def generate_limit_dataset(num_docs: int = 46, num_queries: int = 1000, *, patte
         pattern: ``"dense"``, ``"random"``, ``"cycle"`` or ``"disjoint"``.
         k: relevant documents per query.
         items_per_doc: items per document at least (more if it answers more queries).
-        key: PRNG key of every random choice (its data seed one host generator).  The old
-            ``seed=<int>`` still works (DeprecationWarning) and gives the sets it gave; with
-            neither, the old default ``seed=0`` is used, with a DeprecationWarning.
+        key: PRNG key of every random choice (its data seed one host generator).
 
     Returns:
         A :class:`LimitSet`.
     """
-    unknown = set(deprecated) - {"seed"}
-    if unknown:
-        raise TypeError(f"generate_limit_dataset() got an unexpected keyword argument {sorted(unknown)[0]!r}")
-    if key is not None and "seed" in deprecated:
-        raise TypeError("generate_limit_dataset got both key= and the deprecated seed=: pass key only")
-    if key is None:
-        seed = deprecated.get("seed", 0)
-        warnings.warn("generate_limit_dataset(seed=...) is deprecated (and so is calling it without a key): "
-                      "pass key=jax.random.key(...)", DeprecationWarning, stacklevel=2)
-        check_int(seed, "seed", minimum=0)
+    key = check_key(key)
 
-        def fresh():
-            return np.random.default_rng(seed)
-    else:
-        key = check_key(key)
-
-        def fresh():
-            return _host_rng(key)
+    def fresh():
+        return _host_rng(key)
     check_choice(pattern, "pattern", PATTERNS)
     n = check_int(num_docs, "num_docs", minimum=1)
     m = check_int(num_queries, "num_queries", minimum=1)
@@ -197,16 +180,6 @@ def limit_qrels(name: str = "limit-small") -> tuple[np.ndarray, list[str], list[
     return qrels_index(data.qrels, query_ids, doc_ids), query_ids, doc_ids
 
 
-class _Deprecated(tuple):
-    __slots__ = ()
-
-    def __getitem__(self, item):
-        if isinstance(item, str):
-            warnings.warn(f"{type(self).__name__}[{item!r}] is deprecated: it is a NamedTuple now, use "
-                          f".{item}", DeprecationWarning, stacklevel=2)
-            return getattr(self, item)
-        return tuple.__getitem__(self, item)
-
 
 class _QrelGraphStats(NamedTuple):
     density: float
@@ -224,35 +197,23 @@ class QrelGraphStats(_QrelGraphStats):
         mean_strength: mean weighted degree (Jaccard weights).
         mean_degree: mean degree.
         num_queries: m; num_docs_used: documents that some query lists.
-
-    ``stats["density"]`` (the old dict access) still works, with a DeprecationWarning.
     """
 
     __slots__ = ()
 
-    def __getitem__(self, item):
-        return _Deprecated.__getitem__(self, item)
 
-
-def qrel_graph_stats(rel, *, chunk_size: int = 4096, **deprecated) -> QrelGraphStats:
+def qrel_graph_stats(rel, *, chunk_size: int = 4096) -> QrelGraphStats:
     """Query-graph statistics of an index list (``-1`` = padding).
 
     Two queries are adjacent when they share a relevant document; the edge weight is the Jaccard
     similarity of their relevant sets.  Streamed over query chunks (``chunk_size x n`` at a
-    time; ``chunk=`` is the deprecated old name).
+    time).
 
     Returns:
         A :class:`QrelGraphStats`.
     """
     import scipy.sparse as sp
 
-    if deprecated:
-        if set(deprecated) != {"chunk"}:
-            bad = sorted(deprecated)[0]
-            raise TypeError(f"qrel_graph_stats() got an unexpected keyword argument {bad!r}")
-        warnings.warn("qrel_graph_stats(chunk=...) is deprecated: use chunk_size=...", DeprecationWarning,
-                      stacklevel=2)
-        chunk_size = deprecated["chunk"]
     chunk = check_int(chunk_size, "chunk_size", minimum=1)
     rel = np.asarray(rel)
     if rel.ndim != 2 or not np.issubdtype(rel.dtype, np.integer):
@@ -294,8 +255,7 @@ class RecallAtK(_RecallAtK):
         ks: the cut-offs; recall: the recall at each, in the same order;
         num_queries: the queries that have a relevant document (the others are skipped).
 
-    ``r[2]`` (the old ``{k: recall}`` access) still works, with a DeprecationWarning;
-    :meth:`as_dict` gives the mapping.
+    :meth:`as_dict` gives the ``{k: recall}`` mapping.
     """
 
     __slots__ = ()
@@ -303,16 +263,10 @@ class RecallAtK(_RecallAtK):
     def as_dict(self) -> dict:
         return dict(zip(self.ks, self.recall))
 
-    def __getitem__(self, item):
-        if isinstance(item, (int, np.integer)) and not isinstance(item, bool) and int(item) in self.ks:
-            warnings.warn("recall_at_k(...)[k] is deprecated: it returns a RecallAtK now; use .as_dict()[k] "
-                          "or .recall", DeprecationWarning, stacklevel=2)
-            return self.as_dict()[int(item)]
-        return tuple.__getitem__(self, item)
 
 
 def recall_at_k(query_emb, doc_emb, qrels, ks: Sequence[int] = (2, 10, 20), *, similarity: str = "cosine",
-                chunk_size: int | None = 1024, **deprecated) -> RecallAtK:
+                chunk_size: int | None = 1024) -> RecallAtK:
     """Recall@k of any query/document embeddings: mean over queries of ``|relevant in top k| / |relevant|``.
 
     Args:
@@ -322,19 +276,12 @@ def recall_at_k(query_emb, doc_emb, qrels, ks: Sequence[int] = (2, 10, 20), *, s
             per-query lists of document indices.
         ks: cut-offs, each ``<= n``.
         similarity: ``"cosine"`` (rows normalised first) or ``"dot"``.
-        chunk_size: queries per chunk of the on-device top-k (None: all at once; ``chunk=`` is
-            the deprecated old name).
+        chunk_size: queries per chunk of the on-device top-k (None: all at once).
 
     Returns:
         A :class:`RecallAtK` (queries with no relevant document are skipped; qrels with no
         relevant document at all are refused rather than giving NaN).
     """
-    if deprecated:
-        if set(deprecated) != {"chunk"}:
-            raise TypeError(f"recall_at_k() got an unexpected keyword argument {sorted(deprecated)[0]!r}")
-        warnings.warn("recall_at_k(chunk=...) is deprecated: use chunk_size=...", DeprecationWarning,
-                      stacklevel=2)
-        chunk_size = deprecated["chunk"]
     check_choice(similarity, "similarity", ("cosine", "dot"))
     q = as_matrix(query_emb, "query_emb", nonzero_rows=similarity == "cosine")
     d = as_matrix(doc_emb, "doc_emb", cols=q.shape[1], nonzero_rows=similarity == "cosine")

@@ -1,7 +1,9 @@
 r"""Losses of the free-embedding problem, and their memory-bounded value and gradient.
 
 Each loss is a function of one query's score row :math:`s \in \mathbb{R}^n` (cosine scores,
-rows of unit length) and its relevant documents :math:`P` (``|P| = k``), averaged over queries.
+rows of unit length) and its relevant documents :math:`P` (``|P| = k``, which may differ from
+query to query: ``rel`` is then padded and ``rel_valid`` marks the real entries), averaged
+over queries.
 With :math:`z = s / T`:
 
 * ``"infonce"`` (the official code, default):
@@ -15,7 +17,10 @@ With :math:`z = s / T`:
 * ``"margin"`` (pairwise hinge on raw scores):
   :math:`\ell = \frac{1}{k (n - k)} \sum_{p \in P} \sum_{j \notin P} \max(0, \gamma - s_p + s_j)`.
 
-The batch loss is the mean of :math:`\ell` over valid queries.  :func:`loss_and_grad`
+The batch loss is the mean of :math:`\ell` over valid queries; with relevant sets of different
+sizes the official InfoNCE stays what the code defines, the mean of
+:math:`-\log\operatorname{softmax}(z)_p` over every (query, relevant document) pair (a query
+weighs by :math:`|P|`).  :func:`loss_and_grad`
 computes it and its gradient in query chunks: per chunk, the scores ``[c, n]``, the row
 gradients :math:`G = \partial \ell / \partial s` (autodiff of the one-row loss, vmapped; XLA fuses it), then
 :math:`\nabla_Q = G D` and :math:`\nabla_D \mathrel{+}= G^\top Q_c`.  Peak memory is a few
@@ -25,7 +30,6 @@ gradients :math:`G = \partial \ell / \partial s` (autodiff of the one-row loss, 
 from __future__ import annotations
 
 import math
-import warnings
 
 import jax
 import jax.numpy as jnp
@@ -33,7 +37,7 @@ import jax.numpy as jnp
 from embtheory.core.validation import check_choice, check_positive
 from embtheory.signrank._validation import check_scoring_inputs
 
-__all__ = ["LOSSES", "auto_chunk", "batch_loss", "loss_and_grad", "row_loss"]
+__all__ = ["LOSSES", "batch_loss", "loss_and_grad", "row_loss"]
 
 LOSSES = ("infonce", "infonce_footnote", "sigmoid", "margin")
 
@@ -41,14 +45,16 @@ LOSSES = ("infonce", "infonce_footnote", "sigmoid", "margin")
 _BYTES_PER_ENTRY_FACTOR = 6
 
 
-def row_loss(scores: jax.Array, rel: jax.Array, doc_valid: jax.Array, *, loss: str = "infonce",
-             temperature: float = 0.1, margin: float = 0.1) -> jax.Array:
+def row_loss(scores: jax.Array, rel: jax.Array, doc_valid: jax.Array, *, rel_valid: jax.Array | None = None,
+             loss: str = "infonce", temperature: float = 0.1, margin: float = 0.1) -> jax.Array:
     """The loss of one query.
 
     Args:
         scores: ``[n]`` cosine scores of the query against every document.
         rel: ``[k]`` int indices of its relevant documents (distinct, valid).
         doc_valid: ``[n]`` bool; padded documents (False) take no part.
+        rel_valid: ``[k]`` bool, False on padding entries of ``rel`` (default all True); a
+            padding entry must still be a valid id (any of the query's relevant documents).
         loss: one of :data:`LOSSES`.
         temperature: ``T`` of the InfoNCE and sigmoid losses.
         margin: ``gamma`` of the margin loss.
@@ -56,6 +62,34 @@ def row_loss(scores: jax.Array, rel: jax.Array, doc_valid: jax.Array, *, loss: s
     Returns:
         The scalar loss of the query (see the module docstring).
     """
+    if rel_valid is None:
+        return _row_loss_full(scores, rel, doc_valid, loss=loss, temperature=temperature, margin=margin)
+    v = rel_valid
+    k = jnp.sum(v).astype(scores.dtype)
+    if loss in ("infonce", "infonce_footnote"):
+        z = scores / temperature
+        lse = jax.nn.logsumexp(jnp.where(doc_valid, z, -jnp.inf))
+        zp = z[rel]
+        if loss == "infonce":
+            return lse - jnp.sum(jnp.where(v, zp, 0.0)) / k
+        return lse - jax.nn.logsumexp(jnp.where(v, zp, -jnp.inf))
+    n_valid = jnp.sum(doc_valid).astype(scores.dtype)
+    if loss == "sigmoid":
+        z = scores / temperature
+        total = jnp.sum(jnp.where(doc_valid, jax.nn.softplus(z), 0.0)) - jnp.sum(jnp.where(v, z[rel], 0.0))
+        return total / n_valid
+    if loss == "margin":
+        sp = scores[rel]  # [k]
+        every = jnp.where(v[:, None] & doc_valid[None, :],
+                          jax.nn.relu(margin - sp[:, None] + scores[None, :]), 0.0)
+        inner = jnp.where(v[:, None] & v[None, :], jax.nn.relu(margin - sp[:, None] + sp[None, :]), 0.0)
+        return (jnp.sum(every) - jnp.sum(inner)) / (k * (n_valid - k))
+    raise ValueError(f"loss must be one of {list(LOSSES)}, got {loss!r}")
+
+
+def _row_loss_full(scores, rel, doc_valid, *, loss, temperature, margin):
+    """:func:`row_loss` when every entry of ``rel`` is real (the all-k-subsets problems): the
+    same operations as ever, so their runs keep their bits."""
     k = rel.shape[0]
     if loss in ("infonce", "infonce_footnote"):
         z = scores / temperature
@@ -78,49 +112,44 @@ def row_loss(scores: jax.Array, rel: jax.Array, doc_valid: jax.Array, *, loss: s
     raise ValueError(f"loss must be one of {list(LOSSES)}, got {loss!r}")
 
 
-def auto_chunk(num_queries: int, num_docs: int, *, memory_budget: float | None = None, itemsize: int = 4,
-               **deprecated) -> int:
-    """The largest query chunk whose score temporaries fit in ``memory_budget`` bytes (at least 1).
-
-    ``budget_bytes=`` is the deprecated old name of ``memory_budget``.
-    """
-    if deprecated:
-        if set(deprecated) != {"budget_bytes"}:
-            raise TypeError(f"auto_chunk() got an unexpected keyword argument {sorted(deprecated)[0]!r}")
-        warnings.warn("auto_chunk(budget_bytes=...) is deprecated: use memory_budget=...", DeprecationWarning,
-                      stacklevel=2)
-        memory_budget = deprecated["budget_bytes"]
+def _auto_chunk(num_queries: int, num_docs: int, *, memory_budget: float | None = None,
+               itemsize: int = 4) -> int:
+    """The largest query chunk whose score temporaries fit in ``memory_budget`` bytes (at least 1)."""
     if memory_budget is None:
-        raise TypeError("auto_chunk needs memory_budget=<bytes>")
+        raise TypeError("_auto_chunk needs memory_budget=<bytes>")
     per_query = _BYTES_PER_ENTRY_FACTOR * num_docs * itemsize
     return int(max(1, min(num_queries, memory_budget // per_query)))
 
 
-def _chunked(q, rel, query_valid, chunk):
+def _chunked(q, rel, rel_valid, query_valid, chunk):
     """Reshapes query-axis arrays into ``[num_chunks, chunk, ...]`` (query count a multiple)."""
     nq = q.shape[0]
     if nq % chunk:
-        raise ValueError(f"the query count {nq} must be a multiple of chunk={chunk}; pad the queries "
-                         "(see pad_queries) or pass chunk=None")
+        raise ValueError(f"the query count {nq} must be a multiple of chunk_size={chunk}; pad the queries "
+                         "or pass chunk_size=None")
     c = nq // chunk
-    return q.reshape(c, chunk, q.shape[1]), rel.reshape(c, chunk, rel.shape[1]), query_valid.reshape(c, chunk)
+    return (q.reshape(c, chunk, q.shape[1]), rel.reshape(c, chunk, rel.shape[1]),
+            rel_valid.reshape(c, chunk, rel.shape[1]), query_valid.reshape(c, chunk))
 
 
-def loss_and_grad(q: jax.Array, d: jax.Array, rel: jax.Array, *, doc_valid: jax.Array | None = None,
-                  query_valid: jax.Array | None = None, loss: str = "infonce", temperature: float = 0.1,
-                  margin: float = 0.1, chunk_size: int | None = None,
-                  **deprecated) -> tuple[jax.Array, tuple[jax.Array, jax.Array]]:
+def loss_and_grad(q: jax.Array, d: jax.Array, rel: jax.Array, *, rel_valid: jax.Array | None = None,
+                  doc_valid: jax.Array | None = None, query_valid: jax.Array | None = None,
+                  loss: str = "infonce", temperature: float = 0.1, margin: float = 0.1,
+                  chunk_size: int | None = None) -> tuple[jax.Array, tuple[jax.Array, jax.Array]]:
     r"""Mean loss over valid queries and its gradient, streamed over query chunks.
 
     Args:
         q: ``[m, dim]`` query embeddings.
         d: ``[n, dim]`` document embeddings.
-        rel: ``[m, k]`` int relevant-document indices per query.
+        rel: ``[m, k]`` int relevant-document indices per query, or any qrels form
+            (:func:`embtheory.signrank.as_qrels`: a mask, ragged lists, ``-1``-padded indices;
+            ``rel_valid`` then comes from it).
+        rel_valid: ``[m, k]`` bool, False on padding entries of ``rel`` (queries with fewer
+            relevant documents); a padding entry must hold one of its query's relevant ids.
         doc_valid: ``[n]`` bool (default all True); padded documents are ignored.
         query_valid: ``[m]`` bool (default all True); padded queries weigh 0.
         loss, temperature, margin: see :func:`row_loss`.
         chunk_size: queries per chunk (``m`` must be a multiple of it); None: one chunk (dense).
-            ``chunk=`` is the deprecated old name.
 
     Returns:
         ``(loss, (grad_q [m, dim], grad_d [n, dim]))``; gradients are exactly zero on padded rows.
@@ -130,13 +159,7 @@ def loss_and_grad(q: jax.Array, d: jax.Array, rel: jax.Array, *, doc_valid: jax.
         rows, their dimensions disagreeing, NaN or inf in concrete ``q`` or ``d`` (under ``jit``
         only the shapes are checked), ``rel`` out of range or not one row per query.
     """
-    if deprecated:
-        if set(deprecated) != {"chunk"}:
-            raise TypeError(f"loss_and_grad() got an unexpected keyword argument {sorted(deprecated)[0]!r}")
-        warnings.warn("loss_and_grad(chunk=...) is deprecated: use chunk_size=...", DeprecationWarning,
-                      stacklevel=2)
-        chunk_size = deprecated["chunk"]
-    q, d, rel = check_scoring_inputs(q, d, rel)
+    q, d, rel, rel_valid = check_scoring_inputs(q, d, rel, rel_valid=rel_valid)
     check_choice(loss, "loss", LOSSES)
     check_positive(temperature, "temperature")
     check_positive(margin, "margin")
@@ -146,11 +169,11 @@ def loss_and_grad(q: jax.Array, d: jax.Array, rel: jax.Array, *, doc_valid: jax.
                          f"documents (n = {n}): with k >= n no document is irrelevant")
     kernel = _loss_and_grad
     if chunk_size is not None and _chunked_scan(m, int(chunk_size)) and not any(
-            isinstance(x, jax.core.Tracer) for x in (q, d, rel, doc_valid, query_valid)):
+            isinstance(x, jax.core.Tracer) for x in (q, d, rel, rel_valid, doc_valid, query_valid)):
         # the chunked path is a lax.scan over a closure: eagerly it would compile at every call
         kernel = _loss_and_grad_jit
         temperature, margin, chunk_size = float(temperature), float(margin), int(chunk_size)
-    return kernel(q, d, rel, doc_valid=doc_valid, query_valid=query_valid, loss=loss,
+    return kernel(q, d, rel, rel_valid=rel_valid, doc_valid=doc_valid, query_valid=query_valid, loss=loss,
                   temperature=temperature, margin=margin, chunk_size=chunk_size)
 
 
@@ -159,8 +182,8 @@ def _chunked_scan(m: int, chunk: int) -> bool:
     return m % chunk == 0 and m // chunk > 1
 
 
-def _loss_and_grad(q, d, rel, *, doc_valid=None, query_valid=None, loss="infonce", temperature=0.1,
-                   margin=0.1, chunk_size=None):
+def _loss_and_grad(q, d, rel, *, rel_valid=None, doc_valid=None, query_valid=None, loss="infonce",
+                   temperature=0.1, margin=0.1, chunk_size=None):
     """The kernel of :func:`loss_and_grad` (no value checks: jit- and vmap-safe)."""
     chunk = chunk_size
     m, n = q.shape[0], d.shape[0]
@@ -168,29 +191,43 @@ def _loss_and_grad(q, d, rel, *, doc_valid=None, query_valid=None, loss="infonce
         doc_valid = jnp.ones((n,), bool)
     if query_valid is None:
         query_valid = jnp.ones((m,), bool)
+    ragged = rel_valid is not None
+    if not ragged:
+        rel_valid = jnp.ones(rel.shape, bool)
     chunk = m if chunk is None else int(chunk)
-    qc, rc, vc = _chunked(q, rel, query_valid, chunk)
-    weight_total = jnp.maximum(jnp.sum(query_valid), 1).astype(q.dtype)
+    qc, rc, rvc, vc = _chunked(q, rel, rel_valid, query_valid, chunk)
+    # the official InfoNCE is a mean over (query, relevant document) pairs: with relevant sets of
+    # different sizes a query weighs by its size (every other loss is a mean over queries)
+    by_pairs = ragged and loss == "infonce"
+    if by_pairs:
+        pairs = jnp.sum(jnp.where(query_valid[:, None], rel_valid, False))
+        weight_total = jnp.maximum(pairs, 1).astype(q.dtype)
+    else:
+        weight_total = jnp.maximum(jnp.sum(query_valid), 1).astype(q.dtype)
 
     row_vg = jax.vmap(jax.value_and_grad(
-        lambda s, r: row_loss(s, r, doc_valid, loss=loss, temperature=temperature, margin=margin)))
+        lambda s, r, rv: row_loss(s, r, doc_valid, rel_valid=rv if ragged else None, loss=loss,
+                                  temperature=temperature, margin=margin)))
 
     def body(carry, xs):
         loss_sum, grad_d = carry
-        qi, ri, vi = xs
+        qi, ri, rvi, vi = xs
         scores = qi @ d.T  # [c, n]
-        vals, g = row_vg(scores, ri)
+        vals, g = row_vg(scores, ri, rvi)
         w = vi.astype(q.dtype)
+        if by_pairs:
+            w = w * jnp.sum(rvi, axis=1).astype(q.dtype)
+            g = g * w[:, None]
         g = jnp.where(vi[:, None] & doc_valid[None, :], g, 0.0) * (1.0 / weight_total)
         grad_q = g @ d
         return (loss_sum + jnp.sum(jnp.where(vi, vals, 0.0) * w), grad_d + g.T @ qi), grad_q
 
     init = (jnp.zeros((), q.dtype), jnp.zeros_like(d))
     if qc.shape[0] == 1:
-        (loss_sum, grad_d), grad_q = body(init, (qc[0], rc[0], vc[0]))
+        (loss_sum, grad_d), grad_q = body(init, (qc[0], rc[0], rvc[0], vc[0]))
         grad_q = grad_q[None]
     else:
-        (loss_sum, grad_d), grad_q = jax.lax.scan(body, init, (qc, rc, vc))
+        (loss_sum, grad_d), grad_q = jax.lax.scan(body, init, (qc, rc, rvc, vc))
     return loss_sum / weight_total, (grad_q.reshape(m, q.shape[1]), grad_d)
 
 
@@ -205,7 +242,7 @@ def batch_loss(q, d, rel, **kw) -> jax.Array:
 
 
 def chunk_for_budget(num_queries: int, num_docs: int, memory_budget: float, itemsize: int = 4) -> int:
-    """A chunk that divides the padded query count: ``ceil(m / ceil(m / auto_chunk))``."""
-    c = auto_chunk(num_queries, num_docs, memory_budget=memory_budget, itemsize=itemsize)
+    """A chunk that divides the padded query count: ``ceil(m / ceil(m / _auto_chunk))``."""
+    c = _auto_chunk(num_queries, num_docs, memory_budget=memory_budget, itemsize=itemsize)
     chunks = math.ceil(num_queries / c)
     return math.ceil(num_queries / chunks)

@@ -118,11 +118,16 @@ class Problem(NamedTuple):
         rel: ``[m, k]`` int32 relevant documents per query (padding rows: any valid ids).
         query_valid: ``[m]`` bool, False on padding queries.
         doc_valid: ``[n]`` bool, False on padding documents.
+        rel_valid: ``[m, k]`` bool, False on padding entries of ``rel`` when queries have
+            different numbers of relevant documents (a padding entry holds one of its query's
+            relevant ids); None: every entry is real.  ``Qrels.rel`` / ``Qrels.rel_valid``
+            (:mod:`embtheory.signrank.qrels`) give both.
     """
 
     rel: jax.Array
     query_valid: jax.Array
     doc_valid: jax.Array
+    rel_valid: jax.Array | None = None
 
 
 class RunState(NamedTuple):
@@ -213,8 +218,8 @@ def init(*args, key: jax.Array | None = None, problem: Problem | None = None, di
 
 
 def _loss_grad(state: RunState, problem: Problem, recipe: Recipe):
-    return _loss_and_grad(state.q, state.d, problem.rel, doc_valid=problem.doc_valid,
-                          query_valid=problem.query_valid, loss=recipe.loss,
+    return _loss_and_grad(state.q, state.d, problem.rel, rel_valid=problem.rel_valid,
+                          doc_valid=problem.doc_valid, query_valid=problem.query_valid, loss=recipe.loss,
                           temperature=recipe.temperature, margin=recipe.margin, chunk_size=recipe.chunk_size)
 
 
@@ -248,9 +253,10 @@ def check(state: RunState, problem: Problem, *, recipe: Recipe = OFFICIAL) -> Ru
     A check right after a plateau or budget stop is the official script's final accuracy
     check: it counts towards ``best_accuracy`` (hence "solved") but keeps the stop reason.
     """
-    k = problem.rel.shape[1]
-    acc = _topk_accuracy(state.q, state.d, problem.rel, k=k, doc_valid=problem.doc_valid,
-                        query_valid=problem.query_valid, chunk_size=recipe.chunk_size)
+    k = problem.rel.shape[1] if problem.rel_valid is None else None  # None: each query's own count
+    acc = _topk_accuracy(state.q, state.d, problem.rel, k=k, rel_valid=problem.rel_valid,
+                         doc_valid=problem.doc_valid, query_valid=problem.query_valid,
+                         chunk_size=recipe.chunk_size)
     perfect = acc >= 1.0
     return state._replace(
         accuracy=acc,
@@ -260,6 +266,22 @@ def check(state: RunState, problem: Problem, *, recipe: Recipe = OFFICIAL) -> Ru
         solved_step=jnp.where(perfect & (state.solved_step < 0), state.step,
                               state.solved_step).astype(jnp.int32),
     )
+
+
+def _check_rel(problem: Problem) -> None:
+    """Refuses a concrete ``rel`` that is not an id array the kernels read as meant."""
+    rel = problem.rel
+    if isinstance(rel, jax.core.Tracer):
+        return
+    dt = jnp.asarray(rel).dtype
+    if dt == jnp.bool_ or not jnp.issubdtype(dt, jnp.integer):
+        raise TypeError(f"Problem.rel must be an integer [m, k] array of document ids, got dtype {dt} (a "
+                        "relevance mask?); pass your qrels in any form to solve(qrels=..., dim=..., key=...)")
+    if problem.rel_valid is None and bool(jnp.any(jnp.asarray(rel) < 0)):
+        raise ValueError("Problem.rel holds negative ids (-1 padding of queries with fewer relevant "
+                         "documents) but no rel_valid: pass the qrels to solve(qrels=..., dim=..., key=...), "
+                         "or build Problem(rel=qrels.rel, ..., rel_valid=qrels.rel_valid) from "
+                         "as_qrels(...)")
 
 
 def run(*args, key: jax.Array | None = None, problem: Problem | None = None, dim: int | None = None,
@@ -275,6 +297,7 @@ def run(*args, key: jax.Array | None = None, problem: Problem | None = None, dim
     works and warns).
     """
     key, problem, dim = _legacy_key_args("run", args, key, problem, dim)
+    _check_rel(problem)
     state = init(problem, dim, key=key, recipe=recipe, dtype=dtype)
 
     def chunk(carry):

@@ -23,7 +23,6 @@ Example:
 from __future__ import annotations
 
 import math
-import warnings
 
 import numpy as np
 
@@ -46,19 +45,7 @@ def _check_nk(n, k, *, name_n="n"):
     return n, k
 
 
-def _renamed(deprecated: dict, fn: str, mapping: dict[str, str]) -> dict:
-    """Old keyword names still accepted, with a DeprecationWarning; anything else is a TypeError."""
-    out = {}
-    for old, value in deprecated.items():
-        if old not in mapping:
-            raise TypeError(f"{fn}() got an unexpected keyword argument {old!r}")
-        warnings.warn(f"{fn}({old}=...) is deprecated: use {mapping[old]}=...", DeprecationWarning,
-                      stacklevel=3)
-        out[old] = value
-    return out
-
-
-def k_subsets(n: int, k: int, *, memory_budget: float | None = None, **deprecated) -> np.ndarray:
+def k_subsets(n: int, k: int, *, memory_budget: float | None = None) -> np.ndarray:
     """All k-subsets of ``range(n)`` in lexicographic order.
 
     Built column by column without a Python loop over subsets: the subsets whose first element
@@ -69,14 +56,12 @@ def k_subsets(n: int, k: int, *, memory_budget: float | None = None, **deprecate
         n: number of documents (>= k).
         k: subset size (>= 1).
         memory_budget: refuse (``MemoryError``, stating the size) tables above this many bytes
-            (default 2 GiB; ``budget_bytes=`` is the deprecated old name).
+            (default 2 GiB).
 
     Returns:
         int32 array ``[C(n, k), k]``, rows increasing, rows in lexicographic order (the order
         of ``itertools.combinations(range(n), k)``).
     """
-    if deprecated:
-        memory_budget = _renamed(deprecated, "k_subsets", {"budget_bytes": "memory_budget"})["budget_bytes"]
     memory_budget = DEFAULT_INDEX_BUDGET if memory_budget is None else memory_budget
     n, k = _check_nk(n, k)
     count = math.comb(n, k)
@@ -123,7 +108,7 @@ def dense_qrels(num_queries: int, k: int = 2) -> tuple[np.ndarray, int]:
 
 
 def qrel_pattern(pattern: str, num_docs: int, num_queries: int, *, k: int = 2, key=None,
-                 memory_budget: float | None = None, **deprecated) -> np.ndarray:
+                 memory_budget: float | None = None) -> np.ndarray:
     """Index list of a LIMIT relevance pattern.
 
     Args:
@@ -132,9 +117,8 @@ def qrel_pattern(pattern: str, num_docs: int, num_queries: int, *, k: int = 2, k
         num_queries: number of queries ``m``.
         k: relevant documents per query.
         key: PRNG key of the ``"random"`` pattern (required for it): the key's data seed a host
-            generator.  ``key_seed=<int>`` (deprecated) still works and gives the draws it gave.
-        memory_budget: refuse index lists above this many bytes (default 2 GiB;
-            ``budget_bytes=`` is the deprecated old name).
+            generator.
+        memory_budget: refuse index lists above this many bytes (default 2 GiB).
 
     Returns:
         int32 ``[m, k]``; each row sorted.
@@ -143,10 +127,6 @@ def qrel_pattern(pattern: str, num_docs: int, num_queries: int, *, k: int = 2, k
         ValueError: ``k > num_docs``; ``dense`` needing more than ``num_docs`` documents;
             ``disjoint`` needing ``m k > num_docs`` documents.
     """
-    old = _renamed(deprecated, "qrel_pattern", {"key_seed": "key", "budget_bytes": "memory_budget"})
-    key_seed = old.get("key_seed")
-    if "budget_bytes" in old:
-        memory_budget = old["budget_bytes"]
     memory_budget = DEFAULT_INDEX_BUDGET if memory_budget is None else memory_budget
     check_choice(pattern, "pattern", PATTERNS)
     n, k = _check_nk(num_docs, k, name_n="num_docs")
@@ -167,12 +147,10 @@ def qrel_pattern(pattern: str, num_docs: int, num_queries: int, *, k: int = 2, k
     if pattern == "cycle":
         rel = (np.arange(m, dtype=np.int64)[:, None] + np.arange(k)[None, :]) % n
         return np.sort(rel, axis=1).astype(np.int32)
-    if key is not None and key_seed is not None:
-        raise TypeError("qrel_pattern got both key= and the deprecated key_seed=: pass key only")
-    if key is None and key_seed is None:
+    if key is None:
         raise ValueError("the random pattern needs key=<PRNG key> (explicit randomness), e.g. "
                          "key=jax.random.key(0)")
-    return _random_pattern(n, m, k, _host_rng(key) if key is not None else np.random.default_rng(key_seed))
+    return _random_pattern(n, m, k, _host_rng(key))
 
 
 def _host_rng(key) -> np.random.Generator:

@@ -1,8 +1,14 @@
 """Solving free-embedding problems: one run, or many runs in one launch, launch-invariant.
 
-:func:`solve` runs one problem (``n`` documents, all ``C(n, k)`` k-subsets as queries) and
-returns its embeddings and metrics; :func:`solve_batch` runs many problems (any mix of ``n`` and
-seeds) in as few launches as their shapes allow, sharded over every device.
+:func:`solve` runs one problem (``n`` documents, all ``C(n, k)`` k-subsets as queries, or your
+own ``qrels`` in any form :func:`embtheory.signrank.as_qrels` reads) and returns its
+embeddings and metrics; :func:`solve_batch` runs many all-k-subsets problems (any mix of ``n``
+and seeds) in as few launches as their shapes allow, sharded over every device.
+
+A user's qrels run in the shape the same rules give them (documents padded to the bucket of
+``n``, queries to a multiple of the chunk of the fixed default budget), so their outcome is a
+function of ``(qrels, d, seed, recipe, dtype)`` alone, and a search over ``d``
+(:func:`embtheory.signrank.min_dimension`) is a loop of :func:`solve` calls.
 
 **Launch invariance.**  A trial's whole outcome (solved, steps, losses, accuracies, solved step,
 stop reason, embeddings) is a function of ``(n, d, k, seed, recipe, dtype)`` alone: bitwise the
@@ -41,7 +47,6 @@ from __future__ import annotations
 
 import functools
 import math
-import warnings
 from typing import NamedTuple
 
 import jax
@@ -50,10 +55,12 @@ import numpy as np
 from jax.sharding import Mesh, NamedSharding, PartitionSpec
 
 from embtheory.core.memory import DEFAULT_MEMORY_BUDGET, resolve_memory_budget
-from embtheory.core.validation import check_float_dtype, check_int, check_key, check_memory
+from embtheory.core.validation import check_bool, check_float_dtype, check_int, check_key, check_memory
+from embtheory.signrank.certify import certify
 from embtheory.signrank.losses import chunk_for_budget
 from embtheory.signrank.optimise import OFFICIAL, Problem, Recipe, run
 from embtheory.signrank.patterns import k_subsets
+from embtheory.signrank.qrels import Qrels, as_qrels
 
 __all__ = ["CAPACITY", "DEFAULT_MEMORY_BUDGET", "LaunchShape", "SolveResult", "canonical_shape", "make_batch",
            "solve", "solve_batch"]
@@ -154,33 +161,46 @@ def _problem_arrays(n: int, k: int, shape: LaunchShape):
     qv = np.zeros(shape.m_pad, bool)
     qv[: sub.shape[0]] = True
     dv = np.arange(shape.n_pad) < n
-    return rel, qv, dv
+    return rel, qv, dv, np.ones(rel.shape, bool)
+
+
+def qrels_shape(qrels: Qrels, *, itemsize: int = 4, chunk_size: int | None = None) -> LaunchShape:
+    """The padded shape a user's qrels always run in: documents to the bucket of ``n``, queries
+    to a multiple of the chunk of the fixed default budget (or ``chunk_size``)."""
+    n_pad = bucket(qrels.n_docs)
+    m = qrels.num_queries
+    if chunk_size is None:
+        c = chunk_for_budget(m, n_pad, DEFAULT_MEMORY_BUDGET, itemsize)
+    else:
+        c = min(check_int(chunk_size, "chunk_size", minimum=1), m)
+    m_pad = -(-m // c) * c
+    return LaunchShape(n_pad=n_pad, m_pad=m_pad, chunk_size=None if c >= m_pad else c)
+
+
+def _qrels_arrays(qrels: Qrels, shape: LaunchShape):
+    m, w = qrels.index.shape
+    rel = np.zeros((shape.m_pad, w), np.int32)  # padding queries: any valid ids, weight 0
+    rel[:m] = qrels.rel
+    rv = np.ones((shape.m_pad, w), bool)
+    rv[:m] = qrels.rel_valid
+    qv = np.arange(shape.m_pad) < m
+    dv = np.arange(shape.n_pad) < qrels.n_docs
+    return rel, qv, dv, rv
 
 
 def make_batch(ns, *, k: int = 2, memory_budget: float | None = None, dim: int = 1,
-               itemsize: int = 4, pad_n: int | None = None, **old) -> tuple[Problem, int | None]:
+               itemsize: int = 4, pad_n: int | None = None) -> tuple[Problem, int | None]:
     """Padded index lists of the all-k-subsets problems for each ``n`` in ``ns``, one shape.
 
     A helper for callers that vmap :func:`embtheory.signrank.run` themselves (such batches are
     not launch-invariant; :func:`solve_batch` is).  Queries are chunked under ``memory_budget``
     (bytes of loss temporaries per run; default the fixed
     :data:`embtheory.core.memory.DEFAULT_MEMORY_BUDGET`) and padded to a multiple of the chunk;
-    documents to ``max(max(ns), pad_n)``.  ``chunk_budget=`` (the old name of
-    ``memory_budget``) still works and warns.
+    documents to ``max(max(ns), pad_n)``.
 
     Returns:
         ``(Problem with a leading batch axis, chunk)`` (chunk None when one chunk holds all).
     """
-    if "chunk_budget" in old:
-        warnings.warn("make_batch(chunk_budget=...) is deprecated: use memory_budget=", DeprecationWarning,
-                      stacklevel=2)
-        if memory_budget is None:
-            memory_budget = old.pop("chunk_budget")
-        else:
-            old.pop("chunk_budget")
-    old.pop("state_budget", None)
-    if old:
-        raise TypeError(f"make_batch got unexpected arguments {sorted(old)}")
     budget = DEFAULT_MEMORY_BUDGET if memory_budget is None else resolve_memory_budget(memory_budget)
     ns = [check_int(n, "n", minimum=k + 1) for n in ns]
     if not ns:
@@ -203,23 +223,27 @@ _METRICS = ("solved", "best_accuracy", "accuracy", "loss", "best_loss", "steps",
 
 
 @functools.lru_cache(maxsize=64)
-def _launcher(dim: int, recipe: Recipe, dtype_name: str, mesh: Mesh):
-    """``jit(shard_map(per-device fori_loop over members))`` for one recipe (shapes: at call)."""
+def _launcher(dim: int, recipe: Recipe, dtype_name: str, mesh: Mesh, ragged: bool = False):
+    """``jit(shard_map(per-device fori_loop over members))`` for one recipe (shapes: at call).
+
+    ``ragged``: the problems' queries have different numbers of relevant documents (``rv``
+    marks the real entries); otherwise ``rv`` is ignored and the kernels run unmasked.
+    """
     dtype = jnp.dtype(dtype_name)
 
-    def one(key_data, rel, qv, dv):
-        s = run(Problem(rel=rel, query_valid=qv, doc_valid=dv), dim, key=jax.random.wrap_key_data(key_data),
-                recipe=recipe, dtype=dtype)
+    def one(key_data, rel, qv, dv, rv):
+        problem = Problem(rel=rel, query_valid=qv, doc_valid=dv, rel_valid=rv if ragged else None)
+        s = run(problem, dim, key=jax.random.wrap_key_data(key_data), recipe=recipe, dtype=dtype)
         metrics = (s.best_accuracy >= 1.0, s.best_accuracy, s.accuracy, s.loss, s.best_loss, s.step,
                    s.reason, s.solved_step)
         return metrics, s.q, s.d
 
-    def local(count, key_data, rel, qv, dv):
+    def local(count, key_data, rel, qv, dv, rv):
         out = jax.tree.map(lambda a: jnp.zeros((key_data.shape[0], *a.shape), a.dtype),
-                           jax.eval_shape(one, key_data[0], rel[0], qv[0], dv[0]))
+                           jax.eval_shape(one, key_data[0], rel[0], qv[0], dv[0], rv[0]))
 
         def body(i, acc):
-            res = one(key_data[i], rel[i], qv[i], dv[i])
+            res = one(key_data[i], rel[i], qv[i], dv[i], rv[i])
             return jax.tree.map(lambda o, r: o.at[i].set(r), acc, res)
 
         return jax.lax.fori_loop(0, count[0], body, out)
@@ -253,34 +277,38 @@ def _capacity(shape: LaunchShape, dim: int, k: int, itemsize: int, budget: float
     return int(max(1, min(CAPACITY, (budget - state - temps) // per_member)))
 
 
-def _launch_group(members, dim, k, recipe, dtype, shape, mesh, cap):
-    """Runs up to ``ndev * cap`` members of one canonical shape; returns their raw outputs."""
+def _launch_group(members, dim, k, recipe, dtype, shape, mesh, cap, ragged=False):
+    """Runs up to ``ndev * cap`` members of one canonical shape; returns their raw outputs.
+
+    ``members``: ``(arrays, key_data)`` pairs, ``arrays`` the ``(rel, qv, dv, rv)`` of a
+    problem padded to ``shape`` (``k`` columns of ``rel``).
+    """
     ndev = mesh.devices.size
     size = ndev * cap
     key_data = np.zeros((size, 2), np.uint32)
     rel = np.zeros((size, shape.m_pad, k), np.int32)
     qv = np.zeros((size, shape.m_pad), bool)
     dv = np.zeros((size, shape.n_pad), bool)
+    rv = np.ones((size, shape.m_pad, k), bool)
     count = np.zeros(ndev, np.int32)
     slots = []
-    for j, (n, kd) in enumerate(members):
+    for j, (arrays, kd) in enumerate(members):
         dev, slot = j % ndev, j // ndev
         idx = dev * cap + slot
         key_data[idx] = kd
-        rel[idx], qv[idx], dv[idx] = _problem_arrays(n, k, shape)
+        rel[idx], qv[idx], dv[idx], rv[idx] = arrays
         count[dev] += 1
         slots.append(idx)
-    runner = _launcher(dim, recipe._replace(chunk_size=shape.chunk_size), jnp.dtype(dtype).name, mesh)
+    runner = _launcher(dim, recipe._replace(chunk_size=shape.chunk_size), jnp.dtype(dtype).name, mesh, ragged)
     sharding = NamedSharding(mesh, PartitionSpec(_AXIS))
-    args = [jax.device_put(a, sharding) for a in (count, key_data, rel, qv, dv)]
+    args = [jax.device_put(a, sharding) for a in (count, key_data, rel, qv, dv, rv)]
     metrics, qs, ds = runner(*args)
     return slots, jax.tree.map(np.asarray, metrics), qs, ds
 
 
 def solve_batch(ns, dim: int, *, keys, k: int = 2, recipe: Recipe = OFFICIAL, dtype=jnp.float32,
                 memory_budget: float | None = None, return_embeddings: bool = False,
-                mesh: Mesh | None = None, certify_margin: bool = False,
-                pad_n: int | None = None) -> list[SolveResult]:
+                mesh: Mesh | None = None, certify_margin: bool = False) -> list[SolveResult]:
     """Runs ``len(ns)`` problems, grouped by canonical shape, each group in one sharded launch.
 
     Every run's outcome equals its solo run's bitwise (see the module docstring).
@@ -298,12 +326,10 @@ def solve_batch(ns, dim: int, *, keys, k: int = 2, recipe: Recipe = OFFICIAL, dt
         return_embeddings: also return each run's trimmed ``q`` and ``d``.
         mesh: a one-axis ``"batch"`` mesh (default: all devices).
         certify_margin: fill :attr:`SolveResult.margin` (independent float64 certificate).
-        pad_n: ignored (kept for old callers: shapes are canonical per n now).
 
     Returns:
         One :class:`SolveResult` per run, in order.
     """
-    del pad_n
     dim = check_int(dim, "dim", minimum=1)
     k = check_int(k, "k", minimum=1)
     dtype = check_float_dtype(dtype)
@@ -329,8 +355,8 @@ def solve_batch(ns, dim: int, *, keys, k: int = 2, recipe: Recipe = OFFICIAL, dt
         per = ndev * cap
         for start in range(0, len(idx), per):
             part = idx[start:start + per]
-            slots, metrics, qs, ds = _launch_group([(ns[i], key_data[i]) for i in part], dim, k, recipe,
-                                                   dtype, shape, mesh, cap)
+            members = [(_problem_arrays(ns[i], k, shape), key_data[i]) for i in part]
+            slots, metrics, qs, ds = _launch_group(members, dim, k, recipe, dtype, shape, mesh, cap)
             for i, slot in zip(part, slots):
                 m = math.comb(ns[i], k)
                 emb = (np.asarray(qs[slot, :m]), np.asarray(ds[slot, :ns[i]])) \
@@ -338,54 +364,105 @@ def solve_batch(ns, dim: int, *, keys, k: int = 2, recipe: Recipe = OFFICIAL, dt
                 raw[i] = (tuple(a[slot] for a in metrics), emb)
     out = []
     for i in range(len(ns)):
-        (solved, best_acc, acc, loss, best_loss, steps, reason, solved_step), (q, d) = raw[i]
-        margin = None
-        if certify_margin:
-            from embtheory.signrank.certify import certify
-
-            cdt = np.float64 if jax.config.jax_enable_x64 else np.float32
-            margin = float(certify(q, d, k=k, dtype=cdt).margin)
-        out.append(SolveResult(
-            solved=bool(solved), best_accuracy=float(best_acc), accuracy=float(acc), loss=float(loss),
-            best_loss=float(best_loss), steps=int(steps), reason=REASONS[int(reason)],
-            solved_step=int(solved_step), q=q if return_embeddings else None,
-            d=d if return_embeddings else None, margin=margin))
+        metrics, (q, d) = raw[i]
+        margin = _certified_margin(q, d, k=k) if certify_margin else None
+        out.append(_result(metrics, q, d, margin, return_embeddings))
     return out
 
 
-def solve(n: int, dim: int, *, key, k: int = 2, loss: str = "infonce", recipe: Recipe | None = None,
-          dtype=jnp.float32, memory_budget: float | None = None, certify_margin: bool = True,
-          **recipe_kw) -> SolveResult:
-    """One free-embedding run: ``n`` documents, every k-subset a query, dimension ``dim``.
+def _certified_margin(q, d, **kw) -> float:
+    cdt = np.float64 if jax.config.jax_enable_x64 else np.float32
+    return float(certify(q, d, dtype=cdt, **kw).margin)
 
-    The same outcome, bit for bit, as the run of ``(n, key)`` inside any :func:`solve_batch`.
+
+def _result(metrics, q, d, margin, return_embeddings) -> SolveResult:
+    solved, best_acc, acc, loss, best_loss, steps, reason, solved_step = metrics
+    return SolveResult(
+        solved=bool(solved), best_accuracy=float(best_acc), accuracy=float(acc), loss=float(loss),
+        best_loss=float(best_loss), steps=int(steps), reason=REASONS[int(reason)],
+        solved_step=int(solved_step), q=q if return_embeddings else None,
+        d=d if return_embeddings else None, margin=margin)
+
+
+def solve(n: int | None = None, dim: int | None = None, *, key, qrels=None, k: int | None = None,
+          loss: str = "infonce", recipe: Recipe | None = None, dtype=jnp.float32,
+          memory_budget: float | None = None, certify_margin: bool = True, **recipe_kw) -> SolveResult:
+    """One free-embedding run: every k-subset of ``n`` documents, or your ``qrels``, in ``dim`` dimensions.
+
+    With ``n``: the same outcome, bit for bit, as the run of ``(n, key)`` inside any
+    :func:`solve_batch`.  With ``qrels``: queries may have different numbers of relevant
+    documents (the loss averages over each query's own relevant set; a query is served when its
+    ``|rel|`` relevant documents are its top ``|rel|``); the run's outcome depends on
+    ``(qrels, dim, key, recipe, dtype)`` alone.
 
     Args:
-        n: documents (> k).
+        n: documents (> k); leave it None with ``qrels``.
         dim: embedding dimension.
-        key: PRNG key or int seed.
-        k: relevant documents per query.
+        key: PRNG key or int seed (trial ``s`` of the official script is ``key=s``).
+        qrels: your problem in any form :func:`embtheory.signrank.as_qrels` reads (a
+            :class:`embtheory.signrank.Qrels`, a mask, ragged lists, ``-1``-padded indices,
+            BEIR triples or a qrels file).
+        k: relevant documents per query of the all-k-subsets problem (default 2; not with
+            ``qrels``).
         loss: the loss (see :data:`embtheory.signrank.LOSSES`); ignored if ``recipe`` is given.
         recipe: full hyper-parameters (default: the official recipe with ``loss``).
         dtype: float32 or float64.
         memory_budget: bytes one launch may hold (never changes the result).
-        certify_margin: also certify the final embedding (``margin``, float64).
+        certify_margin: also certify the final embedding (``margin``).
         **recipe_kw: overrides of :class:`Recipe` fields (e.g. ``max_steps=2000``).
 
     Returns:
-        A :class:`SolveResult` with the embeddings (``q`` rows in :func:`k_subsets` order).
+        A :class:`SolveResult` with the embeddings (``q`` rows in :func:`k_subsets` order, or
+        the qrels' query order).
+
+    Example:
+        >>> import jax
+        >>> r = solve(qrels=[[0, 1], [2], [1, 3]], dim=3, key=jax.random.key(0), max_steps=500)
+        >>> bool(r.solved), r.q.shape, r.d.shape, r.margin > 0
+        (True, (3, 3), (4, 3), True)
     """
+    if dim is None:
+        raise TypeError("solve needs dim= (the embedding dimension)")
     recipe = Recipe(loss=loss) if recipe is None else recipe
     if recipe_kw:
         bad = set(recipe_kw) - set(Recipe._fields)
         if bad:
             raise TypeError(f"unknown recipe options {sorted(bad)}; allowed: {list(Recipe._fields)}")
         recipe = recipe._replace(**recipe_kw)
+    certify_margin = check_bool(certify_margin, "certify_margin")
+    if qrels is not None:
+        if n is not None or k is not None:
+            raise TypeError("solve takes either n (and k) for every k-subset, or qrels=: not both "
+                            "(the qrels fix the documents and each query's relevant set)")
+        return _solve_qrels(as_qrels(qrels), dim, key=key, recipe=recipe, dtype=dtype,
+                            memory_budget=memory_budget, certify_margin=certify_margin)
+    if n is None:
+        raise TypeError("solve needs n (documents; every k-subset is a query) or qrels= (your own problem)")
     n = check_int(n, "n", minimum=1)
-    k = check_int(k, "k", minimum=1)
+    k = 2 if k is None else check_int(k, "k", minimum=1)
     if k >= n:
         raise ValueError(f"n must exceed k (a query needs irrelevant documents), got n={n}, k={k}")
     key = _key_data(key, "key")
     return solve_batch([n], dim, keys=[key], k=k, recipe=recipe, dtype=dtype, memory_budget=memory_budget,
                        return_embeddings=True, certify_margin=certify_margin,
                        mesh=Mesh(np.asarray(jax.devices()[:1]), (_AXIS,)))[0]
+
+
+def _solve_qrels(qrels: Qrels, dim, *, key, recipe, dtype, memory_budget, certify_margin) -> SolveResult:
+    dim = check_int(dim, "dim", minimum=1)
+    dtype = check_float_dtype(dtype)
+    budget = resolve_memory_budget(memory_budget)
+    recipe = Recipe(**recipe._asdict()).validated()
+    key_data = _key_data(key, "key")
+    shape = qrels_shape(qrels, itemsize=dtype.itemsize, chunk_size=recipe.chunk_size)
+    width = qrels.index.shape[1]
+    cap = _capacity(shape, dim, width, dtype.itemsize, budget)
+    mesh = Mesh(np.asarray(jax.devices()[:1]), (_AXIS,))
+    ragged = qrels.k is None
+    slots, metrics, qs, ds = _launch_group([(_qrels_arrays(qrels, shape), key_data)], dim, width, recipe,
+                                           dtype, shape, mesh, min(cap, 1), ragged=ragged)
+    slot = slots[0]
+    q = np.asarray(qs[slot, :qrels.num_queries])
+    d = np.asarray(ds[slot, :qrels.n_docs])
+    margin = _certified_margin(q, d, qrels=qrels) if certify_margin else None
+    return _result(tuple(a[slot] for a in metrics), q, d, margin, True)

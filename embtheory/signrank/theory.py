@@ -23,13 +23,14 @@ r"""Theory tools: the margin-dimension bound, sign-rank bounds and the moment-cu
 from __future__ import annotations
 
 import math
-import warnings
 from typing import NamedTuple
 
 import numpy as np
 
-from embtheory.core.validation import check_index_array, check_int, check_memory, check_positive, check_real
+from embtheory.core.validation import check_int, check_memory, check_positive, check_real
+from embtheory.signrank._validation import check_embedding
 from embtheory.signrank.patterns import k_subsets
+from embtheory.signrank.qrels import as_qrels
 
 __all__ = [
     "MomentCurveGap",
@@ -42,41 +43,55 @@ __all__ = [
 ]
 
 
-def margin_dimension_bound(n: int, k: int, gamma: float) -> int:
+def margin_dimension_bound(n: int | None = None, k: int | None = None, gamma: float | None = None, *,
+                           qrels=None) -> int:
     r"""The least ``d`` that Theorem 1 allows: :math:`\lceil \ln\binom nk / \ln(1 + 1/\gamma) \rceil`.
 
-    Exact for any ``n`` (Python integers for :math:`\binom nk`).
+    Exact for any ``n`` (Python integers for :math:`\binom nk`).  The theorem's packing
+    argument counts distinct relevant sets (two queries with different sets, each realised
+    with margin :math:`\gamma`, are :math:`\gamma` apart), so for a user's ``qrels`` (any
+    form :func:`embtheory.signrank.as_qrels` reads; then leave ``n`` and ``k`` None) the count
+    is the number of distinct relevant sets instead of :math:`\binom nk`.
 
     Example:
         >>> [margin_dimension_bound(10**e, 2, 0.1) for e in (2, 3, 4)]
         [4, 6, 8]
+        >>> margin_dimension_bound(gamma=0.1, qrels=[[0, 1], [0, 2], [1, 2], [0, 1]])
+        1
     """
+    if gamma is None:
+        raise TypeError("margin_dimension_bound needs gamma (the margin, > 0)")
+    gamma = check_positive(gamma, "gamma")
+    if qrels is not None:
+        if n is not None or k is not None:
+            raise TypeError("pass either (n, k) for every k-subset or qrels=, not both")
+        count = int(np.unique(as_qrels(qrels).index, axis=0).shape[0])
+        return math.ceil(math.log(count) / math.log1p(1.0 / gamma)) if count > 1 else 0
+    if n is None or k is None:
+        raise TypeError("margin_dimension_bound needs n and k (every k-subset of n documents), or qrels=")
     n = check_int(n, "n", minimum=1)
     k = check_int(k, "k", minimum=1, maximum=n)
-    gamma = check_positive(gamma, "gamma")
     return math.ceil(math.log(math.comb(n, k)) / math.log1p(1.0 / gamma))
 
 
-def _rel(rel) -> np.ndarray:
-    rel = np.asarray(rel)
-    if rel.ndim != 2 or not np.issubdtype(rel.dtype, np.integer):
-        raise ValueError(f"rel must be an int index list [queries, k], got shape {rel.shape}, "
-                         f"dtype {rel.dtype}")
-    return rel
-
-
-def certified_sign_rank(q, d, rel) -> int | None:
+def certified_sign_rank(q, d, qrels) -> int | None:
     """``dim + 1`` if the embedding ranks every query's relevant documents strictly first, else None.
 
     Args:
-        q: ``[m, dim]`` queries; d: ``[n, dim]`` documents; rel: ``[m, k]`` index list.
+        q: ``[m, dim]`` queries; d: ``[n, dim]`` documents (finite).
+        qrels: the relevant documents of each query, in any form
+            :func:`embtheory.signrank.as_qrels` reads (relevant sets may differ in size).
 
     Returns:
         The certified upper bound on the sign rank of ``2A - 1`` (Proposition 2), or None.
     """
-    q, d, rel = np.asarray(q, np.float64), np.asarray(d, np.float64), _rel(rel)
-    if q.shape[0] != rel.shape[0] or q.shape[1] != d.shape[1]:
-        raise ValueError(f"shapes disagree: q {q.shape}, d {d.shape}, rel {rel.shape}")
+    check_embedding(q, "q")
+    check_embedding(d, "d", cols=np.shape(q)[1], other="q")
+    q, d = np.asarray(q, np.float64), np.asarray(d, np.float64)
+    # padding repeats a relevant id: the min over relevant scores and the mask are unchanged
+    rel = as_qrels(qrels, n_docs=d.shape[0]).rel
+    if q.shape[0] != rel.shape[0]:
+        raise ValueError(f"qrels must have one row per query: q has {q.shape[0]} rows, qrels {rel.shape[0]}")
     step = max(1, 2**24 // max(d.shape[0], 1))
     for s in range(0, q.shape[0], step):  # chunks of queries, not pairs
         scores = q[s:s + step] @ d.T
@@ -89,25 +104,30 @@ def certified_sign_rank(q, d, rel) -> int | None:
     return d.shape[1] + 1
 
 
-def forster_lower_bound(rel, num_docs: int) -> float:
+def forster_lower_bound(qrels, num_docs: int | None = None) -> float:
     r"""Forster's lower bound :math:`\sqrt{mn} / \lVert 2A - 1 \rVert_2` on the sign rank.
 
     Args:
-        rel: ``[m, k]`` index list of ``A``.
-        num_docs: ``n``.
+        qrels: ``A`` in any form :func:`embtheory.signrank.as_qrels` reads (relevant sets may
+            differ in size).
+        num_docs: ``n`` (default: the qrels' own document count).
 
     Returns:
         The real-valued bound (the sign rank is at least its ceiling).
     """
-    rel = _rel(rel)
-    n = check_int(num_docs, "num_docs", minimum=1)
-    rel = check_index_array(rel, "rel", n=n, ndim=2)
-    m, k = rel.shape
+    if num_docs is not None:
+        num_docs = check_int(num_docs, "num_docs", minimum=1, maximum=2**31 - 1)
+    qr = as_qrels(qrels, n_docs=num_docs)
+    n = qr.n_docs
+    index = qr.index
+    m, k = index.shape
     check_memory(n * n * 8, "forster_lower_bound's n x n matrix", memory_budget=4 * 2**30,
                  fix=f"n = num_docs = {n}; lower num_docs")
     ata = np.zeros((n, n))
-    np.add.at(ata, (np.repeat(rel, k, axis=1).ravel(), np.tile(rel, (1, k)).ravel()), 1.0)
-    col = np.bincount(rel.ravel(), minlength=n).astype(float)  # A^T 1
+    a, b = np.repeat(index, k, axis=1).ravel(), np.tile(index, (1, k)).ravel()
+    both = (a >= 0) & (b >= 0)
+    np.add.at(ata, (a[both], b[both]), 1.0)
+    col = np.bincount(index[index >= 0], minlength=n).astype(float)  # A^T 1
     mtm = 4 * ata - 2 * col[:, None] - 2 * col[None, :] + m
     top = np.linalg.eigvalsh(mtm)[-1]
     return float(math.sqrt(m * n) / math.sqrt(top))
@@ -130,7 +150,7 @@ def _poly_coefficients(roots: np.ndarray, dtype) -> np.ndarray:
 
 
 def moment_curve_embedding(n: int, k: int = 2, *, dtype=np.float64, nodes: str = "uniform",
-                           memory_budget: float | None = None, **deprecated) -> tuple[np.ndarray, np.ndarray]:
+                           memory_budget: float | None = None) -> tuple[np.ndarray, np.ndarray]:
     r"""The Alon-Frankl-Rödl realisation of every k-subset in ``2k + 1`` dimensions.
 
     Args:
@@ -138,8 +158,7 @@ def moment_curve_embedding(n: int, k: int = 2, *, dtype=np.float64, nodes: str =
         k: relevant documents per query.
         dtype: ``np.float32`` or ``np.float64``: every step is computed in it.
         nodes: ``"uniform"`` (:math:`t_i` evenly spaced in [-1, 1]) or ``"chebyshev"``.
-        memory_budget: refuse query matrices above this many bytes (default 2 GiB;
-            ``budget_bytes=`` is the deprecated old name).
+        memory_budget: refuse query matrices above this many bytes (default 2 GiB).
 
     Returns:
         ``(q [C(n,k), 2k+1], d [n, 2k+1])``, unit rows; ``q`` rows in :func:`k_subsets` order.
@@ -147,13 +166,6 @@ def moment_curve_embedding(n: int, k: int = 2, *, dtype=np.float64, nodes: str =
         :math:`-\prod_{i\in S}(t_j - t_i)^2 / (\lVert p_S\rVert \lVert v(t_j)\rVert)`: zero on
         ``S``, negative elsewhere (in exact arithmetic).
     """
-    if deprecated:
-        if set(deprecated) != {"budget_bytes"}:
-            raise TypeError(f"moment_curve_embedding() got an unexpected keyword argument "
-                            f"{sorted(deprecated)[0]!r}")
-        warnings.warn("moment_curve_embedding(budget_bytes=...) is deprecated: use memory_budget=...",
-                      DeprecationWarning, stacklevel=2)
-        memory_budget = deprecated["budget_bytes"]
     memory_budget = 2 * 2**30 if memory_budget is None else memory_budget
     n = check_int(n, "n", minimum=2)
     k = check_int(k, "k", minimum=1, maximum=n - 1)
@@ -214,18 +226,9 @@ class MomentCurveGap(_MomentCurveGap):
         min_gap: the computed smallest gap (<= 0: some query is not solved).
         exact_min_gap: the float64 closed form of the same gap.
         solved: ``min_gap > 0``.
-
-    ``gap["solved"]`` (the old dict access) still works, with a DeprecationWarning.
     """
 
     __slots__ = ()
-
-    def __getitem__(self, item):
-        if isinstance(item, str):
-            warnings.warn(f"moment_curve_gap(...)[{item!r}] is deprecated: it returns a MomentCurveGap now; "
-                          f"use .{item}", DeprecationWarning, stacklevel=2)
-            return getattr(self, item)
-        return tuple.__getitem__(self, item)
 
 
 def moment_curve_gap(n: int, k: int = 2, *, dtype=np.float64, nodes: str = "uniform",

@@ -28,6 +28,7 @@ from __future__ import annotations
 
 import dataclasses
 import functools
+import io
 from collections.abc import Callable
 from typing import Any
 
@@ -401,9 +402,9 @@ spec(
 spec(
     "signrank",
     "forster_lower_bound",
-    lambda: {"rel": np.array([[0, 1], [1, 2], [0, 2]]), "num_docs": 3},
+    lambda: {"qrels": np.array([[0, 1], [1, 2], [0, 2]]), "num_docs": 3},
     {"num_docs": "count"},
-    extra={"rel": [("out-of-range", np.array([[0, 5]])), ("float", np.array([[0.5, 1.0]]))]},
+    extra={"qrels": [("out-of-range", np.array([[0, 5]])), ("float", np.array([[0.5, 1.0]]))]},
 )
 spec(
     "signrank",
@@ -433,6 +434,24 @@ spec(
     lambda: {"n": 4, "dim": 3, "key": KEY, "max_steps": 20},
     {"n": "count", "dim": "count", "key": "key_or_seed", "k": "count", "loss": "choice", "dtype": "dtype"},
     extra={"k": [("k>n", 5)], "n": [("beyond-memory", 10**7)]},
+)
+spec(
+    "signrank",
+    "as_qrels",
+    lambda: {"qrels": [[0, 1], [2]], "n_docs": 4},
+    {"n_docs": "count"},
+    extra={
+        "qrels": [("scalar", 3), ("empty", []), ("duplicate", [[1, 1], [2]]), ("out-of-range", [[0], [9]]),
+                  ("no-relevant", [[0], []]), ("half-mask", np.full((2, 4), 0.5)), ("none", None)],
+        "threshold": [("nan", float("nan")), ("str", "1")],
+    },
+)
+spec(
+    "signrank",
+    "read_qrels",
+    lambda: {"source": io.StringIO("q1\td1\t2\nq1\td2\t1\nq2\td3\t2\n"), "threshold": 2},
+    {"threshold": "real_optional"},
+    extra={"source": [("int", 3), ("none", None)], "n_docs": [("too-few", 1), ("bool", True)]},
 )
 spec(
     "signrank",
@@ -863,7 +882,6 @@ EXEMPT: dict[str, str] = {
     "signrank.certified_sign_rank": "not yet in the registry",
     "signrank.limit_qrels": "reads the data cache (the data layer is fuzzed)",
     "signrank.qrels_index": "string id lists; not yet in the registry",
-    "signrank.auto_chunk": "deprecated alias of core.chunk_size_for (fuzzed)",
     "qkernels.memory_budget": "no arguments",
     "qkernels.alignment_init": "optax-style init over user params",
     "qkernels.alignment_step": "optax-style step (train_alignment is the wrapper)",

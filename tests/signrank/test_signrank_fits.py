@@ -25,8 +25,6 @@ def test_published_cubic_is_reproduced():
     # the independent reference: numpy's own polynomial fit
     np.testing.assert_allclose(fit.coef, np.polynomial.polynomial.polyfit(d, n, 3), rtol=1e-8)
     assert fit.coef[3] == pytest.approx(0.0036756, abs=5e-7)
-    with pytest.warns(DeprecationWarning, match=r"\.coef"):
-        assert fit["coef"] == fit.coef
 
 
 def test_weighted_fit_against_numpy_polyfit_weights():
@@ -51,8 +49,7 @@ def test_extrapolations_and_fragility():
     assert ex[4096] == pytest.approx(2.5e8, rel=0.05)
     assert c.cubic_le_cut.extrapolation[512] == pytest.approx(7.0e4, rel=0.05)
     assert c.quadratic.extrapolation[512] == pytest.approx(8.4e4, rel=0.05)
-    with pytest.warns(DeprecationWarning):
-        assert c["cubic"] is c.cubic
+    assert dict(c.items())["cubic"] is c.cubic
 
 
 def test_bootstrap_band():
@@ -65,9 +62,8 @@ def test_bootstrap_band():
     fit = poly_eval(poly_fit(d, n).coef, np.array([20, 512]))
     assert b1.lo[0] <= fit[0] <= b1.hi[0]
     assert b1.hi[1] / b1.lo[1] > 1.5  # wide at d = 512: the extrapolation is fragile
-    with pytest.warns(DeprecationWarning, match="key=jax.random.key"):
-        b3 = bootstrap_band(d, n, [20, 512], num=200, seed=3)
-    np.testing.assert_array_equal(b3.lo, b1.lo)  # seed=3 is key(3)
+    with pytest.raises(TypeError, match="seed"):
+        bootstrap_band(d, n, [20, 512], num=200, seed=3)
     with pytest.raises(TypeError, match="key="):
         bootstrap_band(d, n, [20], num=20)
 

@@ -40,10 +40,9 @@ def test_graph_stats_against_naive():
     assert s.density == pytest.approx(dens)
     assert s.mean_strength == pytest.approx(strength)
     assert s.num_queries == 60
-    with pytest.warns(DeprecationWarning, match="chunk_size"):
-        old = qrel_graph_stats(rel, chunk=7)
-    with pytest.warns(DeprecationWarning, match="NamedTuple"):
-        assert old["density"] == s.density
+    # one signature: the old chunk= name is an error naming the argument
+    with pytest.raises(TypeError, match="chunk"):
+        qrel_graph_stats(rel, chunk=7)
 
 
 def naive_recall(q, d, rel, k):
@@ -62,8 +61,9 @@ def test_recall_against_sort():
     for k, r in got.as_dict().items():
         assert r == pytest.approx(naive_recall(q, d, rel, k), abs=1e-6)
     assert got.recall[-1] == pytest.approx(1.0)
-    with pytest.warns(DeprecationWarning):
-        assert got[50] == got.recall[-1]
+    assert got.as_dict()[50] == got.recall[-1]
+    with pytest.raises(TypeError, match="chunk"):
+        recall_at_k(q, d, rel, ks=(1,), chunk=8)
 
 
 def test_recall_errors():
@@ -108,9 +108,10 @@ def test_generated_dataset_is_consistent(pattern):
     assert again.corpus == ds.corpus
     other = generate_limit_dataset(30, 12, pattern=pattern, items_per_doc=8, key=jax.random.key(5))
     assert other.corpus != ds.corpus
-    with pytest.warns(DeprecationWarning, match="seed"):
-        old = generate_limit_dataset(30, 12, pattern=pattern, items_per_doc=8, seed=4)
-    assert old.rel.shape == ds.rel.shape
+    with pytest.raises(TypeError, match="seed"):
+        generate_limit_dataset(30, 12, pattern=pattern, items_per_doc=8, seed=4)
+    with pytest.raises(TypeError, match="key"):
+        generate_limit_dataset(30, 12, pattern=pattern, items_per_doc=8)
 
 
 def test_generator_errors():

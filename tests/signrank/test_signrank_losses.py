@@ -100,10 +100,8 @@ def test_infonce_minimum_is_ln_k():
 def test_chunk_must_divide():
     q = jnp.ones((10, 2))
     rel = jnp.tile(jnp.array([[0, 1]], jnp.int32), (10, 1))
-    with pytest.raises(ValueError, match="multiple of chunk=3"):
+    with pytest.raises(ValueError, match="multiple of chunk_size=3"):
         loss_and_grad(q, jnp.ones((4, 2)), rel, chunk_size=3)
-    with pytest.warns(DeprecationWarning, match="chunk_size"), pytest.raises(ValueError, match="multiple"):
-        loss_and_grad(q, jnp.ones((4, 2)), rel, chunk=3)
     # issue 13: NaN embeddings are refused, not turned into a NaN loss
     with pytest.raises(ValueError, match="q contains NaN"):
         loss_and_grad(q.at[3, 1].set(jnp.nan), jnp.ones((4, 2)), rel)

@@ -142,8 +142,6 @@ def test_initial_rows_do_not_depend_on_padding():
 
 def test_make_batch_pads_and_masks():
     prob, chunk = make_batch([4, 6], k=2, memory_budget=6 * 6 * 4 * 4)
-    with pytest.warns(DeprecationWarning, match="memory_budget"):
-        assert make_batch([4, 6], k=2, chunk_budget=6 * 6 * 4 * 4)[1] == chunk
     assert chunk == 4
     assert prob.rel.shape == (2, 16, 2)
     assert prob.query_valid.sum(axis=1).tolist() == [6, 15]
@@ -202,8 +200,6 @@ def test_chunk_size_names_and_deprecated_chunk():
     rel = jnp.asarray(k_subsets(4, 2)[:4])
     want = topk_accuracy(q, d, rel, k=2)
     assert topk_accuracy(q, d, rel, k=2, chunk_size=2) == want
-    with pytest.warns(DeprecationWarning, match="chunk_size"):
-        assert topk_accuracy(q, d, rel, k=2, chunk=2) == want
     # an explicit chunk_size is part of the recipe: the run is chunked and still solves
     a = solve(7, 3, key=1, max_steps=300, chunk_size=7)
     b = solve(7, 3, key=1, max_steps=300)

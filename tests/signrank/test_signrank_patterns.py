@@ -74,15 +74,11 @@ def test_mask_roundtrip():
         qrels_to_mask(rel, 4)
 
 
-def test_deprecated_names_still_work():
-    with pytest.warns(DeprecationWarning, match="key_seed"):
-        old = qrel_pattern("random", 30, 20, k=3, key_seed=1)
-    # the old seed gives the draws it always gave (NumPy's generator from that seed)
-    rng = np.random.default_rng(1)
-    want = np.sort(np.argsort(rng.random((20, 30)), axis=1)[:, :3], axis=1)
-    assert np.array_equal(old, want)
-    with pytest.warns(DeprecationWarning, match="memory_budget"):
-        assert k_subsets(5, 2, budget_bytes=1e6).shape == (10, 2)
+def test_old_argument_names_are_errors():
+    with pytest.raises(TypeError, match="key_seed"):
+        qrel_pattern("random", 30, 20, k=3, key_seed=1)
+    with pytest.raises(TypeError, match="budget_bytes"):
+        k_subsets(5, 2, budget_bytes=1e6)
     with pytest.raises(MemoryError):
         k_subsets(2000, 3, memory_budget=1e6)
     with pytest.raises(TypeError, match="unexpected keyword"):

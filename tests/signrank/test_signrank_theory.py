@@ -56,8 +56,6 @@ def test_gap_closed_form_and_precision_break():
     g64 = moment_curve_gap(40, 2, dtype=np.float64)
     assert g64.solved and g64.n == 40 and g64.dtype == "float64"
     assert g64.min_gap == pytest.approx(g64.exact_min_gap, rel=1e-6)
-    with pytest.warns(DeprecationWarning, match="MomentCurveGap"):
-        assert g64["solved"] is True
     # naive exact gap for a tiny n: direct products
     n = 7
     t = np.linspace(-1, 1, n)
