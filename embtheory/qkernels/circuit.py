@@ -483,7 +483,8 @@ def _blocks(n: int, k: int, entanglement: str) -> list[tuple[int, ...]]:
     linear = [tuple(range(i, i + k)) for i in range(n - k + 1)]
     if entanglement == "linear" or n == k:
         return linear
-    return linear + [tuple((i + j) % n for j in range(k)) for i in range(n - k + 1, n)]
+    # Qiskit's circular map: the one block that wraps around, (n-k+1, ..., n-1, 0), comes first
+    return [(*range(n - k + 1, n), 0), *linear]
 
 
 def pauli_feature_map(n_qubits: int, *, paulis: Sequence[str] = ("Z", "ZZ"), reps: int = 2,
@@ -493,17 +494,18 @@ def pauli_feature_map(n_qubits: int, *, paulis: Sequence[str] = ("Z", "ZZ"), rep
     Each of the ``reps`` layers applies ``H`` on every qubit, then for every Pauli string ``P`` of
     ``paulis`` and every block ``S`` of qubits that ``entanglement`` assigns to its length, the
     evolution ``exp(-i (alpha phi_S(x) / 2) P_S)`` up to a phase, written as Qiskit writes it: the basis
-    change (``H`` for ``X``, ``RX(pi/2)`` for ``Y``) on each qubit of ``S`` (character ``k`` of ``P`` on
-    qubit ``S[k]``), a CNOT chain ``S[0] -> S[1] -> ...``, ``PhaseShift(alpha phi_S(x))`` on the last
-    qubit, the chain undone and the basis change undone.  ``phi_S(x) = x_i`` for one qubit and
-    ``prod_{i in S} (pi - x_i)`` for more.
+    change (``H`` for ``X``, ``RX(pi/2)`` for ``Y``) on each qubit of ``S``, a CNOT chain along ``S``,
+    ``PhaseShift(alpha phi_S(x))`` on its last qubit, the chain undone and the basis change undone.
+    ``phi_S(x) = x_i`` for one qubit and ``prod_{i in S} (pi - x_i)`` for more.  As in Qiskit, a
+    label is read right to left: the last character acts on ``S[0]`` (``"XZ"`` on ``(0, 1)`` is
+    ``Z_0 X_1``).
 
     Args:
         n_qubits: ``n``; ``x`` has ``n`` features.
         paulis: strings over ``I, X, Y, Z`` (identity characters drop their qubit).
         reps: layers (each re-uploads ``x``); a kernel's ``layers=`` multiplies it.
         entanglement: ``"full"`` (every ``k``-subset), ``"linear"`` (consecutive windows) or
-            ``"circular"`` (linear, plus the windows that wrap around, ``(n-1, 0)`` for pairs).
+            ``"circular"`` (Qiskit's: the wrapping block ``(n-k+1, ..., n-1, 0)`` first, then linear).
         alpha: the rotation factor (2 in Qiskit).
 
     Example:
@@ -522,7 +524,7 @@ def pauli_feature_map(n_qubits: int, *, paulis: Sequence[str] = ("Z", "ZZ"), rep
         if not isinstance(p, str) or not p or set(p) - set("IXYZ"):
             raise ValueError(f"paulis: each Pauli string holds only I, X, Y, Z, got {p!r}")
         for block in _blocks(n, len(p), entanglement):
-            support = [(q, c) for q, c in zip(block, p, strict=True) if c != "I"]
+            support = [(q, c) for q, c in zip(block, reversed(p), strict=True) if c != "I"]
             if not support:
                 continue
             qubits = [q for q, _ in support]

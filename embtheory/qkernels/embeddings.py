@@ -189,8 +189,10 @@ def resolve(X, *, embedding, layers, params, noise, backend, dtype,
             raise ValueError("backend='mps' runs the named embeddings, not a user template: pass "
                              "backend='native' (or 'pennylane')")
         template = embedding
-        circuit, reason = (None, None) if backend == "pennylane" else _to_circuit(embedding, n, backend)
-        if circuit is None and reason is not None:
+        # on PennyLane a noiseless template runs as written; noise needs its data gates (the conversion)
+        circuit, reason = ((None, None) if backend == "pennylane" and noise is None
+                           else _to_circuit(embedding, n, backend))
+        if circuit is None and reason is not None and backend != "pennylane":
             warnings.warn(f"embedding runs on backend='pennylane' (not natively): {reason}", stacklevel=3)
     else:
         raise TypeError(f"embedding must be a name ({sorted(EMBEDDINGS)}), a Circuit or a PennyLane template "
