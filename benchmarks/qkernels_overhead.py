@@ -27,7 +27,7 @@ import pennylane as qml
 
 from embtheory.qkernels import fidelity_gram, kernels
 from embtheory.qkernels.circuits import echo_qnode, layered_template
-from embtheory.qkernels.embeddings import resolve
+from embtheory.qkernels.embeddings import _layer_key, resolve
 
 
 def _median_ms(fn, repeats):
@@ -66,9 +66,11 @@ def main():
     # the bare program: validated, device-resident inputs, no host checks, no budget lookup
     Xd, spec = resolve(X, embedding="hee", layers=args.layers, params=None, noise=None, backend=None,
                        dtype=jnp.complex64)
-    fused = kernels._fused_fn(spec.rotation, spec.entangle, False, False, spec.dtype, None)
-    depth = np.int32(args.layers)
-    bare = lambda: jax.block_until_ready(fused(Xd, None, None, depth))  # noqa: E731
+    dim = 2**args.n
+    fused = kernels._native_gram_fn(_layer_key(spec.circuit), False, spec.dtype, args.points,
+                                    kernels.gram_rows(args.points, dim, spec.dtype), None)
+    depth, p0 = np.int32(args.layers), jnp.zeros((), Xd.dtype)
+    bare = lambda: jax.block_until_ready(fused(Xd, None, None, p0, depth))  # noqa: E731
     bare()
     print(f"{_cpu()}, {os.cpu_count()} cores, JAX {jax.__version__}, PennyLane {qml.__version__}; {_load()}",
           flush=True)

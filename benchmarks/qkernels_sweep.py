@@ -39,7 +39,7 @@ def main():
         X = jnp.asarray(rng.uniform(0, 2 * np.pi, (args.points, n)))
         t0 = time.perf_counter()
         if args.route == "depth":
-            grams = kernels_by_depth(X, layers=LAYERS, dtype=dtype)["fidelity"]
+            grams = kernels_by_depth(X, layers=LAYERS, dtype=dtype).fidelity
         else:
             grams = [fidelity_gram(X, layers=L, dtype=dtype) for L in LAYERS]
         var = [float(pair_statistics(K).var) for K in grams]

@@ -1,9 +1,13 @@
 """Exponential concentration of quantum kernels (Thanasilp, Wang, Cerezo, Holmes, Nat. Commun. 2024).
 
-- embeddings and states: :func:`embed` (native JAX simulator or PennyLane), :data:`EMBEDDINGS`;
-  PennyLane circuits in :mod:`embtheory.qkernels.circuits` (the only module importing PennyLane);
+- circuits: one native form (:mod:`embtheory.qkernels.circuit`: :class:`Circuit`, :func:`gate`,
+  :func:`circuit_unitaries`, the named embeddings, :func:`zz_feature_map`, :func:`pauli_feature_map`);
+  PennyLane templates convert to it (:mod:`embtheory.qkernels.circuits`, the only module importing
+  PennyLane);
+- embeddings and states: :func:`embed` (one batch-last simulator, or PennyLane), :data:`EMBEDDINGS`;
 - kernels: :func:`fidelity_gram`, :func:`projected_gram` (``exponent=True``: the exponent D that
-  Fig. 6b plots), :func:`product_kernel`, and :func:`kernels_by_depth` (every depth in one pass);
+  Fig. 6b plots), :func:`fidelity_from_states` and :func:`projected_from_states` (states simulated
+  once, both kernels), :func:`product_kernel`, and :func:`kernels_by_depth` (every depth in one pass);
 - backends: ``"native"`` statevectors and density matrices, ``"pennylane"``, and ``"mps"``
   (:mod:`embtheory.qkernels.mps`: matrix-product states, exact at bond 4^L, 100 qubits on a CPU);
 - concentration: :func:`pair_statistics`, :func:`fit_decay`, :func:`product_variance`, :func:`haar_beta`,
@@ -25,6 +29,19 @@ from embtheory.qkernels.alignment import (
     target_alignment,
     train_alignment,
 )
+from embtheory.qkernels.circuit import (
+    Circuit,
+    circuit_unitaries,
+    const,
+    feature,
+    feature_product,
+    gate,
+    named_circuit,
+    param,
+    pauli_feature_map,
+    raw_feature_product,
+    zz_feature_map,
+)
 from embtheory.qkernels.concentration import (
     DecayFit,
     PairStats,
@@ -38,7 +55,13 @@ from embtheory.qkernels.concentration import (
 )
 from embtheory.qkernels.datasets import mnist_pca, uniform_angles
 from embtheory.qkernels.embeddings import EMBEDDINGS, embed, memory_budget
-from embtheory.qkernels.kernels import fidelity_gram, product_kernel, projected_gram
+from embtheory.qkernels.kernels import (
+    fidelity_from_states,
+    fidelity_gram,
+    product_kernel,
+    projected_from_states,
+    projected_gram,
+)
 from embtheory.qkernels.mps import MPS
 from embtheory.qkernels.profiles import DepthKernels, kernels_by_depth
 from embtheory.qkernels.shots import (
@@ -53,6 +76,7 @@ __all__ = [
     "EMBEDDINGS",
     "MPS",
     "AlignmentState",
+    "Circuit",
     "DecayFit",
     "DepthKernels",
     "PairStats",
@@ -61,9 +85,15 @@ __all__ = [
     "alignment_step",
     "alignment_values",
     "alignment_variance",
+    "circuit_unitaries",
+    "const",
     "embed",
+    "feature",
+    "feature_product",
+    "fidelity_from_states",
     "fidelity_gram",
     "fit_decay",
+    "gate",
     "haar_beta",
     "haar_mean",
     "haar_variance",
@@ -73,14 +103,20 @@ __all__ = [
     "loschmidt_estimate",
     "memory_budget",
     "mnist_pca",
+    "named_circuit",
     "pair_statistics",
     "pair_values",
+    "param",
+    "pauli_feature_map",
     "product_kernel",
     "product_variance",
+    "projected_from_states",
     "projected_gram",
     "random_estimate",
+    "raw_feature_product",
     "swap_estimate",
     "target_alignment",
     "train_alignment",
     "uniform_angles",
+    "zz_feature_map",
 ]

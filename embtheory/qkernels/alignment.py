@@ -20,7 +20,8 @@ import numpy as np
 import optax
 
 from embtheory.core.validation import as_matrix, check_int, check_labels
-from embtheory.qkernels.embeddings import MAX_LAYERS, EmbeddingSpec, resolve
+from embtheory.qkernels.circuit import named_circuit
+from embtheory.qkernels.embeddings import MAX_LAYERS, EmbeddingSpec, _check_params, resolve
 from embtheory.qkernels.kernels import fidelity_from_spec
 
 __all__ = ["AlignmentState", "alignment_init", "alignment_landscape", "alignment_step", "alignment_values",
@@ -62,15 +63,34 @@ def target_alignment(K, y) -> jax.Array:
     return _ta(K, y)
 
 
-def _prepare(X, y, layers):
+def _prepare(X, y, layers, embedding):
     """Validates once, outside any trace; returns ``(X, y, spec)`` whose ``params`` are replaced per call."""
     X = as_matrix(X, "X")
     y = jnp.asarray(check_labels(y, "y", n=X.shape[0]), X.dtype)
     if y.shape != (X.shape[0],):  # a traced y skips check_labels
         raise ValueError(f"y must have shape ({X.shape[0]},) to match X, got {y.shape}")
-    X, spec = resolve(X, embedding="ry-hee", layers=layers, params=jnp.zeros((X.shape[1],), X.dtype),
+    if not _trainable(embedding):
+        raise ValueError(f"embedding={embedding!r} has no trainable parameters: alignment needs "
+                         "'ry-hee' or a "
+                         "Circuit with param(j) angles")
+    k = _n_params(embedding, X.shape[1])
+    X, spec = resolve(X, embedding=embedding, layers=layers, params=jnp.zeros((k,), X.dtype),
                       noise=None, backend="native", dtype=None)
     return X, y, spec
+
+
+def _trainable(embedding) -> bool:
+    from embtheory.qkernels.circuit import Circuit
+
+    if isinstance(embedding, Circuit):
+        return embedding.n_params > 0
+    return embedding == "ry-hee"
+
+
+def _n_params(embedding, n: int) -> int:
+    from embtheory.qkernels.circuit import Circuit
+
+    return embedding.n_params if isinstance(embedding, Circuit) else n
 
 
 def _ta_of_theta(theta, X, y, spec):
@@ -81,7 +101,10 @@ def _ta_of_theta(theta, X, y, spec):
 def _landscape_fn(layers: int, batch_size: int):
     def one(X, y, thetas):
         cdtype = np.dtype(np.complex128 if X.dtype == jnp.float64 else np.complex64)
-        spec = EmbeddingSpec(None, "rx", True, layers, thetas[0], None, "native", cdtype)
+        n = X.shape[1]
+        spec = EmbeddingSpec(named_circuit("ry-hee", n, layers=layers), None, "ry-hee", layers, thetas[0],
+                             None,
+                             "native", cdtype)
         return jax.lax.map(lambda t: _ta_of_theta(t, X, y, spec), thetas, batch_size=batch_size)
 
     return jax.jit(lambda Xs, ys, thetas: jax.lax.map(lambda a: one(*a), (Xs, ys, thetas)))
@@ -123,20 +146,21 @@ def alignment_landscape(Xs, ys, thetas, *, layers: int = 1, batch_size: int = 16
     return _landscape_fn(layers, batch_size)(Xs, ys, thetas)
 
 
-def alignment_values(X, y, thetas, *, layers: int = 1, batch_size: int = 16) -> jax.Array:
+def alignment_values(X, y, thetas, *, embedding="ry-hee", layers: int = 1, batch_size: int = 16) -> jax.Array:
     """``TA`` of the ``RY(theta) + HEE`` kernel for every row of ``thetas``.
 
     Args:
         X: ``(N, n)`` data; y: ``(N,)`` labels.
-        thetas: ``(T, n)`` parameter samples (e.g. uniform on ``[-2 pi, 2 pi]^n`` as in Fig. 9).
-        layers: HEE layers after the RY layer.
+        thetas: ``(T, n_params)`` parameter samples (e.g. uniform on ``[-2 pi, 2 pi]^n`` as in Fig. 9).
+        embedding: ``"ry-hee"`` or a :class:`~embtheory.qkernels.circuit.Circuit` with trainable angles.
+        layers: layers after the prefix (``"ry-hee"``: HEE layers after the RY layer).
         batch_size: parameter samples simulated at once (memory: ``batch_size * N`` states).
 
     Returns:
         ``(T,)``; ``Var`` of it is the quantity of Fig. 9.
     """
-    X, y, spec = _prepare(X, y, layers)
-    thetas = as_matrix(thetas, "thetas", cols=X.shape[1], dtype=X.dtype)
+    X, y, spec = _prepare(X, y, layers, embedding)
+    thetas = as_matrix(thetas, "thetas", cols=spec.params.shape[0], dtype=X.dtype)
     batch_size = check_int(batch_size, "batch_size", minimum=1)
     if thetas.shape[0] < batch_size:  # one vmap, no lax.scan: nothing is compiled per call
         return jax.lax.map(lambda t: _ta_of_theta(t, X, y, spec), thetas, batch_size=batch_size)
@@ -153,9 +177,10 @@ def _values(thetas, X, y, *, spec, batch_size):
     return jax.lax.map(lambda t: _ta_of_theta(t, X, y, spec), thetas, batch_size=batch_size)
 
 
-def alignment_variance(X, y, thetas, *, layers: int = 1, batch_size: int = 16) -> jax.Array:
+def alignment_variance(X, y, thetas, *, embedding="ry-hee", layers: int = 1,
+                       batch_size: int = 16) -> jax.Array:
     """``Var_theta[TA]`` over the rows of ``thetas`` (population variance): the y-axis of Fig. 9."""
-    return jnp.var(alignment_values(X, y, thetas, layers=layers, batch_size=batch_size))
+    return jnp.var(alignment_values(X, y, thetas, embedding=embedding, layers=layers, batch_size=batch_size))
 
 
 class AlignmentState(NamedTuple):
@@ -173,28 +198,32 @@ def alignment_init(params, optimizer: optax.GradientTransformation) -> Alignment
 
 
 def alignment_step(state: AlignmentState, X, y, optimizer: optax.GradientTransformation, *,
-                   layers: int = 1) -> tuple[AlignmentState, jax.Array]:
+                   embedding="ry-hee", layers: int = 1) -> tuple[AlignmentState, jax.Array]:
     """One gradient-ascent step on ``TA`` (the optimiser minimises ``-TA``); returns ``(state, TA)``."""
-    X, y, spec = _prepare(X, y, layers)
+    X, y, spec = _prepare(X, y, layers, embedding)
     ta, grad = jax.value_and_grad(_ta_of_theta)(state.params, X, y, spec)
     updates, opt_state = optimizer.update(-grad, state.opt_state, state.params)
     return AlignmentState(optax.apply_updates(state.params, updates), opt_state, state.step + 1), ta
 
 
 def train_alignment(X, y, params, *, optimizer: optax.GradientTransformation | None = None, steps: int = 100,
-                    layers: int = 1) -> tuple[jax.Array, jax.Array]:
+                    embedding="ry-hee", layers: int = 1) -> tuple[jax.Array, jax.Array]:
     """Maximises ``TA`` over ``theta`` with ``optimizer`` (default ``optax.adam(0.05)``) for ``steps`` steps.
 
     The run is compiled once per shape, ``steps``, ``layers`` and optimiser object: to repeat it
     without compiling again, pass the same ``optimizer`` object (or the default).
 
+    ``embedding`` is ``"ry-hee"`` (``params`` ``(n,)``) or a
+    :class:`~embtheory.qkernels.circuit.Circuit` with trainable angles (``params`` ``(n_params,)``).
+
     Returns:
-        ``(params, ta_history)``: the final ``(n,)`` parameters and ``(steps,)`` TA before each step.
+        ``(params, ta_history)``: the final parameters and ``(steps,)`` TA before each step.
     """
-    X, y, spec = _prepare(X, y, layers)
+    X, y, spec = _prepare(X, y, layers, embedding)
     steps = check_int(steps, "steps", minimum=1)
     optimizer = _DEFAULT_OPTIMIZER if optimizer is None else optimizer
-    state = alignment_init(jnp.asarray(params, X.dtype), optimizer)
+    params = _check_params(params, spec.circuit).astype(X.dtype)
+    state = alignment_init(params, optimizer)
     state, history = _train(state, X, y, spec=spec._replace(params=None), optimizer=optimizer, steps=steps)
     return state.params, history
 

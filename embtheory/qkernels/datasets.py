@@ -11,7 +11,6 @@ first images differ, so single-sample statistics differ from the paper's (see do
 from __future__ import annotations
 
 import functools
-import warnings
 
 import jax
 import jax.numpy as jnp
@@ -98,13 +97,12 @@ def mnist_pca(n_components: int, n_samples: int, *, classes: tuple[int, int] = (
     return jnp.asarray(X, dt), jnp.asarray(y, dt)
 
 
-def uniform_angles(*args, key=None, n_samples: int | None = None, n_qubits: int | None = None,
-                   low: float = 0.0, high: float = 2 * np.pi, dtype=None) -> jax.Array:
+def uniform_angles(n_samples: int, n_qubits: int, *, key, low: float = 0.0, high: float = 2 * np.pi,
+                   dtype=None) -> jax.Array:
     """``(N_s, n)`` angles uniform on ``[low, high)`` (the paper's "random data": ``[0, 2 pi]``).
 
-    Call as ``uniform_angles(n_samples, n_qubits, key=key)``.  The draw is made in float32 and
-    cast, so a key gives the same angles (to float32 precision) whatever ``dtype`` is.  The old
-    form ``uniform_angles(key, n_samples, n_qubits)`` still works and warns (deprecated).
+    The draw is made in float32 and cast, so a key gives the same angles (to float32 precision)
+    whatever ``dtype`` is.
 
     Args:
         n_samples: ``N_s >= 1``; n_qubits: ``n >= 1``.
@@ -117,24 +115,6 @@ def uniform_angles(*args, key=None, n_samples: int | None = None, n_qubits: int 
         >>> uniform_angles(3, 2, key=jax.random.key(0)).shape
         (3, 2)
     """
-    if len(args) == 3:
-        warnings.warn("uniform_angles(key, n_samples, n_qubits) is deprecated: call "
-                      "uniform_angles(n_samples, n_qubits, key=key)", DeprecationWarning, stacklevel=2)
-        if key is not None:
-            raise TypeError("uniform_angles got key twice (positionally and as key=)")
-        key, n_samples, n_qubits = args
-    elif len(args) == 2:
-        n_samples, n_qubits = args
-    elif len(args) == 1 and n_qubits is not None:
-        (n_samples,) = args
-    elif args:
-        raise TypeError(f"uniform_angles takes (n_samples, n_qubits, *, key=...), got {len(args)} "
-                        "positional arguments")
-    if n_samples is None or n_qubits is None:
-        raise TypeError("uniform_angles needs n_samples and n_qubits: "
-                        "uniform_angles(n_samples, n_qubits, key=key)")
-    if key is None:
-        raise TypeError("uniform_angles needs key=: pass key=jax.random.key(seed)")
     key = check_key(key, "key")
     n_samples = check_int(n_samples, "n_samples", minimum=1)
     n_qubits = check_int(n_qubits, "n_qubits", minimum=1, maximum=INT32_MAX)

@@ -2,23 +2,28 @@
 
 :func:`embed` maps a data matrix ``X`` of shape ``(N, n)`` to the ``N`` states of an ``n``-qubit
 embedding: statevectors ``(N, 2^n)`` (noiseless) or density matrices ``(N, 2^n, 2^n)`` (with
-depolarising noise).  Three backends compute the same numbers:
+depolarising noise).  The embedding is a circuit in the native form of
+:mod:`embtheory.qkernels.circuit`: a name (``"hee"``, ``"rx"``, ``"ry"``, ``"hrz"``, ``"ry-hee"``), a
+:class:`~embtheory.qkernels.circuit.Circuit` (e.g. :func:`~embtheory.qkernels.circuit.zz_feature_map`),
+or a PennyLane template ``f(x, wires)`` or QNode, converted to that form when every operation is
+supported (:func:`embtheory.qkernels.circuits.to_circuit`).  ``layers`` repeats the circuit's layer
+(a template: the whole template), re-uploading ``x``, on every backend:
 
-- ``"native"`` (default for the named embeddings): the JAX simulator of
-  :mod:`embtheory.qkernels.simulator`, ``lax.scan`` over layers, compiled once per shape;
-- ``"pennylane"``: ``jit(vmap)`` of a PennyLane state QNode (``default.qubit`` or
-  ``default.mixed``); the only backend for a user template ``f(x, wires)``;
-- ``"mps"``: matrix-product states (:mod:`embtheory.qkernels.mps`), exact at bond ``4^L`` for the
-  named noiseless embeddings at any ``n`` (100 qubits on a CPU); ``max_bond`` truncates deeper circuits.
+- ``"native"`` (default): the batch-last simulator of :mod:`embtheory.qkernels.simulator`;
+- ``"pennylane"``: ``jit(vmap)`` of a PennyLane state QNode (``default.qubit`` or ``default.mixed``),
+  also the fallback, with a warning naming the operation, for a template that does not convert;
+- ``"mps"``: matrix-product states (:mod:`embtheory.qkernels.mps`) of the named noiseless
+  embeddings, exact at bond ``4^L`` at any ``n`` (100 qubits on a CPU); ``max_bond`` truncates.
 
-Points are processed ``chunk_size`` at a time (``lax.map``) so the simulator's temporaries stay
-bounded; the states themselves are checked against a memory budget before anything runs.
+Before any statevector run the cost is estimated (the states kept plus the simulator's working
+copies of one chunk) and a run past the memory budget is refused with the sizes that would fit.
+Points are simulated ``chunk_size`` at a time; the states do not depend on ``chunk_size``.
 """
 
 from __future__ import annotations
 
+import dataclasses
 import functools
-import os
 import warnings
 from collections.abc import Callable
 from typing import NamedTuple
@@ -37,49 +42,58 @@ from embtheory.core.validation import (
     x64_hint,
 )
 from embtheory.qkernels import simulator
+from embtheory.qkernels.circuit import MAX_LAYERS, NAMED, Circuit, named_circuit
 
 BACKENDS = ("native", "pennylane", "mps")
 
 #: the most re-uploading layers accepted (far past any circuit the paper runs; a bound keeps
 #: a mistyped huge value from reaching the int32 layer counter of the compiled scan).
-MAX_LAYERS = 100_000
 
 __all__ = ["EMBEDDINGS", "EmbeddingSpec", "embed", "memory_budget", "resolve"]
 
-#: Named embeddings: name -> (rotation, CNOT ring, trainable RY prefix).
-EMBEDDINGS = {
-    "hee": ("rx", True, False),
-    "rx": ("rx", False, False),
-    "ry": ("ry", False, False),
-    "hrz": ("hrz", False, False),
-    "ry-hee": ("rx", True, True),
-}
+#: Named embeddings: name -> (rotation, CNOT ring, trainable RY prefix); each is a
+#: :func:`~embtheory.qkernels.circuit.named_circuit`.
+EMBEDDINGS = NAMED
 
 
 class EmbeddingSpec(NamedTuple):
-    """A resolved, validated embedding request (see :func:`resolve`)."""
+    """A resolved, validated embedding request (see :func:`resolve`).
 
-    template: Callable | None  # a user template, or None for a named embedding
-    rotation: str | None
-    entangle: bool
+    Attributes:
+        circuit: the native circuit with ``layers`` set to the total repetitions (None only for a
+            PennyLane template that did not convert).
+        template: the PennyLane template run by ``backend="pennylane"``, or None.
+        name: the named embedding, or None (the MPS backend runs named embeddings).
+        layers: the total repetitions of the circuit's layer.
+        params: the trainable parameters, or None.
+        noise: the depolarising probability, or None.
+        backend: ``"native"``, ``"pennylane"`` or ``"mps"``.
+        dtype: the complex state dtype.
+        max_bond: the MPS backend's bond dimension (None: exact).
+    """
+
+    circuit: Circuit | None
+    template: Callable | None
+    name: str | None
     layers: int
     params: jax.Array | None
     noise: float | None
     backend: str
     dtype: np.dtype
-    max_bond: int | None = None  # the MPS backend's bond dimension (None: exact)
+    max_bond: int | None = None
+
+    @property
+    def rotation(self) -> str:
+        return NAMED[self.name][0]
+
+    @property
+    def entangle(self) -> bool:
+        return NAMED[self.name][1]
 
 
 def memory_budget() -> float:
     """Bytes the states may use: :func:`embtheory.core.memory.resolve_memory_budget` (the project's one
-    budget: ``EMBTHEORY_MEMORY_BUDGET``, else 80% of the accelerator, else half the host's memory).
-
-    ``EMBTHEORY_QK_MEMORY_GIB`` (GiB) of earlier releases is still read, with a DeprecationWarning."""
-    env = os.environ.get("EMBTHEORY_QK_MEMORY_GIB")
-    if env:
-        warnings.warn("EMBTHEORY_QK_MEMORY_GIB is deprecated: set EMBTHEORY_MEMORY_BUDGET (e.g. 8GiB)",
-                      DeprecationWarning, stacklevel=2)
-        return float(env) * 2**30
+    budget: ``EMBTHEORY_MEMORY_BUDGET``, else 80% of the accelerator, else half the host's memory)."""
     return resolve_memory_budget(None)
 
 
@@ -92,7 +106,10 @@ def _complex_dtype(dtype, X, *, backend=None) -> np.dtype:
         return np.dtype(np.complex128)
     if dtype is None:
         return np.dtype(np.complex128 if X.dtype == jnp.float64 else np.complex64)
-    dt = np.dtype(dtype)
+    try:
+        dt = np.dtype(dtype)
+    except TypeError:
+        raise TypeError(f"dtype must be complex64 or complex128 (the state dtype), got {dtype!r}") from None
     if dt not in (np.dtype(np.complex64), np.dtype(np.complex128)):
         raise ValueError(f"dtype must be complex64 or complex128 (the state dtype), got {dtype!r}")
     if dt == np.complex128 and not jax.config.jax_enable_x64:
@@ -101,55 +118,111 @@ def _complex_dtype(dtype, X, *, backend=None) -> np.dtype:
     return dt
 
 
+def _named_of(circuit: Circuit) -> str | None:
+    """The name of a named embedding equal to ``circuit`` (the MPS backend runs those), else None."""
+    if circuit.name in NAMED and circuit == named_circuit(circuit.name, circuit.n_qubits,
+                                                          layers=circuit.layers):
+        return circuit.name
+    return None
+
+
+def _to_circuit(embedding, n: int, backend):
+    """A template or QNode as a native circuit, or ``(None, reason)`` when an operation is unsupported."""
+    from embtheory.qkernels.circuits import UnsupportedCircuit, to_circuit
+
+    try:
+        return to_circuit(embedding, n), None
+    except UnsupportedCircuit as err:
+        if backend == "native":
+            raise ValueError(f"embedding: {err}; pass backend='pennylane' to run it there") from None
+        return None, str(err)
+
+
+def _check_params(params, circuit: Circuit):
+    k = circuit.n_params
+    if k == 0:
+        if params is not None:
+            raise ValueError("params: this embedding has no trainable parameters (bind them with "
+                             "circuit.param(j), or use embedding='ry-hee'); pass params=None")
+        return None
+    if params is None:
+        raise ValueError(f"params: the embedding has {k} trainable parameter(s): pass params of shape ({k},)")
+    params = jnp.asarray(params)
+    if not jnp.issubdtype(params.dtype, jnp.floating):
+        params = params.astype(jnp.result_type(float))
+    if params.shape != (k,):
+        raise ValueError(f"params must have shape ({k},) (one value per trainable parameter), got "
+                         f"{params.shape}")
+    if not isinstance(params, jax.core.Tracer) and not bool(jnp.all(jnp.isfinite(params))):
+        raise ValueError("params contains NaN or inf: every gate angle must be finite")
+    return params
+
+
 def resolve(X, *, embedding, layers, params, noise, backend, dtype,
             max_bond=None) -> tuple[jax.Array, EmbeddingSpec]:
     """Validates the arguments shared by every kernel and returns ``(X, spec)``."""
     X = as_matrix(X, "X")
+    n = X.shape[1]
+    if backend is not None:
+        check_choice(backend, "backend", BACKENDS)
     if max_bond is not None:
         max_bond = check_int(max_bond, "max_bond", minimum=1)
         if backend != "mps":
             raise ValueError(f"max_bond is the MPS backend's bond dimension: pass backend='mps' with it "
                              f"(got backend={backend!r})")
-    if backend == "mps":
-        if callable(embedding):
-            raise ValueError("backend='mps' runs the named layered embeddings (rotations and the CNOT ring); "
-                             "a user template f(x, wires) may hold any gate, which the MPS backend cannot "
-                             "represent: pass backend='pennylane'")
-        if noise is not None:
-            raise ValueError(f"backend='mps' simulates pure states; noise={noise} inserts "
-                             "DepolarizingChannel, a non-unitary channel an MPS of states cannot "
-                             "represent: use backend='native' (density matrices) or noise=None")
-    n = X.shape[1]
     layers = check_int(layers, "layers", minimum=1, maximum=MAX_LAYERS)
     if noise is not None:
         noise = check_positive(noise, "noise", allow_zero=True)
         if noise > 1:
             raise ValueError(f"noise is a depolarising probability in [0, 1], got {noise}")
-    if callable(embedding):
-        if backend not in (None, "pennylane"):
-            raise ValueError(f"a user template f(x, wires) runs on backend='pennylane' only, got "
-                             f"backend={backend!r}: pass backend='pennylane' (or None)")
-        backend = "pennylane"
+    template = None
+    if isinstance(embedding, str):
+        check_choice(embedding, "embedding", EMBEDDINGS)
+        circuit = named_circuit(embedding, n)
+    elif isinstance(embedding, Circuit):
+        circuit = embedding
+        if circuit.n_features != n:
+            raise ValueError(f"X has {n} columns but the circuit reads {circuit.n_features} features: pass X "
+                             f"of shape (N, {circuit.n_features})")
+    elif callable(embedding):
+        if backend == "mps":
+            raise ValueError("backend='mps' runs the named embeddings, not a user template: pass "
+                             "backend='native' (or 'pennylane')")
+        template = embedding
+        # on PennyLane a noiseless template runs as written; noise needs its data gates (the conversion)
+        circuit, reason = ((None, None) if backend == "pennylane" and noise is None
+                           else _to_circuit(embedding, n, backend))
+        if circuit is None and reason is not None and backend != "pennylane":
+            warnings.warn(f"embedding runs on backend='pennylane' (not natively): {reason}", stacklevel=3)
+    else:
+        raise TypeError(f"embedding must be a name ({sorted(EMBEDDINGS)}), a Circuit or a PennyLane template "
+                        f"f(x, wires), got {type(embedding).__name__}")
+    if circuit is None:  # a template on PennyLane
+        if backend == "mps":
+            raise ValueError("backend='mps' runs the named embeddings; this template does not convert to the "
+                             "native form: pass backend='pennylane'")
         if params is not None:
-            raise ValueError("params is for embedding='ry-hee'; bind a user template's own parameters "
-                             "in the template (e.g. functools.partial)")
+            raise ValueError("params: a PennyLane template binds its own parameters (e.g. "
+                             "functools.partial); "
+                             "pass params=None")
         if noise is not None:
-            raise ValueError("noise= inserts DepolarizingChannel into the named embeddings only; a user "
-                             "template runs noiselessly: pass noise=None")
-        spec = EmbeddingSpec(embedding, None, False, layers, None, noise, backend, _complex_dtype(dtype, X))
-        return X, spec
-    check_choice(embedding, "embedding", EMBEDDINGS)
-    backend = check_choice("native" if backend is None else backend, "backend", BACKENDS)
-    rotation, entangle, trainable = EMBEDDINGS[embedding]
-    if trainable:
-        if params is None:
-            raise ValueError(f"embedding='ry-hee' needs params: the {n} RY angles theta, shape ({n},)")
-        params = jnp.asarray(params)
-        if params.shape != (n,):
-            raise ValueError(f"params must have shape ({n},) (one RY angle per qubit), got {params.shape}")
-    elif params is not None:
-        raise ValueError(f"embedding={embedding!r} has no trainable parameters; use embedding='ry-hee'")
-    spec = EmbeddingSpec(None, rotation, entangle, layers, params, noise, backend,
+            raise ValueError("noise: a template that does not convert to the native form runs noiselessly on "
+                             "PennyLane: pass noise=None")
+        return X, EmbeddingSpec(None, template, None, layers, None, None, "pennylane",
+                                _complex_dtype(dtype, X))
+    circuit = circuit.repeat(layers)
+    params = _check_params(params, circuit)
+    backend = "native" if backend is None else backend
+    name = _named_of(circuit)
+    if backend == "mps":
+        if name is None:
+            raise ValueError("backend='mps' runs the named embeddings (hee, rx, ry, hrz, ry-hee); run this "
+                             "circuit with backend='native'")
+        if noise is not None:
+            raise ValueError(f"backend='mps' simulates pure states; noise={noise} inserts "
+                             "DepolarizingChannel, a non-unitary channel an MPS of states cannot "
+                             "represent: use backend='native' (density matrices) or noise=None")
+    spec = EmbeddingSpec(circuit, template, name, circuit.layers, params, noise, backend,
                          _complex_dtype(dtype, X, backend=backend), max_bond)
     return X, spec
 
@@ -160,69 +233,165 @@ def state_nbytes(n_points: int, n_qubits: int, *, mixed: bool, dtype) -> int:
     return n_points * dim * np.dtype(dtype).itemsize
 
 
-def _default_chunk(n_points: int, n_qubits: int, mixed: bool, dtype, budget: float) -> int:
-    # The simulator holds about four copies of a chunk's states at once (input, output, two halves).
-    per_point = 4 * state_nbytes(1, n_qubits, mixed=mixed, dtype=dtype)
-    return int(max(1, min(n_points, budget // (4 * per_point))))
+#: working copies of a chunk's states the simulator holds at once (input, output, the slices)
+WORK_COPIES = 4
 
 
-def _chunked(fn: Callable, X: jax.Array, chunk: int):
-    """``vmap(fn)(X)`` evaluated ``chunk`` rows at a time (``lax.map`` over padded chunks)."""
+def plan_memory(n_points: int, n_qubits: int, *, mixed: bool, dtype, chunk_size: int | None, kept: int,
+                what: str) -> int:
+    """The chunk size, after refusing a run whose states and working copies exceed the budget.
+
+    ``kept``: points whose states stay alive (0 when only a reduction of each state is kept).
+    The refusal names the sizes that would fit: points, qubits and chunk.
+    """
+    budget = memory_budget()
+    one = state_nbytes(1, n_qubits, mixed=mixed, dtype=dtype)
+    if chunk_size is None:
+        chunk = int(max(1, min(n_points, (budget / 4) // (WORK_COPIES * one))))
+    else:
+        chunk = min(check_int(chunk_size, "chunk_size", minimum=1), n_points)
+    need = one * (kept + WORK_COPIES * chunk)
+    if need > budget:
+        fit_points = int(budget // one) - WORK_COPIES * chunk if kept else 0
+        fit_n = n_qubits
+        while fit_n > 1 and state_nbytes(1, fit_n, mixed=mixed, dtype=dtype) * (kept + WORK_COPIES) > budget:
+            fit_n -= 1
+        hint = (f"at most {max(fit_points, 0)} points fit at n = {n_qubits}, " if kept else "") + \
+            f"{fit_n} qubits fit for these points"
+        check_memory(need, f"{what} ({n_points} points, {n_qubits} qubits, chunk {chunk})",
+                     memory_budget=budget,
+                     fix=f"{hint}; use backend='mps' (named noiseless embeddings, 100 qubits), fewer "
+                         "qubits or "
+                         "points, a smaller chunk_size, dtype=complex64, or a larger EMBTHEORY_MEMORY_BUDGET")
+    return chunk
+
+
+def chunked(fn: Callable, X: jax.Array, chunk: int, *, batch_last: bool):
+    """``fn(X)`` evaluated ``chunk`` rows at a time (``lax.map`` over padded chunks).
+
+    ``fn`` maps ``(B, f)`` rows to a pytree whose batch axis is last (``batch_last``) or first.
+    The padding repeats the last row; padded results are dropped.
+    """
     n_points = X.shape[0]
     if chunk >= n_points:
-        return jax.vmap(fn)(X)
+        return fn(X)
     n_chunks = -(-n_points // chunk)
     pad = n_chunks * chunk - n_points
     Xp = jnp.concatenate([X, jnp.broadcast_to(X[-1:], (pad, X.shape[1]))]) if pad else X
-    out = jax.lax.map(jax.vmap(fn), Xp.reshape(n_chunks, chunk, X.shape[1]))
-    return jax.tree.map(lambda a: a.reshape((n_chunks * chunk, *a.shape[2:]))[:n_points], out)
+    out = jax.lax.map(fn, Xp.reshape(n_chunks, chunk, X.shape[1]))
+
+    def join(a):
+        if batch_last:
+            a = jnp.moveaxis(a, 0, -2)
+            return a.reshape((*a.shape[:-2], n_chunks * chunk))[..., :n_points]
+        return a.reshape((n_chunks * chunk, *a.shape[2:]))[:n_points]
+
+    return jax.tree.map(join, out)
+
+
+def native_states(X, spec: EmbeddingSpec, *, chunk: int, layers=None, post: Callable | None = None):
+    """Traceable: the native states of ``X`` batch last (or ``post(states)``, batch first), chunked."""
+    mixed = spec.noise is not None
+    noise = None if spec.noise is None else jnp.asarray(spec.noise, X.dtype)
+    depth = spec.layers if layers is None else layers
+    circuit = spec.circuit
+
+    def run(Xc):
+        S = simulator.simulate(circuit, Xc, spec.params, noise, depth, mixed=mixed, dtype=spec.dtype)
+        return S if post is None else post(S)
+
+    return chunked(run, X, chunk, batch_last=post is None)
 
 
 @functools.cache
-def _native_fn(rotation: str, entangle: bool, static_layers: int | None, mixed: bool, trainable: bool,
-               dtype, chunk: int, post: Callable | None) -> Callable:
-    """A jitted ``(X, params, noise, layers) -> states`` (or ``post(state)`` per point).
+def _native_fn(circuit: Circuit, mixed: bool, dtype, chunk: int, static_layers: int | None,
+               post: Callable | None) -> Callable:
+    """A jitted ``(X, params, noise, layers) -> states`` (batch last) or ``post(states)`` (batch first).
 
-    Cached per static configuration.  Without trainable parameters the depth is a run-time
-    argument (``static_layers`` None): one compiled program serves every ``L``.
+    Cached per static configuration; without trainable parameters the depth is a run-time
+    argument (``static_layers`` None), so one compiled program serves every ``L``.
     """
 
-    def batch(X, params, noise, layers):
+    def run(X, params, noise, layers):
         depth = layers if static_layers is None else static_layers
+        spec = EmbeddingSpec(circuit, None, None, 1, params, noise if mixed else None, "native", dtype)
+        return native_states(X, spec, chunk=chunk, layers=depth, post=post)
 
-        def one(x):
-            kw = dict(rotation=rotation, entangle=entangle, layers=depth, dtype=dtype,
-                      prefix=params if trainable else None)
-            s = simulator.evolve_density(x, noise=noise, **kw) if mixed else simulator.evolve_state(x, **kw)
-            return s if post is None else post(s)
+    return jax.jit(run)
 
-        return _chunked(one, X, chunk)
 
-    return jax.jit(batch)
+def _layer_key(circuit: Circuit) -> Circuit:
+    return dataclasses.replace(circuit, layers=1)
+
+
+def run_native(X, spec: EmbeddingSpec, *, chunk: int, post: Callable | None = None):
+    """The native states of ``X`` (batch last), or ``post`` of them (batch first), compiled once per shape."""
+    mixed = spec.noise is not None
+    traced = isinstance(spec.params, jax.core.Tracer)
+    if traced:  # inside a caller's trace (alignment gradients): no nested jit cache
+        return native_states(X, spec, chunk=chunk, post=post)
+    static = spec.layers if spec.params is not None else None
+    fn = _native_fn(_layer_key(spec.circuit), mixed, spec.dtype, chunk, static, post)
+    noise = jnp.asarray(0.0 if spec.noise is None else spec.noise, X.dtype)
+    return fn(X, spec.params, noise, np.int32(spec.layers))
 
 
 @functools.cache
-def _pennylane_fn(template: Callable, n: int, mixed: bool, chunk: int, post: Callable | None) -> Callable:
+def _pennylane_fn(template: Callable, n: int, mixed: bool, chunk: int) -> Callable:
     from embtheory.qkernels.circuits import state_qnode
 
     qnode = state_qnode(template, n, mixed=mixed)
-
-    def one(x):
-        s = qnode(x)
-        return s if post is None else post(s)
-
-    return jax.jit(lambda X: _chunked(one, X, chunk))
+    return jax.jit(lambda X: chunked(jax.vmap(qnode), X, chunk, batch_last=False))
 
 
 def _pennylane_template(spec: EmbeddingSpec) -> Callable:
-    from embtheory.qkernels.circuits import layered_template
+    from embtheory.qkernels.circuits import circuit_template, repeated_template
 
-    if spec.template is not None:
-        return spec.template
+    if spec.circuit is None:
+        return repeated_template(spec.template, spec.layers)
     if isinstance(spec.params, jax.core.Tracer):
         raise TypeError("backend='pennylane' cannot differentiate or trace params: use backend='native'")
-    prefix = None if spec.params is None else tuple(float(t) for t in np.asarray(spec.params))
-    return layered_template(spec.rotation, spec.entangle, spec.layers, prefix=prefix, noise=spec.noise)
+    params = None if spec.params is None else tuple(float(t) for t in np.asarray(spec.params))
+    return circuit_template(spec.circuit, params=params, noise=spec.noise)
+
+
+def pennylane_states(X, spec: EmbeddingSpec, *, chunk: int) -> jax.Array:
+    """``(N, 2^n)`` or ``(N, 2^n, 2^n)`` states from PennyLane (batch first)."""
+    n = X.shape[1] if spec.circuit is None else spec.circuit.n_qubits
+    mixed = spec.noise is not None
+    if mixed and n > 23:
+        raise ValueError(f"default.mixed simulates at most 23 qubits, got n = {n}: use backend='native' "
+                         "or noise=None")
+    return _pennylane_fn(_pennylane_template(spec), n, mixed, chunk)(X).astype(spec.dtype)
+
+
+def n_qubits_of(X, spec: EmbeddingSpec) -> int:
+    return X.shape[1] if spec.circuit is None else spec.circuit.n_qubits
+
+
+def states_batch_last(X, spec: EmbeddingSpec, *, chunk_size, extra_points: int = 0) -> jax.Array:
+    """``(2^n, N)`` statevectors or ``(4^n, N)`` flattened density matrices, batch last, after the cost "
+      "check."""
+    n = n_qubits_of(X, spec)
+    mixed = spec.noise is not None
+    chunk = plan_memory(X.shape[0], n, mixed=mixed, dtype=spec.dtype, chunk_size=chunk_size,
+                        kept=X.shape[0] + extra_points, what="the states")
+    if spec.backend == "pennylane":
+        S = pennylane_states(X, spec, chunk=chunk)
+        return S.reshape(S.shape[0], -1).T
+    return run_native(X, spec, chunk=chunk)
+
+
+def reduced_batch(X, spec: EmbeddingSpec, post: Callable, *, chunk_size) -> jax.Array:
+    """``post`` of every point's state (batch-last states in, batch-first values out); states not kept."""
+    n = n_qubits_of(X, spec)
+    mixed = spec.noise is not None
+    chunk = plan_memory(X.shape[0], n, mixed=mixed, dtype=spec.dtype, chunk_size=chunk_size, kept=0,
+                        what="the states")
+    if spec.backend == "pennylane":
+        S = pennylane_states(X, spec, chunk=chunk)
+        return post(S.reshape(S.shape[0], -1).T)
+    return run_native(X, spec, chunk=chunk, post=post)
 
 
 def run_mps(X: jax.Array, spec: EmbeddingSpec, *, chunk_size: int | None, extra_points: int = 0):
@@ -248,42 +417,7 @@ def run_mps(X: jax.Array, spec: EmbeddingSpec, *, chunk_size: int | None, extra_
     trainable = spec.params is not None
     fn = mps.mps_embed_fn(spec.rotation, spec.entangle, spec.layers, n, chi, trainable, spec.dtype)
     params = jnp.zeros((n,), X.dtype) if spec.params is None else spec.params
-    if chunk >= n_points:
-        return fn(X, params)
-    return _chunked(lambda x: jax.tree.map(lambda a: a[0], fn(x[None], params)), X, chunk)
-
-
-def run_states(X: jax.Array, spec: EmbeddingSpec, *, chunk_size: int | None, post: Callable | None = None,
-               extra_points: int = 0) -> jax.Array:
-    """Computes the states of ``X`` (or ``post`` of each), after the memory check."""
-    n_points, n = X.shape
-    if spec.backend == "mps":
-        out = run_mps(X, spec, chunk_size=chunk_size, extra_points=extra_points)
-        return out if post is None else post(out)
-    mixed = spec.noise is not None
-    if mixed and spec.backend == "pennylane" and n > 23:
-        raise ValueError(f"default.mixed simulates at most 23 qubits, got n = {n}: use backend='native' "
-                         "or noise=None")
-    budget = memory_budget()
-    kept = state_nbytes(n_points + extra_points, n, mixed=mixed, dtype=spec.dtype) if post is None else 0
-    chunk = _default_chunk(n_points, n, mixed, spec.dtype, budget) if chunk_size is None else \
-        check_int(chunk_size, "chunk_size", minimum=1)
-    work = 4 * state_nbytes(min(chunk, n_points), n, mixed=mixed, dtype=spec.dtype)
-    check_memory(kept + work, f"the {'density matrices' if mixed else 'states'} of {n_points} points "
-                 f"on {n} qubits", memory_budget=budget,
-                 fix="use backend='mps' (matrix-product states: exact at bond 4^L for the named noiseless "
-                     "embeddings, 100 qubits on a CPU), or fewer qubits or points, a smaller chunk_size, "
-                     "dtype=complex64, or a larger EMBTHEORY_MEMORY_BUDGET")
-    chunk = min(chunk, n_points)
-    if spec.backend == "native":
-        trainable = spec.params is not None
-        fn = _native_fn(spec.rotation, spec.entangle, spec.layers if trainable else None, mixed, trainable,
-                        spec.dtype, chunk, post)
-        params = jnp.zeros((n,), X.dtype) if spec.params is None else spec.params
-        noise = jnp.asarray(0.0 if spec.noise is None else spec.noise, X.dtype)
-        return fn(X, params, noise, jnp.asarray(spec.layers, jnp.int32))
-    fn = _pennylane_fn(_pennylane_template(spec), n, mixed, chunk, post)
-    return fn(X).astype(spec.dtype) if post is None else fn(X)
+    return chunked(lambda Xc: fn(Xc, params), X, chunk, batch_last=False)
 
 
 def embed(X, *, embedding="hee", layers: int = 1, params=None, noise: float | None = None,
@@ -291,15 +425,21 @@ def embed(X, *, embedding="hee", layers: int = 1, params=None, noise: float | No
     """The embedding's state of every point, each computed once.
 
     Args:
-        X: ``(N, n)`` angles; ``n`` is the number of qubits.
-        embedding: ``"hee"`` (RX + CNOT ring), ``"rx"``, ``"ry"``, ``"hrz"`` (product embeddings),
-            ``"ry-hee"`` (trainable ``RY(theta)`` layer then the HEE), or a PennyLane template
-            ``f(x, wires)``.
-        layers: ``L``, re-uploading layers.
-        params: ``(n,)`` angles ``theta`` of ``"ry-hee"``; differentiable on the native backend.
-        noise: ``DepolarizingChannel(p)`` after every rotation; density matrices are returned.
-        backend: ``"native"``, ``"pennylane"`` or ``"mps"``; None picks native for named embeddings.
-        chunk_size: points simulated at once (default: as many as a quarter of the budget allows).
+        X: ``(N, n)`` angles (``n`` features; the named embeddings use ``n`` qubits).
+        embedding: a name: ``"hee"`` (RX + CNOT ring), ``"rx"``, ``"ry"``, ``"hrz"`` (product
+            embeddings), ``"ry-hee"`` (trainable ``RY(theta)`` layer then the HEE); a
+            :class:`~embtheory.qkernels.circuit.Circuit`; or a PennyLane template ``f(x, wires)``
+            (or a QNode of ``x``), run natively when every operation converts.
+        layers: ``L``: the circuit's layer (a template: the whole template) runs ``L`` times as often,
+            re-uploading ``x``.
+        params: the trainable parameters (``"ry-hee"``: ``(n,)``; a circuit: ``(n_params,)``);
+            differentiable on the native backend.
+        noise: ``DepolarizingChannel(p)`` after every gate that reads ``x``, on each of its wires;
+            density matrices are returned.
+        backend: ``"native"``, ``"pennylane"`` or ``"mps"``; None: native (PennyLane, with a warning,
+            for a template that does not convert).
+        chunk_size: points simulated at once (default: what a quarter of the budget allows); never
+            changes a state.
         dtype: ``complex64`` or ``complex128`` (default: complex128 when ``X`` is float64, and
             always for ``backend="mps"``).
         max_bond: the MPS bond dimension (``backend="mps"`` only; None: exact, ``min(4^L, 2^(n//2))``).
@@ -315,4 +455,8 @@ def embed(X, *, embedding="hee", layers: int = 1, params=None, noise: float | No
     """
     X, spec = resolve(X, embedding=embedding, layers=layers, params=params, noise=noise, backend=backend,
                       dtype=dtype, max_bond=max_bond)
-    return run_states(X, spec, chunk_size=chunk_size)
+    if spec.backend == "mps":
+        return run_mps(X, spec, chunk_size=chunk_size)
+    S = states_batch_last(X, spec, chunk_size=chunk_size)
+    n = n_qubits_of(X, spec)
+    return S.T.reshape(X.shape[0], 2**n, 2**n) if spec.noise is not None else S.T

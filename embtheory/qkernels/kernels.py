@@ -1,7 +1,7 @@
 """Quantum kernels as Gram matrices: fidelity, projected, and the analytic product kernel.
 
-Every state is computed once (:func:`embtheory.qkernels.embed`), then the whole Gram matrix is
-one product:
+Every state is computed once (by the one simulator, :mod:`embtheory.qkernels.simulator`), then the
+whole Gram matrix is one product:
 
 - fidelity, pure states: ``K = |S_X^* S_Y^T|^2``, i.e. ``k(x, y) = |<psi(x)|psi(y)>|^2``;
 - fidelity, noisy (density matrices): ``K = Re(vec(R_X)^* vec(R_Y)^T)``, i.e. ``Tr[rho(x) rho(y)]``
@@ -13,8 +13,10 @@ one product:
   ``(N, n, 3)`` Bloch vectors are kept, never the states.  ``projected_gram(..., exponent=True)``
   returns ``D`` itself: the quantity whose variance the paper's Fig. 6b plots.
 
-The pure pieces (:func:`fidelity_from_states`, :func:`distance_from_bloch`) are shared with
-:func:`embtheory.qkernels.kernels_by_depth`, so each kernel is written once.
+States from :func:`embtheory.qkernels.embed` serve both kernels without simulating again:
+:func:`fidelity_from_states` and :func:`projected_from_states`.  On the native backend the states
+and the Gram matrix are one compiled program (small Grams cost their arithmetic, not dispatches);
+its row blocks are set by the memory budget alone, so ``chunk_size`` never changes a kernel value.
 
 The analytic product kernel of a single RX, RY or H.RZ layer is
 ``k(x, y) = prod_k cos^2((x_k - y_k) / 2)``.
@@ -30,11 +32,23 @@ import jax.numpy as jnp
 import numpy as np
 
 from embtheory.core.pairwise import gram
-from embtheory.core.validation import as_matrix, check_positive
+from embtheory.core.validation import as_matrix, check_bool, check_positive
 from embtheory.qkernels import simulator
-from embtheory.qkernels.embeddings import memory_budget, resolve, run_states, state_nbytes
+from embtheory.qkernels.embeddings import (
+    EmbeddingSpec,
+    _layer_key,
+    memory_budget,
+    n_qubits_of,
+    native_states,
+    plan_memory,
+    reduced_batch,
+    resolve,
+    states_batch_last,
+)
 
-__all__ = ["distance_from_bloch", "fidelity_from_states", "fidelity_gram", "product_kernel", "projected_gram"]
+__all__ = ["distance_from_bloch", "fidelity_from_states", "fidelity_gram", "product_kernel",
+           "projected_from_states",
+           "projected_gram"]
 
 
 def _check_y(X, Y):
@@ -43,21 +57,18 @@ def _check_y(X, Y):
     return as_matrix(Y, "Y", cols=X.shape[1], dtype=X.dtype)
 
 
-def _matmul(a: jax.Array, b: jax.Array) -> jax.Array:
-    return jnp.matmul(a, b, precision=jax.lax.Precision.HIGHEST)
-
-
 def fidelity_gram(X, Y=None, *, embedding="hee", layers: int = 1, params=None, noise: float | None = None,
                   backend: str | None = None, chunk_size: int | None = None, dtype=None,
                   max_bond: int | None = None) -> jax.Array:
     """The fidelity kernel ``K[i, j] = Tr[rho(X_i) rho(Y_j)]`` (``|<psi_i|psi_j>|^2`` for pure states).
 
     Args:
-        X: ``(N, n)`` angles (n qubits).
+        X: ``(N, n)`` angles.
         Y: ``(M, n)`` or None for ``Y = X`` (states computed once).
         embedding, layers, params, noise, backend, chunk_size, dtype, max_bond: as in
-            :func:`embtheory.qkernels.embed`; ``backend="mps"`` runs 100 qubits (a truncated MPS,
-            ``max_bond < 4^L``, warns with its discarded weight).
+            :func:`embtheory.qkernels.embed` (a name, a Circuit or a PennyLane template);
+            ``backend="mps"`` runs 100 qubits (a truncated MPS, ``max_bond < 4^L``, warns with its
+            discarded weight).
 
     Returns:
         ``(N, M)`` real, in the real dtype of the states. Concentration point ``1 / 2^n``.
@@ -73,135 +84,72 @@ def fidelity_gram(X, Y=None, *, embedding="hee", layers: int = 1, params=None, n
     return fidelity_from_spec(X, _check_y(X, Y), spec, chunk_size=chunk_size)
 
 
+def _fidelity_bl(A: jax.Array, B: jax.Array, mixed: bool) -> jax.Array:
+    """``|A^H B|^2`` (pure) or ``Re(A^H B)`` (flattened density matrices) for batch-last ``A``, ``B``."""
+    prod = jax.lax.dot_general(jnp.conj(A), B, (((0,), (0,)), ((), ())), precision=jax.lax.Precision.HIGHEST)
+    return prod.real if mixed else jnp.abs(prod) ** 2
+
+
+def _gram_bl(A: jax.Array, B: jax.Array, mixed: bool, rows: int) -> jax.Array:
+    """The Gram block by block of ``rows`` columns of ``A`` (only one block's conjugate exists at once)."""
+    N = A.shape[1]
+    if rows >= N:
+        return _fidelity_bl(A, B, mixed)
+    n_blocks = -(-N // rows)
+    pad = n_blocks * rows - N
+    Ap = jnp.concatenate([A, jnp.zeros((A.shape[0], pad), A.dtype)], axis=1) if pad else A
+    blocks = jnp.moveaxis(Ap.reshape(A.shape[0], n_blocks, rows), 1, 0)
+    out = jax.lax.map(lambda a: _fidelity_bl(a, B, mixed), blocks)
+    return out.reshape(n_blocks * rows, B.shape[1])[:N]
+
+
+def gram_rows(n_rows: int, dim: int, dtype) -> int:
+    """Rows per Gram block: set by the budget and the state size only (never by ``chunk_size``)."""
+    per_row = dim * np.dtype(dtype).itemsize
+    return int(max(1, min(n_rows, (memory_budget() / 8) // per_row)))
+
+
+def _native_gram(X, Y, spec: EmbeddingSpec, chunk: int, rows: int, layers=None):
+    mixed = spec.noise is not None
+    A = native_states(X, spec, chunk=chunk, layers=layers)
+    B = A if Y is None else native_states(Y, spec, chunk=chunk, layers=layers)
+    return _gram_bl(A, B, mixed, rows)
+
+
+@functools.cache
+def _native_gram_fn(circuit, mixed: bool, dtype, chunk: int, rows: int, static_layers: int | None):
+    """One compiled program for the states and the Gram matrix (cached per static configuration)."""
+
+    def run(X, Y, params, noise, layers):
+        depth = layers if static_layers is None else static_layers
+        spec = EmbeddingSpec(circuit, None, None, 1, params, noise if mixed else None, "native", dtype)
+        return _native_gram(X, Y, spec, chunk, rows, layers=depth)
+
+    return jax.jit(run)
+
+
 def fidelity_from_spec(X: jax.Array, Y: jax.Array | None, spec, *,
                        chunk_size: int | None = None) -> jax.Array:
     """:func:`fidelity_gram` for already-validated arrays and a resolved spec (traceable in ``params``)."""
     if spec.backend == "mps":
         return _mps_fidelity(X, Y, spec, chunk_size)
-    if spec.backend == "native" and chunk_size is None:
-        fused = _try_fused(X, Y, spec)
-        if fused is not None:
-            return fused
+    mixed = spec.noise is not None
+    n = n_qubits_of(X, spec)
     extra = 0 if Y is None else Y.shape[0]
-    SX = run_states(X, spec, chunk_size=chunk_size, extra_points=extra)
-    SY = SX if Y is None else run_states(Y, spec, chunk_size=chunk_size, extra_points=X.shape[0])
-    a = SX.reshape(SX.shape[0], -1)
-    b = SY.reshape(SY.shape[0], -1)
-    mixed = spec.noise is not None
-    if chunk_size is None or chunk_size >= a.shape[0]:
-        return fidelity_from_states(a, b, mixed=mixed)
-    return _blocked_fidelity(a, b, chunk_size, mixed)
-
-
-@functools.partial(jax.jit, static_argnums=(2, 3))  # eager calls: one compile per shape and chunk
-def _blocked_fidelity(a, b, chunk_size: int, mixed: bool):
-    """Row blocks: only ``chunk_size`` conjugated states exist at once (a full conj copy of the states
-    would double the memory on an accelerator)."""
-    n_blocks = -(-a.shape[0] // chunk_size)
-    pad = n_blocks * chunk_size - a.shape[0]
-    ap = jnp.concatenate([a, jnp.zeros((pad, a.shape[1]), a.dtype)]) if pad else a
-    out = jax.lax.map(lambda rows: fidelity_from_states(rows, b, mixed=mixed),
-                      ap.reshape(n_blocks, chunk_size, a.shape[1]))
-    return out.reshape(n_blocks * chunk_size, b.shape[0])[: a.shape[0]]
-
-
-def _ring_permutation(n: int) -> np.ndarray:
-    """The CNOT ring of one HEE layer as one index permutation ``P``: ``psi_after = psi[P]``.
-
-    A CNOT permutes basis states: amplitude ``i`` after it is amplitude ``i ^ t`` before it where
-    the control bit of ``i`` is set (``t`` the target's bit; wire 0 the most significant).  The
-    ring's CNOTs compose to one gather, so a layer moves its amplitudes once, not once per CNOT.
-    """
-    idx = np.arange(2**n)
-    total = idx
-    for c, t in simulator.ring_pairs(n):
-        cbit, tbit = 1 << (n - 1 - c), 1 << (n - 1 - t)
-        total = total[np.where(idx & cbit, idx ^ tbit, idx)]
-    return total
-
-
-def _batched_states(X, params, layers, *, rotation: str, entangle: bool, trainable: bool, dtype):
-    """``(N, 2^n)`` statevectors of every row of ``X``, simulated with the batch as the LAST axis.
-
-    The same arithmetic as ``vmap(simulator.evolve_state)`` (each gate ``m[a, 0] p0 + m[a, 1] p1``
-    on the two halves of its qubit's axis, in the same order), so the amplitudes are bitwise
-    equal; but the batch is held as ``(2^n, N)``, each gate works on the rank-4 view
-    ``(2^k, 2, 2^(n-k-1), N)`` with the per-point coefficients along the contiguous last axis, and
-    the CNOT ring is one row gather (:func:`_ring_permutation`) instead of ``n`` flips and stacks.
-    At a few hundred amplitudes per point the program's cost is its memory layout and number of
-    operations, not its arithmetic (n = 8, N = 60: 0.18 ms against 0.30 ms batch-first and more
-    for the per-point ``vmap``).  The final transpose folds into the Gram product.
-    """
-    n_points, n = X.shape
-    mats = jax.vmap(lambda x: simulator.rotation_matrices(rotation, x, dtype), out_axes=-1)(X)  # (n, 2, 2, N)
-    init = simulator.initial_state(n, prefix=params if trainable else None, dtype=dtype).reshape(-1, 1)
-    psi = jnp.broadcast_to(init, (2**n, n_points))
-    perm = _ring_permutation(n) if entangle and n > 1 else None
-
-    def layer(psi):
-        for k in range(n):
-            view = psi.reshape(2**k, 2, 2 ** (n - k - 1), n_points)
-            p0, p1 = view[:, 0], view[:, 1]
-            m = mats[k].reshape(2, 2, 1, 1, n_points)
-            psi = jnp.stack([m[0, 0] * p0 + m[0, 1] * p1, m[1, 0] * p0 + m[1, 1] * p1],
-                            axis=1).reshape(2**n, n_points)
-        return psi if perm is None else psi[perm]
-
-    return simulator._repeat(layer, psi, layers).T
-
-
-@functools.cache
-def _fused_fn(rotation: str, entangle: bool, trainable: bool, mixed: bool, dtype, static_layers: int | None):
-    """One XLA program for states and Gram matrix (no eager dispatch between them): the steady-state
-    path of small Gram matrices, whose cost is otherwise per-call overhead.
-
-    Pure states: ``run(X, Y, params, layers)`` on :func:`_batched_states` (``params`` None unless
-    trainable, so nothing unused is transferred); density matrices:
-    ``run(X, Y, params, noise, layers)`` on ``vmap(simulator.evolve_density)``.
-    """
-    if not mixed:
-        def run_pure(X, Y, params, layers):
-            depth = layers if static_layers is None else static_layers
-            kw = dict(rotation=rotation, entangle=entangle, trainable=trainable, dtype=dtype)
-            a = _batched_states(X, params, depth, **kw)
-            b = a if Y is None else _batched_states(Y, params, depth, **kw)
-            return fidelity_from_states(a, b, mixed=False)
-
-        return jax.jit(run_pure)
-
-    def states(X, params, noise, layers):
-        depth = layers if static_layers is None else static_layers
-
-        def one(x):
-            rho = simulator.evolve_density(x, noise=noise, rotation=rotation, entangle=entangle, layers=depth,
-                                           dtype=dtype, prefix=params if trainable else None)
-            return rho.reshape(-1)
-
-        return jax.vmap(one)(X)
-
-    def run(X, Y, params, noise, layers):
-        a = states(X, params, noise, layers)
-        b = a if Y is None else states(Y, params, noise, layers)
-        return fidelity_from_states(a, b, mixed=True)
-
-    return jax.jit(run)
-
-
-def _try_fused(X, Y, spec):
-    """The fused program when every state fits at once in the memory budget (else None: chunked path)."""
-    n_points, n = X.shape
-    total = n_points + (0 if Y is None else Y.shape[0])
-    mixed = spec.noise is not None
-    budget = memory_budget()
-    if 5 * state_nbytes(total, n, mixed=mixed, dtype=spec.dtype) > budget / 4:
-        return None
-    trainable = spec.params is not None
-    static = spec.layers if trainable else None
-    fn = _fused_fn(spec.rotation, spec.entangle, trainable, mixed, spec.dtype, static)
-    if not mixed:
-        return fn(X, Y, spec.params, np.int32(spec.layers))
-    params = spec.params if trainable else np.zeros((n,), X.dtype)
-    return fn(X, Y, params, np.asarray(spec.noise, X.dtype), np.int32(spec.layers))
+    chunk = plan_memory(X.shape[0] + extra, n, mixed=mixed, dtype=spec.dtype, chunk_size=chunk_size,
+                        kept=X.shape[0] + extra, what="the states of the Gram matrix")
+    dim = 2 ** (2 * n if mixed else n)
+    rows = gram_rows(X.shape[0], dim, spec.dtype)
+    if spec.backend == "pennylane":
+        A = states_batch_last(X, spec, chunk_size=chunk)
+        B = A if Y is None else states_batch_last(Y, spec, chunk_size=chunk)
+        return _gram_bl(A, B, mixed, rows)
+    if isinstance(spec.params, jax.core.Tracer):  # inside a caller's trace: no nested compile cache
+        return _native_gram(X, Y, spec, chunk, rows)
+    static = spec.layers if spec.params is not None else None
+    fn = _native_gram_fn(_layer_key(spec.circuit), mixed, spec.dtype, chunk, rows, static)
+    return fn(X, Y, spec.params, jnp.asarray(0.0 if spec.noise is None else spec.noise, X.dtype),
+              np.int32(spec.layers))
 
 
 def _report_truncation(states) -> None:
@@ -216,30 +164,118 @@ def _report_truncation(states) -> None:
 
 def _mps_fidelity(X, Y, spec, chunk_size):
     """``|<a|b>|^2 / (<a|a><b|b>)`` from log overlaps (no underflow before the final exp)."""
+    from embtheory.qkernels.embeddings import run_mps
     from embtheory.qkernels.mps import mps_log_fidelity
 
     extra = 0 if Y is None else Y.shape[0]
-    SX = run_states(X, spec, chunk_size=chunk_size, extra_points=extra)
-    SY = SX if Y is None else run_states(Y, spec, chunk_size=chunk_size, extra_points=X.shape[0])
+    SX = run_mps(X, spec, chunk_size=chunk_size, extra_points=extra)
+    SY = SX if Y is None else run_mps(Y, spec, chunk_size=chunk_size, extra_points=X.shape[0])
     _report_truncation(SX)
     if Y is not None:
         _report_truncation(SY)
     return jnp.exp(mps_log_fidelity(SX.tensors, SY.tensors))
 
 
-def fidelity_from_states(a: jax.Array, b: jax.Array, *, mixed: bool) -> jax.Array:
-    """The fidelity Gram block of flattened states: ``|a^* b^T|^2`` (pure) or ``Re(a^* b^T)`` (mixed).
+def _check_states(S, name: str) -> tuple[jax.Array, bool, int]:
+    """``(batch-last states, mixed, n)`` from ``(N, 2^n)`` statevectors or ``(N, 2^n, 2^n)`` densities."""
+    if not isinstance(S, jax.Array):
+        S = np.asarray(S)
+        if S.dtype.kind not in "fc":
+            raise TypeError(f"{name} must hold complex amplitudes (as returned by embed), "
+                            f"got dtype {S.dtype}")
+    S = jnp.asarray(S)
+    if not jnp.issubdtype(S.dtype, jnp.complexfloating):
+        if not jnp.issubdtype(S.dtype, jnp.floating):
+            raise TypeError(f"{name} must hold complex amplitudes (as returned by embed), "
+                            f"got dtype {S.dtype}")
+        S = S.astype(jnp.result_type(S.dtype, jnp.complex64))
+    if S.ndim not in (2, 3) or (S.ndim == 3 and S.shape[1] != S.shape[2]):
+        raise ValueError(f"{name} must be (N, 2^n) statevectors or (N, 2^n, 2^n) density matrices (as "
+                         "returned "
+                         f"by embed), got shape {S.shape}")
+    dim = S.shape[1]
+    n = dim.bit_length() - 1
+    if dim < 2 or 2**n != dim or S.shape[0] < 1:
+        raise ValueError(f"{name}: the state dimension must be 2^n with n >= 1 and N >= 1, got shape "
+                         f"{S.shape}")
+    mixed = S.ndim == 3
+    if not isinstance(S, jax.core.Tracer):
+        if not bool(jnp.all(jnp.isfinite(S))):
+            raise ValueError(f"{name} contains NaN or inf: pass the states returned by embed")
+        norms = jnp.trace(S, axis1=1, axis2=2).real if mixed else jnp.sum(jnp.abs(S) ** 2, axis=1)
+        tol = 1e-4 if S.dtype == jnp.complex64 else 1e-8
+        bad = np.flatnonzero(np.abs(np.asarray(norms) - 1) > tol)
+        if bad.size:
+            what = "trace" if mixed else "squared norm"
+            raise ValueError(f"{name}[{bad[0]}] has {what} {float(norms[bad[0]]):.6g}, not 1: a state "
+                             "must be "
+                             "normalised (a zero state has no kernel); pass the states returned by embed")
+    return S.reshape(S.shape[0], -1).T, mixed, n
+
+
+def fidelity_from_states(a, b=None) -> jax.Array:
+    """The fidelity Gram matrix of states already computed (e.g. by :func:`embtheory.qkernels.embed`).
 
     Args:
-        a: ``(N, 2^n)`` statevectors, or ``(N, 4^n)`` flattened density matrices when ``mixed``.
-        b: ``(M, ...)`` likewise.
-        mixed: density matrices (``Tr[rho sigma] = vec(rho)^* . vec(sigma)`` for Hermitian ``rho``).
+        a: ``(N, 2^n)`` statevectors, or ``(N, 2^n, 2^n)`` density matrices.
+        b: ``(M, ...)`` of the same kind, or None for ``b = a``.
+
+    Returns:
+        ``(N, M)`` real: ``|<a_i|b_j>|^2`` or ``Tr[a_i b_j]``.
+
+    Example:
+        >>> import jax.numpy as jnp
+        >>> from embtheory.qkernels import embed
+        >>> S = embed(jnp.array([[0.1, 0.2], [0.3, -0.4]]), layers=2)
+        >>> bool(jnp.allclose(fidelity_from_states(S), fidelity_gram(jnp.array([[0.1, 0.2], [0.3, -0.4]]),
+        ...      layers=2), atol=1e-6))
+        True
+    """
+    A, mixed, n = _check_states(a, "a")
+    if b is None:
+        B = A
+    else:
+        B, mixed_b, n_b = _check_states(b, "b")
+        if (mixed_b, n_b) != (mixed, n):
+            raise ValueError("b must hold states of the same kind and size as a "
+                             f"({'density matrices' if mixed else 'statevectors'} "
+                             f"of {n} qubits), got {'density matrices' if mixed_b else 'statevectors'} "
+                             f"of {n_b}")
+        B = B.astype(A.dtype)
+    return _gram_bl(A, B, mixed, gram_rows(A.shape[1], A.shape[0], A.dtype))
+
+
+@functools.cache
+def _bloch_post(n: int, mixed: bool):
+    """The projected kernel's reduction of batch-last states (one object per shape: a stable cache key)."""
+    return functools.partial(simulator.bloch_batch, n=n, mixed=mixed)
+
+
+def projected_from_states(a, b=None, *, gamma: float = 1.0, exponent: bool = False) -> jax.Array:
+    """The projected kernel of states already computed (e.g. by :func:`embtheory.qkernels.embed`).
+
+    Args:
+        a: ``(N, 2^n)`` statevectors, or ``(N, 2^n, 2^n)`` density matrices.
+        b: ``(M, ...)`` of the same kind, or None for ``b = a``.
+        gamma: bandwidth ``> 0``.
+        exponent: return ``D = sum_k ||rho_k(a_i) - rho_k(b_j)||_F^2`` instead of ``exp(-gamma D)``.
 
     Returns:
         ``(N, M)`` real.
     """
-    prod = _matmul(jnp.conj(a), b.T)
-    return prod.real if mixed else jnp.abs(prod) ** 2
+    gamma = check_positive(gamma, "gamma")
+    exponent = check_bool(exponent, "exponent")
+    A, mixed, n = _check_states(a, "a")
+    FA = simulator.bloch_batch(A, n, mixed=mixed)
+    if b is None:
+        FB = FA
+    else:
+        B, mixed_b, n_b = _check_states(b, "b")
+        if (mixed_b, n_b) != (mixed, n):
+            raise ValueError("b must hold states of the same kind and number of qubits as a")
+        FB = simulator.bloch_batch(B, n, mixed=mixed)
+    D = distance_from_bloch(FA, FB)
+    return D if exponent else jnp.exp(-gamma * D)
 
 
 def distance_from_bloch(FX: jax.Array, FY: jax.Array, *, chunk_size: int | None = None) -> jax.Array:
@@ -261,24 +297,17 @@ def _bloch_pair_distance(a, b):
     return 0.5 * jnp.sum(d * d)
 
 
-def _bloch_pure(psi):
-    return simulator.bloch_vectors(psi)
-
-
-def _bloch_mixed(rho):
-    return simulator.bloch_vectors_mixed(rho)
-
-
 def bloch_features(X, spec, chunk_size):
     """``(N, n, 3)`` Bloch vectors of every qubit of every point's state (the states are not kept)."""
     if spec.backend == "mps":
+        from embtheory.qkernels.embeddings import run_mps
         from embtheory.qkernels.mps import mps_bloch_batch
 
-        states = run_states(X, spec, chunk_size=chunk_size)
+        states = run_mps(X, spec, chunk_size=chunk_size)
         _report_truncation(states)
         return mps_bloch_batch(states.tensors)
-    post = _bloch_pure if spec.noise is None else _bloch_mixed
-    return run_states(X, spec, chunk_size=chunk_size, post=post)
+    post = _bloch_post(n_qubits_of(X, spec), spec.noise is not None)
+    return reduced_batch(X, spec, post, chunk_size=chunk_size)
 
 
 def projected_gram(X, Y=None, *, gamma: float = 1.0, exponent: bool = False, embedding="hee",
@@ -306,6 +335,7 @@ def projected_gram(X, Y=None, *, gamma: float = 1.0, exponent: bool = False, emb
         True
     """
     gamma = check_positive(gamma, "gamma")
+    exponent = check_bool(exponent, "exponent")
     X, spec = resolve(X, embedding=embedding, layers=layers, params=params, noise=noise, backend=backend,
                       dtype=dtype, max_bond=max_bond)
     Y = _check_y(X, Y)

@@ -14,18 +14,16 @@ from __future__ import annotations
 
 import functools
 import itertools
-import warnings
-from collections.abc import Sequence
 from typing import NamedTuple
 
 import jax
 import jax.numpy as jnp
 import numpy as np
 
-from embtheory.core.validation import check_int, check_memory, check_positive
+from embtheory.core.validation import check_int_sequence, check_positive
 from embtheory.qkernels import simulator
-from embtheory.qkernels.embeddings import memory_budget, resolve, state_nbytes
-from embtheory.qkernels.kernels import distance_from_bloch, fidelity_from_states
+from embtheory.qkernels.embeddings import _layer_key, plan_memory, resolve
+from embtheory.qkernels.kernels import _fidelity_bl, distance_from_bloch
 
 __all__ = ["DepthKernels", "kernels_by_depth"]
 
@@ -45,60 +43,41 @@ class DepthKernels(NamedTuple):
     projected: jax.Array
     distance: jax.Array
 
-    def __getitem__(self, item):
-        if isinstance(item, str):  # the dict of earlier releases
-            warnings.warn("kernels_by_depth returns a DepthKernels NamedTuple: use out.fidelity, not "
-                          "out['fidelity']", DeprecationWarning, stacklevel=2)
-            return getattr(self, item)
-        return tuple.__getitem__(self, item)
-
-
-def _bloch(S, mixed):
-    return jax.vmap(simulator.bloch_vectors_mixed if mixed else simulator.bloch_vectors)(S)
-
 
 @functools.cache
-def _build(rotation, entangle, mixed, n, dtype, gamma):
-    pairs = simulator.ring_pairs(n) if entangle else ()
+def _build(circuit, mixed: bool, dtype, gamma: float, reps: int):
+    """A jitted ``(X, params, noise, flags) -> (fid, proj, dist)`` recording after flagged steps.
+
+    One scan step is ``reps`` applications of the circuit's layer (one depth of the profile)."""
+    n = circuit.n_qubits
     real = jnp.finfo(dtype).dtype
 
-    def run(X, noise, record):
-        mats = jax.vmap(lambda x: simulator.rotation_matrices(rotation, x, dtype))(X)
-        state0 = simulator.initial_state(n, mixed=mixed, dtype=dtype)
-        S = jnp.broadcast_to(state0, (X.shape[0], *state0.shape))
-        if mixed:
-            step = jax.vmap(lambda r, m: simulator.density_layer(r, m, pairs, noise))
-        else:
-            step = jax.vmap(lambda p, m: simulator.state_layer(p, m, pairs))
+    def run(X, params, noise, flags):
+        def record(S):
+            F = simulator.bloch_batch(S, n, mixed=mixed)
+            dist = distance_from_bloch(F, F)
+            return (_fidelity_bl(S, S, mixed).astype(real), jnp.exp(-gamma * dist).astype(real),
+                    dist.astype(real))
 
-        def body(S, flag):
-            S = step(S, mats)
-            flat = S.reshape(S.shape[0], 2**n, 2**n) if mixed else S.reshape(S.shape[0], -1)
-
-            def recorded():
-                dist = distance_from_bloch(*(_bloch(flat, mixed),) * 2)
-                vec = flat.reshape(flat.shape[0], -1)
-                return (fidelity_from_states(vec, vec, mixed=mixed).astype(real),
-                        jnp.exp(-gamma * dist).astype(real), dist.astype(real))
-
-            out = jax.lax.cond(flag, recorded, lambda: (jnp.zeros((X.shape[0],) * 2, real),) * 3)
-            return S, out
-
-        _, out = jax.lax.scan(body, S, record)
-        return out
+        return simulator.simulate(circuit, X, params, noise if mixed else None, reps, mixed=mixed,
+                                  dtype=dtype,
+                                  record=(record, flags))
 
     return jax.jit(run)
 
 
-def kernels_by_depth(X, *, layers: Sequence[int], embedding: str = "hee", noise: float | None = None,
+def kernels_by_depth(X, *, layers, embedding="hee", params=None, noise: float | None = None,
                      gamma: float = 1.0, dtype=None) -> DepthKernels:
     """Fidelity and projected Gram matrices (and ``D``) of ``X`` after each depth in ``layers``.
 
     Args:
         X: ``(N, n)`` angles.
-        layers: increasing depths ``L >= 1`` (e.g. ``[2, 4, 8, 16, 25, 50, 75, 100, 150, 200]``).
-        embedding: a named, non-trainable embedding (``"hee"``, ``"rx"``, ``"ry"``, ``"hrz"``).
-        noise: depolarising probability after every rotation, or None.
+        layers: increasing depths ``L >= 1`` (e.g. ``[2, 4, 8, 16, 25, 50, 75, 100, 150, 200]``); depth
+            ``L`` runs the circuit's layer ``L`` times as often (as ``layers=`` of the other kernels).
+        embedding: a name, a :class:`~embtheory.qkernels.circuit.Circuit` or a PennyLane template
+            that converts to one (the depths run natively).
+        params: the trainable parameters of the embedding, or None.
+        noise: depolarising probability after every gate that reads ``x``, or None.
         gamma: the projected kernel's bandwidth.
         dtype: ``complex64`` or ``complex128`` states (default from ``X``).
 
@@ -111,22 +90,21 @@ def kernels_by_depth(X, *, layers: Sequence[int], embedding: str = "hee", noise:
         >>> out.fidelity.shape
         (2, 3, 3)
     """
-    depths = [check_int(L, "layers[i]", minimum=1) for L in layers]
-    if not depths or any(b <= a for a, b in itertools.pairwise(depths)):
-        raise ValueError(f"layers must be a non-empty increasing sequence of depths, got {list(layers)}")
+    depths = list(check_int_sequence(layers, "layers", minimum=1))
+    if any(b <= a for a, b in itertools.pairwise(depths)):
+        raise ValueError(f"layers must be an increasing sequence of depths, got {depths}")
     gamma = check_positive(gamma, "gamma")
-    if callable(embedding) or embedding == "ry-hee":
-        raise ValueError("kernels_by_depth runs the native non-trainable embeddings: hee, rx, ry or hrz")
-    X, spec = resolve(X, embedding=embedding, layers=depths[-1], params=None, noise=noise, backend="native",
+    X, spec = resolve(X, embedding=embedding, layers=1, params=params, noise=noise, backend="native",
                       dtype=dtype)
-    N, n = X.shape
+    N = X.shape[0]
+    circuit = spec.circuit
     mixed = noise is not None
-    check_memory(3 * state_nbytes(N, n, mixed=mixed, dtype=spec.dtype),
-                 f"the states of {N} points on {n} qubits", memory_budget=memory_budget(),
-                 fix="use fewer points or qubits, or dtype=complex64")
-    record = np.zeros(depths[-1], bool)
-    record[np.asarray(depths) - 1] = True
-    fn = _build(spec.rotation, spec.entangle, mixed, n, spec.dtype, gamma)
-    fid, proj, dist = fn(X, jnp.asarray(0.0 if noise is None else noise, X.dtype), jnp.asarray(record))
+    plan_memory(N, circuit.n_qubits, mixed=mixed, dtype=spec.dtype, chunk_size=N, kept=N,
+                what="the states of every depth")
+    flags = np.zeros(depths[-1], bool)
+    flags[np.asarray(depths) - 1] = True
+    fn = _build(_layer_key(circuit), mixed, spec.dtype, gamma, circuit.layers)
+    p = jnp.asarray(0.0 if noise is None else noise, X.dtype)
+    fid, proj, dist = fn(X, spec.params, p, jnp.asarray(flags))
     idx = np.asarray(depths) - 1
     return DepthKernels(np.asarray(depths), fid[idx], proj[idx], dist[idx])

@@ -1,114 +1,349 @@
-"""A native JAX simulator of the embedding circuits: statevectors and density matrices.
+"""The one native simulator: statevectors and density matrices of a batch, batch last.
 
-The circuits of the paper are layered: every layer applies one single-qubit rotation per qubit
-(``RX``, ``RY`` or ``H`` then ``RZ``, angle ``x_k`` on qubit ``k``) and, for the
-hardware-efficient embedding (HEE), a ring of CNOTs ``(0,1), (1,2), ..., (n-1,0)`` (a single
-``CNOT(0,1)`` at ``n = 2``, as published).  The same ``x`` is re-uploaded in every layer.
+Layout.  The states of ``B`` points on ``m`` qubits are one array ``(2^m, B)``: wire 0 is the most
+significant bit of the row (PennyLane's order) and the points run along the contiguous last axis,
+so a gate on wire ``w`` works on the view ``(2^w, 2, 2^(m-w-1), B)`` with per-point coefficients
+broadcast along that axis.  No ``2^m x 2^m`` matrix is built.  A density matrix of ``n`` qubits is
+the same thing on ``m = 2n`` wires: the row (ket) qubits are wires ``0..n-1``, the column (bra)
+qubits ``n..2n-1``; a gate ``U`` on wire ``w`` acts as ``U`` on ``w`` and ``conj(U)`` on ``n + w``, and
+PennyLane's ``DepolarizingChannel(p)`` is the 4x4 map
+``(1 - 4p/3) I + (2p/3) v v^T`` (``v = e_00 + e_11``) on the wire pair ``(w, n + w)``, i.e.
+``rho -> (1 - 4p/3) rho + (2p/3) I (x) Tr_w rho``.  With ``noise`` the channel follows every gate that
+reads the data, on each of its wires (for the HEE: after every ``RX``).
 
-A state of ``n`` qubits is held as an array of shape ``(2,) * n`` (wire 0 is the most
-significant bit, as in PennyLane); a gate on qubit ``k`` contracts axis ``k`` with a 2x2
-matrix and a CNOT swaps the two halves of the target axis inside the control's ``1`` slice,
-so no ``2^n x 2^n`` matrix and no permutation table is ever built.  The layers run in
-``lax.scan`` (or a ``fori_loop`` with a run-time count): the traced program, and so the compile
-time, does not grow with the depth ``L``.
+Plan.  A :class:`~embtheory.qkernels.circuit.Circuit` is compiled, once per circuit, into a short
+list of passes over the state (:func:`plan`):
 
-Density matrices (for depolarising noise) have shape ``(2,) * 2n``: axes ``0..n-1`` are the row
-(ket) qubits and ``n..2n-1`` the column (bra) qubits; a gate ``G`` acts as ``G rho G^dagger``.
+- runs of single-qubit gates on one wire become one 2x2 matrix (diagonal when every factor is);
+- consecutive CNOTs and SWAPs become one row gather (the HEE's ring is one pass, not ``n``);
+- gates that follow one another on the same pair of wires become one 4x4 block; a block of
+  diagonal and permutation gates whose permutations cancel is diagonal (the ZZ map's
+  ``CNOT, PhaseShift, CNOT`` is one multiplication per amplitude);
+- from :data:`DENSE_FROM` qubits on, the single-qubit matrices of neighbouring wires are merged
+  into one ``2^g x 2^g`` block per pass (``g`` up to :data:`DENSE_WIDTH`): one pass over the memory
+  instead of ``g``, where large states are bound by memory bandwidth.
 
-All functions here are written for ONE data point ``x`` of shape ``(n,)``; batch with
-``jax.vmap``.  Nothing here imports PennyLane: :mod:`embtheory.qkernels.circuits` builds the same
-circuits in PennyLane, and the tests check the two agree to 1e-10 in float64.
+The matrices of every pass are computed once per point before the layers run; the layers run in
+``lax.scan`` (or a ``fori_loop`` with a run-time count), so the compile time does not grow with
+the depth.  Each point's arithmetic is independent of the others in the batch, so states do not
+depend on how points are batched.
 """
 
 from __future__ import annotations
 
+import functools
+from typing import NamedTuple
+
 import jax
 import jax.numpy as jnp
+import numpy as np
 
-__all__ = [
-    "ROTATIONS",
-    "apply_cnot",
-    "apply_single",
-    "bloch_vectors",
-    "bloch_vectors_mixed",
-    "density_layer",
-    "depolarize",
-    "evolve_density",
-    "evolve_state",
-    "initial_state",
-    "ring_pairs",
-    "rotation_matrices",
-    "state_layer",
-]
+from embtheory.qkernels.circuit import (
+    DIAGONAL,
+    PERMUTATIONS,
+    Circuit,
+    Gate,
+    angle_values,
+    gate_matrix,
+    ring_pairs,
+)
 
-#: The per-layer single-qubit rotations: name -> description.
-ROTATIONS = {
-    "rx": "RX(x_k)",
-    "ry": "RY(x_k)",
-    "hrz": "H then RZ(x_k)",
-}
+__all__ = ["DENSE_FROM", "DENSE_WIDTH", "bloch_batch", "plan", "ring_pairs", "rotation_matrices", "simulate"]
+
+#: qubits from which neighbouring single-qubit matrices are merged into dense blocks
+DENSE_FROM = 14
+#: the widest merged block (2^3 = 8 amplitudes per group)
+DENSE_WIDTH = 3
+
+_DEPOL = "Depolarizing"
 
 
-def ring_pairs(n: int) -> tuple[tuple[int, int], ...]:
-    """The CNOT ring of the HEE: ``(k, k+1 mod n)`` for every k; one ``(0, 1)`` at n = 2; none at n = 1."""
-    if n == 1:
-        return ()
-    if n == 2:
-        return ((0, 1),)
-    return tuple((k, (k + 1) % n) for k in range(n))
+class Op(NamedTuple):
+    """One pass over the state.
 
-
-def rotation_matrices(rotation: str, angles: jax.Array, dtype) -> jax.Array:
-    """The 2x2 matrices of one rotation layer.
-
-    Args:
-        rotation: ``"rx"``, ``"ry"`` or ``"hrz"`` (``RZ(a) H``, i.e. H applied first).
-        angles: ``(n,)`` real angles.
-        dtype: the complex dtype of the result.
-
-    Returns:
-        ``(n, 2, 2)``: ``RX(a) = [[c, -i s], [-i s, c]]``, ``RY(a) = [[c, -s], [s, c]]`` with
-        ``c = cos(a/2), s = sin(a/2)``, and
-        ``RZ(a) H = [[e^{-ia/2}, e^{-ia/2}], [e^{ia/2}, -e^{ia/2}]] / sqrt 2``.
+    Attributes:
+        kind: ``"one"`` (2x2 on ``wires[0]``), ``"two"`` (4x4 on ``wires``, first most significant),
+            ``"dense"`` (``2^g x 2^g`` on the contiguous wires ``wires``) or ``"perm"`` (a row gather).
+        wires: the wires the pass acts on.
+        factors: ``(gate, local wires, conj)`` in order; ``gate`` is a Gate or ``"Depolarizing"``.
+        diag: the matrix is diagonal for every angle (applied as one multiplication).
+        varies: the matrix depends on ``x`` (one matrix per point) rather than only on constants,
+            parameters and the noise.
+        perm: for ``"perm"``, the gather ``out[i] = in[perm[i]]`` over ``2^m`` rows.
     """
-    half = angles / 2
-    c = jnp.cos(half).astype(dtype)
-    s = jnp.sin(half).astype(dtype)
-    if rotation == "rx":
-        rows = ((c, -1j * s), (-1j * s, c))
-    elif rotation == "ry":
-        rows = ((c, -s), (s, c))
-    elif rotation == "hrz":
-        em = jnp.exp(-1j * half.astype(dtype)) / jnp.sqrt(2.0).astype(dtype)
-        ep = jnp.exp(1j * half.astype(dtype)) / jnp.sqrt(2.0).astype(dtype)
-        rows = ((em, em), (ep, -ep))
-    else:
-        raise ValueError(f"rotation must be one of {sorted(ROTATIONS)}, got {rotation!r}")
-    return jnp.stack([jnp.stack(r, axis=-1) for r in rows], axis=-2)
+
+    kind: str
+    wires: tuple[int, ...]
+    factors: tuple = ()
+    diag: bool = False
+    varies: bool = False
+    perm: np.ndarray | None = None
 
 
-def _half(psi: jax.Array, axis: int, bit: int) -> jax.Array:
-    return psi[(slice(None),) * axis + (bit,)]  # a static slice: no gather
+class Plan(NamedTuple):
+    """The passes of a circuit: ``prefix`` once, ``layer`` per layer, on ``m`` wires."""
+
+    m: int
+    prefix: tuple[Op, ...]
+    layer: tuple[Op, ...]
 
 
-def apply_single(psi: jax.Array, mat: jax.Array, axis: int) -> jax.Array:
-    """Applies the 2x2 ``mat`` on ``axis`` of ``psi`` (any rank).
-
-    ``psi'[.., a, ..] = sum_b mat[a, b] psi[.., b, ..]``.
-    """
-    p0 = _half(psi, axis, 0)
-    p1 = _half(psi, axis, 1)
-    return jnp.stack([mat[0, 0] * p0 + mat[0, 1] * p1, mat[1, 0] * p0 + mat[1, 1] * p1], axis=axis)
+def _reads_data(g) -> bool:
+    return not isinstance(g, str) and g.reads_data
 
 
-def apply_cnot(psi: jax.Array, control: int, target: int) -> jax.Array:
-    """CNOT on the axes ``control`` and ``target`` of ``psi``: flips ``target`` where ``control`` is 1."""
-    p1 = jnp.flip(_half(psi, control, 1), axis=target if target < control else target - 1)
-    return jnp.stack([_half(psi, control, 0), p1], axis=control)
+def _factor_perm(g) -> tuple[int, ...] | None:
+    """The basis permutation of a monomial gate (identity for a diagonal one), None otherwise."""
+    if isinstance(g, str):
+        return None
+    if g.name in PERMUTATIONS:
+        return PERMUTATIONS[g.name]
+    if g.name in DIAGONAL:
+        return tuple(range(2 ** len(g.wires)))
+    return None
 
 
-def _zero_state(n: int, dtype) -> jax.Array:
-    return jnp.zeros((2,) * n, dtype).reshape(-1).at[0].set(1).reshape((2,) * n)
+def _gather(m: int, wires: tuple[int, ...], local: tuple[int, ...]) -> np.ndarray:
+    """The full-state gather of a permutation ``local`` of the basis of ``wires``."""
+    idx = np.arange(2**m)
+    bits = [(idx >> (m - 1 - w)) & 1 for w in wires]
+    sub = np.zeros_like(idx)
+    for b in bits:
+        sub = 2 * sub + b
+    src_sub = np.asarray(local)[sub]
+    out = idx.copy()
+    for k, w in enumerate(wires):
+        bit = (src_sub >> (len(wires) - 1 - k)) & 1
+        out = (out & ~(1 << (m - 1 - w))) | (bit << (m - 1 - w))
+    return out
+
+
+def _items(gates: tuple[Gate, ...], n: int, mixed: bool, noisy: bool):
+    for g in gates:
+        yield g, g.wires, False
+        if mixed:
+            yield g, tuple(w + n for w in g.wires), True
+            if noisy and g.reads_data:
+                for w in g.wires:
+                    yield _DEPOL, (w, w + n), False
+
+
+def _two_op(wires, factors) -> Op:
+    """A 4x4 pass; diagonal when every factor is monomial and their permutations cancel."""
+    sw = (0, 2, 1, 3)
+    perm = tuple(range(4))
+    monomial = True
+    for g, local, _ in factors:
+        p = _factor_perm(g)
+        if p is None:
+            monomial = False
+            break
+        if local == (0,):
+            p = tuple(2 * p[i // 2] + i % 2 for i in range(4))
+        elif local == (1,):
+            p = tuple(2 * (i // 2) + p[i % 2] for i in range(4))
+        elif local == (1, 0):
+            p = tuple(sw[p[sw[i]]] for i in range(4))
+        perm = tuple(perm[p[i]] for i in range(4))
+    varies = any(_reads_data(g) for g, _, _ in factors)
+    return Op("two", tuple(wires), tuple(factors), monomial and perm == (0, 1, 2, 3), varies)
+
+
+def _one_op(w, factors) -> Op:
+    diag = all(not isinstance(g, str) and g.name in DIAGONAL for g, _, _ in factors)
+    return Op("one", (w,), tuple((g, (0,), c) for g, _, c in factors), diag,
+              any(_reads_data(g) for g, _, _ in factors))
+
+
+def _plan_gates(items, m: int) -> list[Op]:
+    """Groups the gates into passes (factors carry global wires until the pass is finished)."""
+    ops: list[tuple] = []  # (kind, wires, factors)
+    pending: dict[int, list] = {}
+
+    def take(ws):
+        out = []
+        for w in ws:
+            out += [(g, (w,), c) for g, c in pending.pop(w, [])]
+        return out
+
+    def flush_all():
+        for w in sorted(pending):
+            ops.append(("one", (w,), [(g, (w,), c) for g, c in pending[w]]))
+        pending.clear()
+
+    for g, ws, conj in items:
+        if len(ws) == 1:
+            pending.setdefault(ws[0], []).append((g, conj))
+            continue
+        is_perm = not isinstance(g, str) and g.name in PERMUTATIONS
+        last = ops[-1] if ops else None
+        if last is not None and last[0] in ("two", "perm") and set(last[1]) == set(ws):
+            # gates on the same pair one after the other (single-qubit ones between them included)
+            ops[-1] = ("two", last[1], last[2] + [*take(ws), (g, ws, conj)])
+        elif is_perm and last is not None and last[0] == "perm" and not any(pending.get(w) for w in ws):
+            ops[-1] = ("perm", tuple(dict.fromkeys(last[1] + ws)), last[2] + [(g, ws, conj)])
+        elif is_perm:
+            if any(pending.get(w) for w in ws):
+                flush_all()
+            ops.append(("perm", ws, [(g, ws, conj)]))
+        else:
+            ops.append(("two", ws, [*take(ws), (g, ws, conj)]))
+    flush_all()
+    out = []
+    for kind, wires, factors in ops:
+        if kind == "one":
+            out.append(_one_op(wires[0], factors))
+        elif kind == "two":
+            out.append(_two_op(wires, [(g, tuple(wires.index(w) for w in fw), c) for g, fw, c in factors]))
+        else:
+            total = np.arange(2**m)
+            for g, fw, _ in factors:
+                total = total[_gather(m, fw, PERMUTATIONS[g.name])]
+            out.append(Op("perm", wires, tuple(factors), perm=total))
+    return out
+
+
+def _merge_dense(ops: list[Op], m: int) -> list[Op]:
+    """Merges runs of single-qubit passes on neighbouring wires into dense blocks (large states)."""
+    if m < DENSE_FROM:
+        return ops
+    out: list[Op] = []
+    i = 0
+    while i < len(ops):
+        if ops[i].kind != "one":
+            out.append(ops[i])
+            i += 1
+            continue
+        j = i
+        while j < len(ops) and ops[j].kind == "one":
+            j += 1
+        by_wire = {op.wires[0]: op for op in ops[i:j]}
+        wires = sorted(by_wire)
+        groups: list[list[int]] = []
+        for w in wires:
+            if groups and groups[-1][-1] == w - 1 and len(groups[-1]) < DENSE_WIDTH:
+                groups[-1].append(w)
+            else:
+                groups.append([w])
+        for grp in groups:
+            if len(grp) == 1:
+                out.append(by_wire[grp[0]])
+                continue
+            factors = tuple((g, (k,), c) for k, w in enumerate(grp) for g, _, c in by_wire[w].factors)
+            out.append(Op("dense", tuple(grp), factors, False, any(by_wire[w].varies for w in grp)))
+        i = j
+    return out
+
+
+@functools.cache
+def plan(circuit: Circuit, mixed: bool, noisy: bool) -> Plan:
+    """The passes of ``circuit`` (statevector, or density matrix when ``mixed``; channels when ``noisy``)."""
+    n = circuit.n_qubits
+    m = 2 * n if mixed else n
+    prefix = _merge_dense(_plan_gates(list(_items(circuit.prefix, n, mixed, noisy)), m), m)
+    layer = _merge_dense(_plan_gates(list(_items(circuit.layer, n, mixed, noisy)), m), m)
+    return Plan(m, tuple(prefix), tuple(layer))
+
+
+def _depolarizing(p, dtype) -> jax.Array:
+    v = jnp.asarray([1, 0, 0, 1], dtype)
+    keep, spread = (1 - 4 * p / 3).astype(dtype), (2 * p / 3).astype(dtype)
+    return keep * jnp.eye(4, dtype=dtype) + spread * jnp.outer(v, v)
+
+
+def _embed(mat: jax.Array, local: tuple[int, ...], width: int) -> jax.Array:
+    """``mat`` on the ``local`` wires of a ``width``-wire block, as a ``2^width`` square matrix."""
+    k = len(local)
+    t = mat.reshape((2,) * (2 * k))
+    full = jnp.eye(2**width, dtype=mat.dtype).reshape((2,) * (2 * width))
+    letters = "abcdefghijklmnop"
+    rows = [letters[i] for i in range(width)]
+    cols = [letters[width + i] for i in range(width)]
+    g_out = [letters[2 * width + i] for i in range(k)]
+    g_in = [rows[w] for w in local]
+    res = list(rows)
+    for i, w in enumerate(local):
+        res[w] = g_out[i]
+    expr = f"{''.join(g_out + g_in)},{''.join(rows + cols)}->{''.join(res + cols)}"
+    return jnp.einsum(expr, t, full).reshape(2**width, 2**width)
+
+
+def _op_matrix(op: Op, x, params, noise, dtype) -> jax.Array:
+    """The pass's matrix for one point (``(d, d)``; its diagonal ``(d,)`` when ``op.diag``)."""
+    width = len(op.wires)
+    total = jnp.eye(2**width, dtype=dtype)
+    for g, local, conj in op.factors:
+        if isinstance(g, str):
+            mat = _depolarizing(noise, dtype)
+        else:
+            mat = gate_matrix(g, angle_values(g.angles, x, params), dtype, conj=conj)
+        emb = mat if local == tuple(range(width)) else _embed(mat, local, width)
+        total = emb @ total
+    return jnp.diagonal(total) if op.diag else total
+
+
+def op_values(p: Plan, ops: tuple[Op, ...], X, params, noise, dtype) -> list:
+    """Every pass's matrix: ``(d, d, B)`` (batch last) for passes that read ``x``, ``(d, d)`` otherwise."""
+    out = []
+    for op in ops:
+        if op.kind == "perm":
+            out.append(None)
+        elif op.varies:
+            out.append(jax.vmap(lambda x, op=op: _op_matrix(op, x, params, noise, dtype), out_axes=-1)(X))
+        else:
+            out.append(_op_matrix(op, X[0], params, noise, dtype))
+    return out
+
+
+def apply(psi: jax.Array, m: int, ops: tuple[Op, ...], values: list) -> jax.Array:
+    """Applies the passes ``ops`` (with their matrices ``values``) to the states ``psi`` ``(2^m, B)``."""
+    B = psi.shape[-1]
+
+    def bc(c, nd):  # a coefficient: a scalar, or one per point along the batch axis
+        return c if c.ndim == 0 else c.reshape((1,) * (nd - 1) + (B,))
+
+    for op, mat in zip(ops, values, strict=True):
+        if op.kind == "perm":
+            psi = psi[op.perm]
+        elif op.kind == "one":
+            (w,) = op.wires
+            v = psi.reshape(2**w, 2, 2 ** (m - w - 1), B)
+            p = (v[:, 0], v[:, 1])
+            if op.diag:
+                out = [bc(mat[i], 3) * p[i] for i in range(2)]
+            else:
+                out = [bc(mat[i, 0], 3) * p[0] + bc(mat[i, 1], 3) * p[1] for i in range(2)]
+            psi = jnp.stack(out, axis=1).reshape(2**m, B)
+        elif op.kind == "two":
+            a, b = op.wires
+            if a > b:  # the view needs the lower wire first: swap the matrix's tensor factors
+                sw = np.array([0, 2, 1, 3])
+                mat = mat[sw] if op.diag else mat[sw][:, sw]
+                a, b = b, a
+            v = psi.reshape(2**a, 2, 2 ** (b - a - 1), 2, 2 ** (m - b - 1), B)
+            p = [v[:, i, :, j] for i in range(2) for j in range(2)]
+            if op.diag:
+                out = [bc(mat[k], 4) * p[k] for k in range(4)]
+            else:
+                out = [_dot([bc(mat[k, j], 4) for j in range(4)], p) for k in range(4)]
+            psi = jnp.stack([jnp.stack(out[0:2], axis=2), jnp.stack(out[2:4], axis=2)], axis=1)
+            psi = psi.reshape(2**m, B)
+        else:  # dense: contiguous wires
+            w0, g = op.wires[0], len(op.wires)
+            d = 2**g
+            v = psi.reshape(2**w0, d, 2 ** (m - w0 - g), B)
+            p = [v[:, j] for j in range(d)]
+            out = [_dot([bc(mat[k, j], 3) for j in range(d)], p) for k in range(d)]
+            psi = jnp.stack(out, axis=1).reshape(2**m, B)
+    return psi
+
+
+def _dot(coefs, parts):
+    """``sum_j coefs[j] parts[j]``, summed left to right (a fixed order: one result per batch layout)."""
+    out = coefs[0] * parts[0]
+    for c, p in zip(coefs[1:], parts[1:], strict=True):
+        out = out + c * p
+    return out
 
 
 def _repeat(layer, init, layers):
@@ -119,126 +354,83 @@ def _repeat(layer, init, layers):
     return jax.lax.fori_loop(0, layers, lambda _, c: layer(c), init)
 
 
-def evolve_state(x: jax.Array, *, rotation: str, entangle: bool, layers: int | jax.Array,
-                 prefix: jax.Array | None = None, dtype=jnp.complex64) -> jax.Array:
-    """The statevector ``U(x)|0...0>`` of a layered embedding, for one point.
-
-    ``U(x) = prod_{l=1..L} [ENT . R(x)] . RY(prefix)``: an optional trainable ``RY(theta_k)``
-    layer, then ``L`` layers of the rotation ``R`` on every qubit followed (if ``entangle``) by
-    the CNOT ring.
-
-    Args:
-        x: ``(n,)`` angles.
-        rotation: a key of :data:`ROTATIONS`.
-        entangle: append the CNOT ring to every layer (the HEE).
-        layers: ``L >= 1``: a Python int runs the layers in one ``lax.scan`` (differentiable); a
-            traced integer runs them in a ``lax.fori_loop`` (forward only), so one compiled program
-            serves every depth.
-        prefix: ``(n,)`` trainable angles of a first ``RY`` layer, or None.
-        dtype: ``complex64`` or ``complex128``.
-
-    Returns:
-        ``(2^n,)`` complex amplitudes in PennyLane's (big-endian) order.
-    """
-    n = x.shape[0]
-    psi = initial_state(n, prefix=prefix, dtype=dtype)
-    mats = rotation_matrices(rotation, x, dtype)
-    pairs = ring_pairs(n) if entangle else ()
-    return _repeat(lambda s: state_layer(s, mats, pairs), psi, layers).reshape(-1)
+def initial(m: int, batch: int, dtype) -> jax.Array:
+    """``|0...0>`` (or ``|0><0|`` on ``m = 2n`` wires) for ``batch`` points: ``(2^m, batch)``."""
+    return jnp.zeros((2**m, batch), dtype).at[0].set(1)
 
 
-def state_layer(psi: jax.Array, mats: jax.Array, pairs) -> jax.Array:
-    """One layer on a statevector of shape ``(2,) * n``: ``mats[k]`` on qubit k, then the CNOTs ``pairs``."""
-    for k in range(mats.shape[0]):
-        psi = apply_single(psi, mats[k], k)
-    for c, t in pairs:
-        psi = apply_cnot(psi, c, t)
-    return psi
-
-
-def density_layer(rho: jax.Array, mats: jax.Array, pairs, noise) -> jax.Array:
-    """One noisy layer on a density matrix ``(2,) * 2n``: each rotation then its channel, then the CNOTs."""
-    n = mats.shape[0]
-    for k in range(n):
-        rho = apply_single(rho, mats[k], k)
-        rho = apply_single(rho, jnp.conj(mats[k]), n + k)
-        rho = depolarize(rho, noise, k, n)
-    for c, t in pairs:
-        rho = apply_cnot(apply_cnot(rho, c, t), n + c, n + t)
-    return rho
-
-
-def initial_state(n: int, *, prefix: jax.Array | None = None, mixed: bool = False, dtype=jnp.complex64):
-    """``|0...0>`` (after the optional ``RY(prefix)`` layer), shape ``(2,)*n``, or its density ``(2,)*2n``."""
-    psi = _zero_state(n, dtype)
-    if prefix is not None:
-        pre = rotation_matrices("ry", prefix, dtype)
-        for k in range(n):
-            psi = apply_single(psi, pre[k], k)
-    if not mixed:
-        return psi
-    return psi.reshape((2,) * n + (1,) * n) * jnp.conj(psi).reshape((1,) * n + (2,) * n)
-
-
-def depolarize(rho: jax.Array, p: jax.Array | float, qubit: int, n: int) -> jax.Array:
-    """PennyLane's ``DepolarizingChannel(p)`` on ``qubit`` of the density matrix ``rho`` (shape ``(2,)*2n``).
-
-    ``rho -> (1-p) rho + (p/3)(X rho X + Y rho Y + Z rho Z) = (1 - 4p/3) rho + (2p/3) I (x) Tr_q rho``,
-    using ``sum_{P in {I,X,Y,Z}} P rho P = 2 I (x) Tr_q rho``.
-    """
-    r = jnp.moveaxis(rho, (qubit, n + qubit), (0, 1))
-    trace = r[0, 0] + r[1, 1]
-    eye = jnp.eye(2, dtype=rho.dtype).reshape((2, 2) + (1,) * (2 * n - 2))
-    r = (1 - 4 * p / 3) * r + (2 * p / 3) * eye * trace[None, None]
-    return jnp.moveaxis(r, (0, 1), (qubit, n + qubit))
-
-
-def evolve_density(x: jax.Array, *, rotation: str, entangle: bool, layers: int | jax.Array, noise: float,
-                   prefix: jax.Array | None = None, dtype=jnp.complex64) -> jax.Array:
-    """The density matrix of the embedding with ``DepolarizingChannel(noise)`` after every rotation.
-
-    Same circuit as :func:`evolve_state`; in every layer each qubit's rotation is followed at once
-    by the depolarising channel on that qubit (the channel commutes with the other qubits' gates,
-    so "after every RX" needs no finer order).  The trainable ``RY`` prefix is noiseless.
-
-    Returns:
-        ``(2^n, 2^n)`` Hermitian, unit trace.
-    """
-    n = x.shape[0]
-    rho = initial_state(n, prefix=prefix, mixed=True, dtype=dtype)
-    mats = rotation_matrices(rotation, x, dtype)
-    pairs = ring_pairs(n) if entangle else ()
-    return _repeat(lambda r: density_layer(r, mats, pairs, noise), rho, layers).reshape(2**n, 2**n)
-
-
-def bloch_vectors(psi: jax.Array) -> jax.Array:
-    """Bloch vectors ``(<X_k>, <Y_k>, <Z_k>)`` of every qubit's reduced state of a pure state.
+def simulate(circuit: Circuit, X: jax.Array, params, noise, layers, *, mixed: bool, dtype,
+             record=None) -> jax.Array:
+    """The states of every row of ``X`` after the prefix and ``layers`` layers, batch last.
 
     Args:
-        psi: ``(2^n,)`` amplitudes.
+        circuit: the circuit (its own ``layers`` field is ignored here: ``layers`` counts).
+        X: ``(B, n_features)``.
+        params: ``(n_params,)`` or None.
+        noise: the depolarising probability (a scalar, traced or not) when ``mixed``; else unused.
+        layers: a Python int (``lax.scan``, differentiable) or a traced int (``fori_loop``).
+        mixed: density matrices (``(4^n, B)``) instead of statevectors (``(2^n, B)``).
+        dtype: the complex dtype.
+        record: optional ``(f, flags)``: scan over ``len(flags)`` steps of ``layers`` layers each and
+            return ``f(states)`` after every step whose flag is set (zeros elsewhere), stacked.
 
     Returns:
-        ``(n, 3)`` real; ``rho_k = (I + r_k . sigma) / 2``.
+        ``(2^m, B)`` states, or the stacked records.
     """
-    n = psi.shape[0].bit_length() - 1
-    t = psi.reshape((2,) * n)
-    out = []
-    for k in range(n):
-        p0 = _half(t, k, 0).reshape(-1)
-        p1 = _half(t, k, 1).reshape(-1)
-        c = jnp.vdot(p0, p1)  # <0|rho_k|1>^* = sum conj(p0) p1 = rho_k[1, 0]
-        z = jnp.vdot(p0, p0).real - jnp.vdot(p1, p1).real
-        out.append(jnp.stack([2 * c.real, 2 * c.imag, z]))
-    return jnp.stack(out)
+    p = plan(circuit, mixed, mixed and noise is not None)
+    pre = op_values(p, p.prefix, X, params, noise, dtype)
+    lay = op_values(p, p.layer, X, params, noise, dtype)
+    psi = apply(initial(p.m, X.shape[0], dtype), p.m, p.prefix, pre)
+    step = lambda s: apply(s, p.m, p.layer, lay)  # noqa: E731
+    if record is None:
+        return _repeat(step, psi, layers)
+    fn, flags = record
+
+    def body(s, flag):
+        s = _repeat(step, s, layers)
+        out = jax.lax.cond(flag, fn, lambda t: jax.tree.map(jnp.zeros_like, jax.eval_shape(fn, t)), s)
+        return s, out
+
+    return jax.lax.scan(body, psi, flags)[1]
 
 
-def bloch_vectors_mixed(rho: jax.Array) -> jax.Array:
-    """Bloch vectors of every qubit's reduced state of a density matrix ``(2^n, 2^n)``; ``(n, 3)``."""
-    n = rho.shape[0].bit_length() - 1
-    t = rho.reshape((2,) * (2 * n))
+def bloch_batch(S: jax.Array, n: int, *, mixed: bool) -> jax.Array:
+    """Bloch vectors ``(<X_k>, <Y_k>, <Z_k>)`` of every qubit's reduced state, from batch-last states.
+
+    Args:
+        S: ``(2^n, B)`` statevectors or ``(4^n, B)`` flattened density matrices (``mixed``).
+
+    Returns:
+        ``(B, n, 3)`` real; ``rho_k = (I + r_k . sigma) / 2``.
+    """
+    B = S.shape[-1]
     out = []
     for k in range(n):
-        r = jnp.moveaxis(t, (k, n + k), (0, 1)).reshape(2, 2, 2 ** (n - 1), 2 ** (n - 1))
-        red = jnp.trace(r, axis1=2, axis2=3)
-        out.append(jnp.stack([2 * red[1, 0].real, 2 * red[1, 0].imag, (red[0, 0] - red[1, 1]).real]))
-    return jnp.stack(out)
+        if mixed:
+            r = S.reshape(2**k, 2, 2 ** (n - k - 1), 2**k, 2, 2 ** (n - k - 1), B)
+            red = jnp.einsum("aicajcz->ijz", r)
+            off, z = red[1, 0], (red[0, 0] - red[1, 1]).real
+        else:
+            v = S.reshape(2**k, 2, 2 ** (n - k - 1), B)
+            p0, p1 = v[:, 0], v[:, 1]
+            off = jnp.sum(jnp.conj(p0) * p1, axis=(0, 1))  # rho_k[1, 0]
+            z = jnp.sum(jnp.abs(p0) ** 2 - jnp.abs(p1) ** 2, axis=(0, 1))
+        out.append(jnp.stack([2 * off.real, 2 * off.imag, z], axis=-1))
+    return jnp.stack(out, axis=1)
+
+
+def rotation_matrices(rotation: str, angles: jax.Array, dtype) -> jax.Array:
+    """``(n, 2, 2)`` matrices of one rotation layer: ``"rx"``, ``"ry"`` or ``"hrz"`` (``RZ(a) H``).
+
+    The same matrices as the circuit form's ``RX``, ``RY`` and ``RZ . H`` (the MPS backend's layers).
+    """
+    from embtheory.qkernels.circuit import gate
+
+    if rotation not in ("rx", "ry", "hrz"):
+        raise ValueError(f"rotation must be one of ['hrz', 'rx', 'ry'], got {rotation!r}")
+    name = "RZ" if rotation == "hrz" else rotation.upper()
+    mats = gate_matrix(gate(name, 0, 0.0), [angles], dtype)  # (2, 2, n)
+    if rotation == "hrz":
+        h = jnp.asarray(np.array([[1, 1], [1, -1]]) / np.sqrt(2), dtype)
+        mats = jnp.einsum("abn,bc->acn", mats, h)
+    return jnp.moveaxis(mats, -1, 0)

@@ -587,6 +587,83 @@ spec(
     extra={"y": [("nan", np.array([1.0, np.nan, 1.0, -1.0]))]},
 )
 
+def _hee2():
+    from embtheory.qkernels import named_circuit
+
+    return named_circuit("hee", 2)
+
+
+def _states(n_points: int = 2) -> np.ndarray:
+    return np.eye(4, dtype=np.complex64)[:n_points]
+
+
+spec(
+    "qkernels",
+    "circuit_unitaries",
+    lambda: {"circuit": _hee2(), "x": np.array([0.1, 0.2], np.float32)},
+    {},
+    extra={
+        "circuit": [("name", "hee"), ("none", None)],
+        "x": [("nan", np.array([np.nan, 0.2])), ("wrong-shape", np.zeros(3)),
+              ("strings", np.array(["a", "b"]))],
+        "params": [("no-params-expected", np.zeros(2))],
+    },
+)
+spec("qkernels", "const", lambda: {"value": 0.5}, {"value": "real"})
+spec("qkernels", "feature", lambda: {"i": 0}, {"i": "natural", "scale": "real", "offset": "real"})
+spec("qkernels", "param", lambda: {"j": 0}, {"j": "natural", "scale": "real", "offset": "real"})
+spec("qkernels", "feature_product", lambda: {}, {"scale": "real", "offset": "real"},
+     adapter=lambda fn, **kw: fn(0, 1, **kw))  # feature_product(*indices, ...)
+spec("qkernels", "raw_feature_product", lambda: {}, {"scale": "real", "offset": "real"},
+     adapter=lambda fn, **kw: fn(0, 1, **kw))
+spec("qkernels", "gate", lambda: {"name": "RX", "wires": 0}, {"name": "choice"},
+     extra={"wires": [("negative", -1), ("str", "a"), ("repeated", (0, 0)), ("float", 1.5)]},
+     adapter=lambda fn, name, wires: fn(name, wires, 0.3))  # gate(name, wires, *angles)
+spec(
+    "qkernels",
+    "named_circuit",
+    lambda: {"name": "hee", "n_qubits": 2},
+    {"name": "choice", "n_qubits": "count", "layers": "count"},
+)
+spec(
+    "qkernels",
+    "pauli_feature_map",
+    lambda: {"n_qubits": 2},
+    {"n_qubits": "count", "reps": "count", "entanglement": "choice", "alpha": "real"},
+    extra={"paulis": [("str", "ZZ"), ("unknown-letter", ("ZQ",)), ("too-long", ("ZZZ",))]},
+)
+spec(
+    "qkernels",
+    "zz_feature_map",
+    lambda: {"n_qubits": 2},
+    {"n_qubits": "count", "reps": "count", "entanglement": "choice", "alpha": "real"},
+)
+spec(
+    "qkernels",
+    "fidelity_from_states",
+    lambda: {"a": _states()},
+    {},
+    extra={
+        "a": [("zero-state", np.zeros((2, 4), np.complex64)), ("unnormalised", 2 * _states()),
+              ("nan", np.full((2, 4), np.nan, np.complex64)), ("1d", _states()[0]),
+              ("not-a-power", np.ones((2, 3))), ("strings", np.full((2, 4), "a"))],
+        "b": [("other-size", np.eye(8, dtype=np.complex64)[:2]),
+              ("zero-state", np.zeros((2, 4), np.complex64))],
+    },
+)
+spec(
+    "qkernels",
+    "projected_from_states",
+    lambda: {"a": _states()},
+    {"gamma": "real"},
+    extra={
+        "a": [("zero-state", np.zeros((2, 4), np.complex64)), ("unnormalised", 2 * _states()),
+              ("nan", np.full((2, 4), np.nan, np.complex64))],
+        "exponent": [("str", "no"), ("int", 1)],
+        "gamma": [("zero", 0.0), ("negative", -1.0)],
+    },
+)
+
 # --------------------------------------------------------------------------------------- depth
 spec(
     "depth",

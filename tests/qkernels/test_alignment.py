@@ -79,3 +79,37 @@ def test_training_increases_alignment_and_step_agrees_with_scan():
     p3, _ = train_alignment(X, y, thetas[0], optimizer=opt, steps=3)
     assert_allclose(state.params, p3, rtol=1e-4, atol=1e-5)
     assert int(state.step) == 3
+
+
+@pytest.mark.x64
+def test_alignment_of_a_trainable_circuit_matches_its_gram_and_finite_differences():
+    from embtheory.qkernels import Circuit, feature_product, gate, param, zz_feature_map
+
+    zz = zz_feature_map(3, reps=1, entanglement="linear")
+    trainable = (gate("RY", 0, param(0)), gate("IsingXX", (1, 2), param(1, scale=0.5)))
+    circuit = Circuit(3, (*zz.layer, gate("IsingZZ", (0, 2), feature_product(0, 2))), prefix=trainable)
+    rng = np.random.default_rng(4)
+    X, y = rng.uniform(0, 2 * np.pi, (6, 3)), np.array([1.0, -1.0, 1.0, 1.0, -1.0, -1.0])
+    thetas = rng.uniform(-np.pi, np.pi, (3, 2))
+    got = alignment_values(X, y, thetas, embedding=circuit, layers=2)
+    want = [_naive_ta(np.asarray(fidelity_gram(X, embedding=circuit, layers=2, params=t)), y) for t in thetas]
+    assert_allclose(got, want, rtol=0, atol=1e-12)
+    state = alignment_init(jnp.asarray(thetas[0]), optax.sgd(0.0))
+    _, ta = alignment_step(state, X, y, optax.sgd(0.0), embedding=circuit, layers=2)
+    assert_allclose(ta, want[0], rtol=0, atol=1e-12)
+    params, history = train_alignment(X, y, thetas[0], embedding=circuit, layers=2, steps=3,
+                                      optimizer=optax.sgd(0.0))
+    assert_allclose(params, thetas[0], rtol=0, atol=0)  # a zero learning rate moves nothing
+    assert_allclose(history, [want[0]] * 3, rtol=0, atol=1e-12)
+    # one SGD step of rate 1 on -TA moves the parameters by the gradient of TA
+    moved, _ = alignment_step(alignment_init(jnp.asarray(thetas[0]), optax.sgd(1.0)), X, y, optax.sgd(1.0),
+                              embedding=circuit, layers=2)
+
+    def ta(t):
+        return _naive_ta(np.asarray(fidelity_gram(X, embedding=circuit, layers=2, params=t)), y)
+
+    eps = 1e-6
+    fd = [(ta(thetas[0] + eps * e) - ta(thetas[0] - eps * e)) / (2 * eps) for e in np.eye(2)]
+    assert_allclose(np.asarray(moved.params) - thetas[0], fd, rtol=0, atol=1e-7)
+    with pytest.raises(ValueError, match="no trainable parameters"):
+        alignment_values(X, y, thetas, embedding=zz)

@@ -1,11 +1,10 @@
 """The fused fidelity Gram (one XLA program for states and Gram) against unfused references.
 
-The steady-state path of a small Gram (``fidelity_gram`` without ``chunk_size`` on the native
-backend) runs :func:`embtheory.qkernels.kernels._batched_states`: the batch held as the last
-axis, the CNOT ring as one gather.  It must give bitwise the Gram of the per-point simulator
-(``chunk_size=`` takes that path), agree with a dense NumPy simulation written here, and compile
-once per shape (never per call, never per depth).  No timing here: the speed is measured by
-``benchmarks/qkernels_overhead.py``.
+The one simulator (:func:`embtheory.qkernels.simulator.simulate`) holds the batch as the last
+axis and runs the CNOT ring as one gather.  Its states must agree with a dense NumPy simulation
+written here, not depend on the other points of the batch, give the same Gram whatever
+``chunk_size``, and compile once per shape (never per call, never per depth).  No timing here:
+the speed is measured by ``benchmarks/qkernels_overhead.py``.
 """
 
 from __future__ import annotations
@@ -17,8 +16,8 @@ import jax.numpy as jnp
 import numpy as np
 import pytest
 
-from embtheory.qkernels import fidelity_gram, simulator
-from embtheory.qkernels.kernels import _batched_states, _ring_permutation
+from embtheory.qkernels import fidelity_gram, named_circuit
+from embtheory.qkernels.simulator import simulate
 
 pytestmark = pytest.mark.numerics
 
@@ -91,15 +90,13 @@ def _dense_state(x, rotation, entangle, layers, prefix=None):
 
 # -- tests -----------------------------------------------------------------------------------------
 
-@pytest.mark.parametrize("n", [1, 2, 3, 4, 5])
-def test_ring_permutation_is_the_product_of_dense_cnots(n):
-    ring = np.eye(2**n)
-    for c, t in _ring(n):
-        ring = _dense_cnot(c, t, n) @ ring
-    psi = np.random.default_rng(n).normal(size=2**n)
-    perm = _ring_permutation(n)
-    assert sorted(perm) == list(range(2**n))
-    np.testing.assert_array_equal(psi[perm], ring @ psi)
+_NAMES = {("rx", True): "hee", ("rx", False): "rx", ("ry", False): "ry", ("hrz", False): "hrz"}
+
+
+def _batched_states(X, params, layers, *, rotation, entangle, trainable):
+    name = "ry-hee" if trainable else _NAMES[rotation, entangle]
+    circuit = named_circuit(name, X.shape[1])
+    return simulate(circuit, X, params, None, layers, mixed=False, dtype=jnp.complex64).T
 
 
 @pytest.mark.parametrize(("rotation", "entangle"),
@@ -108,7 +105,7 @@ def test_ring_permutation_is_the_product_of_dense_cnots(n):
 def test_batched_states_match_a_dense_simulation(rotation, entangle, n):
     X = _data(n, 4, n)
     got = np.asarray(_batched_states(jnp.asarray(X), None, 3, rotation=rotation, entangle=entangle,
-                                     trainable=False, dtype=jnp.complex64))
+                                     trainable=False))
     want = np.stack([_dense_state(x, rotation, entangle, 3) for x in X])
     np.testing.assert_allclose(got, want, rtol=0, atol=2e-6)
 
@@ -116,31 +113,31 @@ def test_batched_states_match_a_dense_simulation(rotation, entangle, n):
 def test_batched_states_with_the_trainable_prefix_match_a_dense_simulation():
     X, theta = _data(1, 3, 4), np.array([0.3, -1.1, 2.0, 0.7], np.float32)
     got = np.asarray(_batched_states(jnp.asarray(X), jnp.asarray(theta), 2, rotation="rx", entangle=True,
-                                     trainable=True, dtype=jnp.complex64))
+                                     trainable=True))
     want = np.stack([_dense_state(x, "rx", True, 2, prefix=theta) for x in X])
     np.testing.assert_allclose(got, want, rtol=0, atol=2e-6)
 
 
 @pytest.mark.parametrize("n", [1, 2, 3, 8])
 @pytest.mark.parametrize("layers", [1, 2])
-def test_batched_states_equal_the_per_point_simulator_bitwise(n, layers):
+def test_batched_states_do_not_depend_on_the_batch_bitwise(n, layers):
     X = jnp.asarray(_data(10 + n, 6, n))
-    fn = jax.jit(lambda X, L: _batched_states(X, None, L, rotation="rx", entangle=True, trainable=False,
-                                              dtype=jnp.complex64))
-    ref = jax.jit(jax.vmap(lambda x, L: simulator.evolve_state(x, rotation="rx", entangle=True, layers=L,
-                                                               dtype=jnp.complex64), in_axes=(0, None)))
-    _same(fn(X, jnp.int32(layers)), ref(X, jnp.int32(layers)))
+    fn = jax.jit(lambda X, L: _batched_states(X, None, L, rotation="rx", entangle=True, trainable=False))
+    alone = jnp.concatenate([fn(X[i:i + 1], jnp.int32(layers)) for i in range(X.shape[0])])
+    _same(fn(X, jnp.int32(layers)), alone)
+    _same(fn(X[::-1], jnp.int32(layers))[::-1], alone)
 
 
 @pytest.mark.parametrize("embedding", ["hee", "rx", "ry", "hrz", "ry-hee"])
 @pytest.mark.parametrize("with_y", [False, True])
 def test_fused_gram_equals_the_unfused_gram_bitwise(embedding, with_y):
-    # chunk_size= takes the unfused path: per-point simulator states, then fidelity_from_states.
+    # chunk_size=1 simulates one point at a time: the Gram must not depend on the chunking.
     X = _data(2, 9, 5)
     Y = _data(3, 4, 5) if with_y else None
     params = np.array([0.4, -0.2, 1.3, 0.9, -2.0], np.float32) if embedding == "ry-hee" else None
     kw = dict(embedding=embedding, layers=2, params=params, dtype=jnp.complex64)
-    _same(fidelity_gram(X, Y, **kw), fidelity_gram(X, Y, chunk_size=X.shape[0], **kw))
+    _same(fidelity_gram(X, Y, **kw), fidelity_gram(X, Y, chunk_size=1, **kw))
+    _same(fidelity_gram(X, Y, **kw), fidelity_gram(X, Y, chunk_size=4, **kw))
 
 
 def test_fused_gram_equals_the_unfused_gram_at_the_benchmark_size():
@@ -152,7 +149,7 @@ def test_fused_gram_equals_the_unfused_gram_at_the_benchmark_size():
 def test_fused_noisy_gram_equals_the_unfused_gram():
     X = _data(4, 5, 3)
     fused = fidelity_gram(X, layers=2, noise=0.05, dtype=jnp.complex64)
-    _same(fused, fidelity_gram(X, layers=2, noise=0.05, dtype=jnp.complex64, chunk_size=5))
+    _same(fused, fidelity_gram(X, layers=2, noise=0.05, dtype=jnp.complex64, chunk_size=2))
 
 
 def test_fused_gram_matches_a_dense_simulation():

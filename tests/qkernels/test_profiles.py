@@ -6,7 +6,7 @@ import numpy as np
 import pytest
 
 from embtheory.core.testing import assert_allclose
-from embtheory.qkernels import fidelity_gram, projected_gram
+from embtheory.qkernels import fidelity_gram, projected_gram, zz_feature_map
 from embtheory.qkernels.profiles import kernels_by_depth
 
 pytestmark = pytest.mark.numerics
@@ -25,8 +25,18 @@ def test_every_depth_matches_a_fresh_gram(noise):
                         rtol=0, atol=1e-12)
         assert_allclose(out.distance[i], projected_gram(X, layers=L, noise=noise, exponent=True),
                         rtol=0, atol=1e-12)
-    with pytest.warns(DeprecationWarning, match="out.fidelity"):
-        assert out["fidelity"] is out.fidelity
+
+
+@pytest.mark.x64
+@pytest.mark.parametrize("embedding", ["ry-hee", "zz"])
+def test_circuits_and_trainable_embeddings_match_a_fresh_gram(embedding):
+    X = np.random.default_rng(2).uniform(0, 2 * np.pi, (4, 3))
+    params = np.array([0.3, -1.2, 2.0]) if embedding == "ry-hee" else None
+    emb = zz_feature_map(3, reps=1, entanglement="linear") if embedding == "zz" else embedding
+    out = kernels_by_depth(X, layers=[1, 3], embedding=emb, params=params, noise=0.02)
+    for i, L in enumerate([1, 3]):
+        assert_allclose(out.fidelity[i], fidelity_gram(X, embedding=emb, layers=L, params=params, noise=0.02),
+                        rtol=0, atol=1e-12)
 
 
 def test_float32_product_embedding_and_errors():
@@ -36,5 +46,5 @@ def test_float32_product_embedding_and_errors():
     assert_allclose(out.fidelity[0], naive, rtol=0, atol=2e-6)
     with pytest.raises(ValueError, match="increasing"):
         kernels_by_depth(X, layers=[3, 2])
-    with pytest.raises(ValueError, match="native non-trainable"):
+    with pytest.raises(ValueError, match=r"params of shape \(4,\)"):
         kernels_by_depth(X, layers=[1], embedding="ry-hee")

@@ -52,12 +52,12 @@ def test_uniform_angles_low_above_high_raises():
         uniform_angles(3, 2, key=jax.random.key(0), low=5, high=1)
 
 
-def test_uniform_angles_keyword_key_and_deprecated_positional():
+def test_uniform_angles_takes_a_keyword_key_only():
     key = jax.random.key(1)
     a = uniform_angles(4, 3, key=key)
-    with pytest.warns(DeprecationWarning, match="n_samples, n_qubits, key=key"):
-        b = uniform_angles(key, 4, 3)
-    np.testing.assert_array_equal(np.asarray(a), np.asarray(b))
+    assert a.shape == (4, 3) and bool(np.all((np.asarray(a) >= 0) & (np.asarray(a) < 2 * np.pi)))
+    with pytest.raises(TypeError, match="positional"):
+        uniform_angles(key, 4, 3)
     with pytest.raises(TypeError, match="key"):
         uniform_angles(4, 3)
     with pytest.raises(TypeError, match="PRNG key"):

@@ -93,12 +93,13 @@ def test_float32_states_close_to_dense_and_normalised():
 
 
 def test_depth_is_a_runtime_argument_no_recompile():
+    from embtheory.qkernels import named_circuit
     from embtheory.qkernels.embeddings import _native_fn
 
     X = jnp.asarray(np.random.default_rng(7).uniform(0, 6, (4, 3)), jnp.float32)
     embed(X, layers=2)
     before = _native_fn.cache_info().currsize
-    fn = _native_fn("rx", True, None, False, False, np.dtype(np.complex64), 4, None)
+    fn = _native_fn(named_circuit("hee", 3), False, np.dtype(np.complex64), 4, None, None)
     n_compiled = fn._cache_size()
     for L in (3, 7, 50):
         embed(X, layers=L)
@@ -115,7 +116,7 @@ def test_chunking_gives_the_same_states():
 
 
 @pytest.mark.x64
-def test_user_template_runs_on_pennylane():
+def test_user_template_runs_natively_and_an_unsupported_one_falls_back_with_a_warning():
     qml = pytest.importorskip("pennylane")
 
     def template(x, wires):
@@ -123,16 +124,21 @@ def test_user_template_runs_on_pennylane():
             qml.RY(x[k], wires=w)
         qml.CZ(wires=[wires[0], wires[1]])
 
+    def curved(x, wires):  # sin(x) is no angle the native form binds
+        qml.RY(np.sin(x[0]) if isinstance(x, np.ndarray) else qml.math.sin(x[0]), wires=wires[0])
+        qml.RY(x[1], wires=wires[1])
+
     X = np.random.default_rng(9).uniform(0, 6, (3, 2))
-    psi = embed(X, embedding=template)
     ry = lambda a: np.array([[np.cos(a / 2), -np.sin(a / 2)], [np.sin(a / 2), np.cos(a / 2)]])  # noqa: E731
     cz = np.diag([1, 1, 1, -1])
     ref = np.stack([(cz @ np.kron(ry(x[0]), ry(x[1])))[:, 0] for x in X])
-    assert_allclose(psi, ref, rtol=0, atol=1e-12)
+    assert_allclose(embed(X, embedding=template), ref, rtol=0, atol=1e-12)
+    assert_allclose(embed(X, embedding=template, backend="pennylane"), ref, rtol=0, atol=1e-12)
+    ref2 = np.stack([(np.kron(ry(np.sin(x[0])), ry(x[1])))[:, 0] for x in X])
+    with pytest.warns(UserWarning, match="RY"):
+        assert_allclose(embed(X, embedding=curved), ref2, rtol=0, atol=1e-12)
     with pytest.raises(ValueError, match="backend='pennylane'"):
-        embed(X, embedding=template, backend="native")
-    with pytest.raises(ValueError, match="noise=None"):
-        embed(X, embedding=template, noise=0.1)
+        embed(X, embedding=curved, backend="native")
 
 
 def test_bad_arguments_raise_clear_errors():
@@ -160,8 +166,4 @@ def test_bad_arguments_raise_clear_errors():
 def test_memory_budget_refuses_too_many_qubits(monkeypatch):
     monkeypatch.setenv("EMBTHEORY_MEMORY_BUDGET", "1MiB")
     with pytest.raises(MemoryError, match="backend='mps'"):
-        embed(np.zeros((64, 20), np.float32))
-    monkeypatch.delenv("EMBTHEORY_MEMORY_BUDGET")
-    monkeypatch.setenv("EMBTHEORY_QK_MEMORY_GIB", "0.001")  # the deprecated variable still works
-    with pytest.raises(MemoryError), pytest.warns(DeprecationWarning, match="EMBTHEORY_MEMORY_BUDGET"):
         embed(np.zeros((64, 20), np.float32))
