@@ -267,7 +267,7 @@ EXPERIMENTS = [
     Experiment(name="signrank-precision", area="signrank",
                title="Moment-curve construction in finite precision vs optimised critical n",
                paper="Alon, Frankl & Rödl 1985; Weller et al. 2025, Sec. 3", config=PrecisionConfig,
-               run=run_precision, revision=1, x64=True),
+               run=run_precision, revision=2, x64=True),
     Experiment(name="signrank-table1", area="signrank", title="Table 1: margin-dimension bound",
                paper="Weller et al. 2025 (v2), Table 1", config=Table1Config, run=run_table1, revision=1),
     Experiment(name="signrank-growth-fits", area="signrank", title="Growth fits and their extrapolation",
