@@ -39,7 +39,8 @@ from embtheory.qkernels.concentration import (
 from embtheory.qkernels.datasets import mnist_pca, uniform_angles
 from embtheory.qkernels.embeddings import EMBEDDINGS, embed, memory_budget
 from embtheory.qkernels.kernels import fidelity_gram, product_kernel, projected_gram
-from embtheory.qkernels.mps import MPS
+from embtheory.qkernels.mps import MPS, MPSCost
+from embtheory.qkernels.mps_gates import mps_gate_cost, mps_gate_states
 from embtheory.qkernels.profiles import DepthKernels, kernels_by_depth
 from embtheory.qkernels.shots import (
     kernel_ridge_fit,
@@ -55,6 +56,7 @@ __all__ = [
     "AlignmentState",
     "DecayFit",
     "DepthKernels",
+    "MPSCost",
     "PairStats",
     "alignment_init",
     "alignment_landscape",
@@ -73,6 +75,8 @@ __all__ = [
     "loschmidt_estimate",
     "memory_budget",
     "mnist_pca",
+    "mps_gate_cost",
+    "mps_gate_states",
     "pair_statistics",
     "pair_values",
     "product_kernel",
