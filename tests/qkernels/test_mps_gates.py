@@ -219,3 +219,24 @@ def test_bad_gates_name_the_argument():
         mps_gate_states([ok], n=2, max_bond=0)
     with pytest.raises(ValueError, match="max_seconds must be in"):
         mps_gate_states([ok], n=2, max_seconds=-1)
+
+
+def test_traced_matrices_under_jit_give_the_eager_states():
+    # wires are static, matrices traced: the plan and the cost come from the wires and shapes alone
+    def rx(a):
+        c, s = jnp.cos(a / 2), jnp.sin(a / 2)
+        return jnp.stack([jnp.stack([c, -1j * s], -1), jnp.stack([-1j * s, c], -1)], -2).astype(jnp.complex64)
+
+    cnot = _CNOT.astype(np.complex64)
+
+    def states(x):
+        gates = [((0,), rx(x[:, 0])), ((0, 3), cnot), ((2,), rx(x[:, 1])), ((2, 1), cnot), ((3, 2), cnot)]
+        return mps_gate_states(gates, n=4).tensors
+
+    x = jnp.array([[0.3, 1.1], [0.5, 2.0], [1.0, 0.1]], jnp.float32)
+    eager, jitted = states(x), jax.jit(states)(x)
+    assert np.array_equal(np.asarray(eager), np.asarray(jitted))
+    for p in range(3):
+        gates = [((0,), np.asarray(rx(x[p, 0]))), ((0, 3), _CNOT), ((2,), np.asarray(rx(x[p, 1]))),
+                 ((2, 1), _CNOT), ((3, 2), _CNOT)]
+        np.testing.assert_allclose(_vector(jitted[p]), _dense(gates, 4), rtol=0, atol=2e-6)
