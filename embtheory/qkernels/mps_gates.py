@@ -63,9 +63,9 @@ __all__ = ["mps_gate_cost", "mps_gate_states"]
 
 _SWAP = np.array([[1, 0, 0, 0], [0, 0, 1, 0], [0, 1, 0, 0], [0, 0, 0, 1]], float)
 
-#: The smallest padded bond of a segment: below it the updates cost little, and fewer segments
-#: mean fewer compiles.
-_MIN_BOND = 8
+#: The smallest padded bond of a segment: below it an update costs little more than its call
+#: overhead, and fewer segments mean fewer compiles (each bond compiles its own block function).
+_MIN_BOND = 32
 
 
 class _Op(NamedTuple):
@@ -181,38 +181,75 @@ def _segments(plan: _Plan, max_bond: int | None) -> tuple[list[tuple[int, int, i
     return segs, exact_bond, exact
 
 
-def _op_matrices(plan: _Plan, mats: tuple[jax.Array, ...], dtype) -> jax.Array:
-    """``(M, 4, 4)`` matrices of every update of one point (single-qubit gates folded in)."""
-    eye = jnp.eye(2, dtype=dtype)
+class _Gather(NamedTuple):
+    """Host-side indices that turn the stacked gate matrices into the updates' matrices."""
 
-    def product(idx):
-        P = eye
-        for g in idx:
-            P = mats[g].astype(dtype) @ P
-        return P
-
-    out = []
-    for op in plan.ops:
-        base = jnp.asarray(_SWAP, dtype) if op.gate < 0 else mats[op.gate].astype(dtype)
-        if op.reverse:
-            base = jnp.asarray(_SWAP, dtype) @ base @ jnp.asarray(_SWAP, dtype)
-        if op.left or op.right:
-            base = base @ jnp.kron(product(op.left), product(op.right))
-        out.append(base)
-    if not out:
-        return jnp.zeros((0, 4, 4), dtype)
-    return jnp.stack(out)
+    one: tuple[int, ...]  # gate numbers of the single-qubit gates (stack rows 1..; row 0 the identity)
+    two: tuple[int, ...]  # gate numbers of the two-qubit gates (stack rows 1..; row 0 the SWAP)
+    base: np.ndarray  # (M,) two-qubit stack row of each update
+    reverse: np.ndarray  # (M,) the gate's first wire sits on the update's right site
+    left: np.ndarray  # (W, M) single-qubit stack rows folded in on the left site, in circuit order
+    right: np.ndarray  # (W, M) ... and on the right site (0, the identity, pads)
+    tail: np.ndarray  # (W', n) single-qubit stack rows after each qubit's last update
 
 
-def _tail_matrices(plan: _Plan, mats: tuple[jax.Array, ...], dtype) -> jax.Array:
-    eye = jnp.eye(2, dtype=dtype)
-    out = []
-    for idx in plan.tail:
-        P = eye
-        for g in idx:
-            P = mats[g].astype(dtype) @ P
-        out.append(P)
-    return jnp.stack(out)
+@functools.cache
+def _gather(wires: tuple[tuple[int, ...], ...], ranks: tuple[int, ...], n: int) -> _Gather:
+    plan = _plan(wires, ranks, n)
+    one = tuple(g for g, w in enumerate(wires) if len(w) == 1)
+    two = tuple(g for g, w in enumerate(wires) if len(w) == 2)
+    row1 = {g: r + 1 for r, g in enumerate(one)}
+    row2 = {g: r + 1 for r, g in enumerate(two)}
+
+    def padded(lists, count):
+        width = max([len(x) for x in lists] + [1])
+        out = np.zeros((width, count), np.int32)
+        for i, x in enumerate(lists):
+            out[: len(x), i] = [row1[g] for g in x]
+        return out
+
+    m = len(plan.ops)
+    return _Gather(
+        one, two,
+        np.array([0 if op.gate < 0 else row2[op.gate] for op in plan.ops], np.int32).reshape(m),
+        np.array([op.reverse for op in plan.ops], bool).reshape(m),
+        padded([op.left for op in plan.ops], m), padded([op.right for op in plan.ops], m),
+        padded(list(plan.tail), n))
+
+
+def _products(one, rows):
+    """``one[rows[W-1]] @ ... @ one[rows[0]]``, ``(count, 2, 2)``: gates applied in circuit order."""
+    eye = jnp.broadcast_to(jnp.eye(2, dtype=one.dtype), (rows.shape[1], 2, 2))
+    return jax.lax.scan(lambda P, r: (one[r] @ P, None), eye, rows)[0]
+
+
+def _build_one(one, two, base, reverse, left, right, tail):
+    """One point's ``(M, 4, 4)`` update matrices (single-qubit gates folded in) and ``(n, 2, 2)`` tail.
+
+    ``one (G1 + 1, 2, 2)`` and ``two (G2 + 1, 4, 4)`` are the stacked matrices (identity and SWAP
+    first); the index arrays are those of :class:`_Gather`. One compile per shape, whatever the wires.
+    """
+    B = two[base]
+    perm = jnp.array([0, 2, 1, 3])  # SWAP B SWAP: the gate's factors exchanged
+    B = jnp.where(reverse[:, None, None], B[:, perm][:, :, perm], B)
+    L, R = _products(one, left), _products(one, right)
+    K = jnp.einsum("mab,mcd->macbd", L, R).reshape(B.shape)
+    return B @ K, _products(one, tail)
+
+
+_build = jax.jit(jax.vmap(_build_one, in_axes=(0, 0, None, None, None, None, None)))
+
+
+def _stacks(gather: _Gather, mats, dtype):
+    """``(N, G1 + 1, 2, 2)`` and ``(N, G2 + 1, 4, 4)``: identity / SWAP first, then the gates' matrices
+    (NumPy when every matrix is concrete, so that slicing chunks of points is free)."""
+    xp = jnp if any(isinstance(M, jax.core.Tracer) for M in mats) else np
+    n_points = mats[0].shape[0] if mats else 1
+    eye = xp.broadcast_to(xp.eye(2, dtype=dtype), (n_points, 1, 2, 2))
+    swap = xp.broadcast_to(xp.asarray(_SWAP, dtype=dtype), (n_points, 1, 4, 4))
+    one = xp.concatenate([eye] + [xp.asarray(mats[g]).astype(dtype)[:, None] for g in gather.one], axis=1)
+    two = xp.concatenate([swap] + [xp.asarray(mats[g]).astype(dtype)[:, None] for g in gather.two], axis=1)
+    return one, two
 
 
 def _update(T, k, gate, s_right, chi):
@@ -341,7 +378,8 @@ def _check_gates(gates, n: int, dtype):
             raise ValueError(f"gates[{g}] matrix is not unitary (max |U^H U - I| = {err:.3g}): a gate maps "
                              "states to states; build it from a Hermitian generator or orthonormal columns")
         ranks.append(_operator_rank(A) if len(w) == 2 else 1)
-    mats = [jnp.broadcast_to(jnp.asarray(U), (n_points, *tuple(U.shape[-2:]))) for U in mats]
+    mats = [(jnp if isinstance(U, jax.core.Tracer) else np).broadcast_to(U, (n_points, *tuple(U.shape[-2:])))
+            for U in mats]
     return tuple(wires), mats, n_points, dtype, tuple(ranks)
 
 
@@ -452,13 +490,15 @@ def mps_gate_states(gates, *, n: int, max_bond: int | None = None, dtype=None, c
             max_seconds=max_seconds, n_points=n_points, chi=bond, alternatives=limit_alts,
             memory_budget=memory_budget)
 
-    build = _build_fn(wires, ranks, n, dtype)
+    gather = _gather(wires, ranks, n)
+    one, two = _stacks(gather, mats, dtype)
     sites = np.array([op.site for op in plan.ops], np.int32)
 
     def run_points(start):
         stop = min(start + chunk, n_points)
         idx = np.minimum(np.arange(start, start + chunk), n_points - 1)  # the last chunk padded
-        opm, tail = build(tuple(M[idx] for M in mats))
+        opm, tail = _build(one[idx], two[idx], gather.base, gather.reverse, gather.left, gather.right,
+                           gather.tail)
         T = jnp.zeros((chunk, n, 1, 2, 1), dtype).at[:, :, 0, 0, 0].set(1)
         w = jnp.zeros((chunk,), jnp.finfo(dtype).dtype)
         for a, b, chi in segs:
@@ -482,14 +522,3 @@ def mps_gate_states(gates, *, n: int, max_bond: int | None = None, dtype=None, c
     if not exact:
         _report(out)
     return out
-
-
-@functools.cache
-def _build_fn(wires, ranks, n, dtype):
-    """A jitted ``mats -> (op matrices (N, M, 4, 4), tail (N, n, 2, 2))`` over a batch of points."""
-    plan = _plan(wires, ranks, n)
-
-    def one(mats):
-        return _op_matrices(plan, mats, dtype), _tail_matrices(plan, mats, dtype)
-
-    return jax.jit(jax.vmap(one))
