@@ -65,7 +65,7 @@ _SWAP = np.array([[1, 0, 0, 0], [0, 0, 1, 0], [0, 1, 0, 0], [0, 0, 0, 1]], float
 
 #: The smallest padded bond of a segment: below it an update costs little more than its call
 #: overhead, and fewer segments mean fewer compiles (each bond compiles its own block function).
-_MIN_BOND = 32
+_MIN_BOND = 8
 
 
 class _Op(NamedTuple):
