@@ -376,8 +376,9 @@ def _refuse(cost: MPSCost, what: str, *, max_seconds, n_points: int, chi: int, a
     if cost.seconds > limit:
         raise ValueError(
             f"{what} is estimated at {_duration(cost.seconds)} on a 2-core CPU, over the time limit of "
-            f"{_duration(limit)}: within the limit fit {alternatives(limit)}; or raise the limit with "
-            f"max_seconds= (or {MAX_SECONDS_ENV}) if the run is meant to take that long")
+            f"{_duration(limit)}: within the limit fit {alternatives(limit)}; or, if the run is meant to "
+            f"take that long, raise the limit: the environment variable {MAX_SECONDS_ENV}=<seconds>, or the "
+            "max_seconds= argument where the function takes one (mps_gate_states)")
 
 
 def _report(states: MPS) -> None:
