@@ -62,7 +62,8 @@ from embtheory.qkernels.kernels import (
     projected_from_states,
     projected_gram,
 )
-from embtheory.qkernels.mps import MPS
+from embtheory.qkernels.mps import MPS, MPSCost
+from embtheory.qkernels.mps_gates import mps_gate_cost, mps_gate_states
 from embtheory.qkernels.profiles import DepthKernels, kernels_by_depth
 from embtheory.qkernels.shots import (
     kernel_ridge_fit,
@@ -79,6 +80,7 @@ __all__ = [
     "Circuit",
     "DecayFit",
     "DepthKernels",
+    "MPSCost",
     "PairStats",
     "alignment_init",
     "alignment_landscape",
@@ -103,6 +105,8 @@ __all__ = [
     "loschmidt_estimate",
     "memory_budget",
     "mnist_pca",
+    "mps_gate_cost",
+    "mps_gate_states",
     "named_circuit",
     "pair_statistics",
     "pair_values",

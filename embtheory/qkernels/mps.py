@@ -34,17 +34,20 @@ a statevector.
 from __future__ import annotations
 
 import functools
+import os
+import warnings
 from typing import NamedTuple
 
 import jax
 import jax.numpy as jnp
 import numpy as np
 
-from embtheory.core.validation import check_index_array
+from embtheory.core.validation import check_index_array, check_int, check_memory, check_real
 from embtheory.qkernels import simulator
 
-__all__ = ["MPS", "bond_for", "mps_bloch_batch", "mps_bloch_vectors", "mps_embed_fn", "mps_gram_quantities",
-           "mps_log_fidelity", "mps_log_overlap", "mps_two_site_rdms"]
+__all__ = ["MPS", "MPSCost", "bond_for", "check_mps", "mps_bloch_batch", "mps_bloch_vectors", "mps_cost",
+           "mps_embed_fn", "mps_gram_quantities", "mps_log_fidelity", "mps_log_overlap", "mps_time_limit",
+           "mps_two_site_rdms"]
 
 #: The largest bond the backend builds by default (``max_bond=None``): 4^5.
 MAX_DEFAULT_BOND = 1024
@@ -123,20 +126,30 @@ def _sweep(T, start, stop, step, gate, chi, s_right):
     return jax.lax.fori_loop(0, count, body, (T, jnp.zeros((), jnp.finfo(T.dtype).dtype)))
 
 
+def _move_centre_left(T, k, chi):
+    """LQ of site ``k``: site ``k`` right-isometric, the rest carried into site ``k - 1``."""
+    M = jax.lax.dynamic_index_in_dim(T, k, keepdims=False).reshape(chi, 2 * chi)
+    Q, R = jnp.linalg.qr(jnp.conj(M).T)  # M^H = Q R  =>  M = R^H Q^H
+    T = jax.lax.dynamic_update_index_in_dim(T, jnp.conj(Q).T.reshape(chi, 2, chi), k, 0)
+    prev = jax.lax.dynamic_index_in_dim(T, k - 1, keepdims=False)
+    prev = jnp.einsum("lsr,rq->lsq", prev, jnp.conj(R).T)
+    return jax.lax.dynamic_update_index_in_dim(T, prev, k - 1, 0)
+
+
+def _move_centre_right(T, k, chi):
+    """QR of site ``k``: site ``k`` left-isometric, the rest carried into site ``k + 1``."""
+    M = jax.lax.dynamic_index_in_dim(T, k, keepdims=False).reshape(2 * chi, chi)
+    Q, R = jnp.linalg.qr(M)
+    T = jax.lax.dynamic_update_index_in_dim(T, Q.reshape(chi, 2, chi), k, 0)
+    nxt = jax.lax.dynamic_index_in_dim(T, k + 1, keepdims=False)
+    nxt = jnp.einsum("lq,qsr->lsr", R, nxt)
+    return jax.lax.dynamic_update_index_in_dim(T, nxt, k + 1, 0)
+
+
 def _to_left_centre(T, chi):
     """Right-to-left LQ sweep: every site but 0 right-isometric, the norm carried into site 0."""
     n = T.shape[0]
-
-    def body(i, T):
-        k = n - 1 - i
-        M = jax.lax.dynamic_index_in_dim(T, k, keepdims=False).reshape(chi, 2 * chi)
-        Q, R = jnp.linalg.qr(jnp.conj(M).T)  # M^H = Q R  =>  M = R^H Q^H
-        T = jax.lax.dynamic_update_index_in_dim(T, jnp.conj(Q).T.reshape(chi, 2, chi), k, 0)
-        prev = jax.lax.dynamic_index_in_dim(T, k - 1, keepdims=False)
-        prev = jnp.einsum("lsr,rq->lsq", prev, jnp.conj(R).T)
-        return jax.lax.dynamic_update_index_in_dim(T, prev, k - 1, 0)
-
-    return jax.lax.fori_loop(0, n - 1, body, T)
+    return jax.lax.fori_loop(0, n - 1, lambda i, T: _move_centre_left(T, n - 1 - i, chi), T)
 
 
 def _pad(T, chi):
@@ -173,13 +186,7 @@ def _evolve(x, prefix, *, rotation, entangle, layers, bonds, dtype, record=False
 
 
 @functools.cache
-def mps_embed_fn(rotation: str, entangle: bool, layers: int, n: int, chi: int, trainable: bool, dtype,
-                 record: bool = False):
-    """A jitted ``(X, prefix) -> MPS`` for a batch of points (cached per static configuration).
-
-    With ``record=True`` it returns a tuple of :class:`MPS`, the states after layers ``1..L`` (one
-    evolution serves every depth; the bond of layer ``l`` is ``min(4^l, chi)``).
-    """
+def _embed_jit(rotation, entangle, layers, n, chi, trainable, dtype, record):
     bonds = _layer_bonds(n, layers, entangle, chi)
     one = functools.partial(_evolve, rotation=rotation, entangle=entangle, layers=layers, bonds=bonds,
                             dtype=dtype, record=record)
@@ -189,6 +196,208 @@ def mps_embed_fn(rotation: str, entangle: bool, layers: int, n: int, chi: int, t
         return tuple(MPS(T, w) for T, w in out) if record else MPS(*out)
 
     return jax.jit(run)
+
+
+def _ring_updates(n: int, entangle: bool) -> tuple[int, int]:
+    """``(SVD updates, QR steps)`` of one layer of the CNOT ring (ladder, swap chain there and back)."""
+    if not entangle or n < 2:
+        return 0, 0
+    return (n - 1) + (2 * (n - 2) + 1 if n >= 3 else 0), n - 1
+
+
+def _embed_seconds(n: int, layers: int, entangle: bool, chi: int) -> float:
+    """Estimated seconds per point of ``layers`` layers at bond cap ``chi`` (constants: ``mps_cost``)."""
+    updates, qrs = _ring_updates(n, entangle)
+    total = SECONDS_PER_UPDATE * n * layers  # rotations and call overhead
+    for b in _layer_bonds(n, layers, entangle, chi):
+        total += updates * (SECONDS_PER_UPDATE + SECONDS_PER_CHI3_UPDATE * b**3)
+        total += qrs * SECONDS_PER_CHI3_QR * b**3
+    return total
+
+
+def mps_embed_fn(rotation: str, entangle: bool, layers: int, n: int, chi: int, trainable: bool, dtype,
+                 record: bool = False):
+    """A ``(X, prefix, *, chunk_size=None, max_seconds=None) -> MPS`` for a batch of points.
+
+    Before it runs, the call is costed (:func:`mps_cost`): past the memory budget or the time limit
+    (``max_seconds``, default :func:`mps_time_limit`) it is refused with what would fit. Points run
+    in chunks of about :data:`CALL_SECONDS` each (one compiled call per chunk, the last padded to
+    the same shape), so Ctrl-C returns between chunks; ``chunk_size`` sets the points per call.
+    The result does not depend on the chunking (bitwise on CPU). Under a JAX trace the whole batch
+    is one call and nothing is checked. The compiled evolution is cached per static configuration.
+
+    With ``record=True`` it returns a tuple of :class:`MPS`, the states after layers ``1..L`` (one
+    evolution serves every depth; the bond of layer ``l`` is ``min(4^l, chi)``).
+    """
+    run = _embed_jit(rotation, entangle, layers, n, chi, trainable, np.dtype(dtype), record)
+    per_point = _embed_seconds(n, layers, entangle, chi)
+
+    def call(X, prefix, *, chunk_size=None, max_seconds=None):
+        if isinstance(X, jax.core.Tracer) or isinstance(prefix, jax.core.Tracer):
+            return run(X, prefix)
+        n_points = int(X.shape[0])
+        chunk = _default_chunk(n_points, per_point, chunk_size)
+        cost = mps_cost(n_points, n, chi, dtype, seconds_per_point=per_point, chunk=chunk,
+                        exact=bond_for(n, layers, entangle, None)[0] <= chi)
+        what = f"the MPS of {n_points} points on n = {n} qubits, layers = {layers}, bond {chi}"
+
+        def fits(points=None, bond=None, depth=None):
+            return _embed_seconds(n, depth or layers, entangle, bond or chi) * (points or n_points)
+
+        _refuse(cost, what, max_seconds=max_seconds, n_points=n_points, chi=chi,
+                alternatives=_alternatives(fits, n_points, chi, layers))
+        return _run_chunks(lambda Xc: run(Xc, prefix), jnp.asarray(X), chunk)
+
+    return call
+
+
+def _default_chunk(n_points: int, seconds_per_point: float, chunk_size) -> int:
+    if chunk_size is not None:
+        return min(check_int(chunk_size, "chunk_size", minimum=1), n_points)
+    return int(max(1, min(n_points, CALL_SECONDS // max(seconds_per_point, 1e-9))))
+
+
+def _run_chunks(fn, X: jax.Array, chunk: int):
+    """``fn`` over rows of ``X`` in host-level chunks of ``chunk`` rows (the last padded by repeating
+    its final row, so every chunk has one shape); Python regains control between chunks."""
+    n_points = X.shape[0]
+    if chunk >= n_points:
+        return fn(X)
+    outs = []
+    for start in range(0, n_points, chunk):
+        Xc = X[start:start + chunk]
+        if Xc.shape[0] < chunk:
+            Xc = jnp.concatenate([Xc, jnp.broadcast_to(Xc[-1:], (chunk - Xc.shape[0], *Xc.shape[1:]))])
+        outs.append(jax.block_until_ready(fn(Xc)))
+    return jax.tree.map(lambda *a: jnp.concatenate(a)[:n_points], *outs)
+
+
+#: Seconds per ``chi^3`` of one two-site update (an SVD of a ``2 chi x 2 chi`` complex128 matrix and
+#: two contractions, per point) and of one QR step of the orthogonality centre, and a fixed cost per
+#: update (call overhead at small bonds). Measured on the 2-core AMD EPYC development machine with
+#: ``jnp.linalg.svd`` / ``qr`` batched over points: 2.3e-8 s per chi^3 at chi = 256 (0.38 s per SVD),
+#: 4e-8 to 5.5e-8 at chi = 64..128 under load, QR 2.5e-9 to 5e-9. The constants take the upper end;
+#: complex64 is costed like complex128 (an overestimate, on the side of refusing).
+SECONDS_PER_CHI3_UPDATE = 5e-8
+SECONDS_PER_CHI3_QR = 5e-9
+SECONDS_PER_UPDATE = 2e-5
+
+#: The wall time one compiled call is aimed at: the latency of Ctrl-C in a long run.
+CALL_SECONDS = 2.0
+
+#: The time limit of an MPS run when the caller gives none (seconds): ``EMBTHEORY_MPS_MAX_SECONDS``
+#: if set, else this.
+DEFAULT_MAX_SECONDS = 300.0
+MAX_SECONDS_ENV = "EMBTHEORY_MPS_MAX_SECONDS"
+
+
+class MPSCost(NamedTuple):
+    """The estimated cost of an MPS run (:func:`mps_cost`), known before it starts.
+
+    Attributes:
+        nbytes: memory of the states (``2 chi^2 n`` entries per point) and one chunk's working copies.
+        seconds: estimated wall time on the 2-core CPU the constants were measured on.
+        bond: the largest bond (padded) of the run.
+        exact: whether that bond holds the state exactly (no truncation).
+    """
+
+    nbytes: int
+    seconds: float
+    bond: int
+    exact: bool
+
+
+def mps_time_limit(max_seconds: float | None = None) -> float:
+    """The time limit of an MPS run: ``max_seconds`` if given (checked), else ``$EMBTHEORY_MPS_MAX_SECONDS``,
+    else :data:`DEFAULT_MAX_SECONDS` (300 s)."""
+    if max_seconds is None:
+        env = os.environ.get(MAX_SECONDS_ENV)
+        if not env:
+            return DEFAULT_MAX_SECONDS
+        try:
+            return check_real(float(env), MAX_SECONDS_ENV, low=0, low_open=True)
+        except ValueError:
+            raise ValueError(f"{MAX_SECONDS_ENV} must be a positive number of seconds, got {env!r}") from None
+    return check_real(max_seconds, "max_seconds", low=0, low_open=True)
+
+
+def mps_cost(n_points: int, n: int, bond: int, dtype, *, seconds_per_point: float, chunk: int,
+             exact: bool) -> MPSCost:
+    """:class:`MPSCost` of ``n_points`` MPS of ``n`` qubits at ``bond``.
+
+    Memory: ``itemsize * 2 * bond^2 * n`` bytes per state, for every point plus three working copies
+    per point of a chunk. Time: ``seconds_per_point * n_points``, where a point costs
+    ``SECONDS_PER_UPDATE + SECONDS_PER_CHI3_UPDATE * chi^3`` per two-site update and
+    ``SECONDS_PER_CHI3_QR * chi^3`` per QR step, at the bond ``chi`` of that update (the
+    constants and their measurement are documented in this module).
+    """
+    state = 2 * n * bond * bond * np.dtype(dtype).itemsize
+    return MPSCost(int(state * (n_points + 3 * min(chunk, n_points))), float(seconds_per_point * n_points),
+                   int(bond), bool(exact))
+
+
+def _alternatives(seconds, n_points: int, chi: int, layers: int | None, *, depth_name: str = "layers"):
+    """What would fit a time limit: ``limit -> text``, trying fewer points, a lower bond cap, less depth."""
+
+    def text(limit):
+        out = []
+        per_point = seconds(points=1)
+        fit_points = int(limit // per_point) if per_point > 0 else n_points
+        if 1 <= fit_points < n_points:
+            out.append(f"{fit_points} points")
+        bond = 1 << ((chi - 1).bit_length() - 1) if chi > 1 else 0  # the largest power of 2 below chi
+        while bond >= 1:
+            if seconds(bond=bond) <= limit:
+                out.append(f"max_bond={bond} (truncated: the discarded weight is reported)")
+                break
+            bond //= 2
+        if layers is not None:
+            for d in range(layers - 1, 0, -1):
+                if seconds(depth=d) <= limit:
+                    out.append(f"{depth_name}={d}")
+                    break
+        if out:
+            return " or ".join(out)
+        return "no single one of fewer points, a lower max_bond or less depth (combine them)"
+
+    return text
+
+
+def _refuse(cost: MPSCost, what: str, *, max_seconds, n_points: int, chi: int, alternatives,
+            memory_budget=None) -> None:
+    """Raises before any work when ``cost`` is past the memory budget or the time limit."""
+    from embtheory.core.memory import resolve_memory_budget
+
+    limit = mps_time_limit(max_seconds)
+    budget = resolve_memory_budget(memory_budget)
+    if cost.nbytes > budget:
+        check_memory(cost.nbytes, what, memory_budget=budget,
+                     fix="pass a smaller max_bond (truncation), fewer points or a smaller chunk_size")
+    if cost.seconds > limit:
+        raise ValueError(
+            f"{what} is estimated at {_duration(cost.seconds)} on a 2-core CPU, over the time limit of "
+            f"{_duration(limit)}: within the limit fit {alternatives(limit)}; or, if the run is meant to "
+            f"take that long, raise the limit: the environment variable {MAX_SECONDS_ENV}=<seconds>, or the "
+            "max_seconds= argument where the function takes one (mps_gate_states)")
+
+
+def _report(states: MPS) -> None:
+    """A UserWarning when a truncation discarded weight (never silent)."""
+    if isinstance(states.discarded, jax.core.Tracer):
+        return
+    worst = float(jnp.max(states.discarded))
+    if worst > 1e-10:
+        warnings.warn(f"the MPS was truncated at max_bond: summed discarded weight (the squared singular "
+                      f"values dropped, summed over every truncation) up to {worst:.3g} per state; raise "
+                      "max_bond for exact values (see MPS.discarded)", stacklevel=3)
+
+
+def _duration(seconds: float) -> str:
+    if seconds < 120:
+        return f"{seconds:.3g} s"
+    if seconds < 7200:
+        return f"{seconds / 60:.3g} min"
+    return f"{seconds / 3600:.3g} h"
 
 
 def mps_log_overlap(a: jax.Array, b: jax.Array) -> jax.Array:
@@ -229,7 +438,16 @@ def _environments(T: jax.Array) -> tuple[jax.Array, jax.Array]:
 
 
 def mps_bloch_vectors(T: jax.Array) -> jax.Array:
-    """``(n, 3)`` Bloch vectors of every qubit's reduced state of one MPS ``(n, chi, 2, chi)``."""
+    """``(n, 3)`` Bloch vectors of every qubit's reduced state of one MPS ``(n, chi, 2, chi)``.
+
+    Concrete tensors are checked first (finite, a normalised state: see :func:`check_mps`); traced
+    ones (under ``jit`` / ``vmap``) are not."""
+    if not isinstance(T, jax.core.Tracer):
+        T = check_mps(T, min_sites=1, batch=False)
+    return _bloch_one(T)
+
+
+def _bloch_one(T: jax.Array) -> jax.Array:
     Ls, Rs = _environments(T)
     rho = jnp.einsum("klm,klsr,kmtq,krq->kst", Ls, T, jnp.conj(T), Rs)
     rho = rho / jnp.trace(rho, axis1=1, axis2=2)[:, None, None]
@@ -286,27 +504,58 @@ _neighbour_batch = jax.jit(jax.vmap(_neighbour_rdms))
 _pairs_batch = jax.jit(jax.vmap(_pairs_rdms, in_axes=(0, None)))
 
 
-def _check_tensors(tensors) -> jax.Array:
+def check_mps(tensors, name: str = "tensors", *, min_sites: int = 2, batch: bool = True) -> jax.Array:
+    """Site tensors that hold states: ``(..., n, chi, 2, chi)`` (``(n, chi, 2, chi)`` when not ``batch``),
+    finite, and each a normalised state (``|<psi|psi> - 1|`` within 1e-8 for complex128, 1e-3 for
+    complex64); an :class:`MPS` is taken by its tensors. Real tensors are cast to complex.
+
+    All-zero tensors (``<psi|psi> = 0``) and unnormalised ones are refused with a ValueError naming
+    ``name``: their reduced states would be NaN or not density matrices. Traced tensors are checked
+    for shape only.
+    """
     if isinstance(tensors, MPS):
         tensors = tensors.tensors
     if not isinstance(tensors, (jax.Array, np.ndarray)):
         tensors = np.asarray(tensors) if tensors is not None else np.asarray(None, dtype=object)
     dt = np.dtype(tensors.dtype)
     if not (np.issubdtype(dt, np.complexfloating) or np.issubdtype(dt, np.floating)):
-        raise TypeError("tensors must be MPS site tensors (..., n, chi, 2, chi) of complex (or real) "
+        raise TypeError(f"{name} must be MPS site tensors (..., n, chi, 2, chi) of complex (or real) "
                         f"numbers, or an MPS from embed(..., backend='mps'); got dtype {dt}")
     shape = tuple(tensors.shape)
-    if len(shape) < 4 or shape[-2] != 2 or shape[-3] != shape[-1] or shape[-1] < 1:
-        raise ValueError("tensors must have shape (..., n, chi, 2, chi) (qubit site tensors padded to one "
-                         f"bond chi, as embed(..., backend='mps').tensors), got shape {shape}")
-    if shape[-4] < 2:
-        raise ValueError(f"tensors must hold at least 2 sites (qubits) for two-site states, got {shape[-4]}")
+    want = "(..., n, chi, 2, chi)" if batch else "(n, chi, 2, chi)"
+    if len(shape) < 4 or (not batch and len(shape) != 4) or shape[-2] != 2 or shape[-3] != shape[-1] \
+            or shape[-1] < 1:
+        raise ValueError(f"{name} must have shape {want} (qubit site tensors padded to one bond chi, as "
+                         f"embed(..., backend='mps').tensors), got shape {shape}")
+    if shape[-4] < min_sites:
+        raise ValueError(f"{name} must hold at least {min_sites} sites (qubits) for two-site states, "
+                         f"got {shape[-4]}")
     tensors = jnp.asarray(tensors)
     if not np.issubdtype(dt, np.complexfloating):
         tensors = tensors.astype(jnp.result_type(dt, jnp.complex64))
-    if not isinstance(tensors, jax.core.Tracer) and not bool(jnp.all(jnp.isfinite(tensors))):
-        raise ValueError("tensors contain NaN or inf: the MPS is not a state (were its angles finite?)")
+    if isinstance(tensors, jax.core.Tracer):
+        return tensors
+    if not bool(jnp.all(jnp.isfinite(tensors))):
+        raise ValueError(f"{name} contain NaN or inf: the MPS is not a state (were its angles finite?)")
+    norms = np.exp(2 * np.asarray(_log_norms(tensors.reshape((-1, *shape[-4:])))))
+    tol = 1e-8 if tensors.dtype == jnp.complex128 else 1e-3
+    bad = np.flatnonzero(~(np.abs(norms - 1) <= tol))
+    if bad.size:
+        i = int(bad[0])
+        where = f"{name}[{', '.join(str(int(j)) for j in np.unravel_index(i, shape[:-4]))}]" if batch and \
+            len(shape) > 4 else name
+        what = "all-zero (or zero along the boundary bond index 0)" if norms[i] == 0 else "not normalised"
+        raise ValueError(f"{where} is {what}: <psi|psi> = {norms[i]:.6g}, a state has norm 1 (to {tol:g}); "
+                         f"{bad.size} of {norms.size} states fail. Pass the tensors of embed(..., "
+                         "backend='mps') or of mps_gate_states, or divide site 0 by sqrt(<psi|psi>)")
     return tensors
+
+
+def _log_norm_one(a):
+    return mps_log_overlap(a, a) / 2
+
+
+_log_norms = jax.jit(jax.vmap(_log_norm_one))
 
 
 def _check_pairs(pairs, n: int):
@@ -352,7 +601,7 @@ def mps_two_site_rdms(tensors, pairs=None) -> jax.Array:
         >>> rho.shape, bool(jnp.allclose(jnp.trace(rho, axis1=-2, axis2=-1), 1, atol=1e-5))
         ((1, 2, 4, 4), True)
     """
-    T = _check_tensors(tensors)
+    T = check_mps(tensors)
     n, chi = T.shape[-4], T.shape[-1]
     lead = T.shape[:-4]
     flat = T.reshape((-1, n, chi, 2, chi))
@@ -363,9 +612,17 @@ def mps_two_site_rdms(tensors, pairs=None) -> jax.Array:
     return out.reshape(lead + out.shape[1:])
 
 
-@jax.jit
 def mps_log_fidelity(ta: jax.Array, tb: jax.Array) -> jax.Array:
-    """``log K[i, j]`` of the fidelity kernel between two batches of MPS, compiled once per shape."""
+    """``log K[i, j]`` of the fidelity kernel between two batches of MPS ``(N, n, chi, 2, chi)``.
+
+    Concrete tensors are checked (:func:`check_mps`, arguments ``ta`` and ``tb``); the Gram is
+    compiled once per shape."""
+    ta, tb = check_mps(ta, "ta", min_sites=1), check_mps(tb, "tb", min_sites=1)
+    return _log_fidelity(ta, tb)
+
+
+@jax.jit
+def _log_fidelity(ta, tb):
     from embtheory.core.pairwise import map_product
 
     na = jax.vmap(lambda a: mps_log_overlap(a, a))(ta)
@@ -373,22 +630,32 @@ def mps_log_fidelity(ta: jax.Array, tb: jax.Array) -> jax.Array:
     return 2 * map_product(mps_log_overlap)(ta, tb) - na[:, None] - nb[None, :]
 
 
-#: ``(N, n, chi, 2, chi) -> (N, n, 3)`` Bloch vectors, compiled once per shape.
-mps_bloch_batch = jax.jit(jax.vmap(mps_bloch_vectors))
+_bloch_batch = jax.jit(jax.vmap(_bloch_one))
 
 
-@jax.jit
+def mps_bloch_batch(tensors: jax.Array) -> jax.Array:
+    """``(N, n, chi, 2, chi) -> (N, n, 3)`` Bloch vectors (checked by :func:`check_mps`), compiled once per
+    shape."""
+    return _bloch_batch(check_mps(tensors, min_sites=1))
+
+
 def mps_gram_quantities(tensors: jax.Array) -> tuple[jax.Array, jax.Array]:
-    """``(log K, D)`` of a batch of MPS ``(N, n, chi, 2, chi)``, compiled once per shape.
+    """``(log K, D)`` of a batch of MPS ``(N, n, chi, 2, chi)`` (checked by :func:`check_mps`), compiled
+    once per shape.
 
     ``log K[i, j] = 2 log|<i|j>| - log<i|i> - log<j|j>`` (the log fidelity kernel) and
     ``D[i, j] = sum_k ||rho_k(i) - rho_k(j)||_F^2`` (the projected kernel's exponent).
     """
+    return _gram_quantities(check_mps(tensors, min_sites=1))
+
+
+@jax.jit
+def _gram_quantities(tensors):
     from embtheory.core.pairwise import map_product
 
     norms = jax.vmap(lambda a: mps_log_overlap(a, a))(tensors)
     log_k = 2 * map_product(mps_log_overlap)(tensors, tensors) - norms[:, None] - norms[None, :]
-    bloch = jax.vmap(mps_bloch_vectors)(tensors)
+    bloch = jax.vmap(_bloch_one)(tensors)
     d = bloch[:, None] - bloch[None, :]
     return log_k, 0.5 * jnp.sum(d * d, axis=(-1, -2))
 

@@ -664,6 +664,33 @@ spec(
     },
 )
 
+_CNOT = np.eye(4)[[0, 1, 3, 2]]
+_GATE_EXTRA = {
+    "gates": [
+        ("not-a-sequence", 5),
+        ("wire-outside", [((0, 5), _CNOT)]),
+        ("same-wire-twice", [((1, 1), _CNOT)]),
+        ("wrong-size", [((0, 1), np.eye(2))]),
+        ("not-unitary", [((0,), np.zeros((2, 2)))]),
+        ("nan", [((0,), np.full((2, 2), np.nan))]),
+        ("points-mismatch", [((0,), np.stack([np.eye(2)] * 2)), ((1,), np.stack([np.eye(2)] * 3))]),
+    ],
+}
+spec(
+    "qkernels",
+    "mps_gate_states",
+    lambda: {"gates": [((0,), np.eye(2)), ((0, 1), _CNOT)], "n": 2},
+    {"n": "count", "max_bond": "count", "chunk_size": "count", "max_seconds": "real_optional"},
+    extra={**_GATE_EXTRA, "max_seconds": [("zero", 0.0), ("negative", -1.0)]},
+)
+spec(
+    "qkernels",
+    "mps_gate_cost",
+    lambda: {"gates": [((0,), np.eye(2)), ((0, 1), _CNOT)], "n": 2},
+    {"n": "count", "max_bond": "count", "chunk_size": "count"},
+    extra=_GATE_EXTRA,
+)
+
 # --------------------------------------------------------------------------------------- depth
 spec(
     "depth",

@@ -211,3 +211,54 @@ def test_bad_input_names_the_argument():
         mps_two_site_rdms(T, [["a", "b"]])
     with pytest.raises(ValueError, match="pairs must hold integral indices"):
         mps_two_site_rdms(T, [[0.5, 1]])
+
+
+def _product_zero_states(points, n, chi=2):
+    """``points`` copies of ``|0...0>`` as site tensors (a valid, normalised state)."""
+    T = np.zeros((points, n, chi, 2, chi), np.complex64)
+    T[:, :, 0, 0, 0] = 1
+    return T
+
+
+def test_all_zero_tensors_are_refused_naming_the_argument():
+    from embtheory.qkernels.mps import mps_bloch_batch, mps_gram_quantities, mps_log_fidelity
+
+    good = _product_zero_states(2, 4)
+    zero = np.zeros_like(good)
+    with pytest.raises(ValueError, match=r"tensors\[0\] is all-zero .*<psi\|psi> = 0"):
+        mps_two_site_rdms(zero)
+    with pytest.raises(ValueError, match="tensors is all-zero"):
+        mps_bloch_vectors(zero[0])
+    with pytest.raises(ValueError, match=r"tensors\[0\] is all-zero"):
+        mps_bloch_batch(zero)
+    with pytest.raises(ValueError, match=r"tensors\[0\] is all-zero"):
+        mps_gram_quantities(zero)
+    with pytest.raises(ValueError, match=r"ta\[0\] is all-zero"):
+        mps_log_fidelity(zero, good)
+    with pytest.raises(ValueError, match=r"tb\[0\] is all-zero"):
+        mps_log_fidelity(good, zero)
+    # only the boundary index 0 is read: weight elsewhere is still no state
+    stray = np.zeros_like(good)
+    stray[:, :, 1, 0, 1] = 1
+    with pytest.raises(ValueError, match="all-zero"):
+        mps_two_site_rdms(stray)
+
+
+def test_unnormalised_tensors_are_refused_naming_the_argument():
+    from embtheory.qkernels.mps import mps_log_fidelity
+
+    T = _product_zero_states(3, 4)
+    T[1, 0] *= 2  # <psi|psi> = 4 for point 1
+    with pytest.raises(ValueError, match=r"tensors\[1\] is not normalised: <psi\|psi> = 4.* 1 of 3 states"):
+        mps_two_site_rdms(T)
+    with pytest.raises(ValueError, match=r"tensors\[1\] is not normalised"):
+        mps_two_site_rdms(T, [[0, 3]])
+    with pytest.raises(ValueError, match=r"ta\[1\] is not normalised"):
+        mps_log_fidelity(T, T[:1])
+    slight = _product_zero_states(1, 4)
+    slight[0, 2] *= 1.01  # 2% off: not a rounding error
+    with pytest.raises(ValueError, match="not normalised"):
+        mps_bloch_vectors(slight[0])
+    # the same states, normalised, are accepted: |0000> has Bloch vectors (0, 0, 1)
+    np.testing.assert_allclose(np.asarray(mps_bloch_vectors(_product_zero_states(1, 4)[0])),
+                               np.tile([0.0, 0.0, 1.0], (4, 1)), atol=1e-6)
