@@ -16,6 +16,7 @@ from __future__ import annotations
 
 import jax
 
+from embtheory.depth.exact import halfspace_2d, halfspace_3d
 from embtheory.depth.projection import _halfspace, _projection
 from embtheory.depth.ranks import rank_sum_z_kernel
 from embtheory.depth.simulate import cosine_trial
@@ -26,6 +27,7 @@ __all__ = [
     "chord_depths",
     "cosine_depths",
     "cosine_trial",
+    "exact_halfspace_depths",
     "halfspace_depths",
     "lens_depths",
     "projection_depths",
@@ -66,3 +68,13 @@ def halfspace_depths(F: jax.Array, G: jax.Array | None, U: jax.Array, *, chunk_s
     """Halfspace depths over the unit directions ``U`` ``[K, d]``."""
     Q, own = _q(F, G)
     return _halfspace(F, Q, U, chunk=min(chunk_size, U.shape[0]), own=own)
+
+
+def exact_halfspace_depths(F: jax.Array, G: jax.Array | None = None, *, chunk_size: int = 256) -> jax.Array:
+    """Exact halfspace depths in dimension 2 or 3 (see :func:`embtheory.depth.halfspace_depth` with
+    ``exact=True``); ``chunk_size`` queries per block."""
+    Q, _ = _q(F, G)
+    kernel = {2: halfspace_2d, 3: halfspace_3d}.get(F.shape[1])
+    if kernel is None:
+        raise ValueError(f"exact_halfspace_depths needs d = 2 or 3, got d={F.shape[1]}")
+    return kernel(F, Q, chunk=min(chunk_size, Q.shape[0]))

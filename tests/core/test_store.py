@@ -538,3 +538,22 @@ def test_a_recorded_unit_with_a_dead_process_claim_loses_the_claim(tmp_path):
     out = run_sweep(store, [cfg], lambda c: pytest.fail("a recorded unit was computed again"), progress=False)
     assert out[0]["value"] == 1
     assert not claim.exists()
+
+
+def test_a_claim_path_that_is_a_directory_is_a_store_error_naming_the_fix(tmp_path):
+    st = ResultStore(tmp_path)
+    path = tmp_path / "claims" / f"{st.key({'n': 1})}.claim"
+    path.mkdir(parents=True)
+    with pytest.raises(StoreError, match=r"is a directory.*rm -r"):
+        st.claim({"n": 1})
+
+
+def test_run_sweep_takes_a_path_and_checks_its_arguments(tmp_path):
+    out = run_sweep(str(tmp_path / "s"), [{"n": 1}, {"n": 2}], lambda c: {"v": c["n"] * 2}, progress=False)
+    assert [r["v"] for r in out] == [2, 4]
+    with pytest.raises(TypeError, match="progress must be True or False"):
+        run_sweep(tmp_path / "s", [{"n": 1}], lambda c: {}, progress="no")
+    with pytest.raises(TypeError, match="store must be a ResultStore or a directory path"):
+        run_sweep(None, [{"n": 1}], lambda c: {})
+    with pytest.raises(TypeError, match="fn must be a function"):
+        run_sweep(tmp_path / "s", [{"n": 1}], "fn")

@@ -7,8 +7,9 @@ import jax.numpy as jnp
 import numpy as np
 import pytest
 
-from embtheory.core import memory, validation
+from embtheory.core import memory, store, validation
 from embtheory.core.algorithm import Iterative, iterate
+from embtheory.core.progress import progress
 
 
 @pytest.mark.parametrize("bad", [1, None, "key", 1.5, True, np.zeros(3, np.uint32), np.zeros(2, np.int32)])
@@ -207,3 +208,32 @@ def test_as_store_opens_paths_and_refuses_other_kinds(tmp_path):
     assert isinstance(as_store(tmp_path / "p"), ResultStore)
     with pytest.raises(TypeError, match="store must be a ResultStore or a directory path"):
         as_store(3)
+
+
+@pytest.mark.parametrize("level", ["0.05", None, [0.05], 1j])
+def test_a_non_numeric_level_is_a_type_error_naming_it(level):
+    with pytest.raises(TypeError, match="alpha must be a real number"):
+        validation.check_probability(level, "alpha")
+
+
+def test_a_step_count_past_int32_is_refused_before_the_loop():
+    alg = Iterative(init=lambda: jnp.zeros(()), step=lambda s: s + 1)
+    with pytest.raises(ValueError, match=r"max_steps must be <= 2147483647"):
+        iterate(alg, jnp.zeros(()), max_steps=2**31)
+    with pytest.raises(TypeError, match="max_steps"):
+        iterate(alg, jnp.zeros(()), max_steps=2.5)
+    assert float(iterate(alg, jnp.zeros(()), max_steps=3)) == 3.0
+
+
+@pytest.mark.parametrize("call", [
+    lambda: progress(range(2), enabled="no"),
+    lambda: store.to_jsonable({"a": 1}, canonical="no"),
+    lambda: validation.check_int_sequence([1, 2], "dims", unique="yes"),
+    lambda: validation.check_probability(0.5, "p", closed=1),
+    lambda: validation.check_positive(1.0, "x", allow_zero="no"),
+    lambda: validation.as_matrix(np.ones((2, 2)), "X", finite="yes"),
+    lambda: validation.check_float_dtype("float32", allow_none=0),
+])
+def test_core_flags_must_be_booleans(call):
+    with pytest.raises(TypeError, match="must be True or False"):
+        call()

@@ -110,3 +110,19 @@ def test_exact_halfspace_in_host_blocks_gives_the_same_counts(monkeypatch):
     whole = np.asarray(halfspace_depth(F, X, exact=True))
     monkeypatch.setattr(common, "BLOCK_FLOPS", 1.0)  # one query per host block
     np.testing.assert_array_equal(np.asarray(halfspace_depth(F, X, exact=True)), whole)
+
+
+@pytest.mark.numerics
+def test_exact_halfspace_kernel_vmaps_over_reference_sets():
+    import jax.numpy as jnp
+
+    from embtheory.depth import kernels
+
+    rng = np.random.default_rng(8)
+    Fs, Gs = rng.normal(size=(3, 16, 2)), rng.normal(size=(3, 5, 2))
+    got = jax.jit(jax.vmap(lambda F, G: kernels.exact_halfspace_depths(F, G, chunk_size=2)))(
+        jnp.asarray(Fs), jnp.asarray(Gs))
+    want = np.stack([halfspace_exact_pairs(F, G) for F, G in zip(Fs, Gs)])
+    np.testing.assert_array_equal(_counts(got, 16), _counts(want, 16))
+    with pytest.raises(ValueError, match="d = 2 or 3, got d=4"):
+        kernels.exact_halfspace_depths(jnp.ones((5, 4)))
