@@ -95,27 +95,40 @@ def _provenance_line(store: FrozenStore, exp: Experiment) -> str:
             f"computed at commit {', '.join(commits)} on {', '.join(backends)}, {when}._")
 
 
-def _page(text: str, exp: Experiment, provenance: str) -> str:
-    """The report as a docs page: a title, the provenance line, figures shown rather than listed."""
-    lines, body = [], text.splitlines()
-    for line in body:
-        m = re.match(r"^- `(?:[^`/]+/)?([^`/]+)`$", line)
-        if m and m.group(1).endswith(".pdf"):
-            continue  # the pages show the PNG; the PDF is for papers and stays out of the docs
-        if m and m.group(1).endswith(".png"):
-            lines.append(f"![{m.group(1)}]({m.group(1)})")
+def _page(text: str, exp: Experiment, exp_dir: Path, provenance: str) -> str:
+    """The report as a docs page: a title, the provenance line, figures shown and tables inlined.
+
+    A PNG is shown, a PDF removed (it is for papers), a Markdown table inlined (and its file
+    removed, so the docs do not take it for a page of its own), any other file offered as a
+    download.
+    """
+    body, cpu = [], []
+    for line in text.splitlines():
+        if line.startswith("_The part of the paper's size a CPU finishes"):
+            cpu = [line, ""]
             continue
-        lines.append(line)
-    # a "Files:" heading with nothing left under it is dropped
+        m = re.match(r"^- `(?:[^`/]+/)?([^`/]+)`$", line)
+        name = m.group(1) if m else ""
+        if name.endswith(".pdf"):
+            continue
+        if name.endswith(".png"):
+            body += [f"![{name}]({name})", ""]
+        elif name.endswith(".md") and (exp_dir / name).is_file():
+            body += ["", (exp_dir / name).read_text().strip(), ""]
+            (exp_dir / name).unlink()
+        elif name:
+            body.append(f"- {{download}}`{name}`")
+        else:
+            body.append(line)
+    # "Files:" heads what is left of the list; with nothing left under it, it goes
     cleaned = []
-    for i, line in enumerate(lines):
+    for i, line in enumerate(body):
         if line.strip() == "Files:":
-            rest = [x for x in lines[i + 1:] if x.strip()]
-            if not rest or not rest[0].startswith("!["):
+            if not any(x.strip() for x in body[i + 1:]):
                 continue
-            line = "Figures:"
+            line = "Figures and tables:"
         cleaned.append(line)
-    head = [f"# {exp.title}", "", f"{exp.paper}.", "", provenance, ""]
+    head = [f"# {exp.title}", "", f"{exp.paper}.", "", provenance, "", *cpu]
     return "\n".join(head + cleaned).rstrip() + "\n"
 
 
@@ -144,7 +157,7 @@ def render(experiments: Iterable[Experiment], *, store: str | Path, out: str | P
         exp_dir = res.report_path.parent
         for pdf in exp_dir.glob("*.pdf"):
             pdf.unlink()
-        res.report_path.write_text(_page(text, exp, _provenance_line(frozen, exp)))
+        res.report_path.write_text(_page(text, exp, exp_dir, _provenance_line(frozen, exp)))
         paths.append(res.report_path)
         done.append(exp)
     _write_index(out, done)
