@@ -27,6 +27,7 @@ import qkernels_common as qc  # a sibling module of experiments/, on sys.path un
 
 from embtheory.core import Report, RunContext, run_sweep
 from embtheory.core.plotting import PALETTE, house_style, new_figure, save_figure
+from embtheory.core.reporting import format_interval
 from embtheory.qkernels import fit_decay, train_alignment, uniform_angles
 from embtheory.qkernels.alignment import alignment_landscape
 
@@ -180,7 +181,8 @@ def run_fig9(cfg: Fig9Config, ctx: RunContext) -> Report:
     if len(ns) >= 3:
         fit = fit_decay(ns, med)
         lines.append(
-            f"decay of the median: b = {fit.b:.2f} (95% CI {fit.b_low:.2f}-{fit.b_high:.2f}); the paper's "
+            "decay of the median: b = " + format_interval(fit.b, fit.b_low, fit.b_high, level=fit.level)
+            + "; the paper's "
             f"single draws give b = {(PAPER_FIG9[2] / PAPER_FIG9[18]) ** (1 / 16):.2f} from n = 2 to 18"
         )
     return Report(

@@ -33,7 +33,8 @@ import jax
 import numpy as np
 
 from embtheory.core import Experiment, Report, RunContext
-from embtheory.core.plotting import MARKERS, PALETTE, new_figure, save_figure
+from embtheory.core.plotting import MARKERS, PALETTE, legend_outside, new_figure, save_figure
+from embtheory.core.reporting import format_dims
 from embtheory.signrank import (
     PAPER_MIN_DIMENSION,
     PUBLISHED_CRITICAL_N,
@@ -148,8 +149,9 @@ def run(cfg: FrontierConfig, ctx: RunContext) -> Report:
     lines: list[str] = []
     ours: dict[str, dict[int, tuple[int | None, int | None]]] = {}
     margins: dict[str, dict[int, dict]] = {}
+    tried: dict[str, dict[int, list[int]]] = {}
     for loss in cfg.losses:
-        ours[loss], margins[loss] = {}, {}
+        ours[loss], margins[loss], tried[loss] = {}, {}, {}
         ns = cfg.margin_ns if loss == "margin" else cfg.ns
         for n in ns:
             dims = _dims_for(cfg, loss, n)
@@ -164,6 +166,7 @@ def run(cfg: FrontierConfig, ctx: RunContext) -> Report:
                 if cfg.dims is not None or lowest <= 2 or not lowest_solved:
                     break
                 dims = tuple(range(max(2, lowest - len(dims)), lowest))
+            tried[loss][n] = sorted({r.dim for r in runs})
             solved = [r.dim for r in runs if r.solved]
             glob = [r.dim for r in runs if r.global_margin > 0]
             ours[loss][n] = (min(solved) if solved else None, min(glob) if glob else None)
@@ -190,6 +193,16 @@ def run(cfg: FrontierConfig, ctx: RunContext) -> Report:
     def fmt(v):
         return "none" if v is None else str(v)
 
+    def ours_cell(loss: str, n: int) -> str:
+        if loss not in ours:
+            return f"not run (losses run: {', '.join(cfg.losses)})"
+        if n not in ours[loss]:
+            return "not run at this n"
+        q, g = ours[loss][n]
+        if q is None and g is None:
+            return f"none in {format_dims(tried[loss][n])}"
+        return f"{fmt(q)} / {fmt(g)}" + (f" (tried {format_dims(tried[loss][n])})" if None in (q, g) else "")
+
     head = ("| n | LIMIT table: least d with critical n >= n | frontier InfoNCE paper | "
             "ours InfoNCE (query / global) | frontier sigmoid paper | ours sigmoid (query / global) | "
             "ours margin loss (query / global) | "
@@ -202,15 +215,17 @@ def run(cfg: FrontierConfig, ctx: RunContext) -> Report:
         lim = min((d for d, cn in PUBLISHED_CRITICAL_N.items() if cn >= n), default=None)
         cells = [str(n), fmt(lim),
                  fmt(PAPER_MIN_DIMENSION["infonce"].get(n, "-")),
-                 " / ".join(fmt(x) for x in ours.get("infonce", {}).get(n, ("-", "-"))),
+                 ours_cell("infonce", n),
                  fmt(PAPER_MIN_DIMENSION["sigmoid"].get(n, "-")),
-                 " / ".join(fmt(x) for x in ours.get("sigmoid", {}).get(n, ("-", "-"))),
-                 " / ".join(fmt(x) for x in ours.get("margin", {}).get(n, ("-", "-"))),
+                 ours_cell("sigmoid", n),
+                 ours_cell("margin", n),
                  str(margin_dimension_bound(n, 2, cfg.gamma))]
         lines.append("| " + " | ".join(cells) + " |")
+    lines.append("a '-' in a paper column: the paper gives no value at that n; 'none in d = a..b': no run "
+                 "in those dimensions reached a positive margin")
     lines.append(f"ours: {cfg.steps:,} Adam steps per run (the paper: 100,000), seeds {list(cfg.seeds)}; "
-                 "dims tried per n: " + "; ".join(f"{loss} n={n}: {min(m)}-{max(m)}" for loss in margins
-                                       for n, m in margins[loss].items()))
+                 "dims tried per n: " + "; ".join(f"{loss} n={n}: {format_dims(m)}" for loss in tried
+                                       for n, m in tried[loss].items()))
     if cfg.steps < 100_000:
         lines.append("fewer steps than the paper's usually raise our smallest d (a shorter run ends with a "
                      "smaller margin): where ours is above the paper's, the step budget is the first suspect")
@@ -270,7 +285,7 @@ def run(cfg: FrontierConfig, ctx: RunContext) -> Report:
              lw=0.8, label=f"Theorem 1 lower bound, gamma = {cfg.gamma:g}")
     ax_.set(xscale="log", xlabel="n documents (all pairs are queries)", ylabel="d",
             title="How many documents can d dimensions serve?", ylim=(0, 32))
-    ax_.legend(fontsize=6, loc="upper left")
+    legend_outside(ax_, fontsize=6)
     files = save_figure(fig, ctx.out_dir, "frontier")
     summary = {"ours": {loss: {str(n): list(v) for n, v in t.items()} for loss, t in ours.items()},
                "precision": {f"{c}-{dt}": r for (c, dt), r in prec.items()},

@@ -20,7 +20,7 @@ import dataclasses
 import numpy as np
 
 from embtheory.core import Experiment, Report, RunContext
-from embtheory.core.plotting import MARKERS, PALETTE, new_figure, paper_overlay, save_figure
+from embtheory.core.plotting import MARKERS, PALETTE, integer_axis, new_figure, paper_overlay, save_figure
 from embtheory.core.progress import progress
 from embtheory.signrank import LOSSES, PUBLISHED_CRITICAL_N, Recipe, critical_n
 
@@ -73,6 +73,7 @@ def run(cfg: LossVariantsConfig, ctx: RunContext) -> Report:
     if known:
         paper_overlay(ax, known, [PUBLISHED_CRITICAL_N[d] for d in known], label="paper (code InfoNCE)")
     ax.set(xlabel="d", ylabel="critical n (median largest solved)", title="Loss variants")
+    integer_axis(ax, dims)
     ax.legend()
     files = save_figure(fig, ctx.out_dir, "loss_variants")
     return Report("Loss variants: critical n per loss", lines=lines, files=files)

@@ -10,6 +10,13 @@ from embtheory.core.memory import (
     resolve_memory_budget,
 )
 from embtheory.core.pairwise import gram, map_product, normalize_rows
+from embtheory.core.reporting import (
+    format_dims,
+    format_extrapolation,
+    format_interval,
+    format_pvalue,
+    read_one_sided,
+)
 from embtheory.core.sharding import ShardedBatch, batch_mesh, initialize_distributed, shard_batch, sharded_map
 from embtheory.core.store import (
     ResultStore,
@@ -70,6 +77,10 @@ __all__ = [
     "chunk_size_for",
     "config_hash",
     "default_memory_budget",
+    "format_dims",
+    "format_extrapolation",
+    "format_interval",
+    "format_pvalue",
     "gram",
     "host_rng",
     "initialize_distributed",
@@ -78,6 +89,7 @@ __all__ = [
     "load_results",
     "map_product",
     "normalize_rows",
+    "read_one_sided",
     "resolve_memory_budget",
     "root_key",
     "run_sweep",
