@@ -54,12 +54,12 @@ def format_pvalue(p, *, digits: int = 3, name: str | None = "p") -> str:
 
     Args:
         p: the p-value, in ``[0, 1]``.
-        digits: significant digits.
+        digits: significant digits (1 to 17, the most a float64 holds).
         name: the symbol before the relation (``"p_perm"``); ``None`` gives a table cell
             without it (``"0.0123"``, ``"< 1e-300"``).
     """
     p = check_probability(p, "p", closed=True)
-    digits = check_int(digits, "digits", minimum=1)
+    digits = check_int(digits, "digits", minimum=1, maximum=17)
     if p < P_FLOOR:
         text = f"< {P_FLOOR:.0e}"
     else:
@@ -80,14 +80,14 @@ def format_interval(value, low, high, *, level: float = 0.95, digits: int = 3,
     Args:
         value, low, high: the estimate and the interval's bounds.
         level: the interval's level, for the text (``0.95`` gives ``"95% CI"``).
-        digits: significant digits.
+        digits: significant digits (1 to 17, the most a float64 holds).
         max_ratio: the factor ``high / low`` above which the interval is flagged.
     """
     value = _number(value, "value")
     low = _number(low, "low")
     high = _number(high, "high")
     level = check_probability(level, "level")
-    digits = check_int(digits, "digits", minimum=1)
+    digits = check_int(digits, "digits", minimum=1, maximum=17)
     max_ratio = check_real(max_ratio, "max_ratio", low=1.0, low_open=True)
     if math.isnan(low) or math.isnan(high):
         return f"{value:.{digits}g} ({100 * level:g}% CI not available: a bound is NaN)"
@@ -115,11 +115,11 @@ def format_extrapolation(value, *, at, digits: int = 3, positive: bool = True) -
     Args:
         value: the fit's value at ``at``.
         at: where it was evaluated (printed as ``d=<at>``).
-        digits: significant digits.
+        digits: significant digits (1 to 17, the most a float64 holds).
         positive: the quantity is positive by nature (a count, a variance).
     """
     value = _number(value, "value")
-    digits = check_int(digits, "digits", minimum=1)
+    digits = check_int(digits, "digits", minimum=1, maximum=17)
     positive = check_bool(positive, "positive")
     label = f"d={at:g}" if isinstance(at, float) else f"d={at}"
     if not math.isfinite(value):

@@ -57,6 +57,10 @@ def test_interval_flags_zero_and_unbounded_and_nan():
         format_interval(1.0, 3.0, 2.0)
     with pytest.raises(TypeError, match="value"):
         format_interval("1", 0.0, 2.0)
+    # more significant digits than a float holds would print noise
+    assert format_interval(1.0, 0.5, 2.0, digits=17).startswith("1 (")
+    with pytest.raises(ValueError, match="digits"):
+        format_interval(1.0, 0.5, 2.0, digits=18)
 
 
 def test_extrapolation_of_a_polynomial_that_turns_negative():
