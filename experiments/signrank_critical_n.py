@@ -35,7 +35,7 @@ import numpy as np
 from embtheory.core import Experiment, Report, RunContext
 from embtheory.core.plotting import MARKERS, PALETTE, integer_axis, new_figure, paper_overlay, save_figure
 from embtheory.core.progress import progress
-from embtheory.core.reporting import format_extrapolation
+from embtheory.core.reporting import format_dims, format_extrapolation
 from embtheory.signrank import (
     PUBLISHED_CRITICAL_N,
     PUBLISHED_FIT,
@@ -154,7 +154,7 @@ def _extrapolation_cell(at, value, lo, hi) -> str:
     """One extrapolated n50 with its band; a negative value says why it means nothing."""
     text = format_extrapolation(value, at=int(at))
     if "not meaningful" in text:
-        return text[:-1] + ": a polynomial fitted to a few small d turns over outside them)"
+        return text
     if not lo > 0:
         return f"{text} [90% band up to {hi:.3g}; its lower end is <= 0: uninformative]"
     return f"{text} [90% band {lo:.3g}, {hi:.3g}]"
@@ -210,10 +210,17 @@ def run(cfg: CriticalNConfig, ctx: RunContext) -> Report:
             fit = poly_fit(d_arr, n50, deg, sigma=sig)
             band = sample_band(d_arr, samples, at, degree=deg, sigma=sig, level=0.9)
             ext = poly_eval(fit.coef, at)
+            turned = ~(np.isfinite(ext) & (ext > 0))
+            why = "a polynomial fitted to a few small d turns over outside them"
+            if turned.all():
+                extrapolation = (f"extrapolation not meaningful at any of {format_dims(at.astype(int))}: "
+                                 f"the fit predicts negative counts ({ext[0]:.3g} at d={int(at[0])}); {why}")
+            else:
+                extrapolation = "extrapolation " + "; ".join(
+                    _extrapolation_cell(a, v, lo_, hi_) for a, v, lo_, hi_ in zip(at, ext, band.lo, band.hi))
+                extrapolation += f" ({why})" if turned.any() else ""
             lines.append(f"{name} fit to n50 (weighted by the bands): coef "
-                         + ", ".join(f"{x:.4g}" for x in fit.coef) + f", r^2 {fit.r2:.4f}; extrapolation "
-                         + "; ".join(_extrapolation_cell(a, v, lo_, hi_)
-                                     for a, v, lo_, hi_ in zip(at, ext, band.lo, band.hi)))
+                         + ", ".join(f"{x:.4g}" for x in fit.coef) + f", r^2 {fit.r2:.4f}; " + extrapolation)
             # a log axis cannot show a count <= 0: draw only the positive part, and say so in the legend
             ok = np.isfinite(ext) & (ext > 0)
             if ok.any():
