@@ -43,6 +43,7 @@ from embtheory.signrank import (
     min_dimension,
     precision_limit,
 )
+from embtheory.signrank.constructions import PRECISION_LIMITS
 
 LOSS_LABELS = {"sigmoid": "frontier recipe, sigmoid", "infonce": "frontier recipe, InfoNCE (learned T)",
                "margin": "margin loss (gamma 0.1)"}
@@ -234,7 +235,15 @@ def run(cfg: FrontierConfig, ctx: RunContext) -> Report:
             bound = f">= {r['largest_certified']} (search capped at {cfg.precision_max_pairs:.0e} pairs)"
         else:
             bound = f"{r['largest_certified']} (first failure {r['first_failure']})"
-        lines.append(f"{c} construction, d = {r['dim']}, {dt}: largest certified n {bound}")
+        limit = PRECISION_LIMITS.get((c, 2, dt))
+        if limit is not None and dt == "float32":
+            # the bisection assumes failures are monotone in n; near the boundary they are not
+            bound += f"; every n up to {limit} certifies (PRECISION_LIMITS, checked n by n)"
+            if not r["capped"] and r["largest_certified"] > limit:
+                bound += ": success is not monotone in n near the boundary"
+        elif limit is not None:
+            bound += f"; PRECISION_LIMITS records a certified lower bound of {limit}"
+        lines.append(f"{c} construction, d = {r['dim']}, {dt}: the search's largest certified n {bound}")
     lines.append(band_note)
     for steps, res in study.items():
         lines.append(f"step study, sigmoid, n = {cfg.study_n}: {steps:,} steps -> smallest d {fmt(res.dim)} "
@@ -242,7 +251,7 @@ def run(cfg: FrontierConfig, ctx: RunContext) -> Report:
                          f"d={r.dim}: {r.margin:+.4f}" for r in res.runs if r.seed == cfg.seeds[0]))
 
     # ---- the figure
-    fig, ax = new_figure(width=6.4, height=4.4)
+    fig, ax = new_figure(width=9.6, height=4.4)  # the legend sits beside the axes
     ax_ = ax[0][0] if isinstance(ax, (list, np.ndarray)) else ax
     dl = sorted(PUBLISHED_CRITICAL_N)
     ax_.plot([PUBLISHED_CRITICAL_N[d] for d in dl], dl, "-", color="grey", lw=1.2,
@@ -271,11 +280,15 @@ def run(cfg: FrontierConfig, ctx: RunContext) -> Report:
         y = r["dim"] + (0.2 if dt == "float64" else -0.2)
         col = (PALETTE[5] if dt == "float64" else PALETTE[3]) if c == "neighbourly" else \
             (PALETTE[6] if dt == "float64" else PALETTE[7])
-        ax_.hlines(y, 3, r["largest_certified"], color=col, lw=2.0,
+        limit = PRECISION_LIMITS.get((c, 2, dt)) if dt == "float32" else None
+        reach = (f"every n up to {limit} certified in {dt}" if limit is not None else
+                 f"certified up to n = {r['largest_certified']} in {dt}"
+                 f"{' (search capped)' if r['capped'] else ''}")
+        ax_.hlines(y, 3, r["largest_certified"] if limit is None else limit, color=col, lw=2.0,
                    linestyles="-" if dt == "float64" else "--",
-                   label=f"{c} construction (d={r['dim']}), certified up to n = "
-                         f"{r['largest_certified']} in {dt}{' (search capped)' if r['capped'] else ''}")
-        ax_.plot([r["largest_certified"]], [y], ">" if r["capped"] else "|", color=col, ms=7)
+                   label=f"{c} construction (d={r['dim']}), {reach}")
+        ax_.plot([r["largest_certified"] if limit is None else limit], [y], ">" if r["capped"] else "|",
+                 color=col, ms=7)
     for steps, res in study.items():
         if res.dim is not None and steps != cfg.steps:
             ax_.plot([cfg.study_n], [res.dim], "*", color=PALETTE[1], ms=11,
