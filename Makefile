@@ -92,10 +92,12 @@ test-lowest: $(LOWEST_STAMP)
 lint: $(STAMP)
 	$(BIN)/ruff check embtheory experiments tests benchmarks
 
-## The site, with MathJax served from it (the build fails if a page loads a script from another host).
+## The site, with MathJax served from it (the build fails if a page loads a script from another host); where a
+## Chromium is installed, the theory pages are rendered headless with the network off and their maths must typeset.
 docs: $(STAMP)
 	$(BIN)/python -m pip install -q -c constraints.txt -e ".[docs]"
 	$(BIN)/sphinx-build -W --keep-going -b html docs docs/_build/html
+	$(BIN)/python docs/_offline.py docs/_build/html
 
 ## Everything for working on the project: the test and docs tools and JupyterLab (the dev extra).
 DEV_STAMP := $(VENV)/.installed-dev

@@ -254,6 +254,9 @@ def test_the_site_checker_finds_remote_scripts(tmp_path):
     (tmp_path / "sub" / "bad.html").write_text(cdn)
     assert off.check_site(tmp_path) == {"sub/bad.html": ["https://cdn.jsdelivr.net/npm/mathjax@3/es5/tex-chtml.js"]}
     assert not off.mathjax_present(tmp_path)
+    assert off.main([str(tmp_path)]) == 1  # a remote script
+    (tmp_path / "sub" / "bad.html").unlink()
+    assert off.main([str(tmp_path)]) == 1  # no local MathJax
 
 
 def test_the_docs_load_mathjax_from_the_site():
