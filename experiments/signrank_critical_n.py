@@ -275,6 +275,7 @@ def run_stop_rule(cfg: StopRuleConfig, ctx: RunContext) -> Report:
     paper_overlay(ax, d, [PUBLISHED_CRITICAL_N[int(x)] for x in d])
     ax.set(xlabel="d", ylabel="official critical n (seeds: median, range)",
            title="How much is the stopping rule?")
+    integer_axis(ax, d)
     ax.legend(fontsize=7)
     files = save_figure(fig, ctx.out_dir, "stop_rule")
     md = "| d | paper | official rule | accuracy-aware rule |\n|---|---|---|---|\n" + "".join(
