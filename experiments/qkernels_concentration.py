@@ -36,7 +36,16 @@ import numpy as np
 import qkernels_common as qc  # a sibling module of experiments/, on sys.path under `embtheory reproduce`
 
 from embtheory.core import Report, RunContext, run_sweep
-from embtheory.core.plotting import MARKERS, PALETTE, house_style, new_figure, paper_overlay, save_figure
+from embtheory.core.plotting import (
+    MARKERS,
+    PALETTE,
+    house_style,
+    integer_axis,
+    legend_outside,
+    new_figure,
+    paper_overlay,
+    save_figure,
+)
 from embtheory.core.reporting import format_interval
 from embtheory.qkernels import embed, fit_decay, pair_statistics, product_variance, uniform_angles
 
@@ -471,7 +480,8 @@ def run_bandwidth(cfg: BandwidthConfig, ctx: RunContext) -> Report:
         for a in (ax, ax2):
             a.set_xlabel("qubits n")
             a.set_ylabel("Var over pairs")
-        ax.legend()
+            integer_axis(a, ns)
+        legend_outside(ax2)  # one legend for both panels, off their curves
         files = save_figure(fig, ctx.out_dir, "bandwidth")
     lines = []
     for c in scales:

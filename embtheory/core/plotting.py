@@ -95,7 +95,7 @@ def integer_axis(ax, values: Sequence[float], *, axis: str = "x", pad: float = 0
     if not vals:
         raise ValueError("values must hold at least one tick, got an empty sequence")
     set_ticks, set_lim = (ax.set_xticks, ax.set_xlim) if axis == "x" else (ax.set_yticks, ax.set_ylim)
-    step = max(1, len(vals) // 12)  # at most about a dozen labels
+    step = -(-len(vals) // 10)  # at most ten labels: more overlap on a panel of a few inches
     set_ticks(vals[::step])
     set_lim(vals[0] - pad, vals[-1] + pad)
 

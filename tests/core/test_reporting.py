@@ -126,6 +126,10 @@ def test_integer_axis_shows_only_what_was_run():
         assert 3 < lo < 4 and 5 < hi < 6  # no slot for a d = 6 that was not run
         box = ax.get_legend().get_bbox_to_anchor()
         assert box is not None
+        integer_axis(ax, range(2, 21))  # 19 layers: every other one labelled
+        assert list(ax.get_xticks()) == list(range(2, 21, 2))
+        integer_axis(ax, range(1, 11))
+        assert list(ax.get_xticks()) == list(range(1, 11))
         with pytest.raises(ValueError, match="axis"):
             integer_axis(ax, [4], axis="z")
         with pytest.raises(ValueError, match="values"):
