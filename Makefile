@@ -40,7 +40,7 @@ export OPENBLAS_NUM_THREADS ?= 1
 # pytest exits 5 when a selection collects no test (e.g. no x64 test in a subset): not a failure here.
 PYTEST_OK5 = || { rc=$$?; [ $$rc -eq 5 ] || exit $$rc; }
 
-.PHONY: reproduce reproduce-full test test-x64 test-lowest lint docs dev clean
+.PHONY: reproduce reproduce-full test test-x64 test-lowest lint docs dev notebook package clean
 
 $(STAMP): pyproject.toml constraints.txt
 	$(PYTHON) -c 'import sys; sys.exit(sys.version_info < (3, 11) and "embtheory needs Python >= 3.11")'
@@ -92,12 +92,34 @@ test-lowest: $(LOWEST_STAMP)
 lint: $(STAMP)
 	$(BIN)/ruff check embtheory experiments tests benchmarks
 
+## The site, with MathJax served from it (the build fails if a page loads a script from another host); where a
+## Chromium is installed, the theory pages are rendered headless with the network off and their maths must typeset.
 docs: $(STAMP)
 	$(BIN)/python -m pip install -q -c constraints.txt -e ".[docs]"
 	$(BIN)/sphinx-build -W --keep-going -b html docs docs/_build/html
+	$(BIN)/python docs/_offline.py docs/_build/html
 
-dev: $(STAMP)
-	$(BIN)/python -m pip install -q -c constraints.txt -e ".[docs]"
+## Everything for working on the project: the test and docs tools and JupyterLab (the dev extra).
+DEV_STAMP := $(VENV)/.installed-dev
+$(DEV_STAMP): $(STAMP)
+	$(BIN)/python -m pip install -q -c constraints.txt -e ".[pennylane,text,dev]"
+	touch $(DEV_STAMP)
+
+dev: $(DEV_STAMP)
+
+## JupyterLab on notebooks/ (progress bars are widgets: ipywidgets is in the dev extra).
+notebook: $(DEV_STAMP)
+	$(BIN)/jupyter lab notebooks/
+
+## The wheel and the sdist in build/dist, checked by twine (metadata, README rendering). Built without
+## isolation by the hatchling of the venv, so no download and a few seconds.
+package: $(STAMP)
+	rm -rf build/dist
+	$(BIN)/python -m build --no-isolation --outdir build/dist .
+	$(BIN)/twine check --strict build/dist/*
+	$(BIN)/python -c 'import sys, zipfile, glob; names = zipfile.ZipFile(glob.glob("build/dist/*.whl")[0]).namelist(); \
+	  sys.exit(0 if "embtheory/core/reporting.py" in names and not any(n.startswith(("tests/", "experiments/")) \
+	  for n in names) else "the wheel must hold the package and only the package")'
 
 clean:
 	rm -rf $(VENV) build docs/_build .pytest_cache .ruff_cache

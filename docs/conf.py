@@ -35,9 +35,12 @@ extensions = [
     "sphinx.ext.napoleon",
     "sphinx.ext.mathjax",
     "sphinx.ext.viewcode",
+    # MathJax 3 from a PyPI package, copied into _static/mathjax and loaded from there: the maths
+    # renders without a network (no CDN).
+    "sphinx-mathjax-offline",
 ]
 
-exclude_patterns = ["_build", "**/.ipynb_checkpoints", "Thumbs.db", ".DS_Store"]
+exclude_patterns = ["_build", "_offline.py", "**/.ipynb_checkpoints", "Thumbs.db", ".DS_Store"]
 source_suffix = {".md": "myst-nb", ".ipynb": "myst-nb"}
 root_doc = "index"
 
@@ -134,7 +137,26 @@ def _notebook_language(app, docname: str, source: list[str]) -> None:
     source[0] = json.dumps(nb)
 
 
+def _check_offline(app, exc) -> None:
+    """Fails the build when a page loads a script or stylesheet from another host, or when the local
+    MathJax is missing (runs after sphinx-mathjax-offline has copied it)."""
+    if exc is not None or app.builder.format != "html":
+        return
+    sys.path.insert(0, str(Path(__file__).parent))
+    from _offline import check_site, mathjax_present
+
+    bad = check_site(app.outdir)
+    if bad:
+        page, urls = next(iter(bad.items()))
+        raise RuntimeError(f"{len(bad)} page(s) load assets from another host, e.g. {page}: {urls}; "
+                           "serve them from _static")
+    if not mathjax_present(app.outdir):
+        raise RuntimeError("the local MathJax (_static/mathjax/tex-chtml.js) was not copied: is "
+                           "sphinx-mathjax-offline installed (the docs extra)?")
+
+
 def setup(app):
     app.add_directive("public-api", PublicAPI)
     app.connect("source-read", _notebook_language)
+    app.connect("build-finished", _check_offline, priority=900)
     return {"parallel_read_safe": True}

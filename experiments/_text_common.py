@@ -24,6 +24,8 @@ from pathlib import Path
 
 import numpy as np
 
+from embtheory.core.reporting import format_pvalue
+
 CORPORA = ("sst2", "mr", "subj", "cr", "trec")
 CLASS_NAMES = {
     "sst2": ("negative", "positive"),
@@ -112,8 +114,8 @@ def recall_from_score_matrix(scores, relevant, *, ks):
 
 
 def fmt_p(p: float) -> str:
-    """A p-value for a table: 3 significant digits, or '< 1e-300'."""
-    return "< 1e-300" if p == 0 else f"{p:.3g}"
+    """A p-value for a table cell: 3 significant digits, or '< 1e-300'."""
+    return format_pvalue(p, name=None)
 
 
 def md_table(header: list[str], rows: list[list]) -> str:

@@ -132,7 +132,7 @@ def run(cfg: PowerConfig, ctx: RunContext) -> Report:
         ax.axhline(ALPHA, color="black", linewidth=0.8, linestyle=":")
         ax.set(xlabel=LABEL[family], ylabel=f"rejection rate at alpha = {ALPHA}",
                title=f"{family}, m=n={cfg.m}, d={cfg.d}", ylim=(0, 1.02))
-        ax.legend(loc="lower right")
+        ax.legend(loc="upper left")  # power rises to the right: the top left is empty
         lines.append(f"{family}: power (normal / permutation) " + ", ".join(
             f"{s:g}: {r['asymptotic']:.2f}/{r['permutation']:.2f}" for s, r in rows))
         lines.append(f"{family}: one draw, reference q vs Liu-Singh Q " + ", ".join(

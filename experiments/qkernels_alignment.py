@@ -26,7 +26,8 @@ import optax
 import qkernels_common as qc  # a sibling module of experiments/, on sys.path under `embtheory reproduce`
 
 from embtheory.core import Report, RunContext, run_sweep
-from embtheory.core.plotting import PALETTE, house_style, new_figure, save_figure
+from embtheory.core.plotting import PALETTE, house_style, integer_axis, new_figure, save_figure
+from embtheory.core.reporting import format_interval
 from embtheory.qkernels import fit_decay, train_alignment, uniform_angles
 from embtheory.qkernels.alignment import alignment_landscape
 
@@ -161,9 +162,11 @@ def run_fig9(cfg: Fig9Config, ctx: RunContext) -> Report:
         ax.set_xlabel("qubits n")
         ax.set_ylabel("Var_theta[TA]")
         ax.set_title("Fig. 9: alignment landscape, RY + HEE")
+        integer_axis(ax, [*ns, *PAPER_FIG9])
         ax.legend(fontsize=7)
         ax2.plot(ns, [r["train_gain"] for r in train], marker="s", color=PALETTE[1])
         ax2.set_xlabel("qubits n")
+        integer_axis(ax2, ns)
         ax2.set_ylabel(f"TA gain after {cfg.steps} Adam steps")
         files = save_figure(fig, ctx.out_dir, "fig9_alignment")
     lines = [
@@ -180,8 +183,12 @@ def run_fig9(cfg: Fig9Config, ctx: RunContext) -> Report:
     if len(ns) >= 3:
         fit = fit_decay(ns, med)
         lines.append(
-            f"decay of the median: b = {fit.b:.2f} (95% CI {fit.b_low:.2f}-{fit.b_high:.2f}); the paper's "
+            "decay of the median: b = " + format_interval(fit.b, fit.b_low, fit.b_high, level=fit.level)
+            + "; the paper's "
             f"single draws give b = {(PAPER_FIG9[2] / PAPER_FIG9[18]) ** (1 / 16):.2f} from n = 2 to 18"
+            # b = 1 is no decay at all: an interval around it establishes none
+            + ("; the interval contains b = 1, so these n establish no decay" if fit.b_low <= 1 <= fit.b_high
+               else "")
         )
     return Report(
         "Fig. 9: variance of kernel-target alignment over parameters, spread over data sets", lines, files

@@ -36,7 +36,17 @@ import numpy as np
 import qkernels_common as qc  # a sibling module of experiments/, on sys.path under `embtheory reproduce`
 
 from embtheory.core import Report, RunContext, run_sweep
-from embtheory.core.plotting import MARKERS, PALETTE, house_style, new_figure, paper_overlay, save_figure
+from embtheory.core.plotting import (
+    MARKERS,
+    PALETTE,
+    house_style,
+    integer_axis,
+    legend_outside,
+    new_figure,
+    paper_overlay,
+    save_figure,
+)
+from embtheory.core.reporting import format_interval
 from embtheory.qkernels import embed, fit_decay, pair_statistics, product_variance, uniform_angles
 
 REVISION = 2  # 2: D recorded (Fig. 6b), float32-drawn random angles, posted-script configuration
@@ -80,7 +90,8 @@ def _decay_lines(results, ns, layers, kind):
         if ok.sum() >= 3:
             fit = fit_decay(np.asarray(ns)[ok], var[ok])
             lines.append(
-                f"{kind} L={L}: Var ~ b^-n with b = {fit.b:.2f} (95% CI {fit.b_low:.2f}-{fit.b_high:.2f})"
+                f"{kind} L={L}: Var ~ b^-n with b = "
+                + format_interval(fit.b, fit.b_low, fit.b_high, level=fit.level)
             )
     return lines
 
@@ -361,7 +372,8 @@ def run_fig7(cfg: Fig7Config, ctx: RunContext) -> Report:
     if len(ns) >= 3:
         fit = fit_decay(ns, by["rx"])
         lines.append(
-            f"RX fit: b = {fit.b:.3f} (95% CI {fit.b_low:.3f}-{fit.b_high:.3f}); 8/3 = 2.667 asymptotically"
+            "RX fit: b = " + format_interval(fit.b, fit.b_low, fit.b_high, level=fit.level, digits=4)
+            + "; 8/3 = 2.667 asymptotically"
         )
     lines.append(
         "HEE panel: the paper's stored data set at n = 6 holds one near-duplicate pair (kernel 0.65 at "
@@ -468,7 +480,8 @@ def run_bandwidth(cfg: BandwidthConfig, ctx: RunContext) -> Report:
         for a in (ax, ax2):
             a.set_xlabel("qubits n")
             a.set_ylabel("Var over pairs")
-        ax.legend()
+            integer_axis(a, ns)
+        legend_outside(ax2)  # one legend for both panels, off their curves
         files = save_figure(fig, ctx.out_dir, "bandwidth")
     lines = []
     for c in scales:

@@ -25,6 +25,7 @@ import qkernels_common as qc  # a sibling module of experiments/, on sys.path un
 
 from embtheory.core import Report, RunContext, run_sweep
 from embtheory.core.plotting import MARKERS, PALETTE, house_style, new_figure, save_figure
+from embtheory.core.reporting import format_interval
 from embtheory.qkernels import fit_decay, mnist_pca, pair_values
 from embtheory.qkernels.mps import bond_for, mps_embed_fn, mps_gram_quantities
 
@@ -98,7 +99,7 @@ def _fit_line(ns, var, lo, hi, label):
     if np.unique(ns[sel]).size < 3:
         return None, f"{label}: fewer than 3 points"
     fit = fit_decay(ns[sel], var[sel])
-    return fit, f"{label}: b = {fit.b:.3f} (95% CI {fit.b_low:.3f}-{fit.b_high:.3f})"
+    return fit, f"{label}: b = " + format_interval(fit.b, fit.b_low, fit.b_high, level=fit.level, digits=4)
 
 
 def run_large_n(cfg: LargeNConfig, ctx: RunContext) -> Report:

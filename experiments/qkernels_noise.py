@@ -21,7 +21,15 @@ import numpy as np
 import qkernels_common as qc  # a sibling module of experiments/, on sys.path under `embtheory reproduce`
 
 from embtheory.core import Report, RunContext, run_sweep
-from embtheory.core.plotting import MARKERS, PALETTE, house_style, new_figure, save_figure
+from embtheory.core.plotting import (
+    MARKERS,
+    PALETTE,
+    house_style,
+    integer_axis,
+    legend_outside,
+    new_figure,
+    save_figure,
+)
 from embtheory.qkernels import mnist_pca, pair_statistics
 from embtheory.qkernels.profiles import kernels_by_depth
 
@@ -74,8 +82,9 @@ def run_fig8(cfg: Fig8Config, ctx: RunContext) -> Report:
         ax2.set_ylabel("mean |k_P - 1|")
         for a in (ax, ax2):
             a.set_xlabel("layers L")
+            integer_axis(a, LAYERS)
         ax.set_title(f"Fig. 8: noise-induced concentration, n = {cfg.n}, MNIST")
-        ax.legend()
+        legend_outside(ax2)  # one legend for both panels, off their curves
         files = save_figure(fig, ctx.out_dir, "fig8_noise")
     lines = []
     for p, r in zip(ps, res):

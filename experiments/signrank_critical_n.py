@@ -33,8 +33,9 @@ import json
 import numpy as np
 
 from embtheory.core import Experiment, Report, RunContext
-from embtheory.core.plotting import MARKERS, PALETTE, new_figure, paper_overlay, save_figure
+from embtheory.core.plotting import MARKERS, PALETTE, integer_axis, new_figure, paper_overlay, save_figure
 from embtheory.core.progress import progress
+from embtheory.core.reporting import format_dims, format_extrapolation
 from embtheory.signrank import (
     PUBLISHED_CRITICAL_N,
     PUBLISHED_FIT,
@@ -156,6 +157,16 @@ def markdown_table(rows) -> str:
     return head + body
 
 
+def _extrapolation_cell(at, value, lo, hi) -> str:
+    """One extrapolated n50 with its band; a negative value says why it means nothing."""
+    text = format_extrapolation(value, at=int(at))
+    if "not meaningful" in text:
+        return text
+    if not lo > 0:
+        return f"{text} [90% band up to {hi:.3g}; its lower end is <= 0: uninformative]"
+    return f"{text} [90% band {lo:.3g}, {hi:.3g}]"
+
+
 def run(cfg: CriticalNConfig, ctx: RunContext) -> Report:
     rows, curves, boot = [], {}, {}
     for d in progress(cfg.dims, desc="critical n", enabled=ctx.progress):
@@ -191,6 +202,7 @@ def run(cfg: CriticalNConfig, ctx: RunContext) -> Report:
                 label=f"n50 ({int(100 * cfg.level)}% bootstrap band)")
     paper_overlay(ax, d_arr, [PUBLISHED_CRITICAL_N[int(x)] for x in d_arr], label="paper (one run, seed 42)")
     ax.set(xlabel="embedding dimension d", ylabel="n", title="Critical n: seeds, n50 and the paper")
+    integer_axis(ax, d_arr)
     ax.legend(loc="upper left", fontsize=7)
     if with_fit:
         sig = np.maximum((np.array([r["n50_hi"] for r in rows]) - np.array([r["n50_lo"] for r in rows])) / 4,
@@ -205,12 +217,26 @@ def run(cfg: CriticalNConfig, ctx: RunContext) -> Report:
             fit = poly_fit(d_arr, n50, deg, sigma=sig)
             band = sample_band(d_arr, samples, at, degree=deg, sigma=sig, level=0.9)
             ext = poly_eval(fit.coef, at)
+            turned = ~(np.isfinite(ext) & (ext > 0))
+            why = "a polynomial fitted to a few small d turns over outside them"
+            if turned.all():
+                extrapolation = (f"extrapolation not meaningful at any of {format_dims(at.astype(int))}: "
+                                 f"the fit predicts negative counts ({ext[0]:.3g} at d={int(at[0])}); {why}")
+            else:
+                extrapolation = "extrapolation " + "; ".join(
+                    _extrapolation_cell(a, v, lo_, hi_) for a, v, lo_, hi_ in zip(at, ext, band.lo, band.hi))
+                extrapolation += f" ({why})" if turned.any() else ""
             lines.append(f"{name} fit to n50 (weighted by the bands): coef "
-                         + ", ".join(f"{x:.4g}" for x in fit.coef) + f", r^2 {fit.r2:.4f}; extrapolation "
-                         + "; ".join(f"d={int(a)}: {v:.3g} [90% band {lo_:.3g}, {hi_:.3g}]"
-                                     for a, v, lo_, hi_ in zip(at, ext, band.lo, band.hi)))
-            b.plot(at, np.maximum(ext, 1), "o-", color=c, label=f"{name} fit to n50")
-            b.fill_between(at, np.maximum(band.lo, 1), np.maximum(band.hi, 1), color=c, alpha=0.2)
+                         + ", ".join(f"{x:.4g}" for x in fit.coef) + f", r^2 {fit.r2:.4f}; " + extrapolation)
+            # a log axis cannot show a count <= 0: draw only the positive part, and say so in the legend
+            ok = np.isfinite(ext) & (ext > 0)
+            if ok.any():
+                dropped = "" if ok.all() else f" (negative at d >= {int(at[~ok].min())}: not drawn)"
+                b.plot(at[ok], ext[ok], "o-", color=c, label=f"{name} fit to n50{dropped}")
+                band_ok = ok & (band.lo > 0)
+                b.fill_between(at[band_ok], band.lo[band_ok], band.hi[band_ok], color=c, alpha=0.2)
+            else:
+                b.plot([], [], " ", label=f"{name} fit to n50: negative at every d shown, not drawn")
         pub = poly_eval(PUBLISHED_FIT, at)
         b.plot(at, pub, "k--", label="published cubic")
         lines.append("published cubic extrapolation: "
@@ -256,6 +282,7 @@ def run_stop_rule(cfg: StopRuleConfig, ctx: RunContext) -> Report:
     paper_overlay(ax, d, [PUBLISHED_CRITICAL_N[int(x)] for x in d])
     ax.set(xlabel="d", ylabel="official critical n (seeds: median, range)",
            title="How much is the stopping rule?")
+    integer_axis(ax, d)
     ax.legend(fontsize=7)
     files = save_figure(fig, ctx.out_dir, "stop_rule")
     md = "| d | paper | official rule | accuracy-aware rule |\n|---|---|---|---|\n" + "".join(

@@ -33,7 +33,8 @@ import jax
 import numpy as np
 
 from embtheory.core import Experiment, Report, RunContext
-from embtheory.core.plotting import MARKERS, PALETTE, new_figure, save_figure
+from embtheory.core.plotting import MARKERS, PALETTE, legend_outside, new_figure, save_figure
+from embtheory.core.reporting import format_dims
 from embtheory.signrank import (
     PAPER_MIN_DIMENSION,
     PUBLISHED_CRITICAL_N,
@@ -42,6 +43,7 @@ from embtheory.signrank import (
     min_dimension,
     precision_limit,
 )
+from embtheory.signrank.constructions import PRECISION_LIMITS
 
 LOSS_LABELS = {"sigmoid": "frontier recipe, sigmoid", "infonce": "frontier recipe, InfoNCE (learned T)",
                "margin": "margin loss (gamma 0.1)"}
@@ -148,8 +150,9 @@ def run(cfg: FrontierConfig, ctx: RunContext) -> Report:
     lines: list[str] = []
     ours: dict[str, dict[int, tuple[int | None, int | None]]] = {}
     margins: dict[str, dict[int, dict]] = {}
+    tried: dict[str, dict[int, list[int]]] = {}
     for loss in cfg.losses:
-        ours[loss], margins[loss] = {}, {}
+        ours[loss], margins[loss], tried[loss] = {}, {}, {}
         ns = cfg.margin_ns if loss == "margin" else cfg.ns
         for n in ns:
             dims = _dims_for(cfg, loss, n)
@@ -164,6 +167,7 @@ def run(cfg: FrontierConfig, ctx: RunContext) -> Report:
                 if cfg.dims is not None or lowest <= 2 or not lowest_solved:
                     break
                 dims = tuple(range(max(2, lowest - len(dims)), lowest))
+            tried[loss][n] = sorted({r.dim for r in runs})
             solved = [r.dim for r in runs if r.solved]
             glob = [r.dim for r in runs if r.global_margin > 0]
             ours[loss][n] = (min(solved) if solved else None, min(glob) if glob else None)
@@ -190,6 +194,16 @@ def run(cfg: FrontierConfig, ctx: RunContext) -> Report:
     def fmt(v):
         return "none" if v is None else str(v)
 
+    def ours_cell(loss: str, n: int) -> str:
+        if loss not in ours:
+            return f"not run (losses run: {', '.join(cfg.losses)})"
+        if n not in ours[loss]:
+            return "not run at this n"
+        q, g = ours[loss][n]
+        if q is None and g is None:
+            return f"none in {format_dims(tried[loss][n])}"
+        return f"{fmt(q)} / {fmt(g)}" + (f" (tried {format_dims(tried[loss][n])})" if None in (q, g) else "")
+
     head = ("| n | LIMIT table: least d with critical n >= n | frontier InfoNCE paper | "
             "ours InfoNCE (query / global) | frontier sigmoid paper | ours sigmoid (query / global) | "
             "ours margin loss (query / global) | "
@@ -202,15 +216,17 @@ def run(cfg: FrontierConfig, ctx: RunContext) -> Report:
         lim = min((d for d, cn in PUBLISHED_CRITICAL_N.items() if cn >= n), default=None)
         cells = [str(n), fmt(lim),
                  fmt(PAPER_MIN_DIMENSION["infonce"].get(n, "-")),
-                 " / ".join(fmt(x) for x in ours.get("infonce", {}).get(n, ("-", "-"))),
+                 ours_cell("infonce", n),
                  fmt(PAPER_MIN_DIMENSION["sigmoid"].get(n, "-")),
-                 " / ".join(fmt(x) for x in ours.get("sigmoid", {}).get(n, ("-", "-"))),
-                 " / ".join(fmt(x) for x in ours.get("margin", {}).get(n, ("-", "-"))),
+                 ours_cell("sigmoid", n),
+                 ours_cell("margin", n),
                  str(margin_dimension_bound(n, 2, cfg.gamma))]
         lines.append("| " + " | ".join(cells) + " |")
+    lines.append("a '-' in a paper column: the paper gives no value at that n; 'none in d = a..b': no run "
+                 "in those dimensions reached a positive margin")
     lines.append(f"ours: {cfg.steps:,} Adam steps per run (the paper: 100,000), seeds {list(cfg.seeds)}; "
-                 "dims tried per n: " + "; ".join(f"{loss} n={n}: {min(m)}-{max(m)}" for loss in margins
-                                       for n, m in margins[loss].items()))
+                 "dims tried per n: " + "; ".join(f"{loss} n={n}: {format_dims(m)}" for loss in tried
+                                       for n, m in tried[loss].items()))
     if cfg.steps < 100_000:
         lines.append("fewer steps than the paper's usually raise our smallest d (a shorter run ends with a "
                      "smaller margin): where ours is above the paper's, the step budget is the first suspect")
@@ -219,7 +235,15 @@ def run(cfg: FrontierConfig, ctx: RunContext) -> Report:
             bound = f">= {r['largest_certified']} (search capped at {cfg.precision_max_pairs:.0e} pairs)"
         else:
             bound = f"{r['largest_certified']} (first failure {r['first_failure']})"
-        lines.append(f"{c} construction, d = {r['dim']}, {dt}: largest certified n {bound}")
+        limit = PRECISION_LIMITS.get((c, 2, dt))
+        if limit is not None and dt == "float32":
+            # the bisection assumes failures are monotone in n; near the boundary they are not
+            bound += f"; every n up to {limit} certifies (PRECISION_LIMITS, checked n by n)"
+            if not r["capped"] and r["largest_certified"] > limit:
+                bound += ": success is not monotone in n near the boundary"
+        elif limit is not None:
+            bound += f"; PRECISION_LIMITS records a certified lower bound of {limit}"
+        lines.append(f"{c} construction, d = {r['dim']}, {dt}: the search's largest certified n {bound}")
     lines.append(band_note)
     for steps, res in study.items():
         lines.append(f"step study, sigmoid, n = {cfg.study_n}: {steps:,} steps -> smallest d {fmt(res.dim)} "
@@ -227,7 +251,7 @@ def run(cfg: FrontierConfig, ctx: RunContext) -> Report:
                          f"d={r.dim}: {r.margin:+.4f}" for r in res.runs if r.seed == cfg.seeds[0]))
 
     # ---- the figure
-    fig, ax = new_figure(width=6.4, height=4.4)
+    fig, ax = new_figure(width=9.6, height=4.4)  # the legend sits beside the axes
     ax_ = ax[0][0] if isinstance(ax, (list, np.ndarray)) else ax
     dl = sorted(PUBLISHED_CRITICAL_N)
     ax_.plot([PUBLISHED_CRITICAL_N[d] for d in dl], dl, "-", color="grey", lw=1.2,
@@ -256,11 +280,15 @@ def run(cfg: FrontierConfig, ctx: RunContext) -> Report:
         y = r["dim"] + (0.2 if dt == "float64" else -0.2)
         col = (PALETTE[5] if dt == "float64" else PALETTE[3]) if c == "neighbourly" else \
             (PALETTE[6] if dt == "float64" else PALETTE[7])
-        ax_.hlines(y, 3, r["largest_certified"], color=col, lw=2.0,
+        limit = PRECISION_LIMITS.get((c, 2, dt)) if dt == "float32" else None
+        reach = (f"every n up to {limit} certified in {dt}" if limit is not None else
+                 f"certified up to n = {r['largest_certified']} in {dt}"
+                 f"{' (search capped)' if r['capped'] else ''}")
+        ax_.hlines(y, 3, r["largest_certified"] if limit is None else limit, color=col, lw=2.0,
                    linestyles="-" if dt == "float64" else "--",
-                   label=f"{c} construction (d={r['dim']}), certified up to n = "
-                         f"{r['largest_certified']} in {dt}{' (search capped)' if r['capped'] else ''}")
-        ax_.plot([r["largest_certified"]], [y], ">" if r["capped"] else "|", color=col, ms=7)
+                   label=f"{c} construction (d={r['dim']}), {reach}")
+        ax_.plot([r["largest_certified"] if limit is None else limit], [y], ">" if r["capped"] else "|",
+                 color=col, ms=7)
     for steps, res in study.items():
         if res.dim is not None and steps != cfg.steps:
             ax_.plot([cfg.study_n], [res.dim], "*", color=PALETTE[1], ms=11,
@@ -270,7 +298,7 @@ def run(cfg: FrontierConfig, ctx: RunContext) -> Report:
              lw=0.8, label=f"Theorem 1 lower bound, gamma = {cfg.gamma:g}")
     ax_.set(xscale="log", xlabel="n documents (all pairs are queries)", ylabel="d",
             title="How many documents can d dimensions serve?", ylim=(0, 32))
-    ax_.legend(fontsize=6, loc="upper left")
+    legend_outside(ax_, fontsize=6)
     files = save_figure(fig, ctx.out_dir, "frontier")
     summary = {"ours": {loss: {str(n): list(v) for n, v in t.items()} for loss, t in ours.items()},
                "precision": {f"{c}-{dt}": r for (c, dt), r in prec.items()},

@@ -20,8 +20,17 @@ import dataclasses
 import numpy as np
 
 from embtheory.core import Experiment, Report, RunContext
-from embtheory.core.plotting import MARKERS, PALETTE, new_figure, paper_overlay, save_figure
+from embtheory.core.plotting import (
+    MARKERS,
+    PALETTE,
+    integer_axis,
+    legend_outside,
+    new_figure,
+    paper_overlay,
+    save_figure,
+)
 from embtheory.core.progress import progress
+from embtheory.core.reporting import format_dims
 from embtheory.signrank import LOSSES, PUBLISHED_CRITICAL_N, Recipe, critical_n
 
 
@@ -54,26 +63,35 @@ class LossVariantsConfig:
 
 def run(cfg: LossVariantsConfig, ctx: RunContext) -> Report:
     med: dict[str, list[float]] = {}
-    rng: dict[str, list[tuple[int, int]]] = {}
+    cells: dict[str, list[str]] = {}
     for loss in cfg.losses:
-        med[loss], rng[loss] = [], []
+        med[loss], cells[loss] = [], []
         for d in progress(cfg.dims, desc=f"loss {loss}", enabled=ctx.progress):
             res = critical_n(d, seeds=cfg.seeds, recipe=Recipe(loss=loss), store=ctx.store, bracket=4)
-            solved = [r.largest_solved or 0 for r in res]
+            solved = [r.largest_solved for r in res if r.largest_solved is not None]
+            if not solved:
+                # "0" would read as a critical n; say that nothing was solved, and at which n
+                tried = sorted({n for r in res for n in r.sequence if n > r.k})
+                med[loss].append(np.nan)
+                cells[loss].append(f"d={d}: none solved (tried n = {', '.join(map(str, tried))})")
+                continue
             med[loss].append(float(np.median(solved)))
-            rng[loss].append((min(solved), max(solved)))
+            unsolved = len(res) - len(solved)
+            cells[loss].append(f"d={d}: {np.median(solved):g} ({min(solved)}-{max(solved)})"
+                               + (f", {unsolved} of {len(res)} seeds solved none" if unsolved else ""))
     dims = list(cfg.dims)
-    lines = [f"{loss}: median largest solved n " + ", ".join(f"d={d}: {m:g} ({lo}-{hi})" for d, m, (lo, hi)
-                                                             in zip(dims, med[loss], rng[loss]))
-             for loss in cfg.losses]
-    fig, ax = new_figure(width=4.6, height=3.4)
+    lines = [f"{loss}: median largest solved n " + ", ".join(cells[loss]) for loss in cfg.losses]
+    fig, ax = new_figure(width=6.4, height=3.4)  # room for the legend beside the axes
     for i, loss in enumerate(cfg.losses):
-        ax.plot(dims, med[loss], marker=MARKERS[i], color=PALETTE[i], label=loss)
+        none = [d for d, m in zip(dims, med[loss]) if np.isnan(m)]
+        label = loss + (f" (none solved at {format_dims(none)})" if none else "")
+        ax.plot(dims, med[loss], marker=MARKERS[i], color=PALETTE[i], label=label)
     known = [d for d in dims if d in PUBLISHED_CRITICAL_N]
     if known:
         paper_overlay(ax, known, [PUBLISHED_CRITICAL_N[d] for d in known], label="paper (code InfoNCE)")
     ax.set(xlabel="d", ylabel="critical n (median largest solved)", title="Loss variants")
-    ax.legend()
+    integer_axis(ax, dims)
+    legend_outside(ax, fontsize=7)
     files = save_figure(fig, ctx.out_dir, "loss_variants")
     return Report("Loss variants: critical n per loss", lines=lines, files=files)
 

@@ -31,6 +31,7 @@ import numpy as np
 
 from embtheory.core import Experiment, Report, RunContext
 from embtheory.core.plotting import PALETTE, new_figure, paper_overlay, save_figure
+from embtheory.core.reporting import format_extrapolation
 from embtheory.signrank import (
     EXTRAPOLATION_DIMS,
     PUBLISHED_CRITICAL_N,
@@ -188,7 +189,7 @@ def run_fits(cfg: FitsConfig, ctx: RunContext) -> Report:
     band = bootstrap_band(d, n, at, degree=3, num=cfg.num_bootstrap, key=ctx.key("growth-fit-bootstrap"))
     lines = [
         f"{name}: coef {', '.join(f'{c:.5g}' for c in f.coef)}, r^2 {f.r2:.5f}; "
-        + ", ".join(f"d={a}: {v:.3g}" for a, v in f.extrapolation.items())
+        + ", ".join(format_extrapolation(v, at=a) for a, v in f.extrapolation.items())
         for name, f in fits.items()
     ]
     i512 = int(np.argmin(abs(at - 512)))
@@ -204,8 +205,12 @@ def run_fits(cfg: FitsConfig, ctx: RunContext) -> Report:
     grid = np.linspace(4, 45, 200)
     for (name, f), c in zip(fits.items(), PALETTE[:4]):
         a.plot(grid, poly_eval(f.coef, grid), color=c, lw=1.2, label=name.replace("_le_cut", " (d<=40)"))
-        b.plot(at, np.maximum(poly_eval(f.coef, at), 1), color=c, lw=1.2)
-    b.fill_between(at, np.maximum(band.lo, 1), band.hi, color=PALETTE[0], alpha=0.2,
+        # a log axis cannot show n <= 0: only the positive part of each fit is drawn
+        ext = poly_eval(f.coef, at)
+        ok = np.isfinite(ext) & (ext > 0)
+        b.plot(at[ok], ext[ok], color=c, lw=1.2)
+    pos = band.lo > 0
+    b.fill_between(at[pos], band.lo[pos], band.hi[pos], color=PALETTE[0], alpha=0.2,
                    label="cubic, bootstrap 90%")
     b.plot(list(EXTRAPOLATION_DIMS), [5e5, 1.7e6, 4e6, 1.07e8, 2.5e8], "k*", label="paper's extrapolations")
     a.set(xlabel="d", ylabel="critical n", title="Fits to the published table")

@@ -35,10 +35,14 @@ import numpy as np
 from embtheory.core import Experiment, Report, RunContext
 from embtheory.core.experiment import derive_key, derive_seed
 from embtheory.core.plotting import MARKERS, PALETTE, new_figure, save_figure
+from embtheory.core.reporting import format_pvalue, read_one_sided
 
 SHIFT_CORPORA = ("sst2", "mr", "cr", "subj")
 AUGMENTATIONS = ("swap", "delete", "insert")
 PAPER = "Seegmiller & Preum 2023 (EMNLP), depth rank-sum test; Liu & Singh 1993"
+# The test is one-sided (alternative="greater"): z > 0 when G's texts are less deep in F than F's own.
+TESTS = "G more outlying than F (z > 0)"
+OPPOSITE = "G more central than F"
 
 
 @dataclasses.dataclass(frozen=True)
@@ -163,8 +167,10 @@ def run_augment(cfg: AugmentConfig, ctx: RunContext) -> Report:
     ax_q.legend()
     ax_z.legend()
     files = save_figure(fig, ctx.out_dir, "shift_augment")
-    lines = [f"{u['method']} {u['strength']}: z = {r['z']:.2f}, p = {c.fmt_p(r['p'])}, p_perm = "
-             f"{c.fmt_p(r['p_perm'])}, q = {r['q']:.3f}, Q = {r['Q']:.3f}" for u, r in zip(cfgs, results)]
+    lines = [f"{u['method']} {u['strength']}: z = {r['z']:.2f}, {format_pvalue(r['p'])}, "
+             f"{format_pvalue(r['p_perm'], name='p_perm')}, q = {r['q']:.3f}, Q = {r['Q']:.3f}; "
+             + read_one_sided(r["z"], r["p"], tests=TESTS, opposite=OPPOSITE)
+             for u, r in zip(cfgs, results)]
     return Report("Distribution shift: human SST-2 vs word-level augmentations (depth rank-sum test)",
                   lines=lines, files=[table, *files])
 
@@ -207,8 +213,10 @@ def run_corpora(cfg: CorporaConfig, ctx: RunContext) -> Report:
     ax.grid(False)
     fig.colorbar(im, ax=ax, label="Liu & Singh Q")
     files = save_figure(fig, ctx.out_dir, "shift_corpora")
-    lines = [f"F={u['F']}, G={u['G']}: z = {r['z']:.2f}, p = {c.fmt_p(r['p'])}, p_perm = "
-             f"{c.fmt_p(r['p_perm'])}, Q = {r['Q']:.3f}" for u, r in zip(cfgs, results)]
+    lines = [f"F={u['F']}, G={u['G']}: z = {r['z']:.2f}, {format_pvalue(r['p'])}, "
+             f"{format_pvalue(r['p_perm'], name='p_perm')}, Q = {r['Q']:.3f}; "
+             + read_one_sided(r["z"], r["p"], tests=TESTS, opposite=OPPOSITE)
+             for u, r in zip(cfgs, results)]
     return Report("Distribution shift between corpora (depth rank-sum test)", lines=lines,
                   files=[table, *files])
 

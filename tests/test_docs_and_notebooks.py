@@ -193,3 +193,101 @@ def test_the_main_job_groups_cover_every_experiment():
         words |= set(match.group(1).replace("$(FIRST)", first).split())
     missing = [e.name for e in discover() if e.name not in words and e.area not in words]
     assert not missing, f"in neither REPRODUCE_GROUP of the Makefile (the main job skips them): {missing}"
+
+
+# ------------------------------------------------------------------------------ what a reader opens
+
+#: Text of a stored output that only one machine could have written, or that says a front end was missing.
+_MACHINE_TRACES = re.compile(
+    r"/(?:work|home|root|tmp|Users)/[\w.-]+|site-packages|TqdmWarning|IProgress not found")
+
+
+@pytest.mark.parametrize("path", NOTEBOOK_FILES, ids=[p.stem for p in NOTEBOOK_FILES])
+def test_stored_notebook_has_cell_ids_and_no_machine_traces(path):
+    """nbformat 4.5 (every cell has an id); stored outputs hold no machine path and no tqdm warning."""
+    import json
+
+    nb = json.loads(path.read_text())
+    assert (nb["nbformat"], nb["nbformat_minor"]) >= (4, 5), f"{path.name}: nbformat {nb['nbformat']}." \
+        f"{nb['nbformat_minor']}; cell ids need 4.5 (nbformat.validator.normalize adds them)"
+    ids = [cell.get("id") for cell in nb["cells"]]
+    assert all(ids), f"{path.name}: {ids.count(None)} cell(s) without an id"
+    assert len(set(ids)) == len(ids), f"{path.name}: repeated cell ids"
+    for i, cell in enumerate(nb["cells"]):
+        for out in cell.get("outputs", []):
+            text = json.dumps(out)
+            found = _MACHINE_TRACES.search(text)
+            assert found is None, f"{path.name}, cell {i}: a stored output holds {found.group(0)!r}"
+
+
+def test_notebooks_state_their_timings_in_wall_seconds_measured():
+    """A notebook says how long it runs; no "well under a minute" that a run contradicts."""
+    import json
+
+    for path in NOTEBOOK_FILES:
+        text = "\n".join("".join(c["source"]) for c in json.loads(path.read_text())["cells"]
+                         if c["cell_type"] == "markdown")
+        assert "well under a minute" not in text, path.name
+        stated = re.search(r"\b\d+ s\b|\b\d+ (?:CPU )?seconds\b|\d+ min", text)
+        assert stated, f"{path.name} states no measured run time"
+
+
+def _offline():
+    spec = importlib.util.spec_from_file_location("docs_offline", ROOT / "docs" / "_offline.py")
+    module = importlib.util.module_from_spec(spec)
+    spec.loader.exec_module(module)
+    return module
+
+
+def test_the_site_checker_finds_remote_scripts(tmp_path):
+    off = _offline()
+    page = ('<link rel="canonical" href="https://example.org/x.html"><link rel="stylesheet" '
+            'href="_static/a.css"><script defer src="_static/mathjax/tex-chtml.js"></script>'
+            '<a href="https://example.org">a link is fine</a>')
+    assert off.remote_assets(page) == []
+    cdn = '<script src="https://cdn.jsdelivr.net/npm/mathjax@3/es5/tex-chtml.js"></script>'
+    css = "<link href='//fonts.example.com/f.css' rel='stylesheet'>"
+    assert off.remote_assets(page + cdn + css) == ["https://cdn.jsdelivr.net/npm/mathjax@3/es5/tex-chtml.js",
+                                                   "//fonts.example.com/f.css"]
+    (tmp_path / "sub").mkdir()
+    (tmp_path / "ok.html").write_text(page)
+    (tmp_path / "sub" / "bad.html").write_text(cdn)
+    assert off.check_site(tmp_path) == {"sub/bad.html": ["https://cdn.jsdelivr.net/npm/mathjax@3/es5/tex-chtml.js"]}
+    assert not off.mathjax_present(tmp_path)
+    assert off.main([str(tmp_path)]) == 1  # a remote script
+    (tmp_path / "sub" / "bad.html").unlink()
+    assert off.main([str(tmp_path)]) == 1  # no local MathJax
+
+
+def test_the_docs_load_mathjax_from_the_site():
+    conf = (ROOT / "docs" / "conf.py").read_text()
+    assert '"sphinx-mathjax-offline"' in conf and "_check_offline" in conf
+    assert not re.search(r"^mathjax_path\s*=", conf, flags=re.M), "mathjax_path would override the local copy"
+
+
+def test_the_docs_quote_the_precision_limits_of_the_code():
+    """The float32 limits have one source (PRECISION_LIMITS); no page may quote an older figure."""
+    from embtheory.signrank.constructions import PRECISION_LIMITS
+
+    assert PRECISION_LIMITS[("neighbourly", 2, "float32")] == 162
+    assert PRECISION_LIMITS[("moment_curve", 2, "float32")] == 71
+    stale = {"neighbourly": re.compile(r"\b17[01]\b"), "moment": re.compile(r"\b(70|79)\b")}
+    pages = [*(ROOT / "docs").glob("*.md"), ROOT / "README.md"]
+    for page in pages:
+        text = page.read_text()
+        for word, number in stale.items():
+            for m in re.finditer(word, text):
+                window = text[max(0, m.start() - 150): m.end() + 150]
+                if "float32" in window or "precision" in window:
+                    hit = number.search(window)
+                    assert hit is None, f"{page.name}: {hit.group(0)} near {word!r}: {window!r}"
+
+
+def test_readme_and_install_agree_on_how_to_install():
+    readme = (ROOT / "README.md").read_text()
+    install = (ROOT / "docs" / "install.md").read_text()
+    for text in (readme, install):
+        assert "not on PyPI" in text
+        assert "pip install embtheory\n" not in text and "pip install embtheory " not in text
+        assert 'pip install -e ".[pennylane,text]"' in text
+        assert "make package" in text

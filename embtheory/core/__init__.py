@@ -13,6 +13,13 @@ from embtheory.core.memory import (
     resolve_memory_budget,
 )
 from embtheory.core.pairwise import gram, map_product, normalize_rows
+from embtheory.core.reporting import (
+    format_dims,
+    format_extrapolation,
+    format_interval,
+    format_pvalue,
+    read_one_sided,
+)
 from embtheory.core.sharding import ShardedBatch, batch_mesh, initialize_distributed, shard_batch, sharded_map
 from embtheory.core.store import (
     ResultStore,
@@ -76,6 +83,10 @@ __all__ = [
     "config_hash",
     "default_memory_budget",
     "format_bytes",
+    "format_dims",
+    "format_extrapolation",
+    "format_interval",
+    "format_pvalue",
     "gram",
     "host_rng",
     "initialize_distributed",
@@ -84,6 +95,7 @@ __all__ = [
     "load_results",
     "map_product",
     "normalize_rows",
+    "read_one_sided",
     "resolve_memory_budget",
     "root_key",
     "run_sweep",

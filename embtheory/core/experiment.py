@@ -160,9 +160,12 @@ class Report:
     files: list[Path] = dataclasses.field(default_factory=list)
 
     def markdown(self) -> str:
+        """The report's section of REPORT.md; a report that wrote no file has no "Files:" list."""
         body = "\n".join(f"- {line}" for line in self.lines)
-        files = "\n".join(f"- `{p}`" for p in self.files)
-        return f"## {self.title}\n\n{body}\n\nFiles:\n{files}\n"
+        text = f"## {self.title}\n\n{body}\n"
+        if self.files:
+            text += "\nFiles:\n" + "\n".join(f"- `{p}`" for p in self.files) + "\n"
+        return text
 
 
 @dataclasses.dataclass(frozen=True)

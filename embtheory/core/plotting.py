@@ -23,7 +23,16 @@ import matplotlib
 matplotlib.use("Agg") if os.environ.get("MPLBACKEND") is None else None
 import matplotlib.pyplot as plt  # noqa: E402
 
-__all__ = ["MARKERS", "PALETTE", "house_style", "new_figure", "paper_overlay", "save_figure"]
+__all__ = [
+    "MARKERS",
+    "PALETTE",
+    "house_style",
+    "integer_axis",
+    "legend_outside",
+    "new_figure",
+    "paper_overlay",
+    "save_figure",
+]
 
 #: Okabe & Ito (2008), distinguishable under the common colour-vision deficiencies.
 PALETTE = ("#0072B2", "#E69F00", "#009E73", "#D55E00", "#CC79A7", "#56B4E9", "#F0E442", "#000000")
@@ -72,6 +81,30 @@ def paper_overlay(ax, x: Sequence[float], y: Sequence[float], *, label: str = "p
                  markeredgewidth=1.0, markersize=5.5, zorder=5, label=label)
     style.update(kw)
     ax.plot(x, y, **style)
+
+
+def integer_axis(ax, values: Sequence[float], *, axis: str = "x", pad: float = 0.4) -> None:
+    """Ticks at exactly ``values`` (integers such as d) and limits that leave no empty slot.
+
+    Matplotlib's default locator puts ticks at 4.5 or 5.5 on an axis of dimensions, and its
+    margins can show a slot where nothing was run; this axis shows what was run and only that.
+    """
+    if axis not in ("x", "y"):
+        raise ValueError(f"axis must be 'x' or 'y', got {axis!r}")
+    vals = sorted({int(v) for v in values})
+    if not vals:
+        raise ValueError("values must hold at least one tick, got an empty sequence")
+    set_ticks, set_lim = (ax.set_xticks, ax.set_xlim) if axis == "x" else (ax.set_yticks, ax.set_ylim)
+    step = -(-len(vals) // 10)  # at most ten labels: more overlap on a panel of a few inches
+    set_ticks(vals[::step])
+    set_lim(vals[0] - pad, vals[-1] + pad)
+
+
+def legend_outside(ax, **kw) -> None:
+    """The legend to the right of the axes, where it cannot cover data (figures with many entries)."""
+    style = dict(loc="upper left", bbox_to_anchor=(1.02, 1.0), borderaxespad=0.0)
+    style.update(kw)
+    ax.legend(**style)
 
 
 def save_figure(fig, out_dir: str | os.PathLike, stem: str, *, formats=("png", "pdf")) -> list[Path]:

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import json
+import re
 
 import numpy as np
 import pytest
@@ -71,4 +72,20 @@ def test_stop_rule_tiny(experiments, tmp_path):
     assert line.startswith("d=4: official rule [9]; accuracy-aware rule [")
     aware = int(line.split("accuracy-aware rule [")[1].split("]")[0])
     assert aware >= 9
+    assert all(p.exists() for p in res.report.files)
+
+
+def test_loss_variants_tiny_report_says_none_rather_than_zero(experiments, tmp_path):
+    """A loss that solves nothing is reported as "none solved" with the n tried, never as critical n 0."""
+    exp = experiments["signrank-loss-variants"]
+    cfg = exp.make_config("tiny")
+    res = run_experiment(exp, out=tmp_path, store=ResultStore(tmp_path / "store"), size="tiny", seed=0,
+                         progress=False)
+    assert len(res.report.lines) == len(cfg.losses)
+    for loss, line in zip(cfg.losses, res.report.lines):
+        assert line.startswith(f"{loss}: median largest solved n d={cfg.dims[0]}: ")
+        cell = line.split(": ", 2)[2]
+        assert "0 (0-0)" not in cell
+        assert re.fullmatch(r"\d+(\.\d+)? \(\d+-\d+\)(, \d+ of \d+ seeds solved none)?|none solved "
+                            r"\(tried n = \d+(, \d+)*\)", cell), cell
     assert all(p.exists() for p in res.report.files)

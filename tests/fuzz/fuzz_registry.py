@@ -210,6 +210,12 @@ spec("core", "key_to_rng", lambda: {"key": KEY}, {"key": "key"})
 spec("core", "split_named", lambda: {"key": KEY}, {"key": "key"},
      adapter=lambda fn, key: fn(key, "a", "b"))  # split_named(key, *names)
 spec("core", "normalize_rows", lambda: {"X": mat(5, 3)}, {"X": "unit_matrix"})
+spec("core", "format_pvalue", lambda: {"p": 0.01}, {"p": "prob_closed", "digits": "count"})
+spec("core", "format_interval", lambda: {"value": 2.0, "low": 1.0, "high": 3.0},
+     {"level": "prob", "digits": "count"})
+spec("core", "format_extrapolation", lambda: {"value": 5.0, "at": 512}, {"digits": "count"})
+spec("core", "read_one_sided", lambda: {"z": 1.0, "p": 0.2, "tests": "a", "opposite": "b"},
+     {"z": "real", "p": "prob_closed", "alpha": "prob"})
 spec(
     "core",
     "resolve_memory_budget",
@@ -951,6 +957,7 @@ EXEMPT: dict[str, str] = {
         )
     },
     "core.default_memory_budget": "no arguments",
+    "core.format_dims": "formats a list of ints (tests/core/test_reporting.py)",
     "core.to_jsonable": "serialises any value; config_hash is fuzzed instead",
     "core.as_store": "opens a store for a path (tested in tests/core/test_validation.py)",
     "core.load_results": "file-system reader (StoreError naming the folder; tests/core/test_store.py)",
