@@ -40,7 +40,7 @@ export OPENBLAS_NUM_THREADS ?= 1
 # pytest exits 5 when a selection collects no test (e.g. no x64 test in a subset): not a failure here.
 PYTEST_OK5 = || { rc=$$?; [ $$rc -eq 5 ] || exit $$rc; }
 
-.PHONY: reproduce reproduce-full test test-x64 test-lowest lint docs dev notebook package clean
+.PHONY: reproduce reproduce-full docs-reference test test-x64 test-lowest lint docs dev notebook package clean
 
 $(STAMP): pyproject.toml constraints.txt
 	$(PYTHON) -c 'import sys; sys.exit(sys.version_info < (3, 11) and "embtheory needs Python >= 3.11")'
@@ -67,8 +67,16 @@ reproduce: $(STAMP)
 	if [ $$r1 -ne 0 ] || [ $$r2 -ne 0 ]; then echo "main job failed: [1] exit $$r1, [2] exit $$r2"; exit 1; fi; \
 	echo "main job done: $(OUT)/REPORT.md"
 
+## Every experiment at the paper's size where a CPU finishes it, else the part each config's CPU_NOTE names
+## (`embtheory list` shows both); resumable: a second run reads the finished units back. Its records are
+## what reference/ keeps (copy $(OUT)-full/store/records/*.json there). On a GPU machine,
+## `embtheory reproduce all --full` runs the whole paper size and reuses these units.
 reproduce-full: $(STAMP)
-	$(JAX_CACHE_ENV) $(BIN)/embtheory reproduce all --full --out $(OUT)-full --seed $(SEED)
+	$(JAX_CACHE_ENV) $(BIN)/embtheory reproduce all --full-cpu --out $(OUT)-full --seed $(SEED)
+
+## The docs pages of the reference store (docs/reference/), rendered from its records: nothing is computed.
+docs-reference: $(STAMP)
+	$(BIN)/python -m embtheory.core.reference --store reference --out docs/reference
 
 ## The test suite: every test with x64 off, then the numerical ones again with x64 on.
 test: $(STAMP)
