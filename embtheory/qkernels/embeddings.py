@@ -185,9 +185,6 @@ def resolve(X, *, embedding, layers, params, noise, backend, dtype,
             raise ValueError(f"X has {n} columns but the circuit reads {circuit.n_features} features: pass X "
                              f"of shape (N, {circuit.n_features})")
     elif callable(embedding):
-        if backend == "mps":
-            raise ValueError("backend='mps' runs the named embeddings, not a user template: pass "
-                             "backend='native' (or 'pennylane')")
         template = embedding
         # on PennyLane a noiseless template runs as written; noise needs its data gates (the conversion)
         circuit, reason = ((None, None) if backend == "pennylane" and noise is None
@@ -199,8 +196,8 @@ def resolve(X, *, embedding, layers, params, noise, backend, dtype,
                         f"f(x, wires), got {type(embedding).__name__}")
     if circuit is None:  # a template on PennyLane
         if backend == "mps":
-            raise ValueError("backend='mps' runs the named embeddings; this template does not convert to the "
-                             "native form: pass backend='pennylane'")
+            raise ValueError("backend='mps' runs circuits of the native form, and this template does not "
+                             f"convert to it ({reason}): pass backend='pennylane'")
         if params is not None:
             raise ValueError("params: a PennyLane template binds its own parameters (e.g. "
                              "functools.partial); "
@@ -215,9 +212,6 @@ def resolve(X, *, embedding, layers, params, noise, backend, dtype,
     backend = "native" if backend is None else backend
     name = _named_of(circuit)
     if backend == "mps":
-        if name is None:
-            raise ValueError("backend='mps' runs the named embeddings (hee, rx, ry, hrz, ry-hee); run this "
-                             "circuit with backend='native'")
         if noise is not None:
             raise ValueError(f"backend='mps' simulates pure states; noise={noise} inserts "
                              "DepolarizingChannel, a non-unitary channel an MPS of states cannot "
@@ -260,7 +254,7 @@ def plan_memory(n_points: int, n_qubits: int, *, mixed: bool, dtype, chunk_size:
             f"{fit_n} qubits fit for these points"
         check_memory(need, f"{what} ({n_points} points, {n_qubits} qubits, chunk {chunk})",
                      memory_budget=budget,
-                     fix=f"{hint}; use backend='mps' (named noiseless embeddings, 100 qubits), fewer "
+                     fix=f"{hint}; use backend='mps' (noiseless circuits, 100 qubits), fewer "
                          "qubits or "
                          "points, a smaller chunk_size, dtype=complex64, or a larger EMBTHEORY_MEMORY_BUDGET")
     return chunk
@@ -398,6 +392,8 @@ def run_mps(X: jax.Array, spec: EmbeddingSpec, *, chunk_size: int | None, extra_
     """The MPS of every point of ``X`` (:class:`embtheory.qkernels.mps.MPS`), after the memory check."""
     from embtheory.qkernels import mps
 
+    if spec.name is None:
+        return _run_mps_gates(X, spec, chunk_size=chunk_size)
     n_points, n = X.shape
     chi, _ = mps.bond_for(n, spec.layers, spec.entangle, spec.max_bond)
     if spec.max_bond is None and chi > mps.MAX_DEFAULT_BOND:
@@ -418,6 +414,24 @@ def run_mps(X: jax.Array, spec: EmbeddingSpec, *, chunk_size: int | None, extra_
     fn = mps.mps_embed_fn(spec.rotation, spec.entangle, spec.layers, n, chi, trainable, spec.dtype)
     params = jnp.zeros((n,), X.dtype) if spec.params is None else spec.params
     return chunked(lambda Xc: fn(Xc, params), X, chunk, batch_last=False)
+
+
+def _run_mps_gates(X: jax.Array, spec: EmbeddingSpec, *, chunk_size: int | None):
+    """A circuit other than a named embedding as MPS: its gates at every point, as one batched matrix
+    per gate, through :func:`embtheory.qkernels.mps_gates.mps_gate_states` (any pairs of wires, routed
+    with swaps; costed and refused past the budget or the time limit before it runs)."""
+    from embtheory.qkernels.circuit import circuit_unitaries
+    from embtheory.qkernels.mps_gates import mps_gate_states
+
+    params = spec.params
+
+    def matrices(x):
+        return tuple(u for _, u in circuit_unitaries(spec.circuit, x, params, dtype=spec.dtype))
+
+    wires = [w for w, _ in circuit_unitaries(spec.circuit, X[0], params, dtype=spec.dtype)]
+    mats = jax.vmap(matrices)(X)
+    return mps_gate_states(list(zip(wires, mats)), n=spec.circuit.n_qubits, max_bond=spec.max_bond,
+                           dtype=spec.dtype, chunk_size=chunk_size)
 
 
 def embed(X, *, embedding="hee", layers: int = 1, params=None, noise: float | None = None,
