@@ -1,8 +1,8 @@
 """Free-embedding sign-rank optimisation and the LIMIT dataset (Weller et al. 2025).
 
 Modules: ``patterns`` (k-subsets and LIMIT relevance patterns as index lists), ``losses``
-(memory-bounded loss and gradient), ``accuracy`` (on-device top-k), ``optimise`` (pure
-``init``/``step``/``run``), ``solve`` (one run, or a padded batch in one launch), ``search``
+(memory-bounded loss and gradient), ``accuracy`` (on-device top-k), ``optimise`` (the
+optimiser as one ``Iterative``, and ``run``), ``solve`` (one run, or a padded batch in one launch), ``search``
 (critical n), ``fits`` (growth fits), ``theory`` (bounds and the moment curve), ``limit``
 (the dataset, recall@k, qrel-graph statistics).
 """
@@ -60,10 +60,8 @@ from embtheory.signrank.optimise import (
     Problem,
     Recipe,
     RunState,
-    check,
-    init,
+    optimiser,
     run,
-    step,
 )
 from embtheory.signrank.patterns import PATTERNS, dense_qrels, k_subsets, qrel_pattern, qrels_to_mask
 from embtheory.signrank.search import (
@@ -136,7 +134,6 @@ __all__ = [
     "canonical_shape",
     "certified_sign_rank",
     "certify",
-    "check",
     "compare_fits",
     "critical_n",
     "default_start",
@@ -145,7 +142,6 @@ __all__ = [
     "forster_lower_bound",
     "frontier_algorithm",
     "generate_limit_dataset",
-    "init",
     "k_subsets",
     "limit_qrels",
     "logistic_n50",
@@ -160,6 +156,7 @@ __all__ = [
     "neighbourly_embedding",
     "neighbourly_exact_check",
     "official_search",
+    "optimiser",
     "poly_eval",
     "poly_fit",
     "precision_break_n",
@@ -174,7 +171,6 @@ __all__ = [
     "run_frontier",
     "solve",
     "solve_batch",
-    "step",
     "success_curve",
     "topk_accuracy",
     "topk_hits",
