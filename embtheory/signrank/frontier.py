@@ -44,10 +44,10 @@ from embtheory.core.validation import (
     check_choice,
     check_float_dtype,
     check_int,
+    check_int_sequence,
     check_key,
     check_probability,
     check_real,
-    check_seed,
 )
 from embtheory.signrank.certify import certify
 from embtheory.signrank.patterns import k_subsets
@@ -401,10 +401,10 @@ def min_dimension(n: int, *, loss: str = "sigmoid", dims=tuple(range(5, 31)), se
         recipe = recipe.validated()
         if loss != recipe.loss:
             raise ValueError(f"loss={loss!r} disagrees with recipe.loss={recipe.loss!r}: pass one of them")
-    dims = tuple(sorted({check_int(x, "dims", minimum=1) for x in dims}))
-    seeds = tuple(check_seed(s, "seeds") for s in seeds)
-    if not dims or not seeds:
-        raise ValueError("dims and seeds must each hold at least one value")
+    from embtheory.signrank.search import _check_seeds  # one seeds message across the searches
+
+    dims = tuple(sorted(set(check_int_sequence(dims, "dims", minimum=1))))
+    seeds = tuple(_check_seeds(seeds))
     dt = check_float_dtype(dtype)
     pad = max(dims)
     pairs = [(d, s) for d in dims for s in seeds]
