@@ -343,3 +343,55 @@ def test_gpu_script_dry_run(tmp_path):
     curve, search = rows[1], rows[2]
     assert curve["d"] == 4 and len(curve["fraction"]) == 3 and curve["total_steps"] > 0
     assert search["d"] == 4 and search["sequence"][0] == 10  # started at the paper's value
+
+
+def _compiled_programs(call):
+    """Names of the XLA programs ``call()`` compiles from cold (every cache cleared first)."""
+    import importlib
+    import logging
+
+    solve_module = importlib.import_module("embtheory.signrank.solve")
+    names = []
+
+    class Record(logging.Handler):
+        def emit(self, record):
+            msg = record.getMessage()
+            if msg.startswith("Finished XLA compilation of "):
+                names.append(msg.split()[4])
+
+    jax.clear_caches()
+    solve_module._launcher.cache_clear()
+    handler, logger = Record(), logging.getLogger("jax")
+    logger.addHandler(handler)
+    try:
+        with jax.log_compiles(True):
+            out = call()
+    finally:
+        logger.removeHandler(handler)
+    return out, names
+
+
+def test_a_search_compiles_one_program_per_shape_whatever_it_visits():
+    from embtheory.signrank.solve import canonical_shape
+
+    # 60 steps: the search walks down through 3 n of one shape; 400: it gallops, bisects and
+    # sweeps through 10 n of two shapes
+    for steps, visited in ((60, 3), (400, 10)):
+        (res,), names = _compiled_programs(lambda steps=steps: critical_n(
+            4, seeds=[42], start_n=7, recipe=Recipe(max_steps=steps), certify_solved=False))
+        assert len([n for n in res.sequence if n > 2]) == visited, res.sequence
+        shapes = {canonical_shape(n) for n in res.sequence if n > 2}
+        assert names.count("jit(local)") == len(shapes), (res.sequence, names)
+        # besides the optimiser: key seeding and argument staging only, never one per n
+        assert len(names) - names.count("jit(local)") <= 3, names
+
+
+def test_returning_embeddings_compiles_nothing_per_n():
+    from embtheory.signrank import solve_batch
+
+    ns = [3, 4, 5, 6, 7, 8]  # one canonical shape
+    out, names = _compiled_programs(lambda: solve_batch(ns, 3, keys=list(range(len(ns))),
+                                                        recipe=Recipe(max_steps=20), return_embeddings=True))
+    assert [r.d.shape for r in out] == [(n, 3) for n in ns]
+    assert names.count("jit(local)") == 1
+    assert len(names) <= 4, names
