@@ -89,7 +89,7 @@ def _curve(args):
 
 
 def _step(args):
-    from embtheory.signrank import Problem, Recipe, init, k_subsets, step
+    from embtheory.signrank import Problem, Recipe, k_subsets, optimiser
     from embtheory.signrank.losses import chunk_for_budget
 
     n, dim = args.n, args.d
@@ -103,15 +103,16 @@ def _step(args):
         relp[:m] = rel
         prob = Problem(rel=jnp.asarray(relp), query_valid=jnp.arange(m_pad) < m, doc_valid=jnp.ones(n, bool))
         recipe = Recipe(chunk_size=chunk if chunk is not None and chunk < m_pad else None)
-        state = init(jax.random.key(0), prob, dim, recipe=recipe)
-        f = jax.jit(lambda s, p, r=recipe: step(s, p, recipe=r))
+        alg = optimiser(prob, dim, recipe=recipe)
+        state = alg.init(key=jax.random.key(0))
+        f = jax.jit(alg.step)
         t0 = time.perf_counter()
-        state = jax.block_until_ready(f(state, prob))
+        state = jax.block_until_ready(f(state))
         compile_s = time.perf_counter() - t0
         times = []
         for _ in range(args.repeats):
             t0 = time.perf_counter()
-            state = jax.block_until_ready(f(state, prob))
+            state = jax.block_until_ready(f(state))
             times.append(time.perf_counter() - t0)
         out[label] = {
             "chunk": chunk,

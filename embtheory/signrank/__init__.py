@@ -2,8 +2,8 @@
 
 Modules: ``qrels`` (your own retrieval problem in any form: masks, ragged lists, padded
 indices, BEIR/MTEB files), ``patterns`` (k-subsets and LIMIT relevance patterns as index lists), ``losses``
-(memory-bounded loss and gradient), ``accuracy`` (on-device top-k), ``optimise`` (pure
-``init``/``step``/``run``), ``solve`` (one run, or a padded batch in one launch), ``search``
+(memory-bounded loss and gradient), ``accuracy`` (on-device top-k), ``optimise`` (the
+optimiser as one ``Iterative``, and ``run``), ``solve`` (one run, or a padded batch in one launch), ``search``
 (critical n), ``fits`` (growth fits), ``theory`` (bounds and the moment curve), ``limit``
 (the dataset, recall@k, qrel-graph statistics).
 """
@@ -61,10 +61,8 @@ from embtheory.signrank.optimise import (
     Problem,
     Recipe,
     RunState,
-    check,
-    init,
+    optimiser,
     run,
-    step,
 )
 from embtheory.signrank.patterns import PATTERNS, dense_qrels, k_subsets, qrel_pattern, qrels_to_mask
 from embtheory.signrank.qrels import Qrels, as_qrels, read_qrels
@@ -139,7 +137,6 @@ __all__ = [
     "canonical_shape",
     "certified_sign_rank",
     "certify",
-    "check",
     "compare_fits",
     "critical_n",
     "default_start",
@@ -148,7 +145,6 @@ __all__ = [
     "forster_lower_bound",
     "frontier_algorithm",
     "generate_limit_dataset",
-    "init",
     "k_subsets",
     "limit_qrels",
     "logistic_n50",
@@ -163,6 +159,7 @@ __all__ = [
     "neighbourly_embedding",
     "neighbourly_exact_check",
     "official_search",
+    "optimiser",
     "poly_eval",
     "poly_fit",
     "precision_break_n",
@@ -178,7 +175,6 @@ __all__ = [
     "run_frontier",
     "solve",
     "solve_batch",
-    "step",
     "success_curve",
     "topk_accuracy",
     "topk_hits",

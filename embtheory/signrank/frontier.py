@@ -45,10 +45,10 @@ from embtheory.core.validation import (
     check_choice,
     check_float_dtype,
     check_int,
+    check_int_sequence,
     check_key,
     check_probability,
     check_real,
-    check_seed,
 )
 from embtheory.signrank.certify import certify
 from embtheory.signrank.qrels import Qrels, as_qrels
@@ -490,7 +490,6 @@ def min_dimension(n: int | None = None, *, qrels=None, loss: str | None = None, 
         ('official', True, 3)
     """
     from embtheory.core.store import as_store
-    from embtheory.core.validation import check_int_sequence
     from embtheory.signrank.optimise import Recipe
 
     qr, k = _problem(n, k, qrels)
@@ -512,7 +511,9 @@ def min_dimension(n: int | None = None, *, qrels=None, loss: str | None = None, 
         raise TypeError(f"recipe must be a FrontierRecipe or the official Recipe, got "
                         f"{type(recipe).__name__}")
     dims = tuple(sorted(set(check_int_sequence(dims, "dims", minimum=1))))
-    seeds = tuple(check_seed(s, "seeds") for s in check_int_sequence(seeds, "seeds"))
+    from embtheory.signrank.search import _check_seeds  # one seeds message across the searches
+
+    seeds = tuple(_check_seeds(seeds))
     dt = check_float_dtype(dtype)
     pad = max(dims)
     pairs = [(d, s) for d in dims for s in seeds]

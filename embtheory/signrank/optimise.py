@@ -1,4 +1,4 @@
-r"""The free-embedding optimiser: pure ``init``/``step``, and a whole run on the device.
+r"""The free-embedding optimiser as one :class:`embtheory.core.Iterative`.
 
 Recipe (google-deepmind/limit, ``free_embedding_experiment.py``; Weller et al. 2025, Sec. 4):
 queries :math:`Q` (``m x dim``) and documents :math:`D` (``n x dim``) start standard normal with
@@ -9,46 +9,61 @@ checked after update 1, 51, 101, ... (the code's ``i % 50 == 0``) and the run st
 1.0; at most ``max_steps`` updates; a final accuracy check follows the last update.  "Solved"
 means some check saw accuracy 1.0 (the code's search reads its best accuracy signal).
 
-:func:`run` puts the whole loop on the device: a ``lax.while_loop`` (until the run stops) whose
-body is an inner ``lax.while_loop`` of steps up to the next check, then the check (top-k on the
-device); no host sync, no host sort.  It is written for one problem; :func:`run_batch` vmaps it over
-problems of a common padded shape (seeds, candidate n) and shards them over devices.
+:func:`optimiser` returns the ``(init, step, done)`` triple of one problem: ``step`` is one
+update followed, when one is due, by the accuracy check (top-k on the device, under
+``lax.cond``, so a step that checks nothing pays for no check); ``done`` is True once a check
+saw accuracy 1.0, the loss plateaued or the step budget ran out.  :func:`run` is
+:func:`embtheory.core.iterate` of it from a fresh state: one ``lax.while_loop``, no host sync,
+no host sort.  It is written for one problem; :func:`embtheory.signrank.solve_batch` runs many.
 
 Random initial rows: ``normal(key_q, (m, dim))`` with ``key_q, key_d = split(key)``, as the
 official code, drawn in float32 and cast (the same start in float32 and float64); with JAX's
 partitionable threefry the first ``m`` rows of a padded draw are exactly the unpadded draw, so
 padding changes no real row.
+
+Example:
+    >>> import jax, numpy as np
+    >>> from embtheory.signrank import k_subsets
+    >>> rel = k_subsets(5, 2)
+    >>> problem = Problem(rel=rel, query_valid=np.ones(10, bool), doc_valid=np.ones(5, bool))
+    >>> alg = optimiser(problem, 4)
+    >>> state = iterate(alg, alg.init(key=jax.random.key(0)))
+    >>> bool(alg.done(state)), float(state.best_accuracy), int(state.step)
+    (True, 1.0, ...)
 """
 
 from __future__ import annotations
 
-import warnings
 from typing import NamedTuple
 
 import jax
 import jax.numpy as jnp
 import optax
 
+from embtheory.core.algorithm import Iterative, iterate
 from embtheory.core.validation import check_choice, check_int, check_positive
 from embtheory.signrank.accuracy import _topk_accuracy
 from embtheory.signrank.losses import LOSSES, _loss_and_grad
 
-__all__ = ["OFFICIAL", "STOP_RULES", "Problem", "Recipe", "RunState", "init", "run", "step"]
+__all__ = ["OFFICIAL", "STOP_RULES", "Problem", "Recipe", "RunState", "optimiser", "run"]
 
 STOP_RULES = ("loss", "loss_and_accuracy")
 
 #: stop reasons
 RUNNING, SOLVED, PLATEAU, BUDGET = 0, 1, 2, 3
 
+#: step counts are int32 on the device
+_INT32_MAX = 2**31 - 1
 
-class _RecipeFields(NamedTuple):
+
+class Recipe(NamedTuple):
     """Hyper-parameters of a run (static: hashable Python values).
 
     Attributes:
         loss: one of ``"infonce"`` (default), ``"infonce_footnote"``, ``"sigmoid"``, ``"margin"``.
         temperature: T of the InfoNCE/sigmoid losses (0.1).
         learning_rate: Adam's learning rate (0.01).
-        max_steps: at most this many updates (100,000).
+        max_steps: at most this many updates (100,000; below 2**31, the step counter is int32).
         patience: loss-plateau patience in steps (1,000).
         min_delta: the loss must fall below its best minus this to count as improving (1e-5).
         check_every: accuracy check period in steps (50).
@@ -58,8 +73,7 @@ class _RecipeFields(NamedTuple):
             ``accuracy_patience`` steps.
         accuracy_patience: see ``stop_rule``.
         chunk_size: queries per chunk of the loss and the top-k (None: dense, or the canonical
-            chunk of :func:`embtheory.signrank.solve.canonical_shape`); ``chunk`` is the
-            deprecated old name.
+            chunk of :func:`embtheory.signrank.solve.canonical_shape`).
     """
 
     loss: str = "infonce"
@@ -75,36 +89,20 @@ class _RecipeFields(NamedTuple):
     chunk_size: int | None = None
 
     def validated(self) -> Recipe:
+        """The recipe, each field checked (a ValueError/TypeError naming the field otherwise)."""
         check_choice(self.loss, "loss", LOSSES)
         check_choice(self.stop_rule, "stop_rule", STOP_RULES)
         check_positive(self.temperature, "temperature")
         check_positive(self.learning_rate, "learning_rate")
         check_positive(self.margin, "margin")
         check_positive(self.min_delta, "min_delta", allow_zero=True)
-        check_int(self.max_steps, "max_steps", minimum=1)
-        check_int(self.patience, "patience", minimum=1)
-        check_int(self.check_every, "check_every", minimum=1)
-        check_int(self.accuracy_patience, "accuracy_patience", minimum=1)
+        check_int(self.max_steps, "max_steps", minimum=1, maximum=_INT32_MAX)
+        check_int(self.patience, "patience", minimum=1, maximum=_INT32_MAX)
+        check_int(self.check_every, "check_every", minimum=1, maximum=_INT32_MAX)
+        check_int(self.accuracy_patience, "accuracy_patience", minimum=1, maximum=_INT32_MAX)
         if self.chunk_size is not None:
             check_int(self.chunk_size, "chunk_size", minimum=1)
         return self
-
-
-class Recipe(_RecipeFields):
-    __doc__ = _RecipeFields.__doc__
-    __slots__ = ()
-
-    def __new__(cls, *args, **kwargs):
-        if "chunk" in kwargs:
-            warnings.warn("Recipe(chunk=...) is deprecated: use chunk_size=", DeprecationWarning,
-                          stacklevel=2)
-            kwargs.setdefault("chunk_size", kwargs.pop("chunk"))
-        return super().__new__(cls, *args, **kwargs)
-
-    @property
-    def chunk(self) -> int | None:
-        """Deprecated alias of :attr:`chunk_size`."""
-        return self.chunk_size
 
 
 #: The official recipe (the default everywhere).
@@ -166,106 +164,96 @@ def _normalise(x):
     return x / jnp.linalg.norm(x, axis=-1, keepdims=True)
 
 
-def _optimizer(recipe: Recipe) -> optax.GradientTransformation:
-    return optax.adam(recipe.learning_rate)
+def optimiser(problem: Problem, dim: int, *, recipe: Recipe = OFFICIAL, dtype=jnp.float32) -> Iterative:
+    """The official recipe on ``problem`` as an ``(init, step, done)`` triple.
 
+    - ``init(*, key) -> RunState``: standard normal rows scaled to unit length (drawn in
+      float32 and cast, so a key starts from the same rows whatever the dtype; ``key_q, key_d
+      = split(key)`` as the official code), Adam's zero moments.
+    - ``step(state) -> RunState``: one Adam update and re-normalisation with the plateau
+      bookkeeping of the official code (``improved = loss < best - min_delta``; ``wait``
+      resets on improvement and otherwise grows; ``wait >= patience`` stops the run, under
+      ``"loss_and_accuracy"`` only if ``accuracy_wait >= accuracy_patience`` too; the budget
+      stops it after ``max_steps`` updates); then, after update 1, 1 + ``check_every``, ...
+      and after the update that stopped the run, the accuracy check (top-k on the device):
+      accuracy 1.0 stops a running run as solved.  The check after a plateau or budget stop is
+      the official script's final check: it counts towards ``best_accuracy`` (hence
+      "solved") but keeps the stop reason.  A stopped state is not stepped again by
+      :func:`embtheory.core.iterate`.
+    - ``done(state)``: the run has stopped (solved, plateau or budget).
 
-def _legacy_key_args(fn: str, args: tuple, key, problem, dim):
-    """``fn(key, problem, dim)`` (deprecated positional key) or ``fn(problem, dim, key=...)``."""
-    if len(args) == 3 and key is None:
-        warnings.warn(f"{fn}(key, problem, dim) is deprecated: pass the key by keyword, "
-                      f"{fn}(problem, dim, key=key)", DeprecationWarning, stacklevel=3)
-        key, problem, dim = args
-    elif len(args) <= 2:
-        names = ("problem", "dim")
-        given = dict(zip(names, args))
-        problem = given.get("problem", problem)
-        dim = given.get("dim", dim)
-    else:
-        raise TypeError(f"{fn} takes (problem, dim, *, key, recipe, dtype), got {len(args)} positional "
-                        "arguments and a key keyword")
-    if key is None:
-        raise TypeError(f"{fn} needs key= (a jax.random.key or a raw PRNGKey)")
-    if problem is None or dim is None:
-        raise TypeError(f"{fn} needs problem and dim")
-    return key, problem, dim
-
-
-def init(*args, key: jax.Array | None = None, problem: Problem | None = None, dim: int | None = None,
-         recipe: Recipe = OFFICIAL, dtype=jnp.float32) -> RunState:
-    """A fresh run: standard normal rows scaled to unit length, Adam's zero moments.
-
-    Call as ``init(problem, dim, key=key)`` (``init(key, problem, dim)`` still works and warns).
+    Pure and traceable: ``jit`` and ``vmap`` the functions (a vmapped loop freezes finished
+    members).  ``problem`` and ``dim`` are fixed here, its arrays closed over.
 
     Args:
         problem: the (padded) problem; its shapes fix ``m`` and ``n``.
         dim: embedding dimension ``d``.
-        key: PRNG key (typed or raw); ``key_q, key_d = split(key)`` as the official code.
         recipe: hyper-parameters.
-        dtype: float32 (default, as the paper) or float64.  The normal draws are always made in
-            float32 and cast, so a key starts from the same rows whatever the dtype.
+        dtype: float32 (default, as the paper) or float64.
     """
-    key, problem, dim = _legacy_key_args("init", args, key, problem, dim)
-    m, n = problem.query_valid.shape[0], problem.doc_valid.shape[0]
-    key_q, key_d = jax.random.split(key)
-    q = _normalise(jax.random.normal(key_q, (m, dim), dtype=jnp.float32).astype(dtype))
-    d = _normalise(jax.random.normal(key_d, (n, dim), dtype=jnp.float32).astype(dtype))
-    zero, izero = jnp.zeros((), dtype), jnp.zeros((), jnp.int32)
-    return RunState(q=q, d=d, opt_state=_optimizer(recipe).init((q, d)), step=izero,
-                    loss=jnp.full((), jnp.inf, dtype), best_loss=jnp.full((), jnp.inf, dtype),
-                    wait=izero, accuracy=zero, best_accuracy=zero, accuracy_wait=izero,
-                    reason=izero, solved_step=jnp.full((), -1, jnp.int32))
+    dim = check_int(dim, "dim", minimum=1)
+    recipe = recipe.validated()
+    _check_rel(problem)
+    rel = jnp.asarray(problem.rel)
+    rel_valid = None if problem.rel_valid is None else jnp.asarray(problem.rel_valid)
+    query_valid = jnp.asarray(problem.query_valid)
+    doc_valid = jnp.asarray(problem.doc_valid)
+    m, n = query_valid.shape[0], doc_valid.shape[0]
+    k = rel.shape[1] if rel_valid is None else None  # None: each query's own count of relevant ids
+    opt = optax.adam(recipe.learning_rate)
 
+    def init(*, key) -> RunState:
+        key_q, key_d = jax.random.split(key)
+        q = _normalise(jax.random.normal(key_q, (m, dim), dtype=jnp.float32).astype(dtype))
+        d = _normalise(jax.random.normal(key_d, (n, dim), dtype=jnp.float32).astype(dtype))
+        zero, izero = jnp.zeros((), dtype), jnp.zeros((), jnp.int32)
+        return RunState(q=q, d=d, opt_state=opt.init((q, d)), step=izero,
+                        loss=jnp.full((), jnp.inf, dtype), best_loss=jnp.full((), jnp.inf, dtype),
+                        wait=izero, accuracy=zero, best_accuracy=zero, accuracy_wait=izero,
+                        reason=izero, solved_step=jnp.full((), -1, jnp.int32))
 
-def _loss_grad(state: RunState, problem: Problem, recipe: Recipe):
-    return _loss_and_grad(state.q, state.d, problem.rel, rel_valid=problem.rel_valid,
-                          doc_valid=problem.doc_valid, query_valid=problem.query_valid, loss=recipe.loss,
-                          temperature=recipe.temperature, margin=recipe.margin, chunk_size=recipe.chunk_size)
+    def update(state: RunState) -> RunState:
+        loss, grads = _loss_and_grad(state.q, state.d, rel, rel_valid=rel_valid, doc_valid=doc_valid,
+                                     query_valid=query_valid, loss=recipe.loss,
+                                     temperature=recipe.temperature, margin=recipe.margin,
+                                     chunk_size=recipe.chunk_size)
+        updates, opt_state = opt.update(grads, state.opt_state, (state.q, state.d))
+        q, d = optax.apply_updates((state.q, state.d), updates)
+        q, d = _normalise(q), _normalise(d)
+        improved = loss < state.best_loss - recipe.min_delta
+        best = jnp.where(improved, loss, state.best_loss)
+        wait = jnp.where(improved, 0, state.wait + 1)
+        nstep = state.step + 1
+        acc_wait = state.accuracy_wait + 1
+        plateau = wait >= recipe.patience
+        if recipe.stop_rule == "loss_and_accuracy":
+            plateau = plateau & (acc_wait >= recipe.accuracy_patience)
+        reason = jnp.where(plateau, PLATEAU, jnp.where(nstep >= recipe.max_steps, BUDGET, RUNNING))
+        return state._replace(q=q, d=d, opt_state=opt_state, step=nstep, loss=loss, best_loss=best,
+                              wait=wait, accuracy_wait=acc_wait, reason=reason.astype(jnp.int32))
 
+    def check(state: RunState) -> RunState:
+        acc = _topk_accuracy(state.q, state.d, rel, k=k, rel_valid=rel_valid, doc_valid=doc_valid,
+                             query_valid=query_valid, chunk_size=recipe.chunk_size)
+        perfect = acc >= 1.0
+        return state._replace(
+            accuracy=acc,
+            best_accuracy=jnp.maximum(acc, state.best_accuracy),
+            accuracy_wait=jnp.where(acc > state.best_accuracy, 0, state.accuracy_wait),
+            reason=jnp.where(perfect & (state.reason == RUNNING), SOLVED, state.reason).astype(jnp.int32),
+            solved_step=jnp.where(perfect & (state.solved_step < 0), state.step,
+                                  state.solved_step).astype(jnp.int32),
+        )
 
-def step(state: RunState, problem: Problem, *, recipe: Recipe = OFFICIAL) -> RunState:
-    """One update and the plateau bookkeeping (the caller stops calling it once ``reason != 0``).
+    def step(state: RunState) -> RunState:
+        state = update(state)
+        due = (state.reason != RUNNING) | ((state.step - 1) % recipe.check_every == 0)
+        return jax.lax.cond(due, check, lambda s: s, state)
 
-    The loss-plateau rule follows the official code: ``improved = loss < best - min_delta``;
-    ``wait`` resets on improvement and otherwise grows; ``wait >= patience`` stops the run
-    (under ``"loss_and_accuracy"`` only if ``accuracy_wait >= accuracy_patience`` too).
-    """
-    loss, grads = _loss_grad(state, problem, recipe)
-    updates, opt_state = _optimizer(recipe).update(grads, state.opt_state, (state.q, state.d))
-    q, d = optax.apply_updates((state.q, state.d), updates)
-    q, d = _normalise(q), _normalise(d)
-    improved = loss < state.best_loss - recipe.min_delta
-    best = jnp.where(improved, loss, state.best_loss)
-    wait = jnp.where(improved, 0, state.wait + 1)
-    nstep = state.step + 1
-    acc_wait = state.accuracy_wait + 1
-    plateau = wait >= recipe.patience
-    if recipe.stop_rule == "loss_and_accuracy":
-        plateau = plateau & (acc_wait >= recipe.accuracy_patience)
-    reason = jnp.where(plateau, PLATEAU, jnp.where(nstep >= recipe.max_steps, BUDGET, RUNNING))
-    return state._replace(q=q, d=d, opt_state=opt_state, step=nstep, loss=loss, best_loss=best,
-                          wait=wait, accuracy_wait=acc_wait, reason=reason.astype(jnp.int32))
+    def done(state: RunState) -> jax.Array:
+        return state.reason != RUNNING
 
-
-def check(state: RunState, problem: Problem, *, recipe: Recipe = OFFICIAL) -> RunState:
-    """The accuracy check: top-k accuracy on the device; 1.0 stops a running run as solved.
-
-    A check right after a plateau or budget stop is the official script's final accuracy
-    check: it counts towards ``best_accuracy`` (hence "solved") but keeps the stop reason.
-    """
-    k = problem.rel.shape[1] if problem.rel_valid is None else None  # None: each query's own count
-    acc = _topk_accuracy(state.q, state.d, problem.rel, k=k, rel_valid=problem.rel_valid,
-                         doc_valid=problem.doc_valid, query_valid=problem.query_valid,
-                         chunk_size=recipe.chunk_size)
-    perfect = acc >= 1.0
-    return state._replace(
-        accuracy=acc,
-        best_accuracy=jnp.maximum(acc, state.best_accuracy),
-        accuracy_wait=jnp.where(acc > state.best_accuracy, 0, state.accuracy_wait),
-        reason=jnp.where(perfect & (state.reason == RUNNING), SOLVED, state.reason).astype(jnp.int32),
-        solved_step=jnp.where(perfect & (state.solved_step < 0), state.step,
-                              state.solved_step).astype(jnp.int32),
-    )
+    return Iterative(init=init, step=step, done=done)
 
 
 def _check_rel(problem: Problem) -> None:
@@ -284,28 +272,12 @@ def _check_rel(problem: Problem) -> None:
                          "as_qrels(...)")
 
 
-def run(*args, key: jax.Array | None = None, problem: Problem | None = None, dim: int | None = None,
-        recipe: Recipe = OFFICIAL, dtype=jnp.float32) -> RunState:
-    """A whole run on the device: ``init``, then steps and checks until it stops.
+def run(problem: Problem, dim: int, *, key: jax.Array, recipe: Recipe = OFFICIAL,
+        dtype=jnp.float32) -> RunState:
+    """A whole run on the device: :func:`embtheory.core.iterate` of :func:`optimiser`'s triple.
 
-    An outer ``lax.while_loop`` runs while the run is running; its body is an inner
-    ``lax.while_loop`` of :func:`step` up to the next check (after update 1, then every
-    ``check_every`` updates) or a stop, then :func:`check`.  The check after a plateau or
-    budget stop is the official final check.  One copy of the step and of the check in the
-    compiled program; pure and traceable: ``jit`` and ``vmap`` it (a vmapped ``while_loop``
-    freezes finished members).  Call as ``run(problem, dim, key=key)`` (a positional key still
-    works and warns).
+    Pure and traceable (``jit``/``vmap`` it); an eager call compiles once per call (a fresh
+    :class:`~embtheory.core.Iterative`): reuse :func:`optimiser`'s triple to compile once.
     """
-    key, problem, dim = _legacy_key_args("run", args, key, problem, dim)
-    _check_rel(problem)
-    state = init(problem, dim, key=key, recipe=recipe, dtype=dtype)
-
-    def chunk(carry):
-        s, next_check = carry
-        s = jax.lax.while_loop(lambda c: (c.reason == RUNNING) & (c.step < next_check),
-                               lambda c: step(c, problem, recipe=recipe), s)
-        return check(s, problem, recipe=recipe), next_check + recipe.check_every
-
-    state, _ = jax.lax.while_loop(lambda c: c[0].reason == RUNNING, chunk,
-                                  (state, jnp.ones((), jnp.int32)))
-    return state
+    alg = optimiser(problem, dim, recipe=recipe, dtype=dtype)
+    return iterate(alg, alg.init(key=key))

@@ -45,8 +45,16 @@ import jax.numpy as jnp
 import numpy as np
 
 from embtheory.core.progress import progress as _progress
-from embtheory.core.store import ResultStore
-from embtheory.core.validation import check_float_dtype, check_int
+from embtheory.core.store import ResultStore, as_store
+from embtheory.core.validation import (
+    check_bool,
+    check_float_dtype,
+    check_int,
+    check_int_sequence,
+    check_key,
+    check_probability,
+    check_seed,
+)
 from embtheory.signrank.fits import logistic_n50, n50_bootstrap, wilson_interval
 from embtheory.signrank.optimise import Recipe
 from embtheory.signrank.solve import solve_batch
@@ -318,20 +326,16 @@ def _trial_config(d, n, k, seed, recipe, dtype_name):
 
 
 def _check_seeds(seeds) -> list[int]:
-    if isinstance(seeds, (int, np.integer)) and not isinstance(seeds, bool):
-        raise TypeError(f"seeds must be a sequence of integer seeds, got the single int {seeds!r}: "
-                        f"pass seeds=[{seeds}]")
-    try:
-        seeds = list(seeds)
-    except TypeError:
-        raise TypeError(f"seeds must be a sequence of integer seeds, got {type(seeds).__name__}") from None
-    if not seeds:
-        raise ValueError("seeds must hold at least one seed, got an empty sequence")
-    seeds = [check_int(s, f"seeds[{i}]", minimum=0, maximum=2**32 - 1) for i, s in enumerate(seeds)]
-    dup = sorted({s for s in seeds if seeds.count(s) > 1})
-    if dup:
-        raise ValueError(f"seeds must be distinct (a seed is a trial's identity), got {dup} repeated")
-    return seeds
+    """Distinct integer seeds, one message for every function that takes ``seeds``."""
+    if isinstance(seeds, jax.Array) and jax.dtypes.issubdtype(seeds.dtype, jax.dtypes.prng_key):
+        check_seed(seeds, "seeds")  # names the fix: pass integer seeds, not keys
+    return list(check_int_sequence(seeds, "seeds", minimum=0, maximum=2**32 - 1, unique=True))
+
+
+def _check_recipe(recipe) -> Recipe:
+    if not isinstance(recipe, Recipe):
+        raise TypeError(f"recipe must be an embtheory.signrank.Recipe, got {type(recipe).__name__}")
+    return recipe.validated()
 
 
 def _trivial(n: int, k: int) -> dict:
@@ -398,7 +402,7 @@ class _Evaluator:
 
 def critical_n(d: int, *, k: int = 2, seeds: Sequence[int] = (42,), loss: str = "infonce",
                recipe: Recipe | None = None, start_n: int | None = None, protocol: str = "official",
-               bracket: int = 4, store: ResultStore | None = None, memory_budget: float | None = None,
+               bracket: int = 4, store: ResultStore | str | None = None, memory_budget: float | None = None,
                dtype=jnp.float32, progress: bool = False, max_rounds: int = 256,
                certify_solved: bool = True) -> list[CriticalN]:
     """The critical n at dimension ``d`` for each seed.
@@ -416,7 +420,8 @@ def critical_n(d: int, *, k: int = 2, seeds: Sequence[int] = (42,), loss: str = 
         protocol: ``"official"`` (the official script's sequence of n, see the module docstring)
             or ``"bracketed"`` (``bracket`` candidates per seed per launch).
         bracket: candidates per seed per launch under ``"bracketed"``.
-        store: results store; every trial is a unit and is reused when present.
+        store: results store (a :class:`~embtheory.core.ResultStore` or a directory path);
+            every trial is a unit and is reused when present.
         memory_budget: bytes one launch may hold (never changes a result).
         dtype: float32 (the paper) or float64 (needs x64).
         progress: print a progress bar over launches.
@@ -433,9 +438,13 @@ def critical_n(d: int, *, k: int = 2, seeds: Sequence[int] = (42,), loss: str = 
     if protocol not in PROTOCOLS:
         raise ValueError(f"protocol must be one of {list(PROTOCOLS)}, got {protocol!r}")
     bracket = check_int(bracket, "bracket", minimum=1)
+    max_rounds = check_int(max_rounds, "max_rounds", minimum=1)
     seeds = _check_seeds(seeds)
     dtype = check_float_dtype(dtype)
-    recipe = (Recipe(loss=loss) if recipe is None else recipe).validated()
+    progress = check_bool(progress, "progress")
+    certify_solved = check_bool(certify_solved, "certify_solved")
+    recipe = _check_recipe(Recipe(loss=loss) if recipe is None else recipe)
+    store = as_store(store)
     floor = MIN_N if protocol == "official" else k + 1
     start = default_start(d, k) if start_n is None else check_int(start_n, "start_n", minimum=floor)
     results: dict[int, dict[int, dict]] = {s: {} for s in seeds}
@@ -518,7 +527,7 @@ def _curve_manifest(d, k, dtype_name):
 
 
 def success_curve(d: int, ns: Sequence[int], *, seeds: Sequence[int], k: int = 2,
-                  recipe: Recipe | None = None, store: ResultStore | None = None, key=None,
+                  recipe: Recipe | None = None, store: ResultStore | str | None = None, key=None,
                   num_bootstrap: int = 1000, level: float = 0.95,
                   dtype=jnp.float32, memory_budget: float | None = None, certify_solved: bool = False,
                   progress: bool = False) -> SuccessCurve:
@@ -530,9 +539,9 @@ def success_curve(d: int, ns: Sequence[int], *, seeds: Sequence[int], k: int = 2
         seeds: distinct integer seeds (a trial's key is ``jax.random.key(seed)``).
         k: relevant documents per query.
         recipe: hyper-parameters (default the official recipe).
-        store: results store: one unit per trial (shared with :func:`critical_n`), reused when
-            present, never overwritten.  A store whose curve at this ``d`` was run with another
-            recipe is refused (pass the same ``recipe`` or another store).
+        store: results store (a store or a directory path): one unit per trial (shared with
+            :func:`critical_n`), reused when present, never overwritten.  A store whose curve at
+            this ``d`` was run with another recipe is refused (pass the same ``recipe`` or another store).
         key: PRNG key of the bootstrap over seeds (default ``jax.random.key(0)``).
         num_bootstrap: bootstrap resamples of the seeds.
         level: confidence level of the Wilson and bootstrap intervals.
@@ -548,20 +557,19 @@ def success_curve(d: int, ns: Sequence[int], *, seeds: Sequence[int], k: int = 2
     k = check_int(k, "k", minimum=1)
     seeds = _check_seeds(seeds)
     try:
-        ns = [check_int(n, f"ns[{i}]", minimum=k + 1) for i, n in enumerate(ns)]
+        ns = list(check_int_sequence(ns, "ns", minimum=k + 1))
     except ValueError as e:
         raise ValueError(f"ns must be document counts > k = {k}: {e}") from None
-    if not ns:
-        raise ValueError("ns must hold at least one n")
     if any(b <= a for a, b in itertools.pairwise(ns)):
         raise ValueError(f"ns must be strictly increasing, got {ns}")
     num_bootstrap = check_int(num_bootstrap, "num_bootstrap", minimum=10)
-    if not 0.0 < float(level) < 1.0:
-        raise ValueError(f"level must be in (0, 1), got {level!r}")
+    level = check_probability(level, "level")
     dtype = check_float_dtype(dtype)
-    recipe = (Recipe() if recipe is None else recipe).validated()
-    if key is None:
-        key = jax.random.key(0)
+    progress = check_bool(progress, "progress")
+    certify_solved = check_bool(certify_solved, "certify_solved")
+    recipe = _check_recipe(Recipe() if recipe is None else recipe)
+    key = jax.random.key(0) if key is None else check_key(key, "key")  # before any trial runs
+    store = as_store(store)
     if store is not None:
         manifest = _curve_manifest(d, k, dtype.name)
         have = store.get(manifest)

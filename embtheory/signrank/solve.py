@@ -359,7 +359,7 @@ def solve_batch(ns, dim: int, *, keys, k: int = 2, recipe: Recipe = OFFICIAL, dt
             slots, metrics, qs, ds = _launch_group(members, dim, k, recipe, dtype, shape, mesh, cap)
             for i, slot in zip(part, slots):
                 m = math.comb(ns[i], k)
-                emb = (np.asarray(qs[slot, :m]), np.asarray(ds[slot, :ns[i]])) \
+                emb = (np.asarray(qs)[slot, :m], np.asarray(ds)[slot, :ns[i]]) \
                     if (return_embeddings or certify_margin) else (None, None)
                 raw[i] = (tuple(a[slot] for a in metrics), emb)
     out = []

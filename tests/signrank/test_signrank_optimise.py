@@ -8,7 +8,8 @@ import numpy as np
 import optax
 import pytest
 
-from embtheory.signrank import Recipe, k_subsets, solve, solve_batch
+from embtheory.core import Iterative, iterate
+from embtheory.signrank import Recipe, k_subsets, optimiser, run, solve, solve_batch
 from embtheory.signrank.solve import make_batch
 
 
@@ -94,23 +95,57 @@ def test_determinism_and_padding():
         assert a.margin > 0  # the certificate backs the verdict
 
 
-def test_key_is_keyword_and_positional_warns():
-    from embtheory.signrank import init, run
-    from embtheory.signrank.solve import canonical_shape
+def _problem(n, k=2):
+    prob, _ = make_batch([n], k=k)
+    return jax.tree.map(lambda x: jnp.asarray(x[0]), prob)
 
-    prob, _ = make_batch([5], k=2)
-    prob = jax.tree.map(lambda x: jnp.asarray(x[0]), prob)
-    new = init(prob, 3, key=jax.random.key(1))
-    with pytest.warns(DeprecationWarning, match="key by keyword"):
-        old = init(jax.random.key(1), prob, 3)
-    np.testing.assert_array_equal(np.asarray(new.q), np.asarray(old.q))
-    with pytest.warns(DeprecationWarning, match="key by keyword"):
-        r_old = run(jax.random.key(1), prob, 3, recipe=Recipe(max_steps=20))
-    r_new = run(prob, 3, key=jax.random.key(1), recipe=Recipe(max_steps=20))
-    assert int(r_old.step) == int(r_new.step) == 20
-    with pytest.raises(TypeError, match="key="):
-        init(prob, 3)
-    assert canonical_shape(5).n_pad == 8
+
+def test_optimiser_is_an_iterative_stepped_by_hand_as_run():
+    prob = _problem(7)
+    recipe = Recipe(max_steps=400, patience=60)
+    alg = optimiser(prob, 3, recipe=recipe)
+    assert isinstance(alg, Iterative)
+    state = alg.init(key=jax.random.key(2))
+    step = jax.jit(alg.step)
+    checked = []
+    while not bool(alg.done(state)):
+        before = float(state.accuracy), int(state.step)
+        state = step(state)
+        # a check is visible as a new accuracy; it is due after update 1, 51, 101, ... or a stop
+        if int(state.step) % 50 == 1 or int(state.reason) != 0:
+            checked.append(int(state.step))
+        elif float(state.accuracy) != before[0]:
+            raise AssertionError(f"an accuracy check ran after update {int(state.step)}")
+    whole = run(prob, 3, key=jax.random.key(2), recipe=recipe)
+    assert int(whole.step) == int(state.step) and checked[0] == 1
+    np.testing.assert_array_equal(np.asarray(whole.q), np.asarray(state.q))
+    assert float(whole.best_accuracy) == float(state.best_accuracy)
+    # iterate's max_steps caps a run without stopping it: the state continues where it was left
+    part = iterate(alg, alg.init(key=jax.random.key(2)), max_steps=10)
+    assert int(part.step) == 10 and not bool(alg.done(part))
+    rest = iterate(alg, part)
+    np.testing.assert_array_equal(np.asarray(rest.q), np.asarray(whole.q))
+
+
+def test_key_is_keyword_only():
+    prob = _problem(5)
+    with pytest.raises(TypeError):
+        run(prob, 3, jax.random.key(1))  # a positional key is refused, never misread
+    with pytest.raises(TypeError):
+        run(jax.random.key(1), prob, 3)
+    with pytest.raises(TypeError):
+        optimiser(prob, 3).init(jax.random.key(1))
+    r = run(prob, 3, key=jax.random.key(1), recipe=Recipe(max_steps=20))
+    assert int(r.step) == 20 and int(r.reason) == 3
+
+
+def test_recipe_refuses_steps_past_int32():
+    with pytest.raises(ValueError, match="max_steps"):
+        Recipe(max_steps=2**31).validated()
+    with pytest.raises(ValueError, match="max_steps"):
+        optimiser(_problem(5), 3, recipe=Recipe(max_steps=2**40))
+    with pytest.raises(TypeError, match="max_steps"):
+        Recipe(max_steps=1.5).validated()
 
 
 def test_float64_without_x64_is_an_error():
@@ -124,12 +159,9 @@ def test_float64_without_x64_is_an_error():
 def test_float32_and_float64_start_from_the_same_rows():
     if not jax.config.jax_enable_x64:
         pytest.skip("needs JAX_ENABLE_X64=1")
-    from embtheory.signrank import init
-
-    prob, _ = make_batch([6], k=2)
-    prob = jax.tree.map(lambda x: jnp.asarray(x[0]), prob)
-    a = init(prob, 4, key=jax.random.key(3), dtype=jnp.float32)
-    b = init(prob, 4, key=jax.random.key(3), dtype=jnp.float64)
+    prob = _problem(6)
+    a = optimiser(prob, 4, dtype=jnp.float32).init(key=jax.random.key(3))
+    b = optimiser(prob, 4, dtype=jnp.float64).init(key=jax.random.key(3))
     np.testing.assert_allclose(np.asarray(a.q), np.asarray(b.q), rtol=1e-6)
 
 
@@ -189,17 +221,15 @@ def test_footnote_infonce_can_reach_zero_loss_without_solving():
     assert not r.solved and 0.5 <= r.best_accuracy < 1.0
 
 
-def test_chunk_size_names_and_deprecated_chunk():
+def test_chunk_size_is_part_of_the_recipe():
     from embtheory.signrank import topk_accuracy
 
-    with pytest.warns(DeprecationWarning, match="chunk_size"):
-        r = Recipe(chunk=4)
-    assert r.chunk_size == 4 and r.chunk == 4
     q = jnp.eye(4)[:, :3] + 0.1
     d = jnp.eye(4)[:, :3]
     rel = jnp.asarray(k_subsets(4, 2)[:4])
-    want = topk_accuracy(q, d, rel, k=2)
-    assert topk_accuracy(q, d, rel, k=2, chunk_size=2) == want
+    assert topk_accuracy(q, d, rel, k=2, chunk_size=2) == topk_accuracy(q, d, rel, k=2)
+    with pytest.raises(TypeError):
+        Recipe(chunk=4)  # one name: chunk_size
     # an explicit chunk_size is part of the recipe: the run is chunked and still solves
     a = solve(7, 3, key=1, max_steps=300, chunk_size=7)
     b = solve(7, 3, key=1, max_steps=300)

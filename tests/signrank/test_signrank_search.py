@@ -90,9 +90,9 @@ def test_default_start_and_errors():
     assert default_start(1) == 4
     with pytest.raises(ValueError, match="seeds"):
         critical_n(4, seeds=[])
-    with pytest.raises(ValueError, match="seeds must be distinct"):
+    with pytest.raises(ValueError, match="seeds must not repeat a value"):
         critical_n(4, seeds=[1, 2, 1])
-    with pytest.raises(TypeError, match="seeds=\\[42\\]"):
+    with pytest.raises(TypeError, match="seeds must be a sequence of ints"):
         critical_n(4, seeds=42)
     with pytest.raises(ValueError, match="seeds"):
         critical_n(4, seeds=[-1])
@@ -236,10 +236,93 @@ def test_success_curve_bad_input():
         success_curve(4, [8, 7], seeds=[1])
     with pytest.raises(ValueError, match="> k"):
         success_curve(4, [2, 5], seeds=[1])
-    with pytest.raises(ValueError, match="seeds must be distinct"):
+    with pytest.raises(ValueError, match="seeds must not repeat a value"):
         success_curve(4, [5, 6], seeds=[1, 1])
     with pytest.raises(ValueError, match="seeds"):
         success_curve(4, [5, 6], seeds=[])
+
+
+def test_min_dimension_refuses_a_scalar_dims():
+    from embtheory.signrank import min_dimension
+
+    with pytest.raises(TypeError, match="dims must be a sequence of ints"):
+        min_dimension(4, dims=5)
+
+
+def test_critical_n_opens_a_store_given_as_a_path(tmp_path, monkeypatch):
+    monkeypatch.setattr(search_mod, "solve_batch", FakeSolver(lambda s: 9))
+    path = tmp_path / "store"
+    first = critical_n(4, seeds=[1], start_n=7, store=str(path), certify_solved=False)
+    assert first[0].official == 9
+    assert ResultStore(path).records()  # every trial landed in the store at that path
+    monkeypatch.setattr(search_mod, "solve_batch", lambda *a, **k: (_ for _ in ()).throw(AssertionError))
+    again = critical_n(4, seeds=[1], start_n=7, store=path, certify_solved=False)
+    assert again[0].trials == first[0].trials
+
+
+def test_success_curve_opens_a_store_given_as_a_path(tmp_path, monkeypatch):
+    from embtheory.signrank import success_curve
+
+    monkeypatch.setattr(search_mod, "solve_batch", FakeSolver(lambda s: 6 + s % 3))
+    cur = success_curve(4, [5, 6, 7, 8, 9], seeds=list(range(6)), store=str(tmp_path), num_bootstrap=20)
+    monkeypatch.setattr(search_mod, "solve_batch", lambda *a, **k: (_ for _ in ()).throw(AssertionError))
+    again = success_curve(4, [5, 6, 7, 8, 9], seeds=list(range(6)), store=tmp_path, num_bootstrap=20)
+    np.testing.assert_array_equal(again.solved, cur.solved)
+
+
+def test_success_curve_level_must_be_a_number():
+    from embtheory.signrank import success_curve
+
+    with pytest.raises(TypeError, match="level must be a real number"):
+        success_curve(4, [5, 6], seeds=[1], level="a")
+    with pytest.raises(ValueError, match="level must be in"):
+        success_curve(4, [5, 6], seeds=[1], level=1.5)
+
+
+@pytest.mark.parametrize("field", ["max_steps", "patience", "check_every", "accuracy_patience"])
+def test_step_counts_past_int32_are_refused(field):
+    from embtheory.signrank import success_curve
+
+    recipe = Recipe(**{field: 2**31})
+    with pytest.raises(ValueError, match=f"{field} must be <= 2147483647"):
+        critical_n(4, recipe=recipe)
+    with pytest.raises(ValueError, match=f"{field} must be <= 2147483647"):
+        success_curve(4, [5, 6], seeds=[1], recipe=recipe)
+
+
+def test_typed_keys_where_seeds_are_expected_are_refused():
+    from embtheory.signrank import min_dimension, success_curve
+
+    key = jax.random.key(0)
+    for seeds in ([key], key, jax.random.split(key, 2)):
+        with pytest.raises(TypeError, match="typed PRNG key"):
+            critical_n(4, seeds=seeds)
+        with pytest.raises(TypeError, match="typed PRNG key"):
+            success_curve(4, [5, 6], seeds=seeds)
+        with pytest.raises(TypeError, match="typed PRNG key"):
+            min_dimension(6, dims=[3], seeds=seeds)
+
+
+def test_duplicate_seeds_are_refused_alike_by_every_search():
+    from embtheory.signrank import min_dimension, success_curve
+
+    messages = []
+    for call in (lambda: critical_n(4, seeds=[3, 1, 3]),
+                 lambda: success_curve(4, [5, 6], seeds=[3, 1, 3]),
+                 lambda: min_dimension(6, dims=[3], seeds=[3, 1, 3])):
+        with pytest.raises(ValueError, match="seeds must not repeat a value") as err:
+            call()
+        messages.append(str(err.value))
+    assert len(set(messages)) == 1, messages
+
+
+def test_success_curve_refuses_a_bad_key_before_any_trial(monkeypatch):
+    from embtheory.signrank import success_curve
+
+    monkeypatch.setattr(search_mod, "solve_batch", lambda *a, **k: (_ for _ in ()).throw(AssertionError))
+    for bad in (0, "key", np.zeros(3)):
+        with pytest.raises(TypeError, match="key"):
+            success_curve(4, [5, 6], seeds=[1, 2], key=bad)
 
 
 def test_gpu_script_dry_run(tmp_path):
@@ -260,3 +343,55 @@ def test_gpu_script_dry_run(tmp_path):
     curve, search = rows[1], rows[2]
     assert curve["d"] == 4 and len(curve["fraction"]) == 3 and curve["total_steps"] > 0
     assert search["d"] == 4 and search["sequence"][0] == 10  # started at the paper's value
+
+
+def _compiled_programs(call):
+    """Names of the XLA programs ``call()`` compiles from cold (every cache cleared first)."""
+    import importlib
+    import logging
+
+    solve_module = importlib.import_module("embtheory.signrank.solve")
+    names = []
+
+    class Record(logging.Handler):
+        def emit(self, record):
+            msg = record.getMessage()
+            if msg.startswith("Finished XLA compilation of "):
+                names.append(msg.split()[4])
+
+    jax.clear_caches()
+    solve_module._launcher.cache_clear()
+    handler, logger = Record(), logging.getLogger("jax")
+    logger.addHandler(handler)
+    try:
+        with jax.log_compiles(True):
+            out = call()
+    finally:
+        logger.removeHandler(handler)
+    return out, names
+
+
+def test_a_search_compiles_one_program_per_shape_whatever_it_visits():
+    from embtheory.signrank.solve import canonical_shape
+
+    # 60 steps: the search walks down through 3 n of one shape; 400: it gallops, bisects and
+    # sweeps through 10 n of two shapes
+    for steps, visited in ((60, 3), (400, 10)):
+        (res,), names = _compiled_programs(lambda steps=steps: critical_n(
+            4, seeds=[42], start_n=7, recipe=Recipe(max_steps=steps), certify_solved=False))
+        assert len([n for n in res.sequence if n > 2]) == visited, res.sequence
+        shapes = {canonical_shape(n) for n in res.sequence if n > 2}
+        assert names.count("jit(local)") == len(shapes), (res.sequence, names)
+        # besides the optimiser: key seeding and argument staging only, never one per n
+        assert len(names) - names.count("jit(local)") <= 3, names
+
+
+def test_returning_embeddings_compiles_nothing_per_n():
+    from embtheory.signrank import solve_batch
+
+    ns = [3, 4, 5, 6, 7, 8]  # one canonical shape
+    out, names = _compiled_programs(lambda: solve_batch(ns, 3, keys=list(range(len(ns))),
+                                                        recipe=Recipe(max_steps=20), return_embeddings=True))
+    assert [r.d.shape for r in out] == [(n, 3) for n in ns]
+    assert names.count("jit(local)") == 1
+    assert len(names) <= 4, names
