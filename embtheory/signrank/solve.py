@@ -262,7 +262,9 @@ def _key_data(key, name: str = "key") -> np.ndarray:
 
 
 def _default_mesh() -> Mesh:
-    return Mesh(np.asarray(jax.devices()), (_AXIS,))
+    from embtheory.core.sharding import batch_mesh  # its axis is named "batch", as _AXIS
+
+    return batch_mesh()  # every device of every host (after jax.distributed.initialize)
 
 
 def _capacity(shape: LaunchShape, dim: int, k: int, itemsize: int, budget: float) -> int:
