@@ -232,10 +232,11 @@ WORK_COPIES = 4
 
 
 def plan_memory(n_points: int, n_qubits: int, *, mixed: bool, dtype, chunk_size: int | None, kept: int,
-                what: str) -> int:
+                what: str, copies: int = 1) -> int:
     """The chunk size, after refusing a run whose states and working copies exceed the budget.
 
-    ``kept``: points whose states stay alive (0 when only a reduction of each state is kept).
+    ``kept``: points whose states stay alive (0 when only a reduction of each state is kept), each
+    in ``copies`` copies at the run's peak.
     The refusal names the sizes that would fit: points, qubits and chunk.
     """
     budget = memory_budget()
@@ -244,11 +245,15 @@ def plan_memory(n_points: int, n_qubits: int, *, mixed: bool, dtype, chunk_size:
         chunk = int(max(1, min(n_points, (budget / 4) // (WORK_COPIES * one))))
     else:
         chunk = min(check_int(chunk_size, "chunk_size", minimum=1), n_points)
-    need = one * (kept + WORK_COPIES * chunk)
+    need = one * (copies * kept + WORK_COPIES * chunk)
     if need > budget:
-        fit_points = int(budget // one) - WORK_COPIES * chunk if kept else 0
+        if chunk >= n_points:  # the chunk is every point: both terms shrink with the points
+            fit_points = int(budget // (one * (copies + WORK_COPIES))) if kept else 0
+        else:
+            fit_points = int((budget // one - WORK_COPIES * chunk) // copies) if kept else 0
         fit_n = n_qubits
-        while fit_n > 1 and state_nbytes(1, fit_n, mixed=mixed, dtype=dtype) * (kept + WORK_COPIES) > budget:
+        held = copies * kept + WORK_COPIES * chunk
+        while fit_n > 1 and state_nbytes(1, fit_n, mixed=mixed, dtype=dtype) * held > budget:
             fit_n -= 1
         hint = (f"at most {max(fit_points, 0)} points fit at n = {n_qubits}, " if kept else "") + \
             f"{fit_n} qubits fit for these points"

@@ -48,3 +48,16 @@ def test_float32_product_embedding_and_errors():
         kernels_by_depth(X, layers=[3, 2])
     with pytest.raises(ValueError, match=r"params of shape \(4,\)"):
         kernels_by_depth(X, layers=[1], embedding="ry-hee")
+
+
+def test_a_depth_profile_past_the_budget_is_refused_before_it_runs(monkeypatch):
+    # the measured peak of a depth profile is about 25 copies of its states: 40 points at n = 20
+    # (complex128) need about 16 GiB and were killed by the OS on a 24 GB machine; 80 in complex64 alike
+    import numpy as np
+    import pytest
+
+    from embtheory.qkernels import kernels_by_depth
+
+    monkeypatch.setenv("EMBTHEORY_MEMORY_BUDGET", "12GiB")
+    with pytest.raises(MemoryError, match=r"states of every depth \(80 points, 20 qubits.*points fit"):
+        kernels_by_depth(np.zeros((80, 20)), layers=[2, 4], dtype=np.complex64)
