@@ -12,7 +12,7 @@ Walks ``__all__`` of each package and checks what a signature can show:
 Class constructors (configs such as a recipe) are checked for ``seed`` and ``memory`` only: a
 NamedTuple state may well hold a ``key`` field.
 
-``KNOWN_GAPS`` lists what other helpers' packages still break, with the owner who fixes it.
+``KNOWN_GAPS`` lists known breaks of the contract with their reason (strict xfails).
 Each is a strict xfail: once fixed, the test passes unexpectedly and fails the run, so the
 entry must be removed then.
 """
@@ -60,15 +60,11 @@ EXEMPT: dict[tuple[str, str], str] = {
     ("embtheory.data.fetch", "result"): "keys are file names such as 'corpus.jsonl'",
     ("embtheory.encoders.convert_checkpoint", "result"): "a Flax parameter tree is nested dicts",
     ("embtheory.core.ResultStore", "result"): "records are JSON objects on disk",
-    # deprecated names kept working for old callers, with a DeprecationWarning
 }
 
-#: What other helpers' code still breaks at the time of writing: (qualified name, rule) -> owner.
-#: The lead clears this list at integration; every entry is a strict xfail.
-KNOWN_GAPS: dict[tuple[str, str], str] = {
-    # empty at integration: every package follows the contract (entries looked like
-    # ("embtheory.signrank.init", "key"): "search (signrank/optimise.py)")
-}
+#: Known breaks of the contract: (qualified name, rule) -> the reason; every entry is a strict xfail,
+#: so a fixed one fails the suite until its line goes.  Empty: every package follows the contract.
+KNOWN_GAPS: dict[tuple[str, str], str] = {}
 
 _BUDGET = re.compile(r"budget")
 _CHUNK = re.compile(r"chunk")
@@ -160,7 +156,7 @@ def _cases():
     for qualname, obj in _public():
         for rule in RULES:
             owner = KNOWN_GAPS.get((qualname, rule))
-            marks = [pytest.mark.xfail(strict=True, reason=f"known gap, owner: {owner}")] if owner else []
+            marks = [pytest.mark.xfail(strict=True, reason=f"known gap: {owner}")] if owner else []
             cases.append(pytest.param(qualname, obj, rule, id=f"{qualname}-{rule}", marks=marks))
     return cases
 
