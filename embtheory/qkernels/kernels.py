@@ -25,7 +25,6 @@ The analytic product kernel of a single RX, RY or H.RZ layer is
 from __future__ import annotations
 
 import functools
-import warnings
 
 import jax
 import jax.numpy as jnp
@@ -153,13 +152,9 @@ def fidelity_from_spec(X: jax.Array, Y: jax.Array | None, spec, *,
 
 
 def _report_truncation(states) -> None:
-    if isinstance(states.discarded, jax.core.Tracer):
-        return
-    worst = float(jnp.max(states.discarded))
-    if worst > 1e-10:
-        warnings.warn(f"the MPS was truncated at max_bond: summed discarded weight (the squared singular "
-                      f"values dropped, summed over every truncation) up to {worst:.3g} per state; raise "
-                      "max_bond for exact values (see embed(..., backend='mps').discarded)", stacklevel=3)
+    from embtheory.qkernels.mps import _report  # one truncation warning for every MPS path
+
+    _report(states)
 
 
 def _mps_fidelity(X, Y, spec, chunk_size):
