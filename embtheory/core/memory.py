@@ -27,6 +27,7 @@ Example:
 
 from __future__ import annotations
 
+import functools
 import os
 import re
 from collections.abc import Callable
@@ -159,16 +160,21 @@ def chunked_map(fn: Callable[[Any, Any], Any], xs: Any, chunk_size: int, *, pad:
         The pytree ``fn`` would return for all ``n`` rows at once.  Rows are independent, so the
         result does not depend on ``chunk_size``.
     """
+    n = _rows(fn, xs)
+    chunk = min(check_int(chunk_size, "chunk_size", minimum=1), n)
+    return _jitted("map")(fn, xs, chunk, check_bool(pad, "pad"))
+
+
+def _chunked_map(fn, xs, chunk, pad):
     import jax
     import jax.numpy as jnp
     from jax import lax
 
-    n = _rows(fn, xs)
-    chunk = min(check_int(chunk_size, "chunk_size", minimum=1), n)
-    if check_bool(pad, "pad") and n % chunk:
+    n = jax.tree.leaves(xs)[0].shape[0]
+    if pad and n % chunk:
         padded = -(-n // chunk) * chunk
         xs = jax.tree.map(lambda a: a[jnp.arange(padded) % n], xs)
-        return jax.tree.map(lambda a: a[:n], chunked_map(fn, xs, chunk))
+        return jax.tree.map(lambda a: a[:n], _chunked_map(fn, xs, chunk, False))
     full, tail = divmod(n, chunk)
     if full == 1 and tail == 0:
         return fn(xs, 0)
@@ -189,6 +195,17 @@ def chunked_map(fn: Callable[[Any, Any], Any], xs: Any, chunk_size: int, *, pad:
     return out
 
 
+@functools.cache
+def _jitted(kind: str):
+    """The chunked loops under one ``jit`` each, static in ``fn`` (by identity), the chunk and the
+    flags: a repeated eager call with the same function compiles nothing; inside a trace it inlines."""
+    import jax
+
+    if kind == "map":
+        return jax.jit(_chunked_map, static_argnums=(0, 2, 3))
+    return jax.jit(_chunked_reduce, static_argnums=(0, 2, 3))
+
+
 def chunked_reduce(fn: Callable[[Any, Any], Any], xs: Any, chunk_size: int,
                    op: Callable[[Any, Any], Any] | None = None) -> Any:
     """``op``-reduction (default: sum) of ``fn(chunk, start)`` over row chunks of ``xs`` (traceable).
@@ -196,17 +213,33 @@ def chunked_reduce(fn: Callable[[Any, Any], Any], xs: Any, chunk_size: int,
     The chunks are combined left to right, so for a non-associative ``op`` (a floating sum) the
     result depends on ``chunk_size``; ``max`` and ``min`` do not.
     """
+    n = _rows(fn, xs)
+    chunk = min(check_int(chunk_size, "chunk_size", minimum=1), n)
+    return _jitted("reduce")(fn, xs, chunk, op)
+
+
+def _chunked_reduce(fn, xs, chunk, op):
     import jax
     import jax.numpy as jnp
     from jax import lax
 
     op = jnp.add if op is None else op
-    n = _rows(fn, xs)
-    chunk = min(check_int(chunk_size, "chunk_size", minimum=1), n)
+    n = jax.tree.leaves(xs)[0].shape[0]
     full, tail = divmod(n, chunk)
     total = fn(jax.tree.map(lambda a: a[:chunk], xs), 0)
     if full == 1 and tail == 0:
         return total
+
+    def body(i, acc):
+        start = i * chunk
+        blk = jax.tree.map(lambda a: lax.dynamic_slice_in_dim(a, start, chunk, 0), xs)
+        return op(acc, fn(blk, start))
+
+    total = lax.fori_loop(1, full, body, total)
+    if tail:
+        start = full * chunk
+        total = op(total, fn(jax.tree.map(lambda a: a[start:], xs), start))
+    return total
 
     def body(i, acc):
         start = i * chunk

@@ -161,9 +161,7 @@ def alignment_values(X, y, thetas, *, embedding="ry-hee", layers: int = 1, batch
     """
     X, y, spec = _prepare(X, y, layers, embedding)
     thetas = as_matrix(thetas, "thetas", cols=spec.params.shape[0], dtype=X.dtype)
-    batch_size = check_int(batch_size, "batch_size", minimum=1)
-    if thetas.shape[0] < batch_size:  # one vmap, no lax.scan: nothing is compiled per call
-        return jax.lax.map(lambda t: _ta_of_theta(t, X, y, spec), thetas, batch_size=batch_size)
+    batch_size = min(check_int(batch_size, "batch_size", minimum=1), thetas.shape[0])
     return _values(thetas, X, y, spec=spec._replace(params=None), batch_size=batch_size)
 
 
@@ -201,6 +199,12 @@ def alignment_step(state: AlignmentState, X, y, optimizer: optax.GradientTransfo
                    embedding="ry-hee", layers: int = 1) -> tuple[AlignmentState, jax.Array]:
     """One gradient-ascent step on ``TA`` (the optimiser minimises ``-TA``); returns ``(state, TA)``."""
     X, y, spec = _prepare(X, y, layers, embedding)
+    return _step(state, X, y, spec=spec._replace(params=None), optimizer=optimizer)
+
+
+@functools.partial(jax.jit, static_argnames=("spec", "optimizer"))
+def _step(state, X, y, *, spec, optimizer):
+    """One step of :func:`alignment_step`, compiled once per shape, embedding and optimiser object."""
     ta, grad = jax.value_and_grad(_ta_of_theta)(state.params, X, y, spec)
     updates, opt_state = optimizer.update(-grad, state.opt_state, state.params)
     return AlignmentState(optax.apply_updates(state.params, updates), opt_state, state.step + 1), ta

@@ -105,12 +105,12 @@ def _factor_perm(g) -> tuple[int, ...] | None:
 
 def _gather(m: int, wires: tuple[int, ...], local: tuple[int, ...]) -> np.ndarray:
     """The full-state gather of a permutation ``local`` of the basis of ``wires``."""
-    idx = np.arange(2**m)
+    idx = np.arange(2**m, dtype=np.int32)  # int32 whatever the x64 flag (a plan is cached across both)
     bits = [(idx >> (m - 1 - w)) & 1 for w in wires]
     sub = np.zeros_like(idx)
     for b in bits:
         sub = 2 * sub + b
-    src_sub = np.asarray(local)[sub]
+    src_sub = np.asarray(local, np.int32)[sub]
     out = idx.copy()
     for k, w in enumerate(wires):
         bit = (src_sub >> (len(wires) - 1 - k)) & 1
@@ -196,7 +196,7 @@ def _plan_gates(items, m: int) -> list[Op]:
         elif kind == "two":
             out.append(_two_op(wires, [(g, tuple(wires.index(w) for w in fw), c) for g, fw, c in factors]))
         else:
-            total = np.arange(2**m)
+            total = np.arange(2**m, dtype=np.int32)
             for g, fw, _ in factors:
                 total = total[_gather(m, fw, PERMUTATIONS[g.name])]
             out.append(Op("perm", wires, tuple(factors), perm=total))

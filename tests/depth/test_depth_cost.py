@@ -98,7 +98,7 @@ import jax, numpy as np
 from embtheory.depth import depth_rank_test
 rng = np.random.default_rng(0)
 F, G = rng.normal(size=(1500, 16)) + 1.0, rng.normal(size=(1500, 16)) + 1.0
-depth_rank_test(F[:50], G[:50], n_permutations=64, key=jax.random.key(0))  # compile the small case
+depth_rank_test(F, G, n_permutations=2_000, key=jax.random.key(0), time_limit=None)  # compile these shapes
 print("started", flush=True)
 t0 = time.perf_counter()
 try:

@@ -167,3 +167,20 @@ def test_memory_budget_refuses_too_many_qubits(monkeypatch):
     monkeypatch.setenv("EMBTHEORY_MEMORY_BUDGET", "1MiB")
     with pytest.raises(MemoryError, match="backend='mps'"):
         embed(np.zeros((64, 20), np.float32))
+
+
+def test_a_plan_cached_under_x64_serves_a_later_float32_call():
+    # the simulator's plans (its row gathers) are cached across calls; one built while x64 was on
+    # (an experiment's float64 unit) must serve a later float32 call unchanged
+    import jax
+    import numpy as np
+
+    from embtheory.qkernels import embed
+
+    X = np.random.default_rng(0).uniform(size=(3, 3)).astype(np.float32)
+    before = np.asarray(embed(X))  # the HEE: its CNOT ring is one row gather
+    with jax.enable_x64(True):
+        embed(X.astype(np.float64))
+    after = np.asarray(embed(X))
+    assert after.dtype == np.complex64
+    np.testing.assert_array_equal(after, before)
