@@ -93,7 +93,9 @@ def test_rejection_rates_refuse_a_run_past_the_time_limit_and_do_not_depend_on_b
 
 
 _INTERRUPTED = """
-import sys, time
+import signal, sys, time
+# a test runner's worker may ignore SIGINT, and a child inherits that: restore Python's handler
+signal.signal(signal.SIGINT, signal.default_int_handler)
 import jax, numpy as np
 from embtheory.depth import depth_rank_test
 rng = np.random.default_rng(0)
