@@ -240,14 +240,3 @@ def _chunked_reduce(fn, xs, chunk, op):
         start = full * chunk
         total = op(total, fn(jax.tree.map(lambda a: a[start:], xs), start))
     return total
-
-    def body(i, acc):
-        start = i * chunk
-        blk = jax.tree.map(lambda a: lax.dynamic_slice_in_dim(a, start, chunk, 0), xs)
-        return op(acc, fn(blk, start))
-
-    total = lax.fori_loop(1, full, body, total)
-    if tail:
-        start = full * chunk
-        total = op(total, fn(jax.tree.map(lambda a: a[start:], xs), start))
-    return total
