@@ -58,6 +58,7 @@ FULL: dict[str, float | str] = {
     "qkernels-fig9": "about 8 min (its units' times)",
     "qkernels-more-qubits": "about 2.5 min (its units' times)",
     "signrank-critical-n": "about 27 min",
+    "signrank-loss-variants": "about 70 min (its runs on this machine, interrupted and resumed)",
     "signrank-stop-rule": "about 10 min",
     "signrank-growth-fits": 3.9,
     "signrank-limit-qrels": 0.3,
