@@ -168,25 +168,20 @@ def to_circuit(template: Callable, n_features: int) -> qc.Circuit:
     loose = any(np.asarray(p).dtype == np.float32 for op in base for p in op.parameters)
     rel = 2e-5 if loose else 1e-9
     tol = lambda v: rel * (1 + abs(v))  # noqa: E731
+    def same_gates(x):  # the template's operations at x, which must be those at x0 (angles aside)
+        ops = _record(fn, x, wires, is_qnode)
+        if _signature(ops, index) != sig:
+            raise UnsupportedCircuit("the template's gates (not only their angles) change with x: "
+                                     "data-dependent control flow has no native form")
+        return ops
+
     moved_ops = []
     for i in range(n_features):
         xi = x0.copy()
         xi[i] += h
-        ops = _record(fn, xi, wires, is_qnode)
-        if _signature(ops, index) != sig:
-            raise UnsupportedCircuit("the template's gates (not only their angles) change with x: "
-                                     "data-dependent "
-                                     "control flow has no native form")
-        moved_ops.append(ops)
+        moved_ops.append(same_gates(xi))
     checks = [rng.uniform(0.2, 3.0, n_features) for _ in range(2)]
-    check_ops = []
-    for z in checks:
-        ops = _record(fn, z, wires, is_qnode)
-        if _signature(ops, index) != sig:
-            raise UnsupportedCircuit("the template's gates (not only their angles) change with x: "
-                                     "data-dependent "
-                                     "control flow has no native form")
-        check_ops.append(ops)
+    check_ops = [same_gates(z) for z in checks]
     gates = []
     for k, op in enumerate(base):
         ws = tuple(index(w) for w in op.wires)

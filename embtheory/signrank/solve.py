@@ -140,12 +140,16 @@ def canonical_shape(n: int, k: int = 2, *, itemsize: int = 4, chunk_size: int | 
     if n <= k:
         raise ValueError(f"n must exceed k (a query needs irrelevant documents), got n={n}, k={k}")
     n_pad = bucket(n)
-    m_full = math.comb(n_pad, k)
+    return _padded(n_pad, math.comb(n_pad, k), itemsize, chunk_size)
+
+
+def _padded(n_pad: int, m: int, itemsize: int, chunk_size: int | None) -> LaunchShape:
+    """``m`` queries padded to a multiple of their chunk (of the fixed default budget, or ``chunk_size``)."""
     if chunk_size is None:
-        c = chunk_for_budget(m_full, n_pad, DEFAULT_MEMORY_BUDGET, itemsize)
+        c = chunk_for_budget(m, n_pad, DEFAULT_MEMORY_BUDGET, itemsize)
     else:
-        c = min(check_int(chunk_size, "chunk_size", minimum=1), m_full)
-    m_pad = -(-m_full // c) * c
+        c = min(check_int(chunk_size, "chunk_size", minimum=1), m)
+    m_pad = -(-m // c) * c
     return LaunchShape(n_pad=n_pad, m_pad=m_pad, chunk_size=None if c >= m_pad else c)
 
 
@@ -167,14 +171,7 @@ def _problem_arrays(n: int, k: int, shape: LaunchShape):
 def qrels_shape(qrels: Qrels, *, itemsize: int = 4, chunk_size: int | None = None) -> LaunchShape:
     """The padded shape a user's qrels always run in: documents to the bucket of ``n``, queries
     to a multiple of the chunk of the fixed default budget (or ``chunk_size``)."""
-    n_pad = bucket(qrels.n_docs)
-    m = qrels.num_queries
-    if chunk_size is None:
-        c = chunk_for_budget(m, n_pad, DEFAULT_MEMORY_BUDGET, itemsize)
-    else:
-        c = min(check_int(chunk_size, "chunk_size", minimum=1), m)
-    m_pad = -(-m // c) * c
-    return LaunchShape(n_pad=n_pad, m_pad=m_pad, chunk_size=None if c >= m_pad else c)
+    return _padded(bucket(qrels.n_docs), qrels.num_queries, itemsize, chunk_size)
 
 
 def _qrels_arrays(qrels: Qrels, shape: LaunchShape):
