@@ -316,5 +316,5 @@ EXPERIMENTS = [
                title="n against d for every method: InfoNCE, the frontier recipe, constructions, Theorem 1",
                paper="Bangachev et al. 2026 (min-d table); Wang et al. 2026; Weller et al. 2025 Table 6, "
                      "Theorem 1",
-               config=FrontierConfig, run=run, revision=2, x64=True),
+               config=FrontierConfig, run=run, revision=3, x64=True),
 ]

@@ -205,5 +205,5 @@ EXPERIMENTS = [
     Experiment(name="signrank-real-problems", area="signrank",
                title="Smallest certified dimension on LIMIT's qrels and patterns, beside the constructions",
                paper="Weller et al. 2025, Sec. 5; Wang et al. 2026 (arXiv 2601.20844); Bangachev et al. 2026",
-               config=RealProblemsConfig, run=run, revision=1),
+               config=RealProblemsConfig, run=run, revision=2),
 ]

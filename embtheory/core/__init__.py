@@ -1,6 +1,6 @@
 """The shared core: keys, pairwise maps, validation, results store, sharding, plotting."""
 
-from embtheory.core.algorithm import Iterative, iterate
+from embtheory.core.algorithm import Iterative, advance, iterate
 from embtheory.core.experiment import AREAS, Experiment, Report, RunContext
 from embtheory.core.keys import host_rng, key_to_rng, root_key, split_named
 from embtheory.core.memory import (
@@ -59,6 +59,7 @@ __all__ = [
     "RunContext",
     "ShardedBatch",
     "StoreError",
+    "advance",
     "as_matrix",
     "as_store",
     "batch_mesh",

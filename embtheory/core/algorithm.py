@@ -9,7 +9,9 @@ factory that returns pure functions; the caller jits, vmaps and shards them:
 - ``done(state) -> bool scalar``: whether the algorithm has stopped (default: never).
 
 :func:`iterate` runs ``step`` on the device until ``done`` or ``max_steps`` (one
-``lax.while_loop``: no host sync per step).
+``lax.while_loop``: no host sync per step).  :func:`advance` runs the same loop up to a step
+count the host raises between calls: a long run in segments, so that the host can show progress
+and a Ctrl-C is seen between segments, with the same numbers as one loop.
 
 Example:
     >>> import jax.numpy as jnp
@@ -28,7 +30,7 @@ import jax.numpy as jnp
 
 from embtheory.core.validation import INT32_MAX, check_int
 
-__all__ = ["Iterative", "iterate"]
+__all__ = ["Iterative", "advance", "iterate"]
 
 
 def _never(state: Any) -> jax.Array:
@@ -77,6 +79,22 @@ def _loop(algorithm: Iterative, state: Any, max_steps: int | None) -> Any:
     out, _ = jax.lax.while_loop(lambda c: (~algorithm.done(c[0])) & (c[1] < max_steps), body,
                                 (state, jnp.zeros((), jnp.int32)))
     return out
+
+
+def advance(algorithm: Iterative, state: Any, count: jax.Array, limit) -> tuple[Any, jax.Array]:
+    """Steps ``state`` until ``algorithm.done`` or until ``count`` (its steps so far) reaches
+    ``limit``; returns ``(state, count)``.
+
+    The loop of :func:`iterate` cut where the host chooses: calling it again with a higher
+    ``limit`` continues the same run, step for step, so a run driven in segments ends in the
+    state one loop would reach.  ``limit`` may be traced (one compilation serves every segment
+    length); vmap it over ``state`` and ``count`` with a shared ``limit`` to advance a batch.
+    """
+    def body(carry):
+        s, i = carry
+        return algorithm.step(s), i + 1
+
+    return jax.lax.while_loop(lambda c: (~algorithm.done(c[0])) & (c[1] < limit), body, (state, count))
 
 
 #: :func:`_loop` compiled once per shape: an eager ``lax.while_loop`` over the closures made in

@@ -20,7 +20,9 @@ loss.  Their recipe (facts from the paper and its public code), implemented here
   embeddings (per query; the global margin of the authors' code is reported beside it).
 
 :func:`frontier_algorithm` is the ``(init, step)`` pair (:class:`embtheory.core.Iterative`)
-over a :class:`FrontierState`; a whole run is one ``lax.while_loop`` on the device.  Columns
+over a :class:`FrontierState`; a run is a ``lax.while_loop`` on the device, driven in segments
+of about half a second (:func:`embtheory.core.advance`: the same steps as one loop, and a Ctrl-C
+is seen between segments).  Columns
 beyond a run's dimension are padding: they start at exactly 0 and their gradient is exactly
 0, so runs of several dimensions share one padded shape and are ``vmap``-ed together
 (:func:`min_dimension`).  Initial column ``c`` is drawn from ``fold_in(key, c)``, so a run's
@@ -40,7 +42,7 @@ import jax.numpy as jnp
 import numpy as np
 import optax
 
-from embtheory.core.algorithm import Iterative, iterate
+from embtheory.core.algorithm import Iterative, advance
 from embtheory.core.validation import (
     check_choice,
     check_float_dtype,
@@ -308,15 +310,39 @@ def _subsets(n: int, k: int) -> Qrels:
 
 @functools.lru_cache(maxsize=32)
 def _compiled(qrels: Qrels, dim_pad: int, recipe: FrontierRecipe, dtype_name: str):
+    """``(init, advance)`` of a batch of runs, jitted and vmapped once per problem and recipe."""
     ragged = qrels.k is None
     alg = frontier_algorithm(qrels.rel, qrels.n_docs, dim_pad, recipe=recipe, dtype=jnp.dtype(dtype_name),
                              rel_valid=qrels.rel_valid if ragged else None)
 
-    def one(key_data, dim):
-        s = iterate(alg, alg.init(key=jax.random.wrap_key_data(key_data), dim=dim))
-        return s.q, s.d, s.params, s.loss
+    def init(key_data, dim):
+        return alg.init(key=jax.random.wrap_key_data(key_data), dim=dim)
 
-    return jax.jit(jax.vmap(one))
+    def step_to(state, count, limit):
+        return advance(alg, state, count, limit)
+
+    return jax.jit(jax.vmap(init)), jax.jit(jax.vmap(step_to, in_axes=(0, 0, None)))
+
+
+#: wall time a segment of a run aims at: short enough that Ctrl-C returns within about a second
+_SEGMENT_SECONDS = 0.5
+
+
+def _drive(init, step_to, keys, dims, steps: int, *, segment: int | None = None):
+    """Runs a batch to ``steps`` in segments; ``segment`` fixes their length (default: grown or
+    shrunk so that each takes about :data:`_SEGMENT_SECONDS`)."""
+    state = init(keys, dims)
+    count = jnp.zeros(len(dims), jnp.int32)
+    length, limit = (segment or 16), 0
+    while limit < steps:
+        limit = min(steps, limit + length)
+        t0 = time.perf_counter()
+        state, count = step_to(state, count, jnp.int32(limit))
+        count.block_until_ready()
+        if segment is None:
+            took = max(time.perf_counter() - t0, 1e-4)
+            length = int(min(max(length * _SEGMENT_SECONDS / took, 1), 4 * length))
+    return state
 
 
 class FrontierRun(NamedTuple):
@@ -344,16 +370,16 @@ class FrontierRun(NamedTuple):
     temperature: float
 
 
-def _run_batch(qrels, k, dims, seeds, recipe, dtype, dim_pad, keys=None):
+def _run_batch(qrels, k, dims, seeds, recipe, dtype, dim_pad, keys=None, segment=None):
     """Runs of the recipe on ``qrels``; ``k``: the all-k-subsets problem (certified from ranks),
     None: any qrels (certified from their index list)."""
     n = qrels.n_docs
-    fn = _compiled(qrels, dim_pad, recipe, jnp.dtype(dtype).name)
+    init, step_to = _compiled(qrels, dim_pad, recipe, jnp.dtype(dtype).name)
     if keys is None:
         keys = [jax.random.key(s) for s in seeds]
     keys = jnp.stack([jax.random.key_data(kk) for kk in keys])
-    q, d, params, loss = fn(keys, jnp.asarray(dims, jnp.int32))
-    q, d = np.asarray(q), np.asarray(d)
+    state = _drive(init, step_to, keys, jnp.asarray(dims, jnp.int32), recipe.steps, segment=segment)
+    q, d, params, loss = np.asarray(state.q), np.asarray(state.d), state.params, state.loss
     out = []
     for i, (dim, seed) in enumerate(zip(dims, seeds)):
         # the padded columns are exact zeros: the same vectors, one certify shape for all dims
