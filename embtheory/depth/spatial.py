@@ -50,9 +50,11 @@ from embtheory.core import check_bool, check_memory
 from embtheory.core.memory import chunk_size_for, chunked_map
 from embtheory.depth._common import (
     HIGHEST,
+    block_size,
     budget,
     itemsize,
     prepare_pair,
+    run_blocks,
     self_mask,
 )
 
@@ -144,27 +146,38 @@ def spatial_depth(F: Any, G: Any = None, *, affine_invariant: bool = False, chun
     return _spatial(F, Q, chunk=chunk, own=own)
 
 
-@partial(jax.jit, static_argnames=("chunk", "own"))
-def _lens(F: jax.Array, Q: jax.Array, *, chunk: int, own: bool) -> jax.Array:
-    m = F.shape[0]
+@jax.jit
+def _lens_prepare(F: jax.Array) -> tuple[jax.Array, ...]:
+    """``(centre, Fc, |Fc|^2, DFF)``: what every tile of queries needs, computed once."""
     centre = jnp.mean(F, axis=0, keepdims=True)
     Fc = F - centre
     fn = jnp.sum(Fc * Fc, axis=1)
     DFF = jnp.sqrt(jnp.maximum(_sq_dists(Fc, Fc, fn)[0], 0.0))
-    DFF = jnp.where(jnp.eye(m, dtype=bool), 0.0, DFF)
+    return centre, Fc, fn, jnp.where(jnp.eye(F.shape[0], dtype=bool), 0.0, DFF)
+
+
+@partial(jax.jit, static_argnames=("chunk", "own"))
+def _lens_rows(prep: tuple[jax.Array, ...], rows: jax.Array, *, chunk: int, own: bool) -> jax.Array:
+    """Lens depths of ``rows``: query points, or (``own``) indices of ``F``'s own points."""
+    centre, Fc, fn, DFF = prep
+    m = Fc.shape[0]
     off_diag = ~jnp.eye(m, dtype=bool)
     pairs = m * (m - 1) / 2.0
 
-    def block(q, start):
-        if own:
-            a = jax.lax.dynamic_slice_in_dim(DFF, start, q.shape[0], 0)
-        else:
-            a = jnp.sqrt(jnp.maximum(_sq_dists(q - centre, Fc, fn)[0], 0.0))
+    def block(r, start):
+        # F's own points read their distances from DFF (exactly 0 to themselves)
+        a = DFF[r] if own else jnp.sqrt(jnp.maximum(_sq_dists(r - centre, Fc, fn)[0], 0.0))
         far = jnp.maximum(a[:, :, None], a[:, None, :])
         inside = (far <= DFF[None, :, :]) & off_diag[None, :, :]
-        return jnp.sum(inside, axis=(1, 2)).astype(F.dtype) / 2.0 / pairs
+        return jnp.sum(inside, axis=(1, 2)).astype(Fc.dtype) / 2.0 / pairs
 
-    return chunked_map(block, Q, chunk)
+    return chunked_map(block, rows, chunk)
+
+
+def _lens(F: jax.Array, Q: jax.Array, *, chunk: int, own: bool) -> jax.Array:
+    """Lens depths of ``Q`` (``own``: of ``F`` itself) in one traceable call."""
+    rows = jnp.arange(F.shape[0]) if own else Q
+    return _lens_rows(_lens_prepare(F), rows, chunk=chunk, own=own)
 
 
 def lens_depth(F: Any, G: Any = None, *, chunk_size: int | None = None,
@@ -199,4 +212,10 @@ def lens_depth(F: Any, G: Any = None, *, chunk_size: int | None = None,
     Q = F if own else G
     chunk = chunk_size_for(Q.shape[0], bytes_per_item=2.0 * m * m,
                            chunk_size=chunk_size, memory_budget=memory_budget)
-    return _lens(F, Q, chunk=chunk, own=own)
+    # O(n m^2) work goes in host blocks of queries (each depth is a count: blocks change no
+    # result), so a Ctrl-C returns between them; about three operations per pair of F
+    block = block_size(chunk, 3.0 * m * m, chunk_size is not None)
+    prep = _lens_prepare(F)
+    rows = jnp.arange(m) if own else Q
+    return run_blocks(lambda r: _lens_rows(prep, r, chunk=min(chunk, block), own=own), rows, block,
+                      time_limit=None, what="lens depth", fix="")

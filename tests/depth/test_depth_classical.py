@@ -142,6 +142,11 @@ def test_lens_matches_loop_and_is_invariant_under_similarities():
     np.testing.assert_array_equal(got, pairs(lens(F, G)))
     np.testing.assert_array_equal(pairs(lens_depth(F)), pairs(lens(F, F)))
     np.testing.assert_array_equal(pairs(lens_depth(F, G, chunk_size=5)), got)
+    # the traceable kernel (one compiled call) and the wrapper (host blocks) count alike
+    from embtheory.depth.kernels import lens_depths
+
+    np.testing.assert_array_equal(pairs(jax.jit(lens_depths)(F, G)), got)
+    np.testing.assert_array_equal(pairs(jax.jit(lens_depths)(F)), pairs(lens_depth(F)))
     Q = _orthogonal(6, 3)
     np.testing.assert_array_equal(pairs(lens_depth(2.0 * F @ Q.T + 1.0, 2.0 * G @ Q.T + 1.0)), got)
     rng = np.random.default_rng(6)

@@ -132,3 +132,31 @@ def test_a_long_permutation_test_returns_soon_after_ctrl_c():
             proc.kill()
     assert rc == 3, proc.stdout.read()
     assert waited < 5.0  # blocks of a few tenths of a second, on a loaded 2-core machine
+
+
+def test_a_long_lens_depth_returns_soon_after_ctrl_c():
+    import signal
+
+    from embtheory.depth import lens_depth
+
+    F = np.random.default_rng(2).normal(size=(2000, 8)).astype(np.float32)
+    lens_depth(F, F[:40])  # compile the blocks' shapes
+
+    def interrupt(signum, frame):
+        raise KeyboardInterrupt
+
+    old = signal.signal(signal.SIGALRM, interrupt)
+    try:
+        start = time.perf_counter()
+        # past any compilation of the call's shapes: the signal lands inside the long computation
+        signal.setitimer(signal.ITIMER_REAL, 3.0)
+        with pytest.raises(KeyboardInterrupt):
+            jax.block_until_ready(lens_depth(F, np.random.default_rng(3).normal(size=(200_000, 8))))
+        # the work stopped too: the device is free for the next computation (an interrupted wait
+        # on one long compiled call would leave it running, and this would queue behind it)
+        jax.block_until_ready(jnp.arange(3.0) + 1.0)
+        elapsed = time.perf_counter() - start
+    finally:
+        signal.setitimer(signal.ITIMER_REAL, 0)
+        signal.signal(signal.SIGALRM, old)
+    assert elapsed < 6.0  # the signal at 3 s, then at most one block (a minute or more in one call)
