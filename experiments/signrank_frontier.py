@@ -69,6 +69,7 @@ class FrontierConfig:
     sigmoid recipe at n = 20 (10,000 and 100,000 steps); precision limits with at most 1e8
     (query, document) pairs per certificate; the official recipe's seed band at d = 4.
     full: n = 20 ... 240, d = 5..30, 100,000 steps (GPU: ``benchmarks/gpu/frontier.sh``).
+    cpu_full (the reference store): n = 20, 40, 60 at 100,000 steps, windows around the paper's answer.
     tiny: n = 6, 100 steps, two dims; seconds (the tests).
     """
 
@@ -105,6 +106,14 @@ class FrontierConfig:
                    margin_ns=(20, 40, 60, 80, 100), dims=tuple(range(5, 31)), precision_max_pairs=3e10,
                    band_dims=(4, 5, 6, 8, 10),
                    band_ns=tuple(range(8, 41, 2)), band_seeds=tuple(range(8)))
+
+    CPU_NOTE = ("n = 20, 40, 60 at the paper's 100,000 steps (sigmoid and InfoNCE, the margin loss at n = 20, "
+                "40), the seed band at d = 4, 5, 6; a GPU adds n = 80..240 and d up to 30")
+
+    @classmethod
+    def cpu_full(cls):
+        return cls(ns=(20, 40, 60), steps=100_000, margin_ns=(20, 40), study_n=None, precision_max_pairs=1e9,
+                   band_dims=(4, 5, 6), band_ns=tuple(range(8, 25, 2)), band_seeds=tuple(range(8)))
 
     @classmethod
     def tiny(cls):
