@@ -38,7 +38,9 @@ from embtheory.core.validation import check_bool, check_int, check_memory, check
 __all__ = [
     "DEFAULT_MEMORY_BUDGET",
     "MEMORY_BUDGET_ENV",
+    "assumed_flops",
     "check_memory",
+    "check_seconds",
     "chunk_size_for",
     "chunked_map",
     "chunked_reduce",
@@ -95,6 +97,31 @@ def default_memory_budget() -> float:
     if "bytes_limit" in stats:
         return 0.8 * float(stats["bytes_limit"])
     return 0.5 * os.sysconf("SC_PAGE_SIZE") * os.sysconf("SC_PHYS_PAGES")
+
+
+#: Floating-point operations per second that a-priori time estimates assume: a fast machine's
+#: rate for the platform, so that an estimate is a lower bound and a refusal before a run is
+#: never wrong about a run that would have fitted.
+ASSUMED_FLOPS = {"cpu": 1e11, "gpu": 1e13, "tpu": 1e13}
+
+
+def assumed_flops() -> float:
+    """:data:`ASSUMED_FLOPS` of the default device's platform."""
+    import jax
+
+    return ASSUMED_FLOPS.get(jax.devices()[0].platform, ASSUMED_FLOPS["gpu"])
+
+
+def check_seconds(flops: float, time_limit: float | None, what: str, fix: str) -> float:
+    """The a-priori seconds of ``flops`` at :func:`assumed_flops`; past ``time_limit`` (seconds;
+    None: no limit) a TimeoutError before any work, naming ``what`` and ``fix``."""
+    rate = assumed_flops()
+    seconds = float(flops) / rate
+    if time_limit is not None and seconds > time_limit:
+        raise TimeoutError(f"{what} needs at least {seconds:.3g} s ({flops:.3g} operations at {rate:.0e} per "
+                           f"second), over time_limit={time_limit:g} s: {fix}, or raise time_limit "
+                           "(None: no limit)")
+    return seconds
 
 
 def resolve_memory_budget(memory_budget: float | str | None = None) -> float:

@@ -52,8 +52,10 @@ from embtheory.core.validation import (
     check_probability,
     check_real,
 )
+from embtheory.core.memory import check_seconds
 from embtheory.signrank.certify import certify
 from embtheory.signrank.qrels import Qrels, as_qrels
+from embtheory.signrank.solve import DEFAULT_TIME_LIMIT, check_time_limit
 
 __all__ = [
     "FRONTIER_LOSSES",
@@ -370,10 +372,19 @@ class FrontierRun(NamedTuple):
     temperature: float
 
 
-def _run_batch(qrels, k, dims, seeds, recipe, dtype, dim_pad, keys=None, segment=None):
+def _run_batch(qrels, k, dims, seeds, recipe, dtype, dim_pad, keys=None, segment=None,
+               time_limit=None):
     """Runs of the recipe on ``qrels``; ``k``: the all-k-subsets problem (certified from ranks),
     None: any qrels (certified from their index list)."""
     n = qrels.n_docs
+    from embtheory.signrank.solve import FLOPS_PER_ENTRY
+
+    # every run of the batch steps at once, to the recipe's fixed number of steps
+    flops = FLOPS_PER_ENTRY * qrels.num_queries * n * dim_pad * recipe.steps * len(dims)
+    check_seconds(flops, time_limit, f"{len(dims)} frontier run(s) of {recipe.steps:,} steps over "
+                  f"{qrels.num_queries:,} queries x {n} documents in {dim_pad} (padded) dimensions",
+                  "fewer steps (FrontierRecipe.of(loss, steps=...)), fewer dims at once (batch_size=) or a "
+                  "smaller problem")
     init, step_to = _compiled(qrels, dim_pad, recipe, jnp.dtype(dtype).name)
     if keys is None:
         keys = [jax.random.key(s) for s in seeds]
@@ -407,14 +418,15 @@ def _problem(n, k, qrels) -> tuple[Qrels, int | None]:
 
 def run_frontier(n: int | None = None, dim: int | None = None, *, key, qrels=None, k: int | None = None,
                  recipe: FrontierRecipe | None = None, dtype=jnp.float32,
-                 dim_pad: int | None = None) -> FrontierRun:
+                 dim_pad: int | None = None, time_limit: float | None = DEFAULT_TIME_LIMIT) -> FrontierRun:
     """One run of the recipe on every k-subset of ``n`` (or your ``qrels``) in ``dim`` dimensions, certified.
 
     ``key``: the trial's PRNG key (:func:`min_dimension`'s trial ``seed`` is
     ``key=jax.random.key(seed)``; the result's ``seed`` field is then -1, unknown here).
     ``qrels``: any form :func:`embtheory.signrank.as_qrels` reads (then leave ``n`` and ``k``
     None; ``k`` defaults to 2).  ``dim_pad`` pads the embedding with zero columns (the numbers do
-    not change; it is how :func:`min_dimension` batches dims).
+    not change; it is how :func:`min_dimension` batches dims).  ``time_limit``: seconds the run
+    may take (a lower bound at the platform's assumed rate); past it, refused before it starts.
     """
     recipe = FrontierRecipe() if recipe is None else recipe.validated()
     qr, k = _problem(n, k, qrels)
@@ -424,7 +436,8 @@ def run_frontier(n: int | None = None, dim: int | None = None, *, key, qrels=Non
     dim_pad = dim if dim_pad is None else check_int(dim_pad, "dim_pad", minimum=dim)
     dt = check_float_dtype(dtype)
     key = check_key(key)
-    return _run_batch(qr, k, [dim], [-1], recipe, dt, dim_pad, keys=[key])[0]
+    return _run_batch(qr, k, [dim], [-1], recipe, dt, dim_pad, keys=[key],
+                      time_limit=check_time_limit(time_limit))[0]
 
 
 class MinDimension(NamedTuple):
@@ -461,17 +474,19 @@ def _digest(qrels: Qrels) -> str:
     return h.hexdigest()[:16]
 
 
-def _official_runs(qrels, k, part, recipe, dt):
+def _official_runs(qrels, k, part, recipe, dt, time_limit):
     """Runs of the official optimiser (:func:`embtheory.signrank.solve`), certified like the frontier's."""
     from embtheory.signrank.solve import solve
 
     out = []
     for dim, seed in part:
         if k is None:
-            r = solve(qrels=qrels, dim=dim, key=seed, recipe=recipe, dtype=dt, certify_margin=False)
+            r = solve(qrels=qrels, dim=dim, key=seed, recipe=recipe, dtype=dt, certify_margin=False,
+                      time_limit=time_limit)
             c = certify(r.q, r.d, qrels=qrels, dtype=dt)
         else:
-            r = solve(qrels.n_docs, dim, key=seed, k=k, recipe=recipe, dtype=dt, certify_margin=False)
+            r = solve(qrels.n_docs, dim, key=seed, k=k, recipe=recipe, dtype=dt, certify_margin=False,
+                      time_limit=time_limit)
             c = certify(r.q, r.d, k=k, dtype=dt)
         out.append(FrontierRun(n=qrels.n_docs, dim=dim, seed=seed, solved=c.solved, margin=c.margin,
                                global_margin=c.global_margin, violations=c.violations, loss=r.loss,
@@ -481,7 +496,7 @@ def _official_runs(qrels, k, part, recipe, dt):
 
 def min_dimension(n: int | None = None, *, qrels=None, loss: str | None = None, dims=tuple(range(5, 31)),
                   seeds=(0,), k: int | None = None, recipe=None, store=None, dtype=jnp.float32,
-                  batch_size: int | None = None) -> MinDimension:
+                  batch_size: int | None = None, time_limit: float | None = DEFAULT_TIME_LIMIT) -> MinDimension:
     """The smallest d whose run certifies, for every k-subset of ``n`` or for your ``qrels``.
 
     Every (dim, seed) is one run, certified by :func:`embtheory.signrank.certify` of its final
@@ -507,6 +522,8 @@ def min_dimension(n: int | None = None, *, qrels=None, loss: str | None = None, 
         k: relevant documents per query of the all-k-subsets problem (default 2).
         recipe: a :class:`FrontierRecipe` (default ``FrontierRecipe.of(loss)``, 100,000 steps)
             or the official :class:`embtheory.signrank.Recipe`.
+        time_limit: seconds one batch of runs (or one official run) may take (a lower bound at
+            the platform's assumed rate); past it, refused before it starts.  None: no limit.
 
     Example:
         >>> from embtheory.signrank import OFFICIAL
@@ -541,6 +558,7 @@ def min_dimension(n: int | None = None, *, qrels=None, loss: str | None = None, 
 
     seeds = tuple(_check_seeds(seeds))
     dt = check_float_dtype(dtype)
+    time_limit = check_time_limit(time_limit)
     pad = max(dims)
     pairs = [(d, s) for d in dims for s in seeds]
     problem = {} if k is not None else {"qrels": _digest(qr)}
@@ -564,9 +582,10 @@ def min_dimension(n: int | None = None, *, qrels=None, loss: str | None = None, 
     for i in range(0, len(todo), max(bs, 1)):
         part = todo[i:i + bs]
         if kind == "official":
-            done = _official_runs(qr, k, part, recipe, dt)
+            done = _official_runs(qr, k, part, recipe, dt, time_limit)
         else:
-            done = _run_batch(qr, k, [d for d, _ in part], [s for _, s in part], recipe, dt, pad)
+            done = _run_batch(qr, k, [d for d, _ in part], [s for _, s in part], recipe, dt, pad,
+                              time_limit=time_limit)
         for r in done:
             results[(r.dim, r.seed)] = r
             if store is not None:

@@ -57,7 +57,7 @@ from embtheory.core.validation import (
 )
 from embtheory.signrank.fits import logistic_n50, n50_bootstrap, wilson_interval
 from embtheory.signrank.optimise import Recipe
-from embtheory.signrank.solve import solve_batch
+from embtheory.signrank.solve import DEFAULT_TIME_LIMIT, check_time_limit, solve_batch
 
 __all__ = ["PROTOCOLS", "PUBLISHED_FIT", "CriticalN", "OfficialSearch", "SuccessCurve", "critical_n",
            "default_start", "official_search", "success_curve"]
@@ -350,10 +350,11 @@ def _trivial(n: int, k: int) -> dict:
 class _Evaluator:
     """Runs pending (seed, n) trials: from the store when present, else in shared launches."""
 
-    def __init__(self, d, k, recipe, dtype, memory_budget, store, certify_solved):
+    def __init__(self, d, k, recipe, dtype, memory_budget, store, certify_solved, time_limit):
         self.d, self.k, self.recipe, self.dtype = d, k, recipe, dtype
         self.dtype_name = jnp.dtype(dtype).name
         self.memory_budget, self.store, self.certify_solved = memory_budget, store, certify_solved
+        self.time_limit = time_limit
         self.launches = 0
 
     def config(self, seed, n):
@@ -381,7 +382,8 @@ class _Evaluator:
         with jax.enable_x64(self.dtype_name == "float64"):
             out = solve_batch([n for _, n in todo], self.d, keys=[jax.random.key(s) for s, _ in todo],
                               k=self.k, recipe=self.recipe, dtype=self.dtype,
-                              memory_budget=self.memory_budget, return_embeddings=self.certify_solved)
+                              memory_budget=self.memory_budget, return_embeddings=self.certify_solved,
+                              time_limit=self.time_limit)
         self.launches += 1
         for (s, n), r in zip(todo, out):
             margin = None
@@ -404,7 +406,7 @@ def critical_n(d: int, *, k: int = 2, seeds: Sequence[int] = (42,), loss: str = 
                recipe: Recipe | None = None, start_n: int | None = None, protocol: str = "official",
                bracket: int = 4, store: ResultStore | str | None = None, memory_budget: float | None = None,
                dtype=jnp.float32, progress: bool = False, max_rounds: int = 256,
-               certify_solved: bool = True) -> list[CriticalN]:
+               certify_solved: bool = True, time_limit: float | None = DEFAULT_TIME_LIMIT) -> list[CriticalN]:
     """The critical n at dimension ``d`` for each seed.
 
     Args:
@@ -429,6 +431,9 @@ def critical_n(d: int, *, k: int = 2, seeds: Sequence[int] = (42,), loss: str = 
         certify_solved: back every solved verdict by :func:`embtheory.signrank.certify.certify`
             of its final embedding (the trial's ``margin``); the verdict itself stays the
             official rule (some accuracy check saw 1.0).
+        time_limit: seconds one launch may take at the recipe's step cap (a lower bound at the
+            platform's assumed rate, see :func:`embtheory.signrank.solve_batch`); a trial past it
+            is refused before it starts.  None: no limit.
 
     Returns:
         One :class:`CriticalN` per seed, in the order of ``seeds``.
@@ -450,7 +455,7 @@ def critical_n(d: int, *, k: int = 2, seeds: Sequence[int] = (42,), loss: str = 
     results: dict[int, dict[int, dict]] = {s: {} for s in seeds}
     order: dict[int, list[int]] = {s: [] for s in seeds}
     machines = {s: (_Official(start) if protocol == "official" else _Seed(start, k)) for s in seeds}
-    evaluate = _Evaluator(d, k, recipe, dtype, memory_budget, store, certify_solved)
+    evaluate = _Evaluator(d, k, recipe, dtype, memory_budget, store, certify_solved, check_time_limit(time_limit))
     bar = _progress(total=None, desc=f"critical n, d={d}", enabled=progress, unit="launch")
     try:
         for _ in range(max_rounds):
@@ -530,7 +535,7 @@ def success_curve(d: int, ns: Sequence[int], *, seeds: Sequence[int], k: int = 2
                   recipe: Recipe | None = None, store: ResultStore | str | None = None, key=None,
                   num_bootstrap: int = 1000, level: float = 0.95,
                   dtype=jnp.float32, memory_budget: float | None = None, certify_solved: bool = False,
-                  progress: bool = False) -> SuccessCurve:
+                  progress: bool = False, time_limit: float | None = DEFAULT_TIME_LIMIT) -> SuccessCurve:
     """Fraction of seeds that solve each n at dimension ``d``, and the n50 crossing.
 
     Args:
@@ -549,6 +554,7 @@ def success_curve(d: int, ns: Sequence[int], *, seeds: Sequence[int], k: int = 2
         memory_budget: bytes one launch may hold (never changes a result).
         certify_solved: certify each solved trial's final embedding (its ``margin``).
         progress: a progress bar over launches.
+        time_limit: seconds one launch may take at the recipe's step cap (see :func:`critical_n`).
 
     Returns:
         A :class:`SuccessCurve`.
@@ -581,7 +587,7 @@ def success_curve(d: int, ns: Sequence[int], *, seeds: Sequence[int], k: int = 2
         if have is None:
             store.put(manifest, {"recipe": want})
     results: dict[int, dict[int, dict]] = {s: {} for s in seeds}
-    evaluate = _Evaluator(d, k, recipe, dtype, memory_budget, store, certify_solved)
+    evaluate = _Evaluator(d, k, recipe, dtype, memory_budget, store, certify_solved, check_time_limit(time_limit))
     from embtheory.signrank.solve import canonical_shape
 
     groups: dict = {}

@@ -54,8 +54,15 @@ import jax.numpy as jnp
 import numpy as np
 from jax.sharding import Mesh, NamedSharding, PartitionSpec
 
-from embtheory.core.memory import DEFAULT_MEMORY_BUDGET, resolve_memory_budget
-from embtheory.core.validation import check_bool, check_float_dtype, check_int, check_key, check_memory
+from embtheory.core.memory import DEFAULT_MEMORY_BUDGET, check_seconds, resolve_memory_budget
+from embtheory.core.validation import (
+    check_bool,
+    check_float_dtype,
+    check_int,
+    check_key,
+    check_memory,
+    check_real,
+)
 from embtheory.signrank.certify import certify
 from embtheory.signrank.losses import chunk_for_budget
 from embtheory.signrank.optimise import OFFICIAL, Problem, Recipe, run
@@ -276,6 +283,29 @@ def _capacity(shape: LaunchShape, dim: int, k: int, itemsize: int, budget: float
     return int(max(1, min(CAPACITY, (budget - state - temps) // per_member)))
 
 
+#: Floating-point operations per (query, document, coordinate) of one optimiser step: the scores,
+#: their gradients into both embeddings and the loss around them.
+FLOPS_PER_ENTRY = 10.0
+
+#: A run that could take longer than this (at its step cap) is refused before it starts.
+DEFAULT_TIME_LIMIT = 3600.0
+
+
+def check_time_limit(time_limit) -> float | None:
+    """``time_limit`` checked: positive seconds, or None (no limit)."""
+    return None if time_limit is None else check_real(time_limit, "time_limit", low=0, low_open=True)
+
+
+def _check_run_time(shape: LaunchShape, dim: int, steps: int, runs: int, time_limit: float | None,
+                    what: str) -> None:
+    """Refuses a launch whose ``runs`` (one after another on a device) could take past ``time_limit``
+    if they ran to ``steps``: a lower bound at the platform's assumed rate."""
+    flops = FLOPS_PER_ENTRY * shape.m_pad * shape.n_pad * dim * steps * runs
+    check_seconds(flops, time_limit, f"{what} ({runs} run(s) of up to {steps:,} steps over {shape.m_pad:,} "
+                  f"padded queries x {shape.n_pad} documents in d={dim})",
+                  "lower the recipe's max_steps, the problem's size or the dimension")
+
+
 def _launch_group(members, dim, k, recipe, dtype, shape, mesh, cap, ragged=False):
     """Runs up to ``ndev * cap`` members of one canonical shape; returns their raw outputs.
 
@@ -307,7 +337,8 @@ def _launch_group(members, dim, k, recipe, dtype, shape, mesh, cap, ragged=False
 
 def solve_batch(ns, dim: int, *, keys, k: int = 2, recipe: Recipe = OFFICIAL, dtype=jnp.float32,
                 memory_budget: float | None = None, return_embeddings: bool = False,
-                mesh: Mesh | None = None, certify_margin: bool = False) -> list[SolveResult]:
+                mesh: Mesh | None = None, certify_margin: bool = False,
+                time_limit: float | None = DEFAULT_TIME_LIMIT) -> list[SolveResult]:
     """Runs ``len(ns)`` problems, grouped by canonical shape, each group in one sharded launch.
 
     Every run's outcome equals its solo run's bitwise (see the module docstring).
@@ -325,6 +356,9 @@ def solve_batch(ns, dim: int, *, keys, k: int = 2, recipe: Recipe = OFFICIAL, dt
         return_embeddings: also return each run's trimmed ``q`` and ``d``.
         mesh: a one-axis ``"batch"`` mesh (default: all devices).
         certify_margin: fill :attr:`SolveResult.margin` (independent float64 certificate).
+        time_limit: seconds a launch may take if its runs went to ``recipe.max_steps`` (a lower
+            bound at :func:`embtheory.core.memory.assumed_flops`); past it the launch is refused
+            before it starts.  None: no limit.
 
     Returns:
         One :class:`SolveResult` per run, in order.
@@ -333,6 +367,7 @@ def solve_batch(ns, dim: int, *, keys, k: int = 2, recipe: Recipe = OFFICIAL, dt
     k = check_int(k, "k", minimum=1)
     dtype = check_float_dtype(dtype)
     budget = resolve_memory_budget(memory_budget)
+    time_limit = check_time_limit(time_limit)
     ns = [check_int(n, "n", minimum=k + 1) for n in ns]
     keys = list(keys)
     if len(keys) != len(ns):
@@ -352,6 +387,8 @@ def solve_batch(ns, dim: int, *, keys, k: int = 2, recipe: Recipe = OFFICIAL, dt
     for shape, idx in groups.items():
         cap = _capacity(shape, dim, k, itemsize, budget)
         per = ndev * cap
+        _check_run_time(shape, dim, recipe.max_steps, min(cap, -(-len(idx) // ndev)), time_limit,
+                        f"solving n={ns[idx[0]]}" + (f" and {len(idx) - 1} more" if len(idx) > 1 else ""))
         for start in range(0, len(idx), per):
             part = idx[start:start + per]
             members = [(_problem_arrays(ns[i], k, shape), key_data[i]) for i in part]
@@ -385,7 +422,8 @@ def _result(metrics, q, d, margin, return_embeddings) -> SolveResult:
 
 def solve(n: int | None = None, dim: int | None = None, *, key, qrels=None, k: int | None = None,
           loss: str = "infonce", recipe: Recipe | None = None, dtype=jnp.float32,
-          memory_budget: float | None = None, certify_margin: bool = True, **recipe_kw) -> SolveResult:
+          memory_budget: float | None = None, certify_margin: bool = True,
+          time_limit: float | None = DEFAULT_TIME_LIMIT, **recipe_kw) -> SolveResult:
     """One free-embedding run: every k-subset of ``n`` documents, or your ``qrels``, in ``dim`` dimensions.
 
     With ``n``: the same outcome, bit for bit, as the run of ``(n, key)`` inside any
@@ -408,6 +446,8 @@ def solve(n: int | None = None, dim: int | None = None, *, key, qrels=None, k: i
         dtype: float32 or float64.
         memory_budget: bytes one launch may hold (never changes the result).
         certify_margin: also certify the final embedding (``margin``).
+        time_limit: seconds the run may take at its step cap (a lower bound at the platform's
+            assumed rate; see :func:`solve_batch`); past it, refused before it starts.  None: no limit.
         **recipe_kw: overrides of :class:`Recipe` fields (e.g. ``max_steps=2000``).
 
     Returns:
@@ -434,7 +474,7 @@ def solve(n: int | None = None, dim: int | None = None, *, key, qrels=None, k: i
             raise TypeError("solve takes either n (and k) for every k-subset, or qrels=: not both "
                             "(the qrels fix the documents and each query's relevant set)")
         return _solve_qrels(as_qrels(qrels), dim, key=key, recipe=recipe, dtype=dtype,
-                            memory_budget=memory_budget, certify_margin=certify_margin)
+                            memory_budget=memory_budget, certify_margin=certify_margin, time_limit=time_limit)
     if n is None:
         raise TypeError("solve needs n (documents; every k-subset is a query) or qrels= (your own problem)")
     n = check_int(n, "n", minimum=1)
@@ -443,11 +483,12 @@ def solve(n: int | None = None, dim: int | None = None, *, key, qrels=None, k: i
         raise ValueError(f"n must exceed k (a query needs irrelevant documents), got n={n}, k={k}")
     key = _key_data(key, "key")
     return solve_batch([n], dim, keys=[key], k=k, recipe=recipe, dtype=dtype, memory_budget=memory_budget,
-                       return_embeddings=True, certify_margin=certify_margin,
+                       return_embeddings=True, certify_margin=certify_margin, time_limit=time_limit,
                        mesh=Mesh(np.asarray(jax.devices()[:1]), (_AXIS,)))[0]
 
 
-def _solve_qrels(qrels: Qrels, dim, *, key, recipe, dtype, memory_budget, certify_margin) -> SolveResult:
+def _solve_qrels(qrels: Qrels, dim, *, key, recipe, dtype, memory_budget, certify_margin,
+                 time_limit) -> SolveResult:
     dim = check_int(dim, "dim", minimum=1)
     dtype = check_float_dtype(dtype)
     budget = resolve_memory_budget(memory_budget)
@@ -456,6 +497,8 @@ def _solve_qrels(qrels: Qrels, dim, *, key, recipe, dtype, memory_budget, certif
     shape = qrels_shape(qrels, itemsize=dtype.itemsize, chunk_size=recipe.chunk_size)
     width = qrels.index.shape[1]
     cap = _capacity(shape, dim, width, dtype.itemsize, budget)
+    _check_run_time(shape, dim, recipe.max_steps, 1, check_time_limit(time_limit),
+                    f"solving your {qrels.num_queries:,} queries over {qrels.n_docs:,} documents")
     mesh = Mesh(np.asarray(jax.devices()[:1]), (_AXIS,))
     ragged = qrels.k is None
     slots, metrics, qs, ds = _launch_group([(_qrels_arrays(qrels, shape), key_data)], dim, width, recipe,

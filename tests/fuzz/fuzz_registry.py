@@ -973,6 +973,7 @@ EXEMPT: dict[str, str] = {
     "core.gram": "takes a user callable f; fuzzed through tte_depth and the kernels",
     "core.map_product": "takes a user callable",
     "core.iterate": "drives an Iterative; fuzzed through the algorithms' own wrappers",
+    "core.advance": "one segment of an Iterative's loop (pure, traced); fuzzed through run_frontier",
     "core.batch_mesh": "device plumbing",
     "core.shard_batch": "device plumbing",
     "core.sharded_map": "device plumbing",

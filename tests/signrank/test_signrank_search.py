@@ -395,3 +395,35 @@ def test_returning_embeddings_compiles_nothing_per_n():
     assert [r.d.shape for r in out] == [(n, 3) for n in ns]
     assert names.count("jit(local)") == 1
     assert len(names) <= 4, names
+
+
+def test_runs_past_the_time_limit_are_refused_before_they_start(monkeypatch):
+    from embtheory.signrank import min_dimension, solve, success_curve
+    from embtheory.signrank.frontier import FrontierRecipe, run_frontier
+
+    started = []
+    monkeypatch.setattr(search_mod, "solve_batch",
+                        lambda *a, **kw: started.append(1) or pytest.fail("a refused search ran"))
+    # n = 30 in d = 8 at 100,000 steps: 435 queries (448 padded) x 32 documents x 8 x 10 operations a
+    # step, 1.1e11 in all, about a second at the assumed CPU rate: a millisecond's limit refuses it
+    with pytest.raises(TimeoutError, match=r"solving n=30 .* over time_limit=0.001 s: lower the recipe"):
+        solve(30, 8, key=0, time_limit=1e-3)
+    with pytest.raises(TimeoutError, match="your 3 queries over 4 documents"):
+        solve(qrels=[[0, 1], [2], [1, 3]], dim=3, key=0, time_limit=1e-9)
+    with pytest.raises(TimeoutError, match=r"1 frontier run\(s\) of 100,000 steps over 435 queries x 30"):
+        run_frontier(30, 8, key=jax.random.key(0), time_limit=1e-3)
+    with pytest.raises(TimeoutError, match=r"2 frontier run\(s\)"):
+        min_dimension(30, dims=[5, 8], time_limit=1e-3)
+    with pytest.raises(TimeoutError, match="solving n=30"):
+        min_dimension(30, dims=[5], recipe=Recipe(), time_limit=1e-3)
+    with pytest.raises(ValueError, match=r"time_limit must be in \(0, inf\)"):
+        critical_n(4, time_limit=0)
+    assert started == []
+    monkeypatch.undo()
+    with pytest.raises(TimeoutError, match="solving n=30"):
+        critical_n(8, start_n=30, time_limit=1e-3)
+    with pytest.raises(TimeoutError, match="solving n=30"):
+        success_curve(8, [30], seeds=[0], time_limit=1e-3)
+    # the limit is a bound on the cap, not a run: None lifts it, and a run that fits goes ahead
+    assert solve(30, 8, key=0, max_steps=50, time_limit=None).steps <= 50
+    assert solve(30, 8, key=0, max_steps=50, time_limit=1e-3).steps <= 50  # 50 steps fit in a millisecond
