@@ -26,6 +26,7 @@ import optax
 import qkernels_common as qc  # a sibling module of experiments/, on sys.path under `embtheory reproduce`
 
 from embtheory.core import Report, RunContext, run_sweep
+from embtheory.core.experiment import sizes
 from embtheory.core.plotting import PALETTE, house_style, integer_axis, new_figure, save_figure
 from embtheory.core.reporting import format_interval
 from embtheory.qkernels import fit_decay, train_alignment, uniform_angles
@@ -77,6 +78,10 @@ def training_unit(cfg: dict) -> dict:
         return {"train_gain": float(hist[-1] - hist[0])}
 
 
+@sizes(
+    full=dict(ns=(2, 6, 10, 12, 14, 16, 18), n_theta=500, batch_size=25),
+    tiny=dict(ns=(2, 3), n_datasets=4, n_theta=8, steps=3, batch_size=8),
+)
 @dataclasses.dataclass(frozen=True)
 class Fig9Config:
     """Fig. 9 over many random data sets; see the module docstring for sizes and runtimes."""
@@ -88,24 +93,12 @@ class Fig9Config:
     steps: int = 50
     batch_size: int = 50
 
-    @classmethod
-    def quick(cls):
-        return cls()
-
-    @classmethod
-    def full(cls):
-        return cls(ns=(2, 6, 10, 12, 14, 16, 18), n_theta=500, batch_size=25)
-
     CPU_NOTE = ("n = 2..14 (8 min on the 2-core CPU); a GPU adds n = 16 and 18 (one of the five n = 16 "
                 "units took 8 min here)")
 
     @classmethod
     def cpu_full(cls):
         return cls(ns=(2, 6, 10, 12, 14), n_theta=500, batch_size=25)
-
-    @classmethod
-    def tiny(cls):
-        return cls(ns=(2, 3), n_datasets=4, n_theta=8, steps=3, batch_size=8)
 
 
 def run_fig9(cfg: Fig9Config, ctx: RunContext) -> Report:

@@ -36,6 +36,7 @@ import numpy as np
 import qkernels_common as qc  # a sibling module of experiments/, on sys.path under `embtheory reproduce`
 
 from embtheory.core import Report, RunContext, run_sweep
+from embtheory.core.experiment import sizes
 from embtheory.core.plotting import (
     MARKERS,
     PALETTE,
@@ -96,6 +97,10 @@ def _decay_lines(results, ns, layers, kind):
     return lines
 
 
+@sizes(
+    full=dict(ns=tuple(range(2, 15))),
+    tiny=dict(ns=(2,), layers=(2,), posted_ns=(2, 4), posted_layers=(2,)),
+)
 @dataclasses.dataclass(frozen=True)
 class Fig6aConfig:
     """Fig. 6a (fidelity kernel, HEE, MNIST 0 vs 1): the published panel and the posted script's set-up.
@@ -112,18 +117,6 @@ class Fig6aConfig:
     posted_ns: tuple[int, ...] = (2, 4, 6, 8, 10, 12)
     posted_layers: tuple[int, ...] = POSTED_LAYERS
     posted_n_samples: int = 60
-
-    @classmethod
-    def quick(cls):
-        return cls()
-
-    @classmethod
-    def full(cls):
-        return cls(ns=tuple(range(2, 15)))
-
-    @classmethod
-    def tiny(cls):
-        return cls(ns=(2,), layers=(2,), posted_ns=(2, 4), posted_layers=(2,))
 
 
 def run_fig6a(cfg: Fig6aConfig, ctx: RunContext) -> Report:
@@ -213,6 +206,7 @@ def run_fig6a(cfg: Fig6aConfig, ctx: RunContext) -> Report:
     return Report("Fig. 6a: fidelity-kernel variance vs qubits and layers (MNIST, HEE)", lines, files)
 
 
+@sizes(full=dict(ns=tuple(range(2, 15))), tiny=dict(ns=(2, 3), layers=(1, 2)))
 @dataclasses.dataclass(frozen=True)
 class Fig6bConfig:
     """Fig. 6b (projected kernel): Var over pairs of D (the paper's quantity) and of exp(-D).
@@ -224,18 +218,6 @@ class Fig6bConfig:
     ns: tuple[int, ...] = (2, 4, 6, 8, 10, 12)
     layers: tuple[int, ...] = PUBLISHED_LAYERS
     n_samples: int = 40
-
-    @classmethod
-    def quick(cls):
-        return cls()
-
-    @classmethod
-    def full(cls):
-        return cls(ns=tuple(range(2, 15)))
-
-    @classmethod
-    def tiny(cls):
-        return cls(ns=(2, 3), layers=(1, 2))
 
 
 def run_fig6b(cfg: Fig6bConfig, ctx: RunContext) -> Report:
@@ -290,6 +272,7 @@ def product_unit(cfg: dict) -> dict:
         return {"mean": [float(s.mean) for s in stats], "var": [float(s.var) for s in stats]}
 
 
+@sizes(quick=dict(ns=tuple(range(2, 13, 2))), tiny=dict(ns=(2, 4), draws=2, hee_layers=(2,)))
 @dataclasses.dataclass(frozen=True)
 class Fig7Config:
     """Fig. 7: product embeddings (N_s = 60, several independent data sets) and HEE on random data (N_s = 25).
@@ -302,18 +285,6 @@ class Fig7Config:
     ns: tuple[int, ...] = tuple(range(2, 13))
     draws: int = 5
     hee_layers: tuple[int, ...] = (2, 4, 8, 16, 32)
-
-    @classmethod
-    def quick(cls):
-        return cls(ns=tuple(range(2, 13, 2)))
-
-    @classmethod
-    def full(cls):
-        return cls()
-
-    @classmethod
-    def tiny(cls):
-        return cls(ns=(2, 4), draws=2, hee_layers=(2,))
 
 
 def run_fig7(cfg: Fig7Config, ctx: RunContext) -> Report:
@@ -390,6 +361,10 @@ def run_fig7(cfg: Fig7Config, ctx: RunContext) -> Report:
     )
 
 
+@sizes(
+    full=dict(ns=tuple(range(2, 21)), layers=(2, 4, 8, 16, 25, 50)),
+    tiny=dict(ns=(2, 3, 4), layers=(1, 2)),
+)
 @dataclasses.dataclass(frozen=True)
 class MoreQubitsConfig:
     """Fig. 6 past the paper's range with the statevector (n <= 16 quick, 20 full); see also qkernels-large-n.
@@ -400,24 +375,12 @@ class MoreQubitsConfig:
     ns: tuple[int, ...] = (6, 8, 10, 12, 14, 16)
     layers: tuple[int, ...] = (2, 4, 8, 16)
 
-    @classmethod
-    def quick(cls):
-        return cls()
-
-    @classmethod
-    def full(cls):
-        return cls(ns=tuple(range(2, 21)), layers=(2, 4, 8, 16, 25, 50))
-
     CPU_NOTE = ("n = 2..19; n = 20 (40 points, six depths) needs about 16 GiB at its peak, past the "
                 "budget of the 24 GB CPU machine, so it is left to a larger machine or a GPU")
 
     @classmethod
     def cpu_full(cls):
         return cls(ns=tuple(range(2, 20)), layers=(2, 4, 8, 16, 25, 50))
-
-    @classmethod
-    def tiny(cls):
-        return cls(ns=(2, 3, 4), layers=(1, 2))
 
 
 def run_more_qubits(cfg: MoreQubitsConfig, ctx: RunContext) -> Report:
@@ -446,6 +409,11 @@ def run_more_qubits(cfg: MoreQubitsConfig, ctx: RunContext) -> Report:
     )
 
 
+@sizes(
+    quick=dict(ns=tuple(range(2, 13, 2))),
+    full=dict(ns=tuple(range(2, 17))),
+    tiny=dict(ns=(2, 3), scales=(0.1, 1.0)),
+)
 @dataclasses.dataclass(frozen=True)
 class BandwidthConfig:
     """Bandwidth scaling x -> c x (HEE, L = 2, MNIST): a small c removes the decay in n.
@@ -455,18 +423,6 @@ class BandwidthConfig:
 
     ns: tuple[int, ...] = tuple(range(2, 13))
     scales: tuple[float, ...] = (0.02, 0.05, 0.1, 0.2, 0.5, 1.0)
-
-    @classmethod
-    def quick(cls):
-        return cls(ns=tuple(range(2, 13, 2)))
-
-    @classmethod
-    def full(cls):
-        return cls(ns=tuple(range(2, 17)))
-
-    @classmethod
-    def tiny(cls):
-        return cls(ns=(2, 3), scales=(0.1, 1.0))
 
 
 def run_bandwidth(cfg: BandwidthConfig, ctx: RunContext) -> Report:

@@ -24,6 +24,7 @@ import numpy as np
 import qkernels_common as qc  # a sibling module of experiments/, on sys.path under `embtheory reproduce`
 
 from embtheory.core import Report, RunContext, run_sweep
+from embtheory.core.experiment import sizes
 from embtheory.core.plotting import MARKERS, PALETTE, house_style, new_figure, save_figure
 from embtheory.core.reporting import format_interval
 from embtheory.qkernels import fit_decay, mnist_pca, pair_values
@@ -68,6 +69,11 @@ def large_n_unit(cfg: dict) -> dict:
         return out
 
 
+@sizes(
+    quick=dict(max_layers=2),
+    full=dict(ns=(4, 6, 8, 10, 12, 14, 16, 24, 32, 48, 64, 100), n_samples=20),
+    tiny=dict(ns=(4, 6, 40), max_layers=1, n_samples=6),
+)
 @dataclasses.dataclass(frozen=True)
 class LargeNConfig:
     """See the module docstring: the command, sizes, what full adds."""
@@ -75,22 +81,6 @@ class LargeNConfig:
     ns: tuple[int, ...] = (4, 8, 12, 16, 32, 64, 100)
     max_layers: int = 3
     n_samples: int = 20
-
-    @classmethod
-    def quick(cls):
-        # L = 3 (bond 64) costs minutes of CPU per n; the main job keeps L = 1, 2 (bond 16) to n = 100
-        return cls(max_layers=2)
-
-    @classmethod
-    def full(cls):
-        # L = 3 (bond 64): about a minute per n at n = 64, 100 on the 2-core CPU with one OpenBLAS
-        # thread (the Makefile's default; many threads made it 10-100x slower); N_s = 40 (Fig. 6's
-        # 780 pairs) quadruples the Gram part: a GPU size
-        return cls(ns=(4, 6, 8, 10, 12, 14, 16, 24, 32, 48, 64, 100), n_samples=20)
-
-    @classmethod
-    def tiny(cls):
-        return cls(ns=(4, 6, 40), max_layers=1, n_samples=6)
 
 
 def _fit_line(ns, var, lo, hi, label):

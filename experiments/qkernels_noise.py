@@ -21,6 +21,7 @@ import numpy as np
 import qkernels_common as qc  # a sibling module of experiments/, on sys.path under `embtheory reproduce`
 
 from embtheory.core import Report, RunContext, run_sweep
+from embtheory.core.experiment import sizes
 from embtheory.core.plotting import (
     MARKERS,
     PALETTE,
@@ -46,6 +47,7 @@ def noise_unit(cfg: dict) -> dict:
         return {"fidelity_abs_dev": fid, "projected_abs_dev": proj}
 
 
+@sizes(full=dict(ps=(0.01, 0.025, 0.05, 0.075, 0.1)), tiny=dict(ps=(0.05,), n=3, layers=(2, 3, 4)))
 @dataclasses.dataclass(frozen=True)
 class Fig8Config:
     """Fig. 8 (noise, n = 8, MNIST, L = 2..20); quick: p in {0.01, 0.05, 0.1}, full: all five p."""
@@ -53,18 +55,6 @@ class Fig8Config:
     ps: tuple[float, ...] = (0.01, 0.05, 0.1)
     n: int = 8
     layers: tuple[int, ...] = tuple(LAYERS)
-
-    @classmethod
-    def quick(cls):
-        return cls()
-
-    @classmethod
-    def full(cls):
-        return cls(ps=(0.01, 0.025, 0.05, 0.075, 0.1))
-
-    @classmethod
-    def tiny(cls):
-        return cls(ps=(0.05,), n=3, layers=(2, 3, 4))
 
 
 def run_fig8(cfg: Fig8Config, ctx: RunContext) -> Report:

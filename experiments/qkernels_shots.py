@@ -24,6 +24,7 @@ import numpy as np
 import qkernels_common as qc  # a sibling module of experiments/, on sys.path under `embtheory reproduce`
 
 from embtheory.core import Report, RunContext, root_key, run_sweep, split_named
+from embtheory.core.experiment import sizes
 from embtheory.core.plotting import MARKERS, PALETTE, house_style, new_figure, save_figure
 from embtheory.qkernels import (
     loschmidt_estimate,
@@ -84,6 +85,7 @@ def fig3_unit(cfg: dict) -> dict:
         return out
 
 
+@sizes(full=dict(reps=10), tiny=dict(reps=2, sizes=(10, 15, 20, 25)))
 @dataclasses.dataclass(frozen=True)
 class Fig3Config:
     """Fig. 3 (shot noise, product kernel, n = 40, 1000 shots); quick: 3 seeds (about 50 s), full: 10.
@@ -93,18 +95,6 @@ class Fig3Config:
 
     reps: int = 3
     sizes: tuple[int, ...] = tuple(SIZES)
-
-    @classmethod
-    def quick(cls):
-        return cls()
-
-    @classmethod
-    def full(cls):
-        return cls(reps=10)
-
-    @classmethod
-    def tiny(cls):
-        return cls(reps=2, sizes=(10, 15, 20, 25))
 
 
 def run_fig3(cfg: Fig3Config, ctx: RunContext) -> Report:

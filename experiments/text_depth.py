@@ -28,12 +28,14 @@ import _text_common  # a private helper of experiments/, on sys.path under `embt
 import numpy as np
 
 from embtheory.core import Experiment, Report, RunContext
+from embtheory.core.experiment import sizes
 from embtheory.core.plotting import PALETTE, new_figure, save_figure
 
 PAIRS = (("sst2", "mr"), ("mr", "cr"), ("sst2", "cr"), ("sst2", "subj"), ("sst2", "trec"), ("cr", "trec"))
 PAPER = "Seegmiller & Preum 2023 (EMNLP), TTE depth; corpora of embtheory.data"
 
 
+@sizes(full=dict(per_corpus=2000, batch_size=256), tiny=dict(corpora=("sst2", "trec"), per_corpus=36))
 @dataclasses.dataclass(frozen=True)
 class CentralConfig:
     """Sizes of the central/outlying sentences (``embtheory reproduce text-depth-central [--full]``).
@@ -47,19 +49,11 @@ class CentralConfig:
     top: int = 3
     batch_size: int = 64
 
-    @classmethod
-    def quick(cls):
-        return cls()
 
-    @classmethod
-    def full(cls):
-        return cls(per_corpus=2000, batch_size=256)
-
-    @classmethod
-    def tiny(cls):
-        return cls(corpora=("sst2", "trec"), per_corpus=36)
-
-
+@sizes(
+    full=dict(per_corpus=2000, batch_size=256),
+    tiny=dict(pairs=(("sst2", "mr"), ("sst2", "trec")), per_corpus=36),
+)
 @dataclasses.dataclass(frozen=True)
 class DDConfig:
     """Sizes of the DD-plots (``embtheory reproduce text-dd-plots [--full]``).
@@ -71,18 +65,6 @@ class DDConfig:
     pairs: tuple[tuple[str, str], ...] = PAIRS
     per_corpus: int = 240
     batch_size: int = 64
-
-    @classmethod
-    def quick(cls):
-        return cls()
-
-    @classmethod
-    def full(cls):
-        return cls(per_corpus=2000, batch_size=256)
-
-    @classmethod
-    def tiny(cls):
-        return cls(pairs=(("sst2", "mr"), ("sst2", "trec")), per_corpus=36)
 
 
 def corpus_unit(cfg: dict, *, cache: Path, progress: bool) -> dict:
