@@ -35,7 +35,7 @@ import jax.numpy as jnp
 import numpy as np
 import qkernels_common as qc  # a sibling module of experiments/, on sys.path under `embtheory reproduce`
 
-from embtheory.core import Report, RunContext, run_sweep
+from embtheory.core import Experiment, Report, RunContext
 from embtheory.core.experiment import sizes
 from embtheory.core.plotting import (
     MARKERS,
@@ -71,6 +71,10 @@ def _depth_cfgs(seed, ns, layers, n_samples, data="mnist", **extra):
         )
         for n in ns
     ]
+
+
+def _depth_sweep(ctx, ns, layers, n_samples, *, desc, **extra):
+    return ctx.sweep(_depth_cfgs(ctx.seed, ns, layers, n_samples, **extra), qc.depth_unit, desc=desc)
 
 
 def _plot_depth(results, ns, layers, kind, ax, plotted, label_kind=None):
@@ -121,21 +125,9 @@ class Fig6aConfig:
 
 def run_fig6a(cfg: Fig6aConfig, ctx: RunContext) -> Report:
     ns, layers = list(cfg.ns), list(cfg.layers)
-    pub = run_sweep(
-        ctx.store,
-        _depth_cfgs(ctx.seed, ns, layers, cfg.n_samples),
-        qc.depth_unit,
-        desc="fig6 published",
-        progress=ctx.progress,
-    )
+    pub = _depth_sweep(ctx, ns, layers, cfg.n_samples, desc="fig6 published")
     pns, players = list(cfg.posted_ns), list(cfg.posted_layers)
-    posted = run_sweep(
-        ctx.store,
-        _depth_cfgs(ctx.seed, pns, players, cfg.posted_n_samples),
-        qc.depth_unit,
-        desc="fig6a posted",
-        progress=ctx.progress,
-    )
+    posted = _depth_sweep(ctx, pns, players, cfg.posted_n_samples, desc="fig6a posted")
     with house_style():
         fig, axes = new_figure(1, 3)
         ax, ax2, ax3 = axes[0]
@@ -222,13 +214,7 @@ class Fig6bConfig:
 
 def run_fig6b(cfg: Fig6bConfig, ctx: RunContext) -> Report:
     ns, layers = list(cfg.ns), list(cfg.layers)
-    res = run_sweep(
-        ctx.store,
-        _depth_cfgs(ctx.seed, ns, layers, cfg.n_samples),
-        qc.depth_unit,
-        desc="fig6 published",
-        progress=ctx.progress,
-    )
+    res = _depth_sweep(ctx, ns, layers, cfg.n_samples, desc="fig6 published")
     j2 = layers.index(2) if 2 in layers else 0
     pn = [n for n in qc.PAPER_FIG6B_VAR_D_L2 if n in ns]
     with house_style():
@@ -302,14 +288,8 @@ def run_fig7(cfg: Fig7Config, ctx: RunContext) -> Report:
         for e in ("rx", "ry", "hrz")
         for n in ns
     ]
-    prod = run_sweep(ctx.store, prod_cfgs, product_unit, desc="fig7 product", progress=ctx.progress)
-    hee = run_sweep(
-        ctx.store,
-        _depth_cfgs(ctx.seed, ns, hee_layers, 25, data="random"),
-        qc.depth_unit,
-        desc="fig7 hee",
-        progress=ctx.progress,
-    )
+    prod = ctx.sweep(prod_cfgs, product_unit, desc="fig7 product")
+    hee = _depth_sweep(ctx, ns, hee_layers, 25, data="random", desc="fig7 hee")
     raw = {
         e: np.array([r["var"] for c, r in zip(prod_cfgs, prod) if c["embedding"] == e]).reshape(
             len(ns), draws
@@ -364,6 +344,9 @@ def run_fig7(cfg: Fig7Config, ctx: RunContext) -> Report:
 @sizes(
     full=dict(ns=tuple(range(2, 21)), layers=(2, 4, 8, 16, 25, 50)),
     tiny=dict(ns=(2, 3, 4), layers=(1, 2)),
+    cpu_full=dict(ns=tuple(range(2, 20)), layers=(2, 4, 8, 16, 25, 50)),
+    cpu_note=("n = 2..19; n = 20 (40 points, six depths) needs about 16 GiB at its peak, past the "
+              "budget of the 24 GB CPU machine, so it is left to a larger machine or a GPU"),
 )
 @dataclasses.dataclass(frozen=True)
 class MoreQubitsConfig:
@@ -375,23 +358,10 @@ class MoreQubitsConfig:
     ns: tuple[int, ...] = (6, 8, 10, 12, 14, 16)
     layers: tuple[int, ...] = (2, 4, 8, 16)
 
-    CPU_NOTE = ("n = 2..19; n = 20 (40 points, six depths) needs about 16 GiB at its peak, past the "
-                "budget of the 24 GB CPU machine, so it is left to a larger machine or a GPU")
-
-    @classmethod
-    def cpu_full(cls):
-        return cls(ns=tuple(range(2, 20)), layers=(2, 4, 8, 16, 25, 50))
-
 
 def run_more_qubits(cfg: MoreQubitsConfig, ctx: RunContext) -> Report:
     ns, layers = list(cfg.ns), list(cfg.layers)
-    results = run_sweep(
-        ctx.store,
-        _depth_cfgs(ctx.seed, ns, layers, 40),
-        qc.depth_unit,
-        desc="more qubits",
-        progress=ctx.progress,
-    )
+    results = _depth_sweep(ctx, ns, layers, 40, desc="more qubits")
     with house_style():
         fig, axes = new_figure(1, 2)
         ax, ax2 = axes[0]
@@ -428,7 +398,7 @@ class BandwidthConfig:
 def run_bandwidth(cfg: BandwidthConfig, ctx: RunContext) -> Report:
     ns, scales = list(cfg.ns), list(cfg.scales)
     cfgs = [c for s in scales for c in _depth_cfgs(ctx.seed, ns, [2], 40, scale=s)]
-    res = run_sweep(ctx.store, cfgs, qc.depth_unit, desc="bandwidth", progress=ctx.progress)
+    res = ctx.sweep(cfgs, qc.depth_unit, desc="bandwidth")
     with house_style():
         fig, axes = new_figure(1, 2)
         ax, ax2 = axes[0]
@@ -454,59 +424,19 @@ def run_bandwidth(cfg: BandwidthConfig, ctx: RunContext) -> Report:
 
 
 EXPERIMENTS = [
-    qc.experiment(
-        name="qkernels-fig6a",
-        area="qkernels",
-        title="Fig. 6a: fidelity-kernel concentration vs n and L",
-        paper="Thanasilp et al. 2024, Fig. 6a",
-        runtime_quick="1 min",
-        runtime_full="4 min",
-        config=Fig6aConfig,
-        run=run_fig6a,
-        revision=REVISION,
-    ),
-    qc.experiment(
-        name="qkernels-fig6b",
-        area="qkernels",
-        title="Fig. 6b: projected-kernel concentration vs n and L",
-        paper="Thanasilp et al. 2024, Fig. 6b",
-        runtime_quick="10 s (reuses Fig. 6a)",
-        runtime_full="10 s (reuses Fig. 6a)",
-        config=Fig6bConfig,
-        run=run_fig6b,
-        revision=REVISION,
-    ),
-    qc.experiment(
-        name="qkernels-fig7",
-        area="qkernels",
-        title="Fig. 7: global measurements (product embeddings)",
-        paper="Thanasilp et al. 2024, Fig. 7",
-        runtime_quick="1 min",
-        runtime_full="1 min",
-        config=Fig7Config,
-        run=run_fig7,
-        revision=REVISION,
-    ),
-    qc.experiment(
-        name="qkernels-more-qubits",
-        area="qkernels",
-        title="Concentration beyond n = 14",
-        paper="extension of Thanasilp et al. 2024, Fig. 6",
-        runtime_quick="1 min",
-        runtime_full="30 min (CPU)",
-        config=MoreQubitsConfig,
-        run=run_more_qubits,
-        revision=REVISION,
-    ),
-    qc.experiment(
-        name="qkernels-bandwidth",
-        area="qkernels",
-        title="Bandwidth scaling x -> c x",
-        paper="extension (Shaydulin & Wild 2022; Canatar et al. 2023)",
-        runtime_quick="30 s",
-        runtime_full="5 min",
-        config=BandwidthConfig,
-        run=run_bandwidth,
-        revision=REVISION,
-    ),
+    Experiment(name="qkernels-fig6a", area="qkernels", paper="Thanasilp et al. 2024, Fig. 6a",
+               title="Fig. 6a: fidelity-kernel concentration vs n and L",
+               config=Fig6aConfig, run=run_fig6a, revision=REVISION, x64=True),
+    Experiment(name="qkernels-fig6b", area="qkernels", paper="Thanasilp et al. 2024, Fig. 6b",
+               title="Fig. 6b: projected-kernel concentration vs n and L",
+               config=Fig6bConfig, run=run_fig6b, revision=REVISION, x64=True),
+    Experiment(name="qkernels-fig7", area="qkernels", paper="Thanasilp et al. 2024, Fig. 7",
+               title="Fig. 7: global measurements (product embeddings)",
+               config=Fig7Config, run=run_fig7, revision=REVISION, x64=True),
+    Experiment(name="qkernels-more-qubits", area="qkernels", title="Concentration beyond n = 14",
+               paper="extension of Thanasilp et al. 2024, Fig. 6",
+               config=MoreQubitsConfig, run=run_more_qubits, revision=REVISION, x64=True),
+    Experiment(name="qkernels-bandwidth", area="qkernels", title="Bandwidth scaling x -> c x",
+               paper="extension (Shaydulin & Wild 2022; Canatar et al. 2023)",
+               config=BandwidthConfig, run=run_bandwidth, revision=REVISION, x64=True),
 ]

@@ -21,9 +21,8 @@ import time
 import jax
 import jax.numpy as jnp
 import numpy as np
-import qkernels_common as qc  # a sibling module of experiments/, on sys.path under `embtheory reproduce`
 
-from embtheory.core import Report, RunContext, run_sweep
+from embtheory.core import Experiment, Report, RunContext
 from embtheory.core.experiment import sizes
 from embtheory.core.plotting import MARKERS, PALETTE, house_style, new_figure, save_figure
 from embtheory.core.reporting import format_interval
@@ -94,18 +93,9 @@ def _fit_line(ns, var, lo, hi, label):
 
 def run_large_n(cfg: LargeNConfig, ctx: RunContext) -> Report:
     ns = list(cfg.ns)
-    units = [
-        dict(
-            experiment="qk-large-n",
-            n=n,
-            max_layers=cfg.max_layers,
-            n_samples=cfg.n_samples,
-            seed=ctx.seed,
-            revision=REVISION,
-        )
-        for n in ns
-    ]
-    res = run_sweep(ctx.store, units, large_n_unit, desc="large n (MPS)", progress=ctx.progress)
+    units = [dict(experiment="qk-large-n", n=n, max_layers=cfg.max_layers, n_samples=cfg.n_samples,
+                  seed=ctx.seed, revision=REVISION) for n in ns]
+    res = ctx.sweep(units, large_n_unit, desc="large n (MPS)")
     layers = list(range(1, cfg.max_layers + 1))
     with house_style():
         fig, axes = new_figure(1, 3)
@@ -155,15 +145,8 @@ def run_large_n(cfg: LargeNConfig, ctx: RunContext) -> Report:
 
 
 EXPERIMENTS = [
-    qc.experiment(
-        name="qkernels-large-n",
-        area="qkernels",
-        title="Concentration up to 100 qubits (MPS), L = 1..3",
-        paper="extension of Thanasilp et al. 2024, Fig. 6",
-        runtime_quick="3 min",
-        runtime_full="about 6 min (CPU, one OpenBLAS thread)",
-        config=LargeNConfig,
-        run=run_large_n,
-        revision=REVISION,
-    ),
+    Experiment(name="qkernels-large-n", area="qkernels",
+               title="Concentration up to 100 qubits (MPS), L = 1..3",
+               paper="extension of Thanasilp et al. 2024, Fig. 6",
+               config=LargeNConfig, run=run_large_n, revision=REVISION, x64=True),
 ]

@@ -18,9 +18,8 @@ import dataclasses
 import jax
 import jax.numpy as jnp
 import numpy as np
-import qkernels_common as qc  # a sibling module of experiments/, on sys.path under `embtheory reproduce`
 
-from embtheory.core import Report, RunContext, run_sweep
+from embtheory.core import Experiment, Report, RunContext
 from embtheory.core.experiment import sizes
 from embtheory.core.plotting import (
     MARKERS,
@@ -60,7 +59,7 @@ class Fig8Config:
 def run_fig8(cfg: Fig8Config, ctx: RunContext) -> Report:
     ps, LAYERS = list(cfg.ps), list(cfg.layers)
     cfgs = [dict(experiment="qk-fig8", n=cfg.n, n_samples=40, layers=LAYERS, p=p, seed=ctx.seed) for p in ps]
-    res = run_sweep(ctx.store, cfgs, noise_unit, desc="fig8", progress=ctx.progress)
+    res = ctx.sweep(cfgs, noise_unit, desc="fig8")
     with house_style():
         fig, axes = new_figure(1, 2)
         ax, ax2 = axes[0]
@@ -89,15 +88,6 @@ def run_fig8(cfg: Fig8Config, ctx: RunContext) -> Report:
 
 
 EXPERIMENTS = [
-    qc.experiment(
-        name="qkernels-fig8",
-        area="qkernels",
-        title="Fig. 8: noise-induced concentration vs layers",
-        paper="Thanasilp et al. 2024, Fig. 8",
-        runtime_quick="2 min",
-        runtime_full="2 min",
-        config=Fig8Config,
-        run=run_fig8,
-        revision=1,
-    ),
+    Experiment(name="qkernels-fig8", area="qkernels", title="Fig. 8: noise-induced concentration vs layers",
+               paper="Thanasilp et al. 2024, Fig. 8", config=Fig8Config, run=run_fig8, revision=1, x64=True),
 ]

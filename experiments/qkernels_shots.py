@@ -21,9 +21,8 @@ import dataclasses
 import jax
 import jax.numpy as jnp
 import numpy as np
-import qkernels_common as qc  # a sibling module of experiments/, on sys.path under `embtheory reproduce`
 
-from embtheory.core import Report, RunContext, root_key, run_sweep, split_named
+from embtheory.core import Experiment, Report, RunContext, root_key, split_named
 from embtheory.core.experiment import sizes
 from embtheory.core.plotting import MARKERS, PALETTE, house_style, new_figure, save_figure
 from embtheory.qkernels import (
@@ -99,20 +98,9 @@ class Fig3Config:
 
 def run_fig3(cfg: Fig3Config, ctx: RunContext) -> Report:
     reps, sizes = cfg.reps, list(cfg.sizes)
-    cfgs = [
-        dict(
-            experiment="qk-fig3",
-            n=40,
-            n_test=20,
-            shots=1000,
-            sizes=sizes,
-            seed=ctx.seed,
-            rep=r,
-            revision=REVISION,
-        )
-        for r in range(reps)
-    ]
-    res = run_sweep(ctx.store, cfgs, fig3_unit, desc="fig3", progress=ctx.progress)
+    cfgs = [dict(experiment="qk-fig3", n=40, n_test=20, shots=1000, sizes=sizes, seed=ctx.seed, rep=r,
+                 revision=REVISION) for r in range(reps)]
+    res = ctx.sweep(cfgs, fig3_unit, desc="fig3")
     # As in the paper's plot, the last size (N_s = 145, where the exact model holds every label's
     # support and its test error is 0 to rounding) is left out.
     shown = sizes[:-1]
@@ -153,15 +141,8 @@ def run_fig3(cfg: Fig3Config, ctx: RunContext) -> Report:
 
 
 EXPERIMENTS = [
-    qc.experiment(
-        name="qkernels-fig3",
-        area="qkernels",
-        title="Fig. 3: training and generalisation with shot-estimated kernels",
-        paper="Thanasilp et al. 2024, Fig. 3",
-        runtime_quick="1 min",
-        runtime_full="3 min",
-        config=Fig3Config,
-        run=run_fig3,
-        revision=REVISION,
-    ),
+    Experiment(name="qkernels-fig3", area="qkernels",
+               title="Fig. 3: training and generalisation with shot-estimated kernels",
+               paper="Thanasilp et al. 2024, Fig. 3",
+               config=Fig3Config, run=run_fig3, revision=REVISION, x64=True),
 ]

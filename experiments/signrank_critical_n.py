@@ -54,6 +54,9 @@ ACCURACY_AWARE = Recipe(stop_rule="loss_and_accuracy", accuracy_patience=5_000, 
     quick=dict(window=1),
     full=dict(dims=tuple(range(4, 46)), seeds=tuple(range(42, 58))),
     tiny=dict(dims=(4,), seeds=(42, 43), window=1, num_bootstrap=200),
+    cpu_full=dict(dims=tuple(range(4, 13)), seeds=tuple(range(42, 58))),
+    cpu_note=("d = 4..12 over the 16 seeds (27 min on the 2-core CPU); a GPU adds d = 13..45, "
+              "where a run holds up to 195,625 queries"),
 )
 @dataclasses.dataclass(frozen=True)
 class CriticalNConfig:
@@ -81,18 +84,13 @@ class CriticalNConfig:
     num_bootstrap: int = 1000
     level: float = 0.95
 
-    CPU_NOTE = ("d = 4..12 over the 16 seeds (27 min on the 2-core CPU); a GPU adds d = 13..45, "
-                "where a run holds up to 195,625 queries")
-
-    @classmethod
-    def cpu_full(cls):
-        return cls(dims=tuple(range(4, 13)), seeds=tuple(range(42, 58)))
-
 
 @sizes(
     quick=dict(dims=(4, 5)),
     full=dict(dims=tuple(range(4, 46, 3)), seeds=(42, 43, 44, 45, 46)),
     tiny=dict(dims=(4,), seeds=(42,)),
+    cpu_full=dict(dims=(4, 7, 10, 13), seeds=(42, 43, 44, 45, 46)),
+    cpu_note="d = 4, 7, 10, 13 over the 5 seeds (10 min on the 2-core CPU); a GPU adds d = 16..43",
 )
 @dataclasses.dataclass(frozen=True)
 class StopRuleConfig:
@@ -106,12 +104,6 @@ class StopRuleConfig:
 
     dims: tuple[int, ...] = (4, 5, 6)
     seeds: tuple[int, ...] = (42, 43)
-
-    CPU_NOTE = "d = 4, 7, 10, 13 over the 5 seeds (10 min on the 2-core CPU); a GPU adds d = 16..43"
-
-    @classmethod
-    def cpu_full(cls):
-        return cls(dims=(4, 7, 10, 13), seeds=(42, 43, 44, 45, 46))
 
 
 def percentile_among(value: float, sample) -> float:

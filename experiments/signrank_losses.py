@@ -39,6 +39,9 @@ from embtheory.signrank import LOSSES, PUBLISHED_CRITICAL_N, Recipe, critical_n
     quick=dict(dims=(4, 5)),
     full=dict(dims=tuple(range(4, 21)), seeds=(42, 43, 44, 45, 46)),
     tiny=dict(dims=(3,), losses=("infonce", "sigmoid")),
+    cpu_full=dict(dims=tuple(range(4, 12)), seeds=(42, 43, 44, 45, 46)),
+    cpu_note=("d = 4..11 for the four losses over the five seeds; a GPU adds d = 12..20 (the store "
+              "already holds the code InfoNCE and footnote searches to d = 20)"),
 )
 @dataclasses.dataclass(frozen=True)
 class LossVariantsConfig:
@@ -53,13 +56,6 @@ class LossVariantsConfig:
     dims: tuple[int, ...] = (4, 5, 6)
     seeds: tuple[int, ...] = (42,)
     losses: tuple[str, ...] = LOSSES
-
-    CPU_NOTE = ("d = 4..11 for the four losses over the five seeds; a GPU adds d = 12..20 (the store "
-                "already holds the code InfoNCE and footnote searches to d = 20)")
-
-    @classmethod
-    def cpu_full(cls):
-        return cls(dims=tuple(range(4, 12)), seeds=(42, 43, 44, 45, 46))
 
 
 def run(cfg: LossVariantsConfig, ctx: RunContext) -> Report:

@@ -113,13 +113,15 @@ def derive_seed(seed: int, *purpose: Any) -> int:
 
 
 def sizes(*, quick: Mapping[str, Any] | None = None, full: Mapping[str, Any] | None = None,
-          tiny: Mapping[str, Any] | None = None) -> Callable[[type], type]:
+          tiny: Mapping[str, Any] | None = None, cpu_full: Mapping[str, Any] | None = None,
+          cpu_note: str = "") -> Callable[[type], type]:
     """A class decorator that gives a typed config the classmethods :data:`REQUIRED_SIZES` names.
 
     Each size is the config's field defaults with the fields named here changed (a size not
     named is the defaults), so that a config states what differs between its sizes and nothing
-    else.  It goes above ``@dataclasses.dataclass(frozen=True)``; a config whose full size a CPU
-    does not finish still defines ``cpu_full()`` and ``CPU_NOTE`` itself.
+    else.  It goes above ``@dataclasses.dataclass(frozen=True)``.  Where a CPU does not finish the
+    full size, ``cpu_full`` names the part it does (the ``full-cpu`` size) and ``cpu_note`` says
+    what only a GPU adds (the config's ``CPU_NOTE``).
 
     Example:
         >>> @sizes(full=dict(shifts=(0.0, 0.5, 1.0)))
@@ -130,6 +132,10 @@ def sizes(*, quick: Mapping[str, Any] | None = None, full: Mapping[str, Any] | N
         (PowerConfig(shifts=(0.0, 1.0)), (0.0, 0.5, 1.0))
     """
     changes = {"quick": dict(quick or {}), "full": dict(full or {}), "tiny": dict(tiny or {})}
+    if cpu_full is not None:
+        if not cpu_note:
+            raise ValueError("sizes(cpu_full=...) needs cpu_note: what only a GPU adds to the full size")
+        changes["cpu_full"] = dict(cpu_full)
 
     def size(fields: dict[str, Any]):
         return classmethod(lambda cls: cls(**fields))
@@ -144,6 +150,8 @@ def sizes(*, quick: Mapping[str, Any] | None = None, full: Mapping[str, Any] | N
                 raise TypeError(f"{cls.__name__}.{name}() changes {', '.join(unknown)}, which are not "
                                 f"fields of {cls.__name__} ({', '.join(sorted(names))})")
             setattr(cls, name, size(fields))
+        if cpu_full is not None:
+            cls.CPU_NOTE = cpu_note
         return cls
 
     return decorate
