@@ -75,8 +75,7 @@ def corpus_unit(cfg: dict, *, cache: Path, progress: bool) -> dict:
 
     c = _text_common
     top = cfg["top"]
-    sentences, labels = c.corpus_sample(cfg["corpus"], cfg["n"], cfg["seed"])
-    X = c.embed(cache, cfg["corpus"], sentences, batch_size=cfg["batch_size"], progress=progress)
+    sentences, labels, X = c.embedded_sample(cache, cfg["corpus"], cfg, progress=progress)
     out = {"n": len(sentences), "classes": {}}
     d_all = np.asarray(tte_depth(jnp.asarray(X)))
     out["depth_quantiles"] = np.quantile(d_all, [0.0, 0.25, 0.5, 0.75, 1.0]).tolist()
@@ -144,12 +143,7 @@ def dd_unit(cfg: dict, *, cache: Path, progress: bool) -> dict:
     """One pair of corpora: DD-plot coordinates and the share of points deeper in their own corpus."""
     from embtheory.depth import dd_plot
 
-    c = _text_common
-    emb = []
-    for name in (cfg["F"], cfg["G"]):
-        sentences, _ = c.corpus_sample(name, cfg["n"], cfg["seed"])
-        emb.append(c.embed(cache, name, sentences, batch_size=cfg["batch_size"], progress=progress))
-    dd = dd_plot(emb[0], emb[1])
+    dd = dd_plot(*_text_common.pair_embeddings(cache, cfg, progress=progress))
     x, y, g = (np.asarray(a) for a in dd)
     # share of points closer (in depth) to their own corpus than to the other one
     own = np.where(g, y > x, x > y)

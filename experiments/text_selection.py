@@ -86,8 +86,7 @@ def unit(cfg: dict, *, cache: Path, progress: bool) -> dict:
     from embtheory.encoders import fewshot_accuracy
 
     c = _text_common
-    sentences, labels = c.corpus_sample(cfg["corpus"], cfg["n"], cfg["seed"])
-    X = c.embed(cache, cfg["corpus"], sentences, batch_size=cfg["batch_size"], progress=progress)
+    _, labels, X = c.embedded_sample(cache, cfg["corpus"], cfg, progress=progress)
     pool, test = _split(labels, cfg["seed"], cfg["corpus"])
     Xp, yp, Xt, yt = X[pool], labels[pool], X[test], labels[test]
     n_classes = int(labels.max()) + 1

@@ -161,13 +161,9 @@ def run_augment(cfg: AugmentConfig, ctx: RunContext) -> Report:
 
 def corpora_unit(cfg: dict, *, cache: Path, progress: bool) -> dict:
     """One ordered pair of corpora (F the reference, G tested): the depth rank-sum test."""
-    c = _text_common
-    emb = []
-    for name in (cfg["F"], cfg["G"]):
-        sentences, _ = c.corpus_sample(name, cfg["n"], cfg["seed"])
-        emb.append(c.embed(cache, name, sentences, batch_size=cfg["batch_size"], progress=progress))
+    F, G = _text_common.pair_embeddings(cache, cfg, progress=progress)
     key = derive_key(cfg["seed"], "permutations", cfg["F"], cfg["G"])
-    return _test(emb[0], emb[1], cfg["permutations"], key)
+    return _test(F, G, cfg["permutations"], key)
 
 
 def run_corpora(cfg: CorporaConfig, ctx: RunContext) -> Report:
