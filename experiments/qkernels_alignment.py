@@ -27,7 +27,7 @@ import qkernels_common as qc  # a sibling module of experiments/, on sys.path un
 
 from embtheory.core import Experiment, Report, RunContext
 from embtheory.core.experiment import sizes
-from embtheory.core.plotting import PALETTE, house_style, integer_axis, new_figure, save_figure
+from embtheory.core.plotting import PALETTE, integer_axis, new_figure, save_figure
 from embtheory.core.reporting import format_interval
 from embtheory.qkernels import fit_decay, train_alignment, uniform_angles
 from embtheory.qkernels.alignment import alignment_landscape
@@ -110,35 +110,34 @@ def run_fig9(cfg: Fig9Config, ctx: RunContext) -> Report:
     med = np.array([np.median(var[n]) for n in ns])
     lo = np.array([np.percentile(var[n], 5) for n in ns])
     hi = np.array([np.percentile(var[n], 95) for n in ns])
-    with house_style():
-        fig, axes = new_figure(1, 2)
-        ax, ax2 = axes[0]
-        ax.fill_between(ns, lo, hi, color=PALETTE[0], alpha=0.2, lw=0, label="ours: 5-95% over data sets")
-        ax.semilogy(
-            ns,
-            med,
-            marker="o",
-            color=PALETTE[0],
-            label=f"ours: median of {cfg.n_datasets} data sets ({cfg.n_theta} theta each)",
-        )
-        ax.semilogy(
-            list(PAPER_FIG9),
-            list(PAPER_FIG9.values()),
-            "ks",
-            mfc="none",
-            ls="none",
-            label="paper (one data set per n)",
-        )
-        ax.set_xlabel("qubits n")
-        ax.set_ylabel("Var_theta[TA]")
-        ax.set_title("Fig. 9: alignment landscape, RY + HEE")
-        integer_axis(ax, [*ns, *PAPER_FIG9])
-        ax.legend(fontsize=7)
-        ax2.plot(ns, [r["train_gain"] for r in train], marker="s", color=PALETTE[1])
-        ax2.set_xlabel("qubits n")
-        integer_axis(ax2, ns)
-        ax2.set_ylabel(f"TA gain after {cfg.steps} Adam steps")
-        files = save_figure(fig, ctx.out_dir, "fig9_alignment")
+    fig, axes = new_figure(1, 2)
+    ax, ax2 = axes[0]
+    ax.fill_between(ns, lo, hi, color=PALETTE[0], alpha=0.2, lw=0, label="ours: 5-95% over data sets")
+    ax.semilogy(
+        ns,
+        med,
+        marker="o",
+        color=PALETTE[0],
+        label=f"ours: median of {cfg.n_datasets} data sets ({cfg.n_theta} theta each)",
+    )
+    ax.semilogy(
+        list(PAPER_FIG9),
+        list(PAPER_FIG9.values()),
+        "ks",
+        mfc="none",
+        ls="none",
+        label="paper (one data set per n)",
+    )
+    ax.set_xlabel("qubits n")
+    ax.set_ylabel("Var_theta[TA]")
+    ax.set_title("Fig. 9: alignment landscape, RY + HEE")
+    integer_axis(ax, [*ns, *PAPER_FIG9])
+    ax.legend(fontsize=7)
+    ax2.plot(ns, [r["train_gain"] for r in train], marker="s", color=PALETTE[1])
+    ax2.set_xlabel("qubits n")
+    integer_axis(ax2, ns)
+    ax2.set_ylabel(f"TA gain after {cfg.steps} Adam steps")
+    files = save_figure(fig, ctx.out_dir, "fig9_alignment")
     lines = [
         f"Like with like: each paper point is one random data set (N_s = {cfg.n_samples}, random +-1 labels, "
         f"500 theta); ours are {cfg.n_datasets} independent data sets per n with {cfg.n_theta} theta each, "

@@ -40,7 +40,6 @@ from embtheory.core.experiment import sizes
 from embtheory.core.plotting import (
     MARKERS,
     PALETTE,
-    house_style,
     integer_axis,
     legend_outside,
     new_figure,
@@ -128,47 +127,46 @@ def run_fig6a(cfg: Fig6aConfig, ctx: RunContext) -> Report:
     pub = _depth_sweep(ctx, ns, layers, cfg.n_samples, desc="fig6 published")
     pns, players = list(cfg.posted_ns), list(cfg.posted_layers)
     posted = _depth_sweep(ctx, pns, players, cfg.posted_n_samples, desc="fig6a posted")
-    with house_style():
-        fig, axes = new_figure(1, 3)
-        ax, ax2, ax3 = axes[0]
-        _plot_depth(pub, ns, layers, "fidelity", ax, 8)
-        nn = np.asarray(ns)
-        ax.plot(ns, 1 / (2 ** (nn - 1) * (2**nn + 1)), "k--", lw=1, label="beta_Haar")
-        ax.legend(ncol=2, fontsize=7)
-        ax.set_title(f"published set-up: N_s = {cfg.n_samples}, 10 depths")
-        _plot_depth(posted, pns, players, "fidelity", ax2, len(players))
-        i2 = players.index(2) if 2 in players else 0
-        on = [n for n in qc.POSTED_FIG6A_VAR_L2 if n in pns]
-        paper_overlay(ax2, on, [qc.POSTED_FIG6A_VAR_L2[n] for n in on], label="authors' stored, L = 2")
-        ax2.legend(ncol=2, fontsize=7)
-        ax2.set_title(f"posted script: N_s = {cfg.posted_n_samples}")
-        ax3.semilogy(
-            pns,
-            [r["fidelity"]["mean"][i2] for r in posted],
-            marker="o",
-            color=PALETTE[0],
-            label=f"ours, N_s = {cfg.posted_n_samples}, L = {players[i2]}",
-        )
-        paper_overlay(
-            ax3, on, [qc.POSTED_FIG6A_MEAN_L2[n] for n in on], label="posted script's stored output"
-        )
-        j2 = layers.index(2) if 2 in layers else 0
-        ax3.semilogy(
-            ns,
-            [r["fidelity"]["mean"][j2] for r in pub],
-            marker="s",
-            color=PALETTE[1],
-            label=f"ours, N_s = {cfg.n_samples}, L = {layers[j2]}",
-        )
-        pn = [n for n in qc.PAPER_FIG6A_MEAN_L2 if n in ns]
-        ax3.semilogy(
-            pn, [qc.PAPER_FIG6A_MEAN_L2[n] for n in pn], "kx", ls="none", label="Fig. 6a as published"
-        )
-        ax3.semilogy(pns, 2.0 ** -np.asarray(pns), "k:", lw=1, label="1/2^n")
-        ax3.set_xlabel("qubits n")
-        ax3.set_ylabel("mean fidelity kernel")
-        ax3.legend(fontsize=7)
-        files = save_figure(fig, ctx.out_dir, "fig6a_fidelity")
+    fig, axes = new_figure(1, 3)
+    ax, ax2, ax3 = axes[0]
+    _plot_depth(pub, ns, layers, "fidelity", ax, 8)
+    nn = np.asarray(ns)
+    ax.plot(ns, 1 / (2 ** (nn - 1) * (2**nn + 1)), "k--", lw=1, label="beta_Haar")
+    ax.legend(ncol=2, fontsize=7)
+    ax.set_title(f"published set-up: N_s = {cfg.n_samples}, 10 depths")
+    _plot_depth(posted, pns, players, "fidelity", ax2, len(players))
+    i2 = players.index(2) if 2 in players else 0
+    on = [n for n in qc.POSTED_FIG6A_VAR_L2 if n in pns]
+    paper_overlay(ax2, on, [qc.POSTED_FIG6A_VAR_L2[n] for n in on], label="authors' stored, L = 2")
+    ax2.legend(ncol=2, fontsize=7)
+    ax2.set_title(f"posted script: N_s = {cfg.posted_n_samples}")
+    ax3.semilogy(
+        pns,
+        [r["fidelity"]["mean"][i2] for r in posted],
+        marker="o",
+        color=PALETTE[0],
+        label=f"ours, N_s = {cfg.posted_n_samples}, L = {players[i2]}",
+    )
+    paper_overlay(
+        ax3, on, [qc.POSTED_FIG6A_MEAN_L2[n] for n in on], label="posted script's stored output"
+    )
+    j2 = layers.index(2) if 2 in layers else 0
+    ax3.semilogy(
+        ns,
+        [r["fidelity"]["mean"][j2] for r in pub],
+        marker="s",
+        color=PALETTE[1],
+        label=f"ours, N_s = {cfg.n_samples}, L = {layers[j2]}",
+    )
+    pn = [n for n in qc.PAPER_FIG6A_MEAN_L2 if n in ns]
+    ax3.semilogy(
+        pn, [qc.PAPER_FIG6A_MEAN_L2[n] for n in pn], "kx", ls="none", label="Fig. 6a as published"
+    )
+    ax3.semilogy(pns, 2.0 ** -np.asarray(pns), "k:", lw=1, label="1/2^n")
+    ax3.set_xlabel("qubits n")
+    ax3.set_ylabel("mean fidelity kernel")
+    ax3.legend(fontsize=7)
+    files = save_figure(fig, ctx.out_dir, "fig6a_fidelity")
     lines = [
         f"Like with like: the posted script's set-up (N_s = {cfg.posted_n_samples}, first 30 + 30 images, "
         "L = 2) against its stored output; our images are the first of the MNIST test split, theirs of "
@@ -217,17 +215,16 @@ def run_fig6b(cfg: Fig6bConfig, ctx: RunContext) -> Report:
     res = _depth_sweep(ctx, ns, layers, cfg.n_samples, desc="fig6 published")
     j2 = layers.index(2) if 2 in layers else 0
     pn = [n for n in qc.PAPER_FIG6B_VAR_D_L2 if n in ns]
-    with house_style():
-        fig, axes = new_figure(1, 2)
-        ax, ax2 = axes[0]
-        _plot_depth(res, ns, layers, "distance", ax, 8, label_kind="D = sum_k ||rho_k - rho'_k||_F^2")
-        paper_overlay(ax, pn, [qc.PAPER_FIG6B_VAR_D_L2[n] for n in pn], label="paper (stored D), L = 2")
-        ax.legend(ncol=2, fontsize=7)
-        ax.set_title("Fig. 6b as the paper plots it: Var[D]")
-        _plot_depth(res, ns, layers, "projected", ax2, 8, label_kind="k = exp(-D)")
-        ax2.legend(ncol=2, fontsize=7)
-        ax2.set_title("the kernel itself: Var[exp(-D)]")
-        files = save_figure(fig, ctx.out_dir, "fig6b_projected")
+    fig, axes = new_figure(1, 2)
+    ax, ax2 = axes[0]
+    _plot_depth(res, ns, layers, "distance", ax, 8, label_kind="D = sum_k ||rho_k - rho'_k||_F^2")
+    paper_overlay(ax, pn, [qc.PAPER_FIG6B_VAR_D_L2[n] for n in pn], label="paper (stored D), L = 2")
+    ax.legend(ncol=2, fontsize=7)
+    ax.set_title("Fig. 6b as the paper plots it: Var[D]")
+    _plot_depth(res, ns, layers, "projected", ax2, 8, label_kind="k = exp(-D)")
+    ax2.legend(ncol=2, fontsize=7)
+    ax2.set_title("the kernel itself: Var[exp(-D)]")
+    files = save_figure(fig, ctx.out_dir, "fig6b_projected")
     lines = [
         f"Like with like: Var over the {cfg.n_samples * (cfg.n_samples - 1) // 2} pairs of the exponent D "
         "(gamma = 1), which is what the paper's stored array holds and its Fig. 6b plots under the label "
@@ -297,23 +294,22 @@ def run_fig7(cfg: Fig7Config, ctx: RunContext) -> Report:
         for e in ("rx", "ry", "hrz")
     }
     by = {e: np.median(v, axis=1) for e, v in raw.items()}  # median over the data draws
-    with house_style():
-        fig, axes = new_figure(1, 2)
-        ax, ax2 = axes[0]
-        for i, (e, label) in enumerate([("rx", "RX"), ("ry", "RY"), ("hrz", "H.RZ")]):
-            ax.semilogy(ns, by[e], marker=MARKERS[i], color=PALETTE[i], label=f"{label} (median of {draws})")
-            ax.fill_between(ns, raw[e].min(1), raw[e].max(1), color=PALETTE[i], alpha=0.12, lw=0)
-        ax.semilogy(ns, product_variance(np.asarray(ns)), "k--", lw=1, label="(3/8)^n - (1/4)^n")
-        pn = [n for n in PAPER_FIG7_RX_VAR if n in ns]
-        paper_overlay(ax, pn, [PAPER_FIG7_RX_VAR[n] for n in pn], label="paper (RX)")
-        ax.set_xlabel("qubits n")
-        ax.set_ylabel("Var over pairs")
-        ax.set_title("Fig. 7: product embeddings, random data")
-        ax.legend()
-        _plot_depth(hee, ns, hee_layers, "fidelity", ax2, len(hee_layers))
-        ax2.set_title("HEE, random data, N_s = 25")
-        ax2.legend()
-        files = save_figure(fig, ctx.out_dir, "fig7_global_measurement")
+    fig, axes = new_figure(1, 2)
+    ax, ax2 = axes[0]
+    for i, (e, label) in enumerate([("rx", "RX"), ("ry", "RY"), ("hrz", "H.RZ")]):
+        ax.semilogy(ns, by[e], marker=MARKERS[i], color=PALETTE[i], label=f"{label} (median of {draws})")
+        ax.fill_between(ns, raw[e].min(1), raw[e].max(1), color=PALETTE[i], alpha=0.12, lw=0)
+    ax.semilogy(ns, product_variance(np.asarray(ns)), "k--", lw=1, label="(3/8)^n - (1/4)^n")
+    pn = [n for n in PAPER_FIG7_RX_VAR if n in ns]
+    paper_overlay(ax, pn, [PAPER_FIG7_RX_VAR[n] for n in pn], label="paper (RX)")
+    ax.set_xlabel("qubits n")
+    ax.set_ylabel("Var over pairs")
+    ax.set_title("Fig. 7: product embeddings, random data")
+    ax.legend()
+    _plot_depth(hee, ns, hee_layers, "fidelity", ax2, len(hee_layers))
+    ax2.set_title("HEE, random data, N_s = 25")
+    ax2.legend()
+    files = save_figure(fig, ctx.out_dir, "fig7_global_measurement")
     lines = [
         f"RX Var n={n}: ours {by['rx'][ns.index(n)]:.3g} (median of {draws} data sets of 60 points; range "
         f"{raw['rx'][ns.index(n)].min():.2g}-{raw['rx'][ns.index(n)].max():.2g}), exact "
@@ -362,17 +358,16 @@ class MoreQubitsConfig:
 def run_more_qubits(cfg: MoreQubitsConfig, ctx: RunContext) -> Report:
     ns, layers = list(cfg.ns), list(cfg.layers)
     results = _depth_sweep(ctx, ns, layers, 40, desc="more qubits")
-    with house_style():
-        fig, axes = new_figure(1, 2)
-        ax, ax2 = axes[0]
-        _plot_depth(results, ns, layers, "fidelity", ax, len(layers))
-        _plot_depth(results, ns, layers, "projected", ax2, len(layers))
-        ax.axvline(14.5, color="grey", lw=0.8, ls=":")
-        ax2.axvline(12.5, color="grey", lw=0.8, ls=":")
-        ax.legend()
-        ax.set_title(f"beyond the paper: fidelity to n = {ns[-1]}")
-        ax2.set_title(f"projected to n = {ns[-1]}")
-        files = save_figure(fig, ctx.out_dir, "more_qubits")
+    fig, axes = new_figure(1, 2)
+    ax, ax2 = axes[0]
+    _plot_depth(results, ns, layers, "fidelity", ax, len(layers))
+    _plot_depth(results, ns, layers, "projected", ax2, len(layers))
+    ax.axvline(14.5, color="grey", lw=0.8, ls=":")
+    ax2.axvline(12.5, color="grey", lw=0.8, ls=":")
+    ax.legend()
+    ax.set_title(f"beyond the paper: fidelity to n = {ns[-1]}")
+    ax2.set_title(f"projected to n = {ns[-1]}")
+    files = save_figure(fig, ctx.out_dir, "more_qubits")
     lines = _decay_lines(results, ns, layers, "fidelity") + _decay_lines(results, ns, layers, "projected")
     return Report(
         "Beyond the paper: concentration past n = 14 (fidelity) and n = 12 (projected)", lines, files
@@ -399,23 +394,22 @@ def run_bandwidth(cfg: BandwidthConfig, ctx: RunContext) -> Report:
     ns, scales = list(cfg.ns), list(cfg.scales)
     cfgs = [c for s in scales for c in _depth_cfgs(ctx.seed, ns, [2], 40, scale=s)]
     res = ctx.sweep(cfgs, qc.depth_unit, desc="bandwidth")
-    with house_style():
-        fig, axes = new_figure(1, 2)
-        ax, ax2 = axes[0]
-        for i, c in enumerate(scales):
-            rows = [r for cf, r in zip(cfgs, res) if cf["scale"] == c]
-            ax.semilogy(ns, [r["fidelity"]["var"][0] for r in rows], marker=MARKERS[i % 8], label=f"c = {c}")
-            ax2.semilogy(
-                ns, [r["projected"]["var"][0] for r in rows], marker=MARKERS[i % 8], label=f"c = {c}"
-            )
-        ax.set_title("bandwidth x -> c x: fidelity, HEE L = 2")
-        ax2.set_title("projected")
-        for a in (ax, ax2):
-            a.set_xlabel("qubits n")
-            a.set_ylabel("Var over pairs")
-            integer_axis(a, ns)
-        legend_outside(ax2)  # one legend for both panels, off their curves
-        files = save_figure(fig, ctx.out_dir, "bandwidth")
+    fig, axes = new_figure(1, 2)
+    ax, ax2 = axes[0]
+    for i, c in enumerate(scales):
+        rows = [r for cf, r in zip(cfgs, res) if cf["scale"] == c]
+        ax.semilogy(ns, [r["fidelity"]["var"][0] for r in rows], marker=MARKERS[i % 8], label=f"c = {c}")
+        ax2.semilogy(
+            ns, [r["projected"]["var"][0] for r in rows], marker=MARKERS[i % 8], label=f"c = {c}"
+        )
+    ax.set_title("bandwidth x -> c x: fidelity, HEE L = 2")
+    ax2.set_title("projected")
+    for a in (ax, ax2):
+        a.set_xlabel("qubits n")
+        a.set_ylabel("Var over pairs")
+        integer_axis(a, ns)
+    legend_outside(ax2)  # one legend for both panels, off their curves
+    files = save_figure(fig, ctx.out_dir, "bandwidth")
     lines = []
     for c in scales:
         v = [r["fidelity"]["var"][0] for cf, r in zip(cfgs, res) if cf["scale"] == c]

@@ -24,7 +24,7 @@ import numpy as np
 
 from embtheory.core import Experiment, Report, RunContext
 from embtheory.core.experiment import sizes
-from embtheory.core.plotting import MARKERS, PALETTE, house_style, new_figure, save_figure
+from embtheory.core.plotting import MARKERS, PALETTE, new_figure, save_figure
 from embtheory.core.reporting import format_interval
 from embtheory.qkernels import fit_decay, mnist_pca, pair_values
 from embtheory.qkernels.mps import bond_for, mps_embed_fn, mps_gram_quantities
@@ -97,27 +97,26 @@ def run_large_n(cfg: LargeNConfig, ctx: RunContext) -> Report:
                   seed=ctx.seed, revision=REVISION) for n in ns]
     res = ctx.sweep(units, large_n_unit, desc="large n (MPS)")
     layers = list(range(1, cfg.max_layers + 1))
-    with house_style():
-        fig, axes = new_figure(1, 3)
-        ax, ax2, ax3 = axes[0]
-        for i, L in enumerate(layers):
-            kw = dict(marker=MARKERS[i % len(MARKERS)], color=PALETTE[i % len(PALETTE)], label=f"L = {L}")
-            ax.semilogy(ns, [r["fidelity"]["var"][i] for r in res], **kw)
-            ax2.semilogy(ns, [r["fidelity"]["mean"][i] for r in res], **kw)
-            ax3.semilogy(ns, [r["distance"]["var"][i] for r in res], **kw)
-        nn = np.asarray(ns, float)
-        ax2.semilogy(ns, 2.0**-nn, "k:", lw=1, label="1/2^n")
-        for a, title in (
-            (ax, "Var over pairs, fidelity"),
-            (ax2, "mean fidelity"),
-            (ax3, "Var over pairs of D"),
-        ):
-            a.axvline(14.5, color="grey", lw=0.8, ls=":")
-            a.set_xlabel("qubits n")
-            a.set_title(title)
-        ax.legend(fontsize=7)
-        ax2.legend(fontsize=7)
-        files = save_figure(fig, ctx.out_dir, "large_n")
+    fig, axes = new_figure(1, 3)
+    ax, ax2, ax3 = axes[0]
+    for i, L in enumerate(layers):
+        kw = dict(marker=MARKERS[i % len(MARKERS)], color=PALETTE[i % len(PALETTE)], label=f"L = {L}")
+        ax.semilogy(ns, [r["fidelity"]["var"][i] for r in res], **kw)
+        ax2.semilogy(ns, [r["fidelity"]["mean"][i] for r in res], **kw)
+        ax3.semilogy(ns, [r["distance"]["var"][i] for r in res], **kw)
+    nn = np.asarray(ns, float)
+    ax2.semilogy(ns, 2.0**-nn, "k:", lw=1, label="1/2^n")
+    for a, title in (
+        (ax, "Var over pairs, fidelity"),
+        (ax2, "mean fidelity"),
+        (ax3, "Var over pairs of D"),
+    ):
+        a.axvline(14.5, color="grey", lw=0.8, ls=":")
+        a.set_xlabel("qubits n")
+        a.set_title(title)
+    ax.legend(fontsize=7)
+    ax2.legend(fontsize=7)
+    files = save_figure(fig, ctx.out_dir, "large_n")
     times = ", ".join(f"n={r_n}: {r['seconds']:.0f} s" for r_n, r in zip(ns, res))
     lines = [
         f"MPS at the exact bond (L = {cfg.max_layers}: bond up to {max(r['bond'] for r in res)}); largest "

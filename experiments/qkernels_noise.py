@@ -21,15 +21,7 @@ import numpy as np
 
 from embtheory.core import Experiment, Report, RunContext
 from embtheory.core.experiment import sizes
-from embtheory.core.plotting import (
-    MARKERS,
-    PALETTE,
-    house_style,
-    integer_axis,
-    legend_outside,
-    new_figure,
-    save_figure,
-)
+from embtheory.core.plotting import MARKERS, PALETTE, integer_axis, legend_outside, new_figure, save_figure
 from embtheory.qkernels import mnist_pca, pair_statistics
 from embtheory.qkernels.profiles import kernels_by_depth
 
@@ -60,21 +52,20 @@ def run_fig8(cfg: Fig8Config, ctx: RunContext) -> Report:
     ps, LAYERS = list(cfg.ps), list(cfg.layers)
     cfgs = [dict(experiment="qk-fig8", n=cfg.n, n_samples=40, layers=LAYERS, p=p, seed=ctx.seed) for p in ps]
     res = ctx.sweep(cfgs, noise_unit, desc="fig8")
-    with house_style():
-        fig, axes = new_figure(1, 2)
-        ax, ax2 = axes[0]
-        for i, (p, r) in enumerate(zip(ps, res)):
-            kw = dict(marker=MARKERS[i], color=PALETTE[i], label=f"p = {p}")
-            ax.semilogy(LAYERS, r["fidelity_abs_dev"], **kw)
-            ax2.semilogy(LAYERS, r["projected_abs_dev"], **kw)
-        ax.set_ylabel("mean |k_F - 1/2^n|")
-        ax2.set_ylabel("mean |k_P - 1|")
-        for a in (ax, ax2):
-            a.set_xlabel("layers L")
-            integer_axis(a, LAYERS)
-        ax.set_title(f"Fig. 8: noise-induced concentration, n = {cfg.n}, MNIST")
-        legend_outside(ax2)  # one legend for both panels, off their curves
-        files = save_figure(fig, ctx.out_dir, "fig8_noise")
+    fig, axes = new_figure(1, 2)
+    ax, ax2 = axes[0]
+    for i, (p, r) in enumerate(zip(ps, res)):
+        kw = dict(marker=MARKERS[i], color=PALETTE[i], label=f"p = {p}")
+        ax.semilogy(LAYERS, r["fidelity_abs_dev"], **kw)
+        ax2.semilogy(LAYERS, r["projected_abs_dev"], **kw)
+    ax.set_ylabel("mean |k_F - 1/2^n|")
+    ax2.set_ylabel("mean |k_P - 1|")
+    for a in (ax, ax2):
+        a.set_xlabel("layers L")
+        integer_axis(a, LAYERS)
+    ax.set_title(f"Fig. 8: noise-induced concentration, n = {cfg.n}, MNIST")
+    legend_outside(ax2)  # one legend for both panels, off their curves
+    files = save_figure(fig, ctx.out_dir, "fig8_noise")
     lines = []
     for p, r in zip(ps, res):
         f, q = np.asarray(r["fidelity_abs_dev"]), np.asarray(r["projected_abs_dev"])

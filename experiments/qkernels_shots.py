@@ -24,7 +24,7 @@ import numpy as np
 
 from embtheory.core import Experiment, Report, RunContext, root_key, split_named
 from embtheory.core.experiment import sizes
-from embtheory.core.plotting import MARKERS, PALETTE, house_style, new_figure, save_figure
+from embtheory.core.plotting import MARKERS, PALETTE, new_figure, save_figure
 from embtheory.qkernels import (
     loschmidt_estimate,
     product_kernel,
@@ -107,23 +107,22 @@ def run_fig3(cfg: Fig3Config, ctx: RunContext) -> Report:
     rel = {m: np.array([np.asarray(r[f"{m}_test"])[:-1] / r[f"{m}_test"][0] for r in res]) for m in METHODS}
     train = {m: np.array([r[f"{m}_train"][:-1] for r in res]) for m in METHODS}
     labels = {"exact": "exact", "swap": "est. (SWAP)", "loschmidt": "est. (Loschmidt)", "random": "random"}
-    with house_style():
-        # The training loss goes in a panel of its own: an inset would cover the exact model's drop.
-        fig, axes = new_figure(1, 2, width=4.2, height=3.4)
-        ax, ax_train = axes[0, 0], axes[0, 1]
-        for i, m in enumerate(METHODS):
-            mu, sd = rel[m].mean(0), rel[m].std(0)
-            ax.semilogy(shown, mu, marker=MARKERS[i], color=PALETTE[i], label=labels[m])
-            ax.fill_between(shown, np.maximum(mu - sd, mu / 10), mu + sd, color=PALETTE[i], alpha=0.15, lw=0)
-        ax.set_xlabel("training data N_s")
-        ax.set_ylabel("relative test MSE")
-        ax.set_title(f"Fig. 3: n = 40, 1000 shots, {reps} seeds")
-        ax.legend(loc="lower left")
-        for i, m in enumerate(METHODS):
-            ax_train.plot(shown, train[m].mean(0), marker=MARKERS[i], color=PALETTE[i], ms=3, label=labels[m])
-        ax_train.set(xlabel="training data N_s", ylabel="training MSE (mean over seeds)",
-                     title="Training loss: every model fits its labels")
-        files = save_figure(fig, ctx.out_dir, "fig3_shot_noise")
+    # The training loss goes in a panel of its own: an inset would cover the exact model's drop.
+    fig, axes = new_figure(1, 2, width=4.2, height=3.4)
+    ax, ax_train = axes[0, 0], axes[0, 1]
+    for i, m in enumerate(METHODS):
+        mu, sd = rel[m].mean(0), rel[m].std(0)
+        ax.semilogy(shown, mu, marker=MARKERS[i], color=PALETTE[i], label=labels[m])
+        ax.fill_between(shown, np.maximum(mu - sd, mu / 10), mu + sd, color=PALETTE[i], alpha=0.15, lw=0)
+    ax.set_xlabel("training data N_s")
+    ax.set_ylabel("relative test MSE")
+    ax.set_title(f"Fig. 3: n = 40, 1000 shots, {reps} seeds")
+    ax.legend(loc="lower left")
+    for i, m in enumerate(METHODS):
+        ax_train.plot(shown, train[m].mean(0), marker=MARKERS[i], color=PALETTE[i], ms=3, label=labels[m])
+    ax_train.set(xlabel="training data N_s", ylabel="training MSE (mean over seeds)",
+                 title="Training loss: every model fits its labels")
+    files = save_figure(fig, ctx.out_dir, "fig3_shot_noise")
     lines = [
         f"{labels[m]}: relative test MSE at N_s = 140: {rel[m].mean(0)[-1]:.3g} +- {rel[m].std(0)[-1]:.2g}; "
         f"max train MSE {train[m].max():.2g}"
