@@ -575,27 +575,11 @@ spec(
     {"X": "matrix", "layers": "count", "embedding": "choice"},
     extra={"noise": [("above-one", 1.5), ("nan", float("nan"))]},
 )
-spec(
-    "qkernels",
-    "fidelity_gram",
-    lambda: {"X": mat(2, 2)},
-    {"X": "matrix", "layers": "count"},
-    extra={"Y": [("dim-mismatch", mat(2, 3))]},
-)
-spec(
-    "qkernels",
-    "projected_gram",
-    lambda: {"X": mat(2, 2)},
-    {"X": "matrix", "gamma": "real"},
-    extra={"Y": [("dim-mismatch", mat(2, 3))]},
-)
-spec(
-    "qkernels",
-    "product_kernel",
-    lambda: {"X": mat(2, 2)},
-    {"X": "matrix"},
-    extra={"Y": [("dim-mismatch", mat(2, 3))]},
-)
+# the Gram builders: one data set X, and a second set Y that must have X's width
+for _name, _kinds in (("fidelity_gram", {"layers": "count"}), ("projected_gram", {"gamma": "real"}),
+                      ("product_kernel", {})):
+    spec("qkernels", _name, lambda: {"X": mat(2, 2)}, {"X": "matrix", **_kinds},
+         extra={"Y": [("dim-mismatch", mat(2, 3))]})
 spec(
     "qkernels",
     "alignment_values",
