@@ -782,20 +782,9 @@ spec(
     {"alternative": "choice"},
     extra={"z": [("nan", float("nan")), ("str", "z")]},
 )
-spec(
-    "depth",
-    "most_central",
-    lambda: {"F": mat(6, 3), "k": 2},
-    {"F": "unit_matrix", "k": "count"},
-    extra={"k": [("k>n", 7)]},
-)
-spec(
-    "depth",
-    "most_outlying",
-    lambda: {"F": mat(6, 3), "k": 2},
-    {"F": "unit_matrix", "k": "count"},
-    extra={"k": [("k>n", 7)]},
-)
+for _name in ("most_central", "most_outlying"):  # the k deepest and the k least deep of F
+    spec("depth", _name, lambda: {"F": mat(6, 3), "k": 2}, {"F": "unit_matrix", "k": "count"},
+         extra={"k": [("k>n", 7)]})
 spec(
     "depth",
     "select_examples",
