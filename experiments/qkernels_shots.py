@@ -97,13 +97,13 @@ class Fig3Config:
 
 
 def run_fig3(cfg: Fig3Config, ctx: RunContext) -> Report:
-    reps, sizes = cfg.reps, list(cfg.sizes)
-    cfgs = [dict(experiment="qk-fig3", n=40, n_test=20, shots=1000, sizes=sizes, seed=ctx.seed, rep=r,
+    reps, train_sizes = cfg.reps, list(cfg.sizes)
+    cfgs = [dict(experiment="qk-fig3", n=40, n_test=20, shots=1000, sizes=train_sizes, seed=ctx.seed, rep=r,
                  revision=REVISION) for r in range(reps)]
     res = ctx.sweep(cfgs, fig3_unit, desc="fig3")
     # As in the paper's plot, the last size (N_s = 145, where the exact model holds every label's
     # support and its test error is 0 to rounding) is left out.
-    shown = sizes[:-1]
+    shown = train_sizes[:-1]
     rel = {m: np.array([np.asarray(r[f"{m}_test"])[:-1] / r[f"{m}_test"][0] for r in res]) for m in METHODS}
     train = {m: np.array([r[f"{m}_train"][:-1] for r in res]) for m in METHODS}
     labels = {"exact": "exact", "swap": "est. (SWAP)", "loschmidt": "est. (Loschmidt)", "random": "random"}
