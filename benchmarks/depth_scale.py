@@ -17,23 +17,11 @@ from __future__ import annotations
 
 import argparse
 import json
-import statistics
 import time
 
 import jax
 import jax.numpy as jnp
-
-
-def _timed(fn, repeats: int) -> tuple[float, float]:
-    t0 = time.perf_counter()
-    jax.block_until_ready(fn())
-    first = time.perf_counter() - t0
-    times = []
-    for _ in range(repeats):
-        t0 = time.perf_counter()
-        jax.block_until_ready(fn())
-        times.append(time.perf_counter() - t0)
-    return first, statistics.median(times)
+from _common import timed  # benchmarks/ is on sys.path when run as a script
 
 
 def main(argv: list[str] | None = None) -> int:
@@ -54,12 +42,12 @@ def main(argv: list[str] | None = None) -> int:
     print(json.dumps({"device": str(jax.devices()[0]), "jax": jax.__version__}), flush=True)
     if not args.skip_depths:
         F = jax.block_until_ready(jax.random.normal(key_F, (args.rows, args.d)) + 0.3)
-        first, warm = _timed(lambda: tte_depth(F), args.repeats)
+        _, first, warm = timed(lambda: tte_depth(F), args.repeats)
         read = 2 * F.size * F.dtype.itemsize
         print(json.dumps({"what": "tte_depth(F) cosine", "rows": args.rows, "d": args.d, "first_s": first,
                           "warm_s": warm, "GB_per_s": read / warm / 1e9}), flush=True)
         G = F[: args.rows // 10]
-        first, warm = _timed(lambda: tte_depth(F, G), args.repeats)
+        _, first, warm = timed(lambda: tte_depth(F, G), args.repeats)
         read = (F.size + G.size) * F.dtype.itemsize
         print(json.dumps({"what": "tte_depth(F, G) cosine", "rows": args.rows, "n": G.shape[0], "d": args.d,
                           "first_s": first, "warm_s": warm, "GB_per_s": read / warm / 1e9}), flush=True)

@@ -12,7 +12,6 @@
 from __future__ import annotations
 
 import argparse
-import time
 
 import jax
 
@@ -20,18 +19,10 @@ jax.config.update("jax_enable_x64", True)
 
 import jax.numpy as jnp  # noqa: E402
 import numpy as np  # noqa: E402
+from _common import timed  # noqa: E402  (benchmarks/ is on sys.path when run as a script)
 
 from embtheory.qkernels import fidelity_gram  # noqa: E402
 from embtheory.qkernels.embeddings import memory_budget  # noqa: E402
-
-
-def _timed(fn):
-    t0 = time.perf_counter()
-    out = jax.block_until_ready(fn())
-    first = time.perf_counter() - t0
-    t0 = time.perf_counter()
-    jax.block_until_ready(fn())
-    return out, first, time.perf_counter() - t0
 
 
 def main(argv=None):
@@ -56,7 +47,7 @@ def main(argv=None):
         state = 2**n * 8
         chunk = int(max(1, min(args.points, (budget / 2 - args.points * state) // (4 * state))))
         try:
-            K, first, steady = _timed(
+            K, first, steady = timed(
                 lambda X=X, c=chunk: fidelity_gram(X, layers=args.layers, dtype=jnp.complex64, chunk_size=c)
             )
         except MemoryError as e:
@@ -72,7 +63,7 @@ def main(argv=None):
             flush=True,
         )
     X = rng.uniform(0, 2 * np.pi, (args.points, args.mps_n))
-    K, first, steady = _timed(lambda: fidelity_gram(X, layers=args.layers, backend="mps"))
+    K, first, steady = timed(lambda: fidelity_gram(X, layers=args.layers, backend="mps"))
     print(
         f"MPS n={args.mps_n}, {args.points} points, L={args.layers}, complex128: first {first:.1f} s, steady "
         f"{steady:.2f} s; diag {float(K[0, 0]):.12f}",

@@ -15,8 +15,6 @@ Usage: ``python benchmarks/qkernels_gram.py [--n 8] [--points 60] [--layers 2] [
 
 from __future__ import annotations
 
-import argparse
-import statistics
 import time
 
 import jax
@@ -26,29 +24,14 @@ jax.config.update("jax_enable_x64", True)
 import jax.numpy as jnp  # noqa: E402
 import numpy as np  # noqa: E402
 import pennylane as qml  # noqa: E402
+from _common import gram_parser, timed  # noqa: E402  (benchmarks/ is on sys.path when run as a script)
 
 from embtheory.qkernels import fidelity_gram  # noqa: E402
 from embtheory.qkernels.circuits import echo_qnode, layered_template, state_qnode  # noqa: E402
 
 
-def timed(fn, repeats):
-    t0 = time.perf_counter()
-    out = jax.block_until_ready(fn())
-    first = time.perf_counter() - t0
-    runs = []
-    for _ in range(repeats):
-        t0 = time.perf_counter()
-        jax.block_until_ready(fn())
-        runs.append(time.perf_counter() - t0)
-    return out, first, statistics.median(runs) if runs else first
-
-
 def main():
-    ap = argparse.ArgumentParser(description=__doc__.splitlines()[0])
-    ap.add_argument("--n", type=int, default=8)
-    ap.add_argument("--points", type=int, default=60)
-    ap.add_argument("--layers", type=int, default=2)
-    ap.add_argument("--repeats", type=int, default=20)
+    ap = gram_parser(__doc__, repeats=20)
     ap.add_argument("--skip-loop", action="store_true", help="skip the slow qml.kernels loop")
     ap.add_argument("--compile-layers", type=int, nargs="*", default=[2, 50, 100, 200])
     args = ap.parse_args()

@@ -14,7 +14,6 @@ Usage: ``python benchmarks/qkernels_overhead.py [--pairs 3] [--repeats 300]``
 
 from __future__ import annotations
 
-import argparse
 import os
 import platform
 import statistics
@@ -24,6 +23,7 @@ import jax
 import jax.numpy as jnp
 import numpy as np
 import pennylane as qml
+from _common import gram_parser  # benchmarks/ is on sys.path when run as a script
 
 from embtheory.qkernels import fidelity_gram, kernels
 from embtheory.qkernels.circuits import echo_qnode, layered_template
@@ -52,12 +52,8 @@ def _load():
 
 
 def main():
-    ap = argparse.ArgumentParser(description=__doc__.splitlines()[0])
-    ap.add_argument("--n", type=int, default=8)
-    ap.add_argument("--points", type=int, default=60)
-    ap.add_argument("--layers", type=int, default=2)
+    ap = gram_parser(__doc__, repeats=300)
     ap.add_argument("--pairs", type=int, default=3)
-    ap.add_argument("--repeats", type=int, default=300)
     args = ap.parse_args()
     X = np.random.default_rng(0).uniform(0, 2 * np.pi, (args.points, args.n)).astype(np.float32)
     echo = echo_qnode(layered_template("rx", True, args.layers), args.n)

@@ -5,7 +5,9 @@
   folder (``<out>/store/embeddings/<model>-<corpus>-<hash>.npz``), keyed by the model's weights
   and the exact sentences, so each sentence set is encoded once per run folder, whichever
   experiment asks first, and an interrupted run resumes without re-encoding.
-- :func:`corpus_sample`: a class-balanced, seeded sample of a corpus of ``embtheory.data``.
+- :func:`corpus_sample`: a class-balanced, seeded sample of a corpus of ``embtheory.data``;
+  :func:`embedded_sample`: that sample of a unit, with its embeddings; :func:`pair_embeddings`:
+  the embedded samples of a unit's two corpora ``F`` and ``G``.
 - :func:`as_dict`: a recall result (dict or NamedTuple) as ``{k: value}``.
 
 The sizes live in each experiment's config class (quick, full, tiny).  The quick sizes encode
@@ -94,6 +96,24 @@ def corpus_sample(name: str, n: int | None, seed: int) -> tuple[list[str], np.nd
         keep.append(np.sort(rng.choice(rows, size=min(per, rows.size), replace=False)))
     idx = np.concatenate(keep)
     return [sentences[i] for i in idx], labels[idx]
+
+
+def embedded_sample(cache_root: str | os.PathLike, name: str, unit: dict, *,
+                    progress: bool = False) -> tuple[list[str], np.ndarray, np.ndarray]:
+    """The sample ``corpus_sample(name, unit["n"], unit["seed"])`` of a unit and its embeddings.
+
+    Returns ``(sentences, labels, X)``, ``X`` encoded in batches of ``unit["batch_size"]``.
+    """
+    sentences, labels = corpus_sample(name, unit["n"], unit["seed"])
+    X = embed(cache_root, name, sentences, batch_size=unit["batch_size"], progress=progress)
+    return sentences, labels, X
+
+
+def pair_embeddings(cache_root: str | os.PathLike, unit: dict, *,
+                    progress: bool = False) -> tuple[np.ndarray, np.ndarray]:
+    """The embedded samples (:func:`embedded_sample`) of the corpora ``unit["F"]`` and ``unit["G"]``."""
+    F, G = (embedded_sample(cache_root, name, unit, progress=progress)[2] for name in (unit["F"], unit["G"]))
+    return F, G
 
 
 def as_dict(result) -> dict:

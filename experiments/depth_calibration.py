@@ -25,7 +25,7 @@ import dataclasses
 import numpy as np
 
 from embtheory.core import Experiment, Report, RunContext
-from embtheory.core.experiment import derive_key
+from embtheory.core.experiment import derive_key, sizes
 from embtheory.core.plotting import MARKERS, PALETTE, new_figure, save_figure
 
 NAME = "depth-type1-error"
@@ -33,6 +33,11 @@ ALPHA = 0.05
 FAMILIES = ("gaussian", "spherical")
 
 
+@sizes(
+    full=dict(d=384, trials=4000, perms=999,
+              mn=((10, 10), (30, 30), (20, 200), (200, 20), (100, 100), (500, 500))),
+    tiny=dict(d=4, trials=16, perms=19, mn=((12, 12),)),
+)
 @dataclasses.dataclass(frozen=True)
 class TypeIErrorConfig:
     """Sizes of the type-I error check (``embtheory reproduce depth-type1-error [--full]``).
@@ -48,19 +53,6 @@ class TypeIErrorConfig:
     perms: int = 199
     mn: tuple[tuple[int, int], ...] = ((30, 30), (20, 200), (200, 20), (100, 100))
     families: tuple[str, ...] = FAMILIES
-
-    @classmethod
-    def quick(cls):
-        return cls()
-
-    @classmethod
-    def full(cls):
-        return cls(d=384, trials=4000, perms=999,
-                   mn=((10, 10), (30, 30), (20, 200), (200, 20), (100, 100), (500, 500)))
-
-    @classmethod
-    def tiny(cls):
-        return cls(d=4, trials=16, perms=19, mn=((12, 12),))
 
 
 def _sampler(family: str, m: int, n: int, d: int, key):

@@ -32,7 +32,7 @@ from __future__ import annotations
 import dataclasses
 
 from embtheory.core import Experiment, Report, RunContext
-from embtheory.core.experiment import derive_key
+from embtheory.core.experiment import derive_key, sizes
 from embtheory.core.plotting import MARKERS, PALETTE, new_figure, save_figure
 
 NAME = "depth-power-curves"
@@ -41,6 +41,10 @@ LABEL = {"gaussian": "inward shift of every component mean (noise s.d. = 1)",
          "spherical": "rotation of every mean direction (radians)"}
 
 
+@sizes(
+    full=dict(m=500, n=500, d=384, trials=2000, perms=999),
+    tiny=dict(m=40, n=40, d=32, trials=16, perms=19, gaussian=(0.0, 2.5), spherical=(0.0, 0.6)),
+)
 @dataclasses.dataclass(frozen=True)
 class PowerConfig:
     """Sizes of the power curves (``embtheory reproduce depth-power-curves [--full]``).
@@ -61,18 +65,6 @@ class PowerConfig:
     perms: int = 99
     gaussian: tuple[float, ...] = (0.0, 0.1, 0.2, 0.3, 0.4, 0.6, 0.8)
     spherical: tuple[float, ...] = (0.0, 0.05, 0.1, 0.15, 0.2, 0.3, 0.4)
-
-    @classmethod
-    def quick(cls):
-        return cls()
-
-    @classmethod
-    def full(cls):
-        return cls(m=500, n=500, d=384, trials=2000, perms=999)
-
-    @classmethod
-    def tiny(cls):
-        return cls(m=40, n=40, d=32, trials=16, perms=19, gaussian=(0.0, 2.5), spherical=(0.0, 0.6))
 
 
 def sampler_for(cfg: dict):

@@ -25,8 +25,9 @@ import numpy as np
 import optax
 import qkernels_common as qc  # a sibling module of experiments/, on sys.path under `embtheory reproduce`
 
-from embtheory.core import Report, RunContext, run_sweep
-from embtheory.core.plotting import PALETTE, house_style, integer_axis, new_figure, save_figure
+from embtheory.core import Experiment, Report, RunContext
+from embtheory.core.experiment import sizes
+from embtheory.core.plotting import PALETTE, integer_axis, new_figure, save_figure
 from embtheory.core.reporting import format_interval
 from embtheory.qkernels import fit_decay, train_alignment, uniform_angles
 from embtheory.qkernels.alignment import alignment_landscape
@@ -77,6 +78,13 @@ def training_unit(cfg: dict) -> dict:
         return {"train_gain": float(hist[-1] - hist[0])}
 
 
+@sizes(
+    full=dict(ns=(2, 6, 10, 12, 14, 16, 18), n_theta=500, batch_size=25),
+    tiny=dict(ns=(2, 3), n_datasets=4, n_theta=8, steps=3, batch_size=8),
+    cpu_full=dict(ns=(2, 6, 10, 12, 14), n_theta=500, batch_size=25),
+    cpu_note=("n = 2..14 (8 min on the 2-core CPU); a GPU adds n = 16 and 18 (one of the five n = 16 "
+              "units took 8 min here)"),
+)
 @dataclasses.dataclass(frozen=True)
 class Fig9Config:
     """Fig. 9 over many random data sets; see the module docstring for sizes and runtimes."""
@@ -88,94 +96,48 @@ class Fig9Config:
     steps: int = 50
     batch_size: int = 50
 
-    @classmethod
-    def quick(cls):
-        return cls()
-
-    @classmethod
-    def full(cls):
-        return cls(ns=(2, 6, 10, 12, 14, 16, 18), n_theta=500, batch_size=25)
-
-    CPU_NOTE = ("n = 2..14 (8 min on the 2-core CPU); a GPU adds n = 16 and 18 (one of the five n = 16 "
-                "units took 8 min here)")
-
-    @classmethod
-    def cpu_full(cls):
-        return cls(ns=(2, 6, 10, 12, 14), n_theta=500, batch_size=25)
-
-    @classmethod
-    def tiny(cls):
-        return cls(ns=(2, 3), n_datasets=4, n_theta=8, steps=3, batch_size=8)
-
 
 def run_fig9(cfg: Fig9Config, ctx: RunContext) -> Report:
     ns = list(cfg.ns)
-    units = [
-        dict(
-            experiment="qk-fig9-landscape",
-            n=n,
-            first=f,
-            count=min(BLOCK, cfg.n_datasets - f),
-            n_samples=cfg.n_samples,
-            n_theta=cfg.n_theta,
-            batch_size=cfg.batch_size,
-            seed=ctx.seed,
-            revision=REVISION,
-        )
-        for n in ns
-        for f in range(0, cfg.n_datasets, BLOCK)
-    ]
-    res = run_sweep(ctx.store, units, landscape_unit, desc="fig9", progress=ctx.progress)
+    units = [dict(experiment="qk-fig9-landscape", n=n, first=f, count=min(BLOCK, cfg.n_datasets - f),
+                  n_samples=cfg.n_samples, n_theta=cfg.n_theta, batch_size=cfg.batch_size, seed=ctx.seed,
+                  revision=REVISION) for n in ns for f in range(0, cfg.n_datasets, BLOCK)]
+    res = ctx.sweep(units, landscape_unit, desc="fig9")
     var = {n: np.concatenate([r["var"] for u, r in zip(units, res) if u["n"] == n]) for n in ns}
-    train = run_sweep(
-        ctx.store,
-        [
-            dict(
-                experiment="qk-fig9-train",
-                n=n,
-                n_samples=cfg.n_samples,
-                steps=cfg.steps,
-                seed=ctx.seed,
-                revision=REVISION,
-            )
-            for n in ns
-        ],
-        training_unit,
-        desc="fig9 training",
-        progress=ctx.progress,
-    )
+    train_units = [dict(experiment="qk-fig9-train", n=n, n_samples=cfg.n_samples, steps=cfg.steps,
+                        seed=ctx.seed, revision=REVISION) for n in ns]
+    train = ctx.sweep(train_units, training_unit, desc="fig9 training")
     med = np.array([np.median(var[n]) for n in ns])
     lo = np.array([np.percentile(var[n], 5) for n in ns])
     hi = np.array([np.percentile(var[n], 95) for n in ns])
-    with house_style():
-        fig, axes = new_figure(1, 2)
-        ax, ax2 = axes[0]
-        ax.fill_between(ns, lo, hi, color=PALETTE[0], alpha=0.2, lw=0, label="ours: 5-95% over data sets")
-        ax.semilogy(
-            ns,
-            med,
-            marker="o",
-            color=PALETTE[0],
-            label=f"ours: median of {cfg.n_datasets} data sets ({cfg.n_theta} theta each)",
-        )
-        ax.semilogy(
-            list(PAPER_FIG9),
-            list(PAPER_FIG9.values()),
-            "ks",
-            mfc="none",
-            ls="none",
-            label="paper (one data set per n)",
-        )
-        ax.set_xlabel("qubits n")
-        ax.set_ylabel("Var_theta[TA]")
-        ax.set_title("Fig. 9: alignment landscape, RY + HEE")
-        integer_axis(ax, [*ns, *PAPER_FIG9])
-        ax.legend(fontsize=7)
-        ax2.plot(ns, [r["train_gain"] for r in train], marker="s", color=PALETTE[1])
-        ax2.set_xlabel("qubits n")
-        integer_axis(ax2, ns)
-        ax2.set_ylabel(f"TA gain after {cfg.steps} Adam steps")
-        files = save_figure(fig, ctx.out_dir, "fig9_alignment")
+    fig, axes = new_figure(1, 2)
+    ax, ax2 = axes[0]
+    ax.fill_between(ns, lo, hi, color=PALETTE[0], alpha=0.2, lw=0, label="ours: 5-95% over data sets")
+    ax.semilogy(
+        ns,
+        med,
+        marker="o",
+        color=PALETTE[0],
+        label=f"ours: median of {cfg.n_datasets} data sets ({cfg.n_theta} theta each)",
+    )
+    ax.semilogy(
+        list(PAPER_FIG9),
+        list(PAPER_FIG9.values()),
+        "ks",
+        mfc="none",
+        ls="none",
+        label="paper (one data set per n)",
+    )
+    ax.set_xlabel("qubits n")
+    ax.set_ylabel("Var_theta[TA]")
+    ax.set_title("Fig. 9: alignment landscape, RY + HEE")
+    integer_axis(ax, [*ns, *PAPER_FIG9])
+    ax.legend(fontsize=7)
+    ax2.plot(ns, [r["train_gain"] for r in train], marker="s", color=PALETTE[1])
+    ax2.set_xlabel("qubits n")
+    integer_axis(ax2, ns)
+    ax2.set_ylabel(f"TA gain after {cfg.steps} Adam steps")
+    files = save_figure(fig, ctx.out_dir, "fig9_alignment")
     lines = [
         f"Like with like: each paper point is one random data set (N_s = {cfg.n_samples}, random +-1 labels, "
         f"500 theta); ours are {cfg.n_datasets} independent data sets per n with {cfg.n_theta} theta each, "
@@ -203,15 +165,7 @@ def run_fig9(cfg: Fig9Config, ctx: RunContext) -> Report:
 
 
 EXPERIMENTS = [
-    qc.experiment(
-        name="qkernels-fig9",
-        area="qkernels",
-        title="Fig. 9: alignment variance vs qubits",
-        paper="Thanasilp et al. 2024, Fig. 9",
-        runtime_quick="1 min",
-        runtime_full="1 h (CPU; GPU advised)",
-        config=Fig9Config,
-        run=run_fig9,
-        revision=REVISION,
-    ),
+    Experiment(name="qkernels-fig9", area="qkernels", title="Fig. 9: alignment variance vs qubits",
+               paper="Thanasilp et al. 2024, Fig. 9",
+               config=Fig9Config, run=run_fig9, revision=REVISION, x64=True),
 ]

@@ -1,10 +1,6 @@
 """Shared pieces of the quantum-kernel experiments (no experiments of its own).
 
-- :func:`experiment`: builds an ``Experiment`` from a frozen config class and ``run(cfg, ctx)``,
-  for the runner that takes configs and, until every runner does, for the one that calls
-  ``run(ctx)`` (it then picks ``Config.quick()`` or ``Config.full()`` from ``ctx.quick``);
-- :func:`purpose_key`: a typed key from the run's seed and a purpose NAME (``ctx.key`` where the
-  runner has it);
+- :func:`seed_key`: a typed key from a unit's stored seed and purpose names;
 - :func:`depth_unit`: kernel statistics at several depths of one (data, n) set-up, the unit of
   Figs. 6a, 6b, 7 (HEE panel) and the bandwidth extension;
 - :data:`POSTED_FIG6A`, :data:`PAPER_FIG6B_VAR_D`: the authors' stored values.
@@ -12,14 +8,13 @@
 
 from __future__ import annotations
 
-import dataclasses
 import zlib
 
 import jax
 import jax.numpy as jnp
 import numpy as np
 
-from embtheory.core import Experiment, root_key
+from embtheory.core import root_key
 from embtheory.qkernels import mnist_pca, pair_statistics, uniform_angles
 from embtheory.qkernels.profiles import kernels_by_depth
 
@@ -32,35 +27,11 @@ PAPER_FIG6A_MEAN_L2 = {2: 0.39, 4: 0.094, 6: 0.032, 8: 0.013, 10: 0.0072, 12: 0.
 PAPER_FIG6B_VAR_D_L2 = {2: 0.221, 4: 0.094, 6: 0.040, 8: 0.032, 10: 0.033, 12: 0.033}
 
 
-def experiment(*, config, run, revision: int, **kw) -> Experiment:
-    """An ``Experiment`` for whichever runner is installed (config-based or ``run(ctx)``)."""
-    fields = {f.name for f in dataclasses.fields(Experiment)}
-    kw.setdefault("x64", True)  # every unit computes in float64 (variances down to 1e-60)
-    if "config" in fields:
-        full = dict(kw, config=config, run=run, revision=revision)
-        return Experiment(**{k: v for k, v in full.items() if k in fields})
-
-    def run_ctx(ctx):
-        return run(config.quick() if ctx.quick else config.full(), ctx)
-
-    run_ctx.config = config
-    run_ctx.revision = revision
-    return Experiment(**{k: v for k, v in kw.items() if k in fields}, run=run_ctx)
-
-
-def purpose_key(ctx, *purpose) -> jax.Array:
-    """A typed key from the run's seed and a purpose name (plus integer tags such as ``n``)."""
-    if hasattr(ctx, "key"):
-        return ctx.key(*purpose)
-    key = root_key(ctx.seed)
-    for p in purpose:
-        tag = zlib.crc32(p.encode()) if isinstance(p, str) else int(p)
-        key = jax.random.fold_in(key, tag)
-    return key
-
-
 def seed_key(seed: int, *purpose) -> jax.Array:
-    """:func:`purpose_key` from a unit's stored integer seed (a unit config holds ints only)."""
+    """A typed key from a unit's stored integer seed and purpose names (plus integer tags such as ``n``).
+
+    A unit config holds the seed as an int, so the key is rebuilt here rather than taken from ``ctx``.
+    """
     key = root_key(seed)
     for p in purpose:
         tag = zlib.crc32(p.encode()) if isinstance(p, str) else int(p)

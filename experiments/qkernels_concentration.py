@@ -35,11 +35,11 @@ import jax.numpy as jnp
 import numpy as np
 import qkernels_common as qc  # a sibling module of experiments/, on sys.path under `embtheory reproduce`
 
-from embtheory.core import Report, RunContext, run_sweep
+from embtheory.core import Experiment, Report, RunContext
+from embtheory.core.experiment import sizes
 from embtheory.core.plotting import (
     MARKERS,
     PALETTE,
-    house_style,
     integer_axis,
     legend_outside,
     new_figure,
@@ -72,6 +72,10 @@ def _depth_cfgs(seed, ns, layers, n_samples, data="mnist", **extra):
     ]
 
 
+def _depth_sweep(ctx, ns, layers, n_samples, *, desc, **extra):
+    return ctx.sweep(_depth_cfgs(ctx.seed, ns, layers, n_samples, **extra), qc.depth_unit, desc=desc)
+
+
 def _plot_depth(results, ns, layers, kind, ax, plotted, label_kind=None):
     for i, L in enumerate(layers[:plotted]):
         var = [r[kind]["var"][i] for r in results]
@@ -96,6 +100,10 @@ def _decay_lines(results, ns, layers, kind):
     return lines
 
 
+@sizes(
+    full=dict(ns=tuple(range(2, 15))),
+    tiny=dict(ns=(2,), layers=(2,), posted_ns=(2, 4), posted_layers=(2,)),
+)
 @dataclasses.dataclass(frozen=True)
 class Fig6aConfig:
     """Fig. 6a (fidelity kernel, HEE, MNIST 0 vs 1): the published panel and the posted script's set-up.
@@ -113,77 +121,52 @@ class Fig6aConfig:
     posted_layers: tuple[int, ...] = POSTED_LAYERS
     posted_n_samples: int = 60
 
-    @classmethod
-    def quick(cls):
-        return cls()
-
-    @classmethod
-    def full(cls):
-        return cls(ns=tuple(range(2, 15)))
-
-    @classmethod
-    def tiny(cls):
-        return cls(ns=(2,), layers=(2,), posted_ns=(2, 4), posted_layers=(2,))
-
 
 def run_fig6a(cfg: Fig6aConfig, ctx: RunContext) -> Report:
     ns, layers = list(cfg.ns), list(cfg.layers)
-    pub = run_sweep(
-        ctx.store,
-        _depth_cfgs(ctx.seed, ns, layers, cfg.n_samples),
-        qc.depth_unit,
-        desc="fig6 published",
-        progress=ctx.progress,
-    )
+    pub = _depth_sweep(ctx, ns, layers, cfg.n_samples, desc="fig6 published")
     pns, players = list(cfg.posted_ns), list(cfg.posted_layers)
-    posted = run_sweep(
-        ctx.store,
-        _depth_cfgs(ctx.seed, pns, players, cfg.posted_n_samples),
-        qc.depth_unit,
-        desc="fig6a posted",
-        progress=ctx.progress,
+    posted = _depth_sweep(ctx, pns, players, cfg.posted_n_samples, desc="fig6a posted")
+    fig, axes = new_figure(1, 3)
+    ax, ax2, ax3 = axes[0]
+    _plot_depth(pub, ns, layers, "fidelity", ax, 8)
+    nn = np.asarray(ns)
+    ax.plot(ns, 1 / (2 ** (nn - 1) * (2**nn + 1)), "k--", lw=1, label="beta_Haar")
+    ax.legend(ncol=2, fontsize=7)
+    ax.set_title(f"published set-up: N_s = {cfg.n_samples}, 10 depths")
+    _plot_depth(posted, pns, players, "fidelity", ax2, len(players))
+    i2 = players.index(2) if 2 in players else 0
+    on = [n for n in qc.POSTED_FIG6A_VAR_L2 if n in pns]
+    paper_overlay(ax2, on, [qc.POSTED_FIG6A_VAR_L2[n] for n in on], label="authors' stored, L = 2")
+    ax2.legend(ncol=2, fontsize=7)
+    ax2.set_title(f"posted script: N_s = {cfg.posted_n_samples}")
+    ax3.semilogy(
+        pns,
+        [r["fidelity"]["mean"][i2] for r in posted],
+        marker="o",
+        color=PALETTE[0],
+        label=f"ours, N_s = {cfg.posted_n_samples}, L = {players[i2]}",
     )
-    with house_style():
-        fig, axes = new_figure(1, 3)
-        ax, ax2, ax3 = axes[0]
-        _plot_depth(pub, ns, layers, "fidelity", ax, 8)
-        nn = np.asarray(ns)
-        ax.plot(ns, 1 / (2 ** (nn - 1) * (2**nn + 1)), "k--", lw=1, label="beta_Haar")
-        ax.legend(ncol=2, fontsize=7)
-        ax.set_title(f"published set-up: N_s = {cfg.n_samples}, 10 depths")
-        _plot_depth(posted, pns, players, "fidelity", ax2, len(players))
-        i2 = players.index(2) if 2 in players else 0
-        on = [n for n in qc.POSTED_FIG6A_VAR_L2 if n in pns]
-        paper_overlay(ax2, on, [qc.POSTED_FIG6A_VAR_L2[n] for n in on], label="authors' stored, L = 2")
-        ax2.legend(ncol=2, fontsize=7)
-        ax2.set_title(f"posted script: N_s = {cfg.posted_n_samples}")
-        ax3.semilogy(
-            pns,
-            [r["fidelity"]["mean"][i2] for r in posted],
-            marker="o",
-            color=PALETTE[0],
-            label=f"ours, N_s = {cfg.posted_n_samples}, L = {players[i2]}",
-        )
-        paper_overlay(
-            ax3, on, [qc.POSTED_FIG6A_MEAN_L2[n] for n in on], label="posted script's stored output"
-        )
-        j2 = layers.index(2) if 2 in layers else 0
-        ax3.semilogy(
-            ns,
-            [r["fidelity"]["mean"][j2] for r in pub],
-            marker="s",
-            color=PALETTE[1],
-            label=f"ours, N_s = {cfg.n_samples}, L = {layers[j2]}",
-        )
-        pn = [n for n in qc.PAPER_FIG6A_MEAN_L2 if n in ns]
-        ax3.semilogy(
-            pn, [qc.PAPER_FIG6A_MEAN_L2[n] for n in pn], "kx", ls="none", label="Fig. 6a as published"
-        )
-        ax3.semilogy(pns, 2.0 ** -np.asarray(pns), "k:", lw=1, label="1/2^n")
-        ax3.set_xlabel("qubits n")
-        ax3.set_ylabel("mean fidelity kernel")
-        ax3.legend(fontsize=7)
-        files = save_figure(fig, ctx.out_dir, "fig6a_fidelity")
+    paper_overlay(
+        ax3, on, [qc.POSTED_FIG6A_MEAN_L2[n] for n in on], label="posted script's stored output"
+    )
+    j2 = layers.index(2) if 2 in layers else 0
+    ax3.semilogy(
+        ns,
+        [r["fidelity"]["mean"][j2] for r in pub],
+        marker="s",
+        color=PALETTE[1],
+        label=f"ours, N_s = {cfg.n_samples}, L = {layers[j2]}",
+    )
+    pn = [n for n in qc.PAPER_FIG6A_MEAN_L2 if n in ns]
+    ax3.semilogy(
+        pn, [qc.PAPER_FIG6A_MEAN_L2[n] for n in pn], "kx", ls="none", label="Fig. 6a as published"
+    )
+    ax3.semilogy(pns, 2.0 ** -np.asarray(pns), "k:", lw=1, label="1/2^n")
+    ax3.set_xlabel("qubits n")
+    ax3.set_ylabel("mean fidelity kernel")
+    ax3.legend(fontsize=7)
+    files = save_figure(fig, ctx.out_dir, "fig6a_fidelity")
     lines = [
         f"Like with like: the posted script's set-up (N_s = {cfg.posted_n_samples}, first 30 + 30 images, "
         "L = 2) against its stored output; our images are the first of the MNIST test split, theirs of "
@@ -213,6 +196,7 @@ def run_fig6a(cfg: Fig6aConfig, ctx: RunContext) -> Report:
     return Report("Fig. 6a: fidelity-kernel variance vs qubits and layers (MNIST, HEE)", lines, files)
 
 
+@sizes(full=dict(ns=tuple(range(2, 15))), tiny=dict(ns=(2, 3), layers=(1, 2)))
 @dataclasses.dataclass(frozen=True)
 class Fig6bConfig:
     """Fig. 6b (projected kernel): Var over pairs of D (the paper's quantity) and of exp(-D).
@@ -225,41 +209,22 @@ class Fig6bConfig:
     layers: tuple[int, ...] = PUBLISHED_LAYERS
     n_samples: int = 40
 
-    @classmethod
-    def quick(cls):
-        return cls()
-
-    @classmethod
-    def full(cls):
-        return cls(ns=tuple(range(2, 15)))
-
-    @classmethod
-    def tiny(cls):
-        return cls(ns=(2, 3), layers=(1, 2))
-
 
 def run_fig6b(cfg: Fig6bConfig, ctx: RunContext) -> Report:
     ns, layers = list(cfg.ns), list(cfg.layers)
-    res = run_sweep(
-        ctx.store,
-        _depth_cfgs(ctx.seed, ns, layers, cfg.n_samples),
-        qc.depth_unit,
-        desc="fig6 published",
-        progress=ctx.progress,
-    )
+    res = _depth_sweep(ctx, ns, layers, cfg.n_samples, desc="fig6 published")
     j2 = layers.index(2) if 2 in layers else 0
     pn = [n for n in qc.PAPER_FIG6B_VAR_D_L2 if n in ns]
-    with house_style():
-        fig, axes = new_figure(1, 2)
-        ax, ax2 = axes[0]
-        _plot_depth(res, ns, layers, "distance", ax, 8, label_kind="D = sum_k ||rho_k - rho'_k||_F^2")
-        paper_overlay(ax, pn, [qc.PAPER_FIG6B_VAR_D_L2[n] for n in pn], label="paper (stored D), L = 2")
-        ax.legend(ncol=2, fontsize=7)
-        ax.set_title("Fig. 6b as the paper plots it: Var[D]")
-        _plot_depth(res, ns, layers, "projected", ax2, 8, label_kind="k = exp(-D)")
-        ax2.legend(ncol=2, fontsize=7)
-        ax2.set_title("the kernel itself: Var[exp(-D)]")
-        files = save_figure(fig, ctx.out_dir, "fig6b_projected")
+    fig, axes = new_figure(1, 2)
+    ax, ax2 = axes[0]
+    _plot_depth(res, ns, layers, "distance", ax, 8, label_kind="D = sum_k ||rho_k - rho'_k||_F^2")
+    paper_overlay(ax, pn, [qc.PAPER_FIG6B_VAR_D_L2[n] for n in pn], label="paper (stored D), L = 2")
+    ax.legend(ncol=2, fontsize=7)
+    ax.set_title("Fig. 6b as the paper plots it: Var[D]")
+    _plot_depth(res, ns, layers, "projected", ax2, 8, label_kind="k = exp(-D)")
+    ax2.legend(ncol=2, fontsize=7)
+    ax2.set_title("the kernel itself: Var[exp(-D)]")
+    files = save_figure(fig, ctx.out_dir, "fig6b_projected")
     lines = [
         f"Like with like: Var over the {cfg.n_samples * (cfg.n_samples - 1) // 2} pairs of the exponent D "
         "(gamma = 1), which is what the paper's stored array holds and its Fig. 6b plots under the label "
@@ -290,6 +255,7 @@ def product_unit(cfg: dict) -> dict:
         return {"mean": [float(s.mean) for s in stats], "var": [float(s.var) for s in stats]}
 
 
+@sizes(quick=dict(ns=tuple(range(2, 13, 2))), tiny=dict(ns=(2, 4), draws=2, hee_layers=(2,)))
 @dataclasses.dataclass(frozen=True)
 class Fig7Config:
     """Fig. 7: product embeddings (N_s = 60, several independent data sets) and HEE on random data (N_s = 25).
@@ -302,18 +268,6 @@ class Fig7Config:
     ns: tuple[int, ...] = tuple(range(2, 13))
     draws: int = 5
     hee_layers: tuple[int, ...] = (2, 4, 8, 16, 32)
-
-    @classmethod
-    def quick(cls):
-        return cls(ns=tuple(range(2, 13, 2)))
-
-    @classmethod
-    def full(cls):
-        return cls()
-
-    @classmethod
-    def tiny(cls):
-        return cls(ns=(2, 4), draws=2, hee_layers=(2,))
 
 
 def run_fig7(cfg: Fig7Config, ctx: RunContext) -> Report:
@@ -331,14 +285,8 @@ def run_fig7(cfg: Fig7Config, ctx: RunContext) -> Report:
         for e in ("rx", "ry", "hrz")
         for n in ns
     ]
-    prod = run_sweep(ctx.store, prod_cfgs, product_unit, desc="fig7 product", progress=ctx.progress)
-    hee = run_sweep(
-        ctx.store,
-        _depth_cfgs(ctx.seed, ns, hee_layers, 25, data="random"),
-        qc.depth_unit,
-        desc="fig7 hee",
-        progress=ctx.progress,
-    )
+    prod = ctx.sweep(prod_cfgs, product_unit, desc="fig7 product")
+    hee = _depth_sweep(ctx, ns, hee_layers, 25, data="random", desc="fig7 hee")
     raw = {
         e: np.array([r["var"] for c, r in zip(prod_cfgs, prod) if c["embedding"] == e]).reshape(
             len(ns), draws
@@ -346,23 +294,22 @@ def run_fig7(cfg: Fig7Config, ctx: RunContext) -> Report:
         for e in ("rx", "ry", "hrz")
     }
     by = {e: np.median(v, axis=1) for e, v in raw.items()}  # median over the data draws
-    with house_style():
-        fig, axes = new_figure(1, 2)
-        ax, ax2 = axes[0]
-        for i, (e, label) in enumerate([("rx", "RX"), ("ry", "RY"), ("hrz", "H.RZ")]):
-            ax.semilogy(ns, by[e], marker=MARKERS[i], color=PALETTE[i], label=f"{label} (median of {draws})")
-            ax.fill_between(ns, raw[e].min(1), raw[e].max(1), color=PALETTE[i], alpha=0.12, lw=0)
-        ax.semilogy(ns, product_variance(np.asarray(ns)), "k--", lw=1, label="(3/8)^n - (1/4)^n")
-        pn = [n for n in PAPER_FIG7_RX_VAR if n in ns]
-        paper_overlay(ax, pn, [PAPER_FIG7_RX_VAR[n] for n in pn], label="paper (RX)")
-        ax.set_xlabel("qubits n")
-        ax.set_ylabel("Var over pairs")
-        ax.set_title("Fig. 7: product embeddings, random data")
-        ax.legend()
-        _plot_depth(hee, ns, hee_layers, "fidelity", ax2, len(hee_layers))
-        ax2.set_title("HEE, random data, N_s = 25")
-        ax2.legend()
-        files = save_figure(fig, ctx.out_dir, "fig7_global_measurement")
+    fig, axes = new_figure(1, 2)
+    ax, ax2 = axes[0]
+    for i, (e, label) in enumerate([("rx", "RX"), ("ry", "RY"), ("hrz", "H.RZ")]):
+        ax.semilogy(ns, by[e], marker=MARKERS[i], color=PALETTE[i], label=f"{label} (median of {draws})")
+        ax.fill_between(ns, raw[e].min(1), raw[e].max(1), color=PALETTE[i], alpha=0.12, lw=0)
+    ax.semilogy(ns, product_variance(np.asarray(ns)), "k--", lw=1, label="(3/8)^n - (1/4)^n")
+    pn = [n for n in PAPER_FIG7_RX_VAR if n in ns]
+    paper_overlay(ax, pn, [PAPER_FIG7_RX_VAR[n] for n in pn], label="paper (RX)")
+    ax.set_xlabel("qubits n")
+    ax.set_ylabel("Var over pairs")
+    ax.set_title("Fig. 7: product embeddings, random data")
+    ax.legend()
+    _plot_depth(hee, ns, hee_layers, "fidelity", ax2, len(hee_layers))
+    ax2.set_title("HEE, random data, N_s = 25")
+    ax2.legend()
+    files = save_figure(fig, ctx.out_dir, "fig7_global_measurement")
     lines = [
         f"RX Var n={n}: ours {by['rx'][ns.index(n)]:.3g} (median of {draws} data sets of 60 points; range "
         f"{raw['rx'][ns.index(n)].min():.2g}-{raw['rx'][ns.index(n)].max():.2g}), exact "
@@ -390,6 +337,13 @@ def run_fig7(cfg: Fig7Config, ctx: RunContext) -> Report:
     )
 
 
+@sizes(
+    full=dict(ns=tuple(range(2, 21)), layers=(2, 4, 8, 16, 25, 50)),
+    tiny=dict(ns=(2, 3, 4), layers=(1, 2)),
+    cpu_full=dict(ns=tuple(range(2, 20)), layers=(2, 4, 8, 16, 25, 50)),
+    cpu_note=("n = 2..19; n = 20 (40 points, six depths) needs about 16 GiB at its peak, past the "
+              "budget of the 24 GB CPU machine, so it is left to a larger machine or a GPU"),
+)
 @dataclasses.dataclass(frozen=True)
 class MoreQubitsConfig:
     """Fig. 6 past the paper's range with the statevector (n <= 16 quick, 20 full); see also qkernels-large-n.
@@ -400,52 +354,31 @@ class MoreQubitsConfig:
     ns: tuple[int, ...] = (6, 8, 10, 12, 14, 16)
     layers: tuple[int, ...] = (2, 4, 8, 16)
 
-    @classmethod
-    def quick(cls):
-        return cls()
-
-    @classmethod
-    def full(cls):
-        return cls(ns=tuple(range(2, 21)), layers=(2, 4, 8, 16, 25, 50))
-
-    CPU_NOTE = ("n = 2..19; n = 20 (40 points, six depths) needs about 16 GiB at its peak, past the "
-                "budget of the 24 GB CPU machine, so it is left to a larger machine or a GPU")
-
-    @classmethod
-    def cpu_full(cls):
-        return cls(ns=tuple(range(2, 20)), layers=(2, 4, 8, 16, 25, 50))
-
-    @classmethod
-    def tiny(cls):
-        return cls(ns=(2, 3, 4), layers=(1, 2))
-
 
 def run_more_qubits(cfg: MoreQubitsConfig, ctx: RunContext) -> Report:
     ns, layers = list(cfg.ns), list(cfg.layers)
-    results = run_sweep(
-        ctx.store,
-        _depth_cfgs(ctx.seed, ns, layers, 40),
-        qc.depth_unit,
-        desc="more qubits",
-        progress=ctx.progress,
-    )
-    with house_style():
-        fig, axes = new_figure(1, 2)
-        ax, ax2 = axes[0]
-        _plot_depth(results, ns, layers, "fidelity", ax, len(layers))
-        _plot_depth(results, ns, layers, "projected", ax2, len(layers))
-        ax.axvline(14.5, color="grey", lw=0.8, ls=":")
-        ax2.axvline(12.5, color="grey", lw=0.8, ls=":")
-        ax.legend()
-        ax.set_title(f"beyond the paper: fidelity to n = {ns[-1]}")
-        ax2.set_title(f"projected to n = {ns[-1]}")
-        files = save_figure(fig, ctx.out_dir, "more_qubits")
+    results = _depth_sweep(ctx, ns, layers, 40, desc="more qubits")
+    fig, axes = new_figure(1, 2)
+    ax, ax2 = axes[0]
+    _plot_depth(results, ns, layers, "fidelity", ax, len(layers))
+    _plot_depth(results, ns, layers, "projected", ax2, len(layers))
+    ax.axvline(14.5, color="grey", lw=0.8, ls=":")
+    ax2.axvline(12.5, color="grey", lw=0.8, ls=":")
+    ax.legend()
+    ax.set_title(f"beyond the paper: fidelity to n = {ns[-1]}")
+    ax2.set_title(f"projected to n = {ns[-1]}")
+    files = save_figure(fig, ctx.out_dir, "more_qubits")
     lines = _decay_lines(results, ns, layers, "fidelity") + _decay_lines(results, ns, layers, "projected")
     return Report(
         "Beyond the paper: concentration past n = 14 (fidelity) and n = 12 (projected)", lines, files
     )
 
 
+@sizes(
+    quick=dict(ns=tuple(range(2, 13, 2))),
+    full=dict(ns=tuple(range(2, 17))),
+    tiny=dict(ns=(2, 3), scales=(0.1, 1.0)),
+)
 @dataclasses.dataclass(frozen=True)
 class BandwidthConfig:
     """Bandwidth scaling x -> c x (HEE, L = 2, MNIST): a small c removes the decay in n.
@@ -456,40 +389,27 @@ class BandwidthConfig:
     ns: tuple[int, ...] = tuple(range(2, 13))
     scales: tuple[float, ...] = (0.02, 0.05, 0.1, 0.2, 0.5, 1.0)
 
-    @classmethod
-    def quick(cls):
-        return cls(ns=tuple(range(2, 13, 2)))
-
-    @classmethod
-    def full(cls):
-        return cls(ns=tuple(range(2, 17)))
-
-    @classmethod
-    def tiny(cls):
-        return cls(ns=(2, 3), scales=(0.1, 1.0))
-
 
 def run_bandwidth(cfg: BandwidthConfig, ctx: RunContext) -> Report:
     ns, scales = list(cfg.ns), list(cfg.scales)
     cfgs = [c for s in scales for c in _depth_cfgs(ctx.seed, ns, [2], 40, scale=s)]
-    res = run_sweep(ctx.store, cfgs, qc.depth_unit, desc="bandwidth", progress=ctx.progress)
-    with house_style():
-        fig, axes = new_figure(1, 2)
-        ax, ax2 = axes[0]
-        for i, c in enumerate(scales):
-            rows = [r for cf, r in zip(cfgs, res) if cf["scale"] == c]
-            ax.semilogy(ns, [r["fidelity"]["var"][0] for r in rows], marker=MARKERS[i % 8], label=f"c = {c}")
-            ax2.semilogy(
-                ns, [r["projected"]["var"][0] for r in rows], marker=MARKERS[i % 8], label=f"c = {c}"
-            )
-        ax.set_title("bandwidth x -> c x: fidelity, HEE L = 2")
-        ax2.set_title("projected")
-        for a in (ax, ax2):
-            a.set_xlabel("qubits n")
-            a.set_ylabel("Var over pairs")
-            integer_axis(a, ns)
-        legend_outside(ax2)  # one legend for both panels, off their curves
-        files = save_figure(fig, ctx.out_dir, "bandwidth")
+    res = ctx.sweep(cfgs, qc.depth_unit, desc="bandwidth")
+    fig, axes = new_figure(1, 2)
+    ax, ax2 = axes[0]
+    for i, c in enumerate(scales):
+        rows = [r for cf, r in zip(cfgs, res) if cf["scale"] == c]
+        ax.semilogy(ns, [r["fidelity"]["var"][0] for r in rows], marker=MARKERS[i % 8], label=f"c = {c}")
+        ax2.semilogy(
+            ns, [r["projected"]["var"][0] for r in rows], marker=MARKERS[i % 8], label=f"c = {c}"
+        )
+    ax.set_title("bandwidth x -> c x: fidelity, HEE L = 2")
+    ax2.set_title("projected")
+    for a in (ax, ax2):
+        a.set_xlabel("qubits n")
+        a.set_ylabel("Var over pairs")
+        integer_axis(a, ns)
+    legend_outside(ax2)  # one legend for both panels, off their curves
+    files = save_figure(fig, ctx.out_dir, "bandwidth")
     lines = []
     for c in scales:
         v = [r["fidelity"]["var"][0] for cf, r in zip(cfgs, res) if cf["scale"] == c]
@@ -498,59 +418,19 @@ def run_bandwidth(cfg: BandwidthConfig, ctx: RunContext) -> Report:
 
 
 EXPERIMENTS = [
-    qc.experiment(
-        name="qkernels-fig6a",
-        area="qkernels",
-        title="Fig. 6a: fidelity-kernel concentration vs n and L",
-        paper="Thanasilp et al. 2024, Fig. 6a",
-        runtime_quick="1 min",
-        runtime_full="4 min",
-        config=Fig6aConfig,
-        run=run_fig6a,
-        revision=REVISION,
-    ),
-    qc.experiment(
-        name="qkernels-fig6b",
-        area="qkernels",
-        title="Fig. 6b: projected-kernel concentration vs n and L",
-        paper="Thanasilp et al. 2024, Fig. 6b",
-        runtime_quick="10 s (reuses Fig. 6a)",
-        runtime_full="10 s (reuses Fig. 6a)",
-        config=Fig6bConfig,
-        run=run_fig6b,
-        revision=REVISION,
-    ),
-    qc.experiment(
-        name="qkernels-fig7",
-        area="qkernels",
-        title="Fig. 7: global measurements (product embeddings)",
-        paper="Thanasilp et al. 2024, Fig. 7",
-        runtime_quick="1 min",
-        runtime_full="1 min",
-        config=Fig7Config,
-        run=run_fig7,
-        revision=REVISION,
-    ),
-    qc.experiment(
-        name="qkernels-more-qubits",
-        area="qkernels",
-        title="Concentration beyond n = 14",
-        paper="extension of Thanasilp et al. 2024, Fig. 6",
-        runtime_quick="1 min",
-        runtime_full="30 min (CPU)",
-        config=MoreQubitsConfig,
-        run=run_more_qubits,
-        revision=REVISION,
-    ),
-    qc.experiment(
-        name="qkernels-bandwidth",
-        area="qkernels",
-        title="Bandwidth scaling x -> c x",
-        paper="extension (Shaydulin & Wild 2022; Canatar et al. 2023)",
-        runtime_quick="30 s",
-        runtime_full="5 min",
-        config=BandwidthConfig,
-        run=run_bandwidth,
-        revision=REVISION,
-    ),
+    Experiment(name="qkernels-fig6a", area="qkernels", paper="Thanasilp et al. 2024, Fig. 6a",
+               title="Fig. 6a: fidelity-kernel concentration vs n and L",
+               config=Fig6aConfig, run=run_fig6a, revision=REVISION, x64=True),
+    Experiment(name="qkernels-fig6b", area="qkernels", paper="Thanasilp et al. 2024, Fig. 6b",
+               title="Fig. 6b: projected-kernel concentration vs n and L",
+               config=Fig6bConfig, run=run_fig6b, revision=REVISION, x64=True),
+    Experiment(name="qkernels-fig7", area="qkernels", paper="Thanasilp et al. 2024, Fig. 7",
+               title="Fig. 7: global measurements (product embeddings)",
+               config=Fig7Config, run=run_fig7, revision=REVISION, x64=True),
+    Experiment(name="qkernels-more-qubits", area="qkernels", title="Concentration beyond n = 14",
+               paper="extension of Thanasilp et al. 2024, Fig. 6",
+               config=MoreQubitsConfig, run=run_more_qubits, revision=REVISION, x64=True),
+    Experiment(name="qkernels-bandwidth", area="qkernels", title="Bandwidth scaling x -> c x",
+               paper="extension (Shaydulin & Wild 2022; Canatar et al. 2023)",
+               config=BandwidthConfig, run=run_bandwidth, revision=REVISION, x64=True),
 ]

@@ -21,10 +21,10 @@ import time
 import jax
 import jax.numpy as jnp
 import numpy as np
-import qkernels_common as qc  # a sibling module of experiments/, on sys.path under `embtheory reproduce`
 
-from embtheory.core import Report, RunContext, run_sweep
-from embtheory.core.plotting import MARKERS, PALETTE, house_style, new_figure, save_figure
+from embtheory.core import Experiment, Report, RunContext
+from embtheory.core.experiment import sizes
+from embtheory.core.plotting import MARKERS, PALETTE, new_figure, save_figure
 from embtheory.core.reporting import format_interval
 from embtheory.qkernels import fit_decay, mnist_pca, pair_values
 from embtheory.qkernels.mps import bond_for, mps_embed_fn, mps_gram_quantities
@@ -68,6 +68,11 @@ def large_n_unit(cfg: dict) -> dict:
         return out
 
 
+@sizes(
+    quick=dict(max_layers=2),
+    full=dict(ns=(4, 6, 8, 10, 12, 14, 16, 24, 32, 48, 64, 100), n_samples=20),
+    tiny=dict(ns=(4, 6, 40), max_layers=1, n_samples=6),
+)
 @dataclasses.dataclass(frozen=True)
 class LargeNConfig:
     """See the module docstring: the command, sizes, what full adds."""
@@ -75,22 +80,6 @@ class LargeNConfig:
     ns: tuple[int, ...] = (4, 8, 12, 16, 32, 64, 100)
     max_layers: int = 3
     n_samples: int = 20
-
-    @classmethod
-    def quick(cls):
-        # L = 3 (bond 64) costs minutes of CPU per n; the main job keeps L = 1, 2 (bond 16) to n = 100
-        return cls(max_layers=2)
-
-    @classmethod
-    def full(cls):
-        # L = 3 (bond 64): about a minute per n at n = 64, 100 on the 2-core CPU with one OpenBLAS
-        # thread (the Makefile's default; many threads made it 10-100x slower); N_s = 40 (Fig. 6's
-        # 780 pairs) quadruples the Gram part: a GPU size
-        return cls(ns=(4, 6, 8, 10, 12, 14, 16, 24, 32, 48, 64, 100), n_samples=20)
-
-    @classmethod
-    def tiny(cls):
-        return cls(ns=(4, 6, 40), max_layers=1, n_samples=6)
 
 
 def _fit_line(ns, var, lo, hi, label):
@@ -104,40 +93,30 @@ def _fit_line(ns, var, lo, hi, label):
 
 def run_large_n(cfg: LargeNConfig, ctx: RunContext) -> Report:
     ns = list(cfg.ns)
-    units = [
-        dict(
-            experiment="qk-large-n",
-            n=n,
-            max_layers=cfg.max_layers,
-            n_samples=cfg.n_samples,
-            seed=ctx.seed,
-            revision=REVISION,
-        )
-        for n in ns
-    ]
-    res = run_sweep(ctx.store, units, large_n_unit, desc="large n (MPS)", progress=ctx.progress)
+    units = [dict(experiment="qk-large-n", n=n, max_layers=cfg.max_layers, n_samples=cfg.n_samples,
+                  seed=ctx.seed, revision=REVISION) for n in ns]
+    res = ctx.sweep(units, large_n_unit, desc="large n (MPS)")
     layers = list(range(1, cfg.max_layers + 1))
-    with house_style():
-        fig, axes = new_figure(1, 3)
-        ax, ax2, ax3 = axes[0]
-        for i, L in enumerate(layers):
-            kw = dict(marker=MARKERS[i % len(MARKERS)], color=PALETTE[i % len(PALETTE)], label=f"L = {L}")
-            ax.semilogy(ns, [r["fidelity"]["var"][i] for r in res], **kw)
-            ax2.semilogy(ns, [r["fidelity"]["mean"][i] for r in res], **kw)
-            ax3.semilogy(ns, [r["distance"]["var"][i] for r in res], **kw)
-        nn = np.asarray(ns, float)
-        ax2.semilogy(ns, 2.0**-nn, "k:", lw=1, label="1/2^n")
-        for a, title in (
-            (ax, "Var over pairs, fidelity"),
-            (ax2, "mean fidelity"),
-            (ax3, "Var over pairs of D"),
-        ):
-            a.axvline(14.5, color="grey", lw=0.8, ls=":")
-            a.set_xlabel("qubits n")
-            a.set_title(title)
-        ax.legend(fontsize=7)
-        ax2.legend(fontsize=7)
-        files = save_figure(fig, ctx.out_dir, "large_n")
+    fig, axes = new_figure(1, 3)
+    ax, ax2, ax3 = axes[0]
+    for i, L in enumerate(layers):
+        kw = dict(marker=MARKERS[i % len(MARKERS)], color=PALETTE[i % len(PALETTE)], label=f"L = {L}")
+        ax.semilogy(ns, [r["fidelity"]["var"][i] for r in res], **kw)
+        ax2.semilogy(ns, [r["fidelity"]["mean"][i] for r in res], **kw)
+        ax3.semilogy(ns, [r["distance"]["var"][i] for r in res], **kw)
+    nn = np.asarray(ns, float)
+    ax2.semilogy(ns, 2.0**-nn, "k:", lw=1, label="1/2^n")
+    for a, title in (
+        (ax, "Var over pairs, fidelity"),
+        (ax2, "mean fidelity"),
+        (ax3, "Var over pairs of D"),
+    ):
+        a.axvline(14.5, color="grey", lw=0.8, ls=":")
+        a.set_xlabel("qubits n")
+        a.set_title(title)
+    ax.legend(fontsize=7)
+    ax2.legend(fontsize=7)
+    files = save_figure(fig, ctx.out_dir, "large_n")
     times = ", ".join(f"n={r_n}: {r['seconds']:.0f} s" for r_n, r in zip(ns, res))
     lines = [
         f"MPS at the exact bond (L = {cfg.max_layers}: bond up to {max(r['bond'] for r in res)}); largest "
@@ -165,15 +144,8 @@ def run_large_n(cfg: LargeNConfig, ctx: RunContext) -> Report:
 
 
 EXPERIMENTS = [
-    qc.experiment(
-        name="qkernels-large-n",
-        area="qkernels",
-        title="Concentration up to 100 qubits (MPS), L = 1..3",
-        paper="extension of Thanasilp et al. 2024, Fig. 6",
-        runtime_quick="3 min",
-        runtime_full="about 6 min (CPU, one OpenBLAS thread)",
-        config=LargeNConfig,
-        run=run_large_n,
-        revision=REVISION,
-    ),
+    Experiment(name="qkernels-large-n", area="qkernels",
+               title="Concentration up to 100 qubits (MPS), L = 1..3",
+               paper="extension of Thanasilp et al. 2024, Fig. 6",
+               config=LargeNConfig, run=run_large_n, revision=REVISION, x64=True),
 ]

@@ -18,18 +18,10 @@ import dataclasses
 import jax
 import jax.numpy as jnp
 import numpy as np
-import qkernels_common as qc  # a sibling module of experiments/, on sys.path under `embtheory reproduce`
 
-from embtheory.core import Report, RunContext, run_sweep
-from embtheory.core.plotting import (
-    MARKERS,
-    PALETTE,
-    house_style,
-    integer_axis,
-    legend_outside,
-    new_figure,
-    save_figure,
-)
+from embtheory.core import Experiment, Report, RunContext
+from embtheory.core.experiment import sizes
+from embtheory.core.plotting import MARKERS, PALETTE, integer_axis, legend_outside, new_figure, save_figure
 from embtheory.qkernels import mnist_pca, pair_statistics
 from embtheory.qkernels.profiles import kernels_by_depth
 
@@ -46,6 +38,7 @@ def noise_unit(cfg: dict) -> dict:
         return {"fidelity_abs_dev": fid, "projected_abs_dev": proj}
 
 
+@sizes(full=dict(ps=(0.01, 0.025, 0.05, 0.075, 0.1)), tiny=dict(ps=(0.05,), n=3, layers=(2, 3, 4)))
 @dataclasses.dataclass(frozen=True)
 class Fig8Config:
     """Fig. 8 (noise, n = 8, MNIST, L = 2..20); quick: p in {0.01, 0.05, 0.1}, full: all five p."""
@@ -54,38 +47,25 @@ class Fig8Config:
     n: int = 8
     layers: tuple[int, ...] = tuple(LAYERS)
 
-    @classmethod
-    def quick(cls):
-        return cls()
-
-    @classmethod
-    def full(cls):
-        return cls(ps=(0.01, 0.025, 0.05, 0.075, 0.1))
-
-    @classmethod
-    def tiny(cls):
-        return cls(ps=(0.05,), n=3, layers=(2, 3, 4))
-
 
 def run_fig8(cfg: Fig8Config, ctx: RunContext) -> Report:
     ps, LAYERS = list(cfg.ps), list(cfg.layers)
     cfgs = [dict(experiment="qk-fig8", n=cfg.n, n_samples=40, layers=LAYERS, p=p, seed=ctx.seed) for p in ps]
-    res = run_sweep(ctx.store, cfgs, noise_unit, desc="fig8", progress=ctx.progress)
-    with house_style():
-        fig, axes = new_figure(1, 2)
-        ax, ax2 = axes[0]
-        for i, (p, r) in enumerate(zip(ps, res)):
-            kw = dict(marker=MARKERS[i], color=PALETTE[i], label=f"p = {p}")
-            ax.semilogy(LAYERS, r["fidelity_abs_dev"], **kw)
-            ax2.semilogy(LAYERS, r["projected_abs_dev"], **kw)
-        ax.set_ylabel("mean |k_F - 1/2^n|")
-        ax2.set_ylabel("mean |k_P - 1|")
-        for a in (ax, ax2):
-            a.set_xlabel("layers L")
-            integer_axis(a, LAYERS)
-        ax.set_title(f"Fig. 8: noise-induced concentration, n = {cfg.n}, MNIST")
-        legend_outside(ax2)  # one legend for both panels, off their curves
-        files = save_figure(fig, ctx.out_dir, "fig8_noise")
+    res = ctx.sweep(cfgs, noise_unit, desc="fig8")
+    fig, axes = new_figure(1, 2)
+    ax, ax2 = axes[0]
+    for i, (p, r) in enumerate(zip(ps, res)):
+        kw = dict(marker=MARKERS[i], color=PALETTE[i], label=f"p = {p}")
+        ax.semilogy(LAYERS, r["fidelity_abs_dev"], **kw)
+        ax2.semilogy(LAYERS, r["projected_abs_dev"], **kw)
+    ax.set_ylabel("mean |k_F - 1/2^n|")
+    ax2.set_ylabel("mean |k_P - 1|")
+    for a in (ax, ax2):
+        a.set_xlabel("layers L")
+        integer_axis(a, LAYERS)
+    ax.set_title(f"Fig. 8: noise-induced concentration, n = {cfg.n}, MNIST")
+    legend_outside(ax2)  # one legend for both panels, off their curves
+    files = save_figure(fig, ctx.out_dir, "fig8_noise")
     lines = []
     for p, r in zip(ps, res):
         f, q = np.asarray(r["fidelity_abs_dev"]), np.asarray(r["projected_abs_dev"])
@@ -99,15 +79,6 @@ def run_fig8(cfg: Fig8Config, ctx: RunContext) -> Report:
 
 
 EXPERIMENTS = [
-    qc.experiment(
-        name="qkernels-fig8",
-        area="qkernels",
-        title="Fig. 8: noise-induced concentration vs layers",
-        paper="Thanasilp et al. 2024, Fig. 8",
-        runtime_quick="2 min",
-        runtime_full="2 min",
-        config=Fig8Config,
-        run=run_fig8,
-        revision=1,
-    ),
+    Experiment(name="qkernels-fig8", area="qkernels", title="Fig. 8: noise-induced concentration vs layers",
+               paper="Thanasilp et al. 2024, Fig. 8", config=Fig8Config, run=run_fig8, revision=1, x64=True),
 ]

@@ -21,10 +21,10 @@ import dataclasses
 import jax
 import jax.numpy as jnp
 import numpy as np
-import qkernels_common as qc  # a sibling module of experiments/, on sys.path under `embtheory reproduce`
 
-from embtheory.core import Report, RunContext, root_key, run_sweep, split_named
-from embtheory.core.plotting import MARKERS, PALETTE, house_style, new_figure, save_figure
+from embtheory.core import Experiment, Report, RunContext, root_key, split_named
+from embtheory.core.experiment import sizes
+from embtheory.core.plotting import MARKERS, PALETTE, new_figure, save_figure
 from embtheory.qkernels import (
     loschmidt_estimate,
     product_kernel,
@@ -84,6 +84,7 @@ def fig3_unit(cfg: dict) -> dict:
         return out
 
 
+@sizes(full=dict(reps=10), tiny=dict(reps=2, sizes=(10, 15, 20, 25)))
 @dataclasses.dataclass(frozen=True)
 class Fig3Config:
     """Fig. 3 (shot noise, product kernel, n = 40, 1000 shots); quick: 3 seeds (about 50 s), full: 10.
@@ -94,58 +95,34 @@ class Fig3Config:
     reps: int = 3
     sizes: tuple[int, ...] = tuple(SIZES)
 
-    @classmethod
-    def quick(cls):
-        return cls()
-
-    @classmethod
-    def full(cls):
-        return cls(reps=10)
-
-    @classmethod
-    def tiny(cls):
-        return cls(reps=2, sizes=(10, 15, 20, 25))
-
 
 def run_fig3(cfg: Fig3Config, ctx: RunContext) -> Report:
-    reps, sizes = cfg.reps, list(cfg.sizes)
-    cfgs = [
-        dict(
-            experiment="qk-fig3",
-            n=40,
-            n_test=20,
-            shots=1000,
-            sizes=sizes,
-            seed=ctx.seed,
-            rep=r,
-            revision=REVISION,
-        )
-        for r in range(reps)
-    ]
-    res = run_sweep(ctx.store, cfgs, fig3_unit, desc="fig3", progress=ctx.progress)
+    reps, train_sizes = cfg.reps, list(cfg.sizes)
+    cfgs = [dict(experiment="qk-fig3", n=40, n_test=20, shots=1000, sizes=train_sizes, seed=ctx.seed, rep=r,
+                 revision=REVISION) for r in range(reps)]
+    res = ctx.sweep(cfgs, fig3_unit, desc="fig3")
     # As in the paper's plot, the last size (N_s = 145, where the exact model holds every label's
     # support and its test error is 0 to rounding) is left out.
-    shown = sizes[:-1]
+    shown = train_sizes[:-1]
     rel = {m: np.array([np.asarray(r[f"{m}_test"])[:-1] / r[f"{m}_test"][0] for r in res]) for m in METHODS}
     train = {m: np.array([r[f"{m}_train"][:-1] for r in res]) for m in METHODS}
     labels = {"exact": "exact", "swap": "est. (SWAP)", "loschmidt": "est. (Loschmidt)", "random": "random"}
-    with house_style():
-        # The training loss goes in a panel of its own: an inset would cover the exact model's drop.
-        fig, axes = new_figure(1, 2, width=4.2, height=3.4)
-        ax, ax_train = axes[0, 0], axes[0, 1]
-        for i, m in enumerate(METHODS):
-            mu, sd = rel[m].mean(0), rel[m].std(0)
-            ax.semilogy(shown, mu, marker=MARKERS[i], color=PALETTE[i], label=labels[m])
-            ax.fill_between(shown, np.maximum(mu - sd, mu / 10), mu + sd, color=PALETTE[i], alpha=0.15, lw=0)
-        ax.set_xlabel("training data N_s")
-        ax.set_ylabel("relative test MSE")
-        ax.set_title(f"Fig. 3: n = 40, 1000 shots, {reps} seeds")
-        ax.legend(loc="lower left")
-        for i, m in enumerate(METHODS):
-            ax_train.plot(shown, train[m].mean(0), marker=MARKERS[i], color=PALETTE[i], ms=3, label=labels[m])
-        ax_train.set(xlabel="training data N_s", ylabel="training MSE (mean over seeds)",
-                     title="Training loss: every model fits its labels")
-        files = save_figure(fig, ctx.out_dir, "fig3_shot_noise")
+    # The training loss goes in a panel of its own: an inset would cover the exact model's drop.
+    fig, axes = new_figure(1, 2, width=4.2, height=3.4)
+    ax, ax_train = axes[0, 0], axes[0, 1]
+    for i, m in enumerate(METHODS):
+        mu, sd = rel[m].mean(0), rel[m].std(0)
+        ax.semilogy(shown, mu, marker=MARKERS[i], color=PALETTE[i], label=labels[m])
+        ax.fill_between(shown, np.maximum(mu - sd, mu / 10), mu + sd, color=PALETTE[i], alpha=0.15, lw=0)
+    ax.set_xlabel("training data N_s")
+    ax.set_ylabel("relative test MSE")
+    ax.set_title(f"Fig. 3: n = 40, 1000 shots, {reps} seeds")
+    ax.legend(loc="lower left")
+    for i, m in enumerate(METHODS):
+        ax_train.plot(shown, train[m].mean(0), marker=MARKERS[i], color=PALETTE[i], ms=3, label=labels[m])
+    ax_train.set(xlabel="training data N_s", ylabel="training MSE (mean over seeds)",
+                 title="Training loss: every model fits its labels")
+    files = save_figure(fig, ctx.out_dir, "fig3_shot_noise")
     lines = [
         f"{labels[m]}: relative test MSE at N_s = 140: {rel[m].mean(0)[-1]:.3g} +- {rel[m].std(0)[-1]:.2g}; "
         f"max train MSE {train[m].max():.2g}"
@@ -163,15 +140,8 @@ def run_fig3(cfg: Fig3Config, ctx: RunContext) -> Report:
 
 
 EXPERIMENTS = [
-    qc.experiment(
-        name="qkernels-fig3",
-        area="qkernels",
-        title="Fig. 3: training and generalisation with shot-estimated kernels",
-        paper="Thanasilp et al. 2024, Fig. 3",
-        runtime_quick="1 min",
-        runtime_full="3 min",
-        config=Fig3Config,
-        run=run_fig3,
-        revision=REVISION,
-    ),
+    Experiment(name="qkernels-fig3", area="qkernels",
+               title="Fig. 3: training and generalisation with shot-estimated kernels",
+               paper="Thanasilp et al. 2024, Fig. 3",
+               config=Fig3Config, run=run_fig3, revision=REVISION, x64=True),
 ]

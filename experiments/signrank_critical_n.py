@@ -33,6 +33,7 @@ import json
 import numpy as np
 
 from embtheory.core import Experiment, Report, RunContext
+from embtheory.core.experiment import sizes
 from embtheory.core.plotting import MARKERS, PALETTE, integer_axis, new_figure, paper_overlay, save_figure
 from embtheory.core.progress import progress
 from embtheory.core.reporting import format_dims, format_extrapolation
@@ -49,6 +50,14 @@ from embtheory.signrank.fits import EXTRAPOLATION_DIMS, poly_fit, sample_band
 ACCURACY_AWARE = Recipe(stop_rule="loss_and_accuracy", accuracy_patience=5_000, max_steps=200_000)
 
 
+@sizes(
+    quick=dict(window=1),
+    full=dict(dims=tuple(range(4, 46)), seeds=tuple(range(42, 58))),
+    tiny=dict(dims=(4,), seeds=(42, 43), window=1, num_bootstrap=200),
+    cpu_full=dict(dims=tuple(range(4, 13)), seeds=tuple(range(42, 58))),
+    cpu_note=("d = 4..12 over the 16 seeds (27 min on the 2-core CPU); a GPU adds d = 13..45, "
+              "where a run holds up to 195,625 queries"),
+)
 @dataclasses.dataclass(frozen=True)
 class CriticalNConfig:
     """Sizes of ``signrank-critical-n``.
@@ -75,27 +84,14 @@ class CriticalNConfig:
     num_bootstrap: int = 1000
     level: float = 0.95
 
-    @classmethod
-    def quick(cls):
-        # the success curve spans the seeds' official values +-1 (the default +-2 costs 25% more)
-        return cls(window=1)
 
-    @classmethod
-    def full(cls):
-        return cls(dims=tuple(range(4, 46)), seeds=tuple(range(42, 58)))
-
-    CPU_NOTE = ("d = 4..12 over the 16 seeds (27 min on the 2-core CPU); a GPU adds d = 13..45, "
-                "where a run holds up to 195,625 queries")
-
-    @classmethod
-    def cpu_full(cls):
-        return cls(dims=tuple(range(4, 13)), seeds=tuple(range(42, 58)))
-
-    @classmethod
-    def tiny(cls):
-        return cls(dims=(4,), seeds=(42, 43), window=1, num_bootstrap=200)
-
-
+@sizes(
+    quick=dict(dims=(4, 5)),
+    full=dict(dims=tuple(range(4, 46, 3)), seeds=(42, 43, 44, 45, 46)),
+    tiny=dict(dims=(4,), seeds=(42,)),
+    cpu_full=dict(dims=(4, 7, 10, 13), seeds=(42, 43, 44, 45, 46)),
+    cpu_note="d = 4, 7, 10, 13 over the 5 seeds (10 min on the 2-core CPU); a GPU adds d = 16..43",
+)
 @dataclasses.dataclass(frozen=True)
 class StopRuleConfig:
     """Sizes of ``signrank-stop-rule``: quick d = 4, 5 with seeds 42, 43 (``StopRuleConfig()`` adds
@@ -108,24 +104,6 @@ class StopRuleConfig:
 
     dims: tuple[int, ...] = (4, 5, 6)
     seeds: tuple[int, ...] = (42, 43)
-
-    @classmethod
-    def quick(cls):
-        return cls(dims=(4, 5))
-
-    @classmethod
-    def full(cls):
-        return cls(dims=tuple(range(4, 46, 3)), seeds=(42, 43, 44, 45, 46))
-
-    CPU_NOTE = "d = 4, 7, 10, 13 over the 5 seeds (10 min on the 2-core CPU); a GPU adds d = 16..43"
-
-    @classmethod
-    def cpu_full(cls):
-        return cls(dims=(4, 7, 10, 13), seeds=(42, 43, 44, 45, 46))
-
-    @classmethod
-    def tiny(cls):
-        return cls(dims=(4,), seeds=(42,))
 
 
 def percentile_among(value: float, sample) -> float:

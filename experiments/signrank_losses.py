@@ -20,6 +20,7 @@ import dataclasses
 import numpy as np
 
 from embtheory.core import Experiment, Report, RunContext
+from embtheory.core.experiment import sizes
 from embtheory.core.plotting import (
     MARKERS,
     PALETTE,
@@ -34,6 +35,14 @@ from embtheory.core.reporting import format_dims
 from embtheory.signrank import LOSSES, PUBLISHED_CRITICAL_N, Recipe, critical_n
 
 
+@sizes(
+    quick=dict(dims=(4, 5)),
+    full=dict(dims=tuple(range(4, 21)), seeds=(42, 43, 44, 45, 46)),
+    tiny=dict(dims=(3,), losses=("infonce", "sigmoid")),
+    cpu_full=dict(dims=tuple(range(4, 12)), seeds=(42, 43, 44, 45, 46)),
+    cpu_note=("d = 4..11 for the four losses over the five seeds; a GPU adds d = 12..20 (the store "
+              "already holds the code InfoNCE and footnote searches to d = 20)"),
+)
 @dataclasses.dataclass(frozen=True)
 class LossVariantsConfig:
     """Sizes of ``signrank-loss-variants``: ``embtheory reproduce signrank-loss-variants``.
@@ -47,25 +56,6 @@ class LossVariantsConfig:
     dims: tuple[int, ...] = (4, 5, 6)
     seeds: tuple[int, ...] = (42,)
     losses: tuple[str, ...] = LOSSES
-
-    @classmethod
-    def quick(cls):
-        return cls(dims=(4, 5))
-
-    @classmethod
-    def full(cls):
-        return cls(dims=tuple(range(4, 21)), seeds=(42, 43, 44, 45, 46))
-
-    CPU_NOTE = ("d = 4..11 for the four losses over the five seeds; a GPU adds d = 12..20 (the store "
-                "already holds the code InfoNCE and footnote searches to d = 20)")
-
-    @classmethod
-    def cpu_full(cls):
-        return cls(dims=tuple(range(4, 12)), seeds=(42, 43, 44, 45, 46))
-
-    @classmethod
-    def tiny(cls):
-        return cls(dims=(3,), losses=("infonce", "sigmoid"))
 
 
 def run(cfg: LossVariantsConfig, ctx: RunContext) -> Report:

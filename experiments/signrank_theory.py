@@ -30,6 +30,7 @@ import math
 import numpy as np
 
 from embtheory.core import Experiment, Report, RunContext
+from embtheory.core.experiment import sizes
 from embtheory.core.plotting import PALETTE, new_figure, paper_overlay, save_figure
 from embtheory.core.reporting import format_extrapolation
 from embtheory.signrank import (
@@ -49,6 +50,11 @@ from embtheory.signrank import (
 TABLE1 = {2: [4, 6, 8, 10, 12, 14, 16, 17, 19, 21], 10: [13, 23, 33, 42, 52, 61, 71, 81, 90, 100]}
 
 
+@sizes(
+    quick=dict(dims=(4, 5, 6)),
+    full=dict(n_max=2000, dims=tuple(range(4, 13))),
+    tiny=dict(n_max=30, num_n=5, break_ks=(1,), break_n_max=200, dims=()),
+)
 @dataclasses.dataclass(frozen=True)
 class PrecisionConfig:
     """``signrank-precision``: quick n up to 400 and d = 4..6 (seed 42; ``PrecisionConfig()`` has d =
@@ -60,18 +66,6 @@ class PrecisionConfig:
     break_ks: tuple[int, ...] = (1, 2, 3)
     break_n_max: int = 3000
     dims: tuple[int, ...] = tuple(range(4, 9))
-
-    @classmethod
-    def quick(cls):
-        return cls(dims=(4, 5, 6))
-
-    @classmethod
-    def full(cls):
-        return cls(n_max=2000, dims=tuple(range(4, 13)))
-
-    @classmethod
-    def tiny(cls):
-        return cls(n_max=30, num_n=5, break_ks=(1,), break_n_max=200, dims=())
 
 
 def _gap_unit(cfg):
@@ -131,23 +125,12 @@ def run_precision(cfg: PrecisionConfig, ctx: RunContext) -> Report:
                   files=files)
 
 
+@sizes()
 @dataclasses.dataclass(frozen=True)
 class Table1Config:
     """``signrank-table1``: Theorem 1's bound for n = 1e2..1e11, k = 2 and 10 (every size: 1 s)."""
 
     exponents: tuple[int, ...] = tuple(range(2, 12))
-
-    @classmethod
-    def quick(cls):
-        return cls()
-
-    @classmethod
-    def full(cls):
-        return cls()
-
-    @classmethod
-    def tiny(cls):
-        return cls()
 
 
 def run_table1(cfg: Table1Config, ctx: RunContext) -> Report:
@@ -161,23 +144,12 @@ def run_table1(cfg: Table1Config, ctx: RunContext) -> Report:
     return Report("Table 1: margin-dimension bound (gamma = 0.1)", lines=lines)
 
 
+@sizes(tiny=dict(num_bootstrap=100))
 @dataclasses.dataclass(frozen=True)
 class FitsConfig:
     """``signrank-growth-fits``: 2,000 bootstrap resamples (quick and full); tiny: 100."""
 
     num_bootstrap: int = 2000
-
-    @classmethod
-    def quick(cls):
-        return cls()
-
-    @classmethod
-    def full(cls):
-        return cls()
-
-    @classmethod
-    def tiny(cls):
-        return cls(num_bootstrap=100)
 
 
 def run_fits(cfg: FitsConfig, ctx: RunContext) -> Report:
@@ -221,6 +193,7 @@ def run_fits(cfg: FitsConfig, ctx: RunContext) -> Report:
     return Report("Growth fits: model form and bootstrap", lines=lines, files=files)
 
 
+@sizes(tiny=dict(num_queries=50, real=False))
 @dataclasses.dataclass(frozen=True)
 class LimitQrelsConfig:
     """``signrank-limit-qrels``: the real LIMIT qrels (when the data cache has them) and generated
@@ -228,18 +201,6 @@ class LimitQrelsConfig:
 
     num_queries: int = 1000
     real: bool = True
-
-    @classmethod
-    def quick(cls):
-        return cls()
-
-    @classmethod
-    def full(cls):
-        return cls()
-
-    @classmethod
-    def tiny(cls):
-        return cls(num_queries=50, real=False)
 
 
 def run_limit(cfg: LimitQrelsConfig, ctx: RunContext) -> Report:

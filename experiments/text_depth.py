@@ -28,12 +28,14 @@ import _text_common  # a private helper of experiments/, on sys.path under `embt
 import numpy as np
 
 from embtheory.core import Experiment, Report, RunContext
+from embtheory.core.experiment import sizes
 from embtheory.core.plotting import PALETTE, new_figure, save_figure
 
 PAIRS = (("sst2", "mr"), ("mr", "cr"), ("sst2", "cr"), ("sst2", "subj"), ("sst2", "trec"), ("cr", "trec"))
 PAPER = "Seegmiller & Preum 2023 (EMNLP), TTE depth; corpora of embtheory.data"
 
 
+@sizes(full=dict(per_corpus=2000, batch_size=256), tiny=dict(corpora=("sst2", "trec"), per_corpus=36))
 @dataclasses.dataclass(frozen=True)
 class CentralConfig:
     """Sizes of the central/outlying sentences (``embtheory reproduce text-depth-central [--full]``).
@@ -47,19 +49,11 @@ class CentralConfig:
     top: int = 3
     batch_size: int = 64
 
-    @classmethod
-    def quick(cls):
-        return cls()
 
-    @classmethod
-    def full(cls):
-        return cls(per_corpus=2000, batch_size=256)
-
-    @classmethod
-    def tiny(cls):
-        return cls(corpora=("sst2", "trec"), per_corpus=36)
-
-
+@sizes(
+    full=dict(per_corpus=2000, batch_size=256),
+    tiny=dict(pairs=(("sst2", "mr"), ("sst2", "trec")), per_corpus=36),
+)
 @dataclasses.dataclass(frozen=True)
 class DDConfig:
     """Sizes of the DD-plots (``embtheory reproduce text-dd-plots [--full]``).
@@ -72,18 +66,6 @@ class DDConfig:
     per_corpus: int = 240
     batch_size: int = 64
 
-    @classmethod
-    def quick(cls):
-        return cls()
-
-    @classmethod
-    def full(cls):
-        return cls(per_corpus=2000, batch_size=256)
-
-    @classmethod
-    def tiny(cls):
-        return cls(pairs=(("sst2", "mr"), ("sst2", "trec")), per_corpus=36)
-
 
 def corpus_unit(cfg: dict, *, cache: Path, progress: bool) -> dict:
     """One corpus: the most central and most outlying sentences, overall and per class."""
@@ -93,8 +75,7 @@ def corpus_unit(cfg: dict, *, cache: Path, progress: bool) -> dict:
 
     c = _text_common
     top = cfg["top"]
-    sentences, labels = c.corpus_sample(cfg["corpus"], cfg["n"], cfg["seed"])
-    X = c.embed(cache, cfg["corpus"], sentences, batch_size=cfg["batch_size"], progress=progress)
+    sentences, labels, X = c.embedded_sample(cache, cfg["corpus"], cfg, progress=progress)
     out = {"n": len(sentences), "classes": {}}
     d_all = np.asarray(tte_depth(jnp.asarray(X)))
     out["depth_quantiles"] = np.quantile(d_all, [0.0, 0.25, 0.5, 0.75, 1.0]).tolist()
@@ -162,12 +143,7 @@ def dd_unit(cfg: dict, *, cache: Path, progress: bool) -> dict:
     """One pair of corpora: DD-plot coordinates and the share of points deeper in their own corpus."""
     from embtheory.depth import dd_plot
 
-    c = _text_common
-    emb = []
-    for name in (cfg["F"], cfg["G"]):
-        sentences, _ = c.corpus_sample(name, cfg["n"], cfg["seed"])
-        emb.append(c.embed(cache, name, sentences, batch_size=cfg["batch_size"], progress=progress))
-    dd = dd_plot(emb[0], emb[1])
+    dd = dd_plot(*_text_common.pair_embeddings(cache, cfg, progress=progress))
     x, y, g = (np.asarray(a) for a in dd)
     # share of points closer (in depth) to their own corpus than to the other one
     own = np.where(g, y > x, x > y)

@@ -30,6 +30,7 @@ import _text_common  # a private helper of experiments/, on sys.path under `embt
 import numpy as np
 
 from embtheory.core import Experiment, Report, RunContext
+from embtheory.core.experiment import sizes
 from embtheory.core.plotting import PALETTE, new_figure, paper_overlay, save_figure
 
 KS = (2, 10, 20)
@@ -40,6 +41,7 @@ PAPER = {  # LIMIT-small recall@2 / @10 / @20 (Weller et al. 2025; MiniLM from a
 NAMES = {"minilm": "all-MiniLM-L6-v2", "bm25": "BM25"}
 
 
+@sizes(full=dict(batch_size=256), tiny=dict(methods=("bm25",)))
 @dataclasses.dataclass(frozen=True)
 class LimitSmallConfig:
     """LIMIT-small recall (``embtheory reproduce text-limit-small``): quick and full are the whole
@@ -47,18 +49,6 @@ class LimitSmallConfig:
 
     methods: tuple[str, ...] = ("minilm", "bm25")
     batch_size: int = 64
-
-    @classmethod
-    def quick(cls):
-        return cls()
-
-    @classmethod
-    def full(cls):
-        return cls(batch_size=256)
-
-    @classmethod
-    def tiny(cls):
-        return cls(methods=("bm25",))
 
 
 def _texts():

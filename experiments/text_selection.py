@@ -36,7 +36,7 @@ import _text_common  # a private helper of experiments/, on sys.path under `embt
 import numpy as np
 
 from embtheory.core import Experiment, Report, RunContext
-from embtheory.core.experiment import derive_key, derive_seed
+from embtheory.core.experiment import derive_key, derive_seed, sizes
 from embtheory.core.plotting import MARKERS, PALETTE, new_figure, save_figure
 
 NAME = "text-select-kshot"
@@ -44,6 +44,10 @@ METHODS = ("depth", "centroid", "diversity", "random")
 CLASSIFIERS = ("mean", "knn")
 
 
+@sizes(
+    full=dict(per_corpus=2000, repeats=100, batch_size=256),
+    tiny=dict(corpora=("sst2", "trec"), per_corpus=36, ks=(1, 2), repeats=3, batch_size=64),
+)
 @dataclasses.dataclass(frozen=True)
 class KShotConfig:
     """Sizes of the k-shot selection comparison (``embtheory reproduce text-select-kshot [--full]``).
@@ -58,18 +62,6 @@ class KShotConfig:
     ks: tuple[int, ...] = (1, 2, 4, 8)
     repeats: int = 20
     batch_size: int = 64
-
-    @classmethod
-    def quick(cls):
-        return cls()
-
-    @classmethod
-    def full(cls):
-        return cls(per_corpus=2000, repeats=100, batch_size=256)
-
-    @classmethod
-    def tiny(cls):
-        return cls(corpora=("sst2", "trec"), per_corpus=36, ks=(1, 2), repeats=3, batch_size=64)
 
 
 def selection_key(seed: int, corpus: str, k: int, repeat: int):
@@ -94,8 +86,7 @@ def unit(cfg: dict, *, cache: Path, progress: bool) -> dict:
     from embtheory.encoders import fewshot_accuracy
 
     c = _text_common
-    sentences, labels = c.corpus_sample(cfg["corpus"], cfg["n"], cfg["seed"])
-    X = c.embed(cache, cfg["corpus"], sentences, batch_size=cfg["batch_size"], progress=progress)
+    _, labels, X = c.embedded_sample(cache, cfg["corpus"], cfg, progress=progress)
     pool, test = _split(labels, cfg["seed"], cfg["corpus"])
     Xp, yp, Xt, yt = X[pool], labels[pool], X[test], labels[test]
     n_classes = int(labels.max()) + 1

@@ -33,7 +33,7 @@ import _text_common  # a private helper of experiments/, on sys.path under `embt
 import numpy as np
 
 from embtheory.core import Experiment, Report, RunContext
-from embtheory.core.experiment import derive_key, derive_seed
+from embtheory.core.experiment import derive_key, derive_seed, sizes
 from embtheory.core.plotting import MARKERS, PALETTE, new_figure, save_figure
 from embtheory.core.reporting import format_pvalue, read_one_sided
 
@@ -45,6 +45,10 @@ TESTS = "G more outlying than F (z > 0)"
 OPPOSITE = "G more central than F"
 
 
+@sizes(
+    full=dict(n=1000, strengths=(0.05, 0.1, 0.2, 0.4), permutations=10000, batch_size=256),
+    tiny=dict(n=24, methods=("delete",), strengths=(0.5,), permutations=99),
+)
 @dataclasses.dataclass(frozen=True)
 class AugmentConfig:
     """Sizes of human vs augmented text (``embtheory reproduce text-shift-augment [--full]``).
@@ -60,19 +64,11 @@ class AugmentConfig:
     permutations: int = 1000
     batch_size: int = 64
 
-    @classmethod
-    def quick(cls):
-        return cls()
 
-    @classmethod
-    def full(cls):
-        return cls(n=1000, strengths=(0.05, 0.1, 0.2, 0.4), permutations=10000, batch_size=256)
-
-    @classmethod
-    def tiny(cls):
-        return cls(n=24, methods=("delete",), strengths=(0.5,), permutations=99)
-
-
+@sizes(
+    full=dict(per_corpus=2000, permutations=10000, batch_size=256),
+    tiny=dict(corpora=("sst2", "cr"), per_corpus=36, permutations=99),
+)
 @dataclasses.dataclass(frozen=True)
 class CorporaConfig:
     """Sizes of the shift between corpora (``embtheory reproduce text-shift-corpora [--full]``).
@@ -84,18 +80,6 @@ class CorporaConfig:
     per_corpus: int = 240
     permutations: int = 1000
     batch_size: int = 64
-
-    @classmethod
-    def quick(cls):
-        return cls()
-
-    @classmethod
-    def full(cls):
-        return cls(per_corpus=2000, permutations=10000, batch_size=256)
-
-    @classmethod
-    def tiny(cls):
-        return cls(corpora=("sst2", "cr"), per_corpus=36, permutations=99)
 
 
 def _test(F, G, n_permutations: int, key) -> dict:
@@ -177,13 +161,9 @@ def run_augment(cfg: AugmentConfig, ctx: RunContext) -> Report:
 
 def corpora_unit(cfg: dict, *, cache: Path, progress: bool) -> dict:
     """One ordered pair of corpora (F the reference, G tested): the depth rank-sum test."""
-    c = _text_common
-    emb = []
-    for name in (cfg["F"], cfg["G"]):
-        sentences, _ = c.corpus_sample(name, cfg["n"], cfg["seed"])
-        emb.append(c.embed(cache, name, sentences, batch_size=cfg["batch_size"], progress=progress))
+    F, G = _text_common.pair_embeddings(cache, cfg, progress=progress)
     key = derive_key(cfg["seed"], "permutations", cfg["F"], cfg["G"])
-    return _test(emb[0], emb[1], cfg["permutations"], key)
+    return _test(F, G, cfg["permutations"], key)
 
 
 def run_corpora(cfg: CorporaConfig, ctx: RunContext) -> Report:

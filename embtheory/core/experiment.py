@@ -3,16 +3,12 @@
 Each module ``experiments/<area>_*.py`` (outside the package: the library never imports the
 experiments) defines ``EXPERIMENTS = [Experiment(...), ...]``.  The typed shape::
 
+    @sizes(full=dict(shifts=(0.0, 0.25, 0.5, 0.75, 1.0)),
+           tiny=dict(shifts=(0.0, 1.0)))        # tiny: seconds; the tests run it
     @dataclasses.dataclass(frozen=True)
     class PowerConfig:
         '''The command, measured quick runtime, what full adds, the paper's numbers.'''
         shifts: tuple[float, ...] = (0.0, 0.5, 1.0)
-        @classmethod
-        def quick(cls): return cls()
-        @classmethod
-        def full(cls): return cls(shifts=(0.0, 0.25, 0.5, 0.75, 1.0))
-        @classmethod
-        def tiny(cls): return cls(shifts=(0.0, 1.0))     # seconds; the tests run it
 
     def run(cfg: PowerConfig, ctx: RunContext) -> Report: ...
 
@@ -53,6 +49,7 @@ __all__ = [
     "derive_key",
     "derive_seed",
     "run_experiment",
+    "sizes",
     "write_report",
 ]
 
@@ -113,6 +110,51 @@ def derive_key(seed: int, *purpose: Any):
 def derive_seed(seed: int, *purpose: Any) -> int:
     """An integer seed in [0, 2**31) derived from ``seed`` and purpose names (see :func:`derive_key`)."""
     return int.from_bytes(_purpose_digest(seed, purpose)[:4], "little") & 0x7FFFFFFF
+
+
+def sizes(*, quick: Mapping[str, Any] | None = None, full: Mapping[str, Any] | None = None,
+          tiny: Mapping[str, Any] | None = None, cpu_full: Mapping[str, Any] | None = None,
+          cpu_note: str = "") -> Callable[[type], type]:
+    """A class decorator that gives a typed config the classmethods :data:`REQUIRED_SIZES` names.
+
+    Each size is the config's field defaults with the fields named here changed (a size not
+    named is the defaults), so that a config states what differs between its sizes and nothing
+    else.  It goes above ``@dataclasses.dataclass(frozen=True)``.  Where a CPU does not finish the
+    full size, ``cpu_full`` names the part it does (the ``full-cpu`` size) and ``cpu_note`` says
+    what only a GPU adds (the config's ``CPU_NOTE``).
+
+    Example:
+        >>> @sizes(full=dict(shifts=(0.0, 0.5, 1.0)))
+        ... @dataclasses.dataclass(frozen=True)
+        ... class PowerConfig:
+        ...     shifts: tuple[float, ...] = (0.0, 1.0)
+        >>> PowerConfig.quick(), PowerConfig.full().shifts
+        (PowerConfig(shifts=(0.0, 1.0)), (0.0, 0.5, 1.0))
+    """
+    changes = {"quick": dict(quick or {}), "full": dict(full or {}), "tiny": dict(tiny or {})}
+    if cpu_full is not None:
+        if not cpu_note:
+            raise ValueError("sizes(cpu_full=...) needs cpu_note: what only a GPU adds to the full size")
+        changes["cpu_full"] = dict(cpu_full)
+
+    def size(fields: dict[str, Any]):
+        return classmethod(lambda cls: cls(**fields))
+
+    def decorate(cls: type) -> type:
+        if not dataclasses.is_dataclass(cls):
+            raise TypeError(f"sizes goes above @dataclasses.dataclass(frozen=True), not on {cls!r}")
+        names = {f.name for f in dataclasses.fields(cls)}
+        for name, fields in changes.items():
+            unknown = sorted(set(fields) - names)
+            if unknown:
+                raise TypeError(f"{cls.__name__}.{name}() changes {', '.join(unknown)}, which are not "
+                                f"fields of {cls.__name__} ({', '.join(sorted(names))})")
+            setattr(cls, name, size(fields))
+        if cpu_full is not None:
+            cls.CPU_NOTE = cpu_note
+        return cls
+
+    return decorate
 
 
 @dataclasses.dataclass(frozen=True)
@@ -181,7 +223,8 @@ class Experiment:
             ``experiments/_runtimes.py`` and take precedence.
         run: ``run(cfg, ctx) -> Report`` with ``config``, else the old ``run(ctx) -> Report``;
             None while it is not yet available.
-        config: a frozen dataclass class with classmethods ``quick()``, ``full()`` and ``tiny()``.
+        config: a frozen dataclass class with classmethods ``quick()``, ``full()`` and ``tiny()``
+            (:func:`sizes` writes them from what each size changes).
         revision: the code revision of the experiment's numbers (bump it when they change).
         x64: run with JAX's x64 mode on.
     """

@@ -276,3 +276,36 @@ def test_experiment_config_class_is_checked():
         Experiment("x", "depth", "t", "p", config=NoTiny, run=lambda c, x: None)
     with pytest.raises(ValueError, match="revision"):
         Experiment("x", "depth", "t", "p", revision=-1)
+
+
+def test_sizes_writes_each_size_from_the_fields_it_changes():
+    import dataclasses
+
+    from embtheory.core import Experiment
+    from embtheory.core.experiment import sizes
+
+    @sizes(quick=dict(ns=(0, 1)), tiny=dict(ns=(0,), steps=1))
+    @dataclasses.dataclass(frozen=True)
+    class Cfg:
+        ns: tuple = (0, 1, 2)
+        steps: int = 10
+
+    assert Cfg.quick() == Cfg(ns=(0, 1)) and Cfg.full() == Cfg() and Cfg.tiny() == Cfg(ns=(0,), steps=1)
+    exp = Experiment("x", "depth", "t", "p", config=Cfg, run=lambda c, x: None)
+    assert exp.make_config("full-cpu") == Cfg() and exp.cpu_note == ""  # a CPU runs the whole size
+
+    @sizes(full=dict(steps=100), cpu_full=dict(steps=50), cpu_note="steps 50 of 100; a GPU adds the rest")
+    @dataclasses.dataclass(frozen=True)
+    class Long:
+        steps: int = 10
+
+    exp = Experiment("x", "depth", "t", "p", config=Long, run=lambda c, x: None)
+    assert exp.make_config("full").steps == 100 and exp.make_config("full-cpu").steps == 50
+    assert exp.cpu_note == "steps 50 of 100; a GPU adds the rest"
+
+    with pytest.raises(TypeError, match="layers"):  # a size that changes no field of the config
+        sizes(full=dict(layers=3))(Long)
+    with pytest.raises(ValueError, match="cpu_note"):
+        sizes(cpu_full=dict(steps=5))
+    with pytest.raises(TypeError, match="dataclass"):
+        sizes()(type("Plain", (), {}))

@@ -28,12 +28,15 @@ from __future__ import annotations
 
 import dataclasses
 import functools
+import inspect
 import io
 from collections.abc import Callable
 from typing import Any
 
 import jax
 import numpy as np
+
+from embtheory.core import validation
 
 KEY = jax.random.key(0)
 INT32_PAST = 2**31
@@ -572,27 +575,11 @@ spec(
     {"X": "matrix", "layers": "count", "embedding": "choice"},
     extra={"noise": [("above-one", 1.5), ("nan", float("nan"))]},
 )
-spec(
-    "qkernels",
-    "fidelity_gram",
-    lambda: {"X": mat(2, 2)},
-    {"X": "matrix", "layers": "count"},
-    extra={"Y": [("dim-mismatch", mat(2, 3))]},
-)
-spec(
-    "qkernels",
-    "projected_gram",
-    lambda: {"X": mat(2, 2)},
-    {"X": "matrix", "gamma": "real"},
-    extra={"Y": [("dim-mismatch", mat(2, 3))]},
-)
-spec(
-    "qkernels",
-    "product_kernel",
-    lambda: {"X": mat(2, 2)},
-    {"X": "matrix"},
-    extra={"Y": [("dim-mismatch", mat(2, 3))]},
-)
+# the Gram builders: one data set X, and a second set Y that must have X's width
+for _name, _kinds in (("fidelity_gram", {"layers": "count"}), ("projected_gram", {"gamma": "real"}),
+                      ("product_kernel", {})):
+    spec("qkernels", _name, lambda: {"X": mat(2, 2)}, {"X": "matrix", **_kinds},
+         extra={"Y": [("dim-mismatch", mat(2, 3))]})
 spec(
     "qkernels",
     "alignment_values",
@@ -795,20 +782,9 @@ spec(
     {"alternative": "choice"},
     extra={"z": [("nan", float("nan")), ("str", "z")]},
 )
-spec(
-    "depth",
-    "most_central",
-    lambda: {"F": mat(6, 3), "k": 2},
-    {"F": "unit_matrix", "k": "count"},
-    extra={"k": [("k>n", 7)]},
-)
-spec(
-    "depth",
-    "most_outlying",
-    lambda: {"F": mat(6, 3), "k": 2},
-    {"F": "unit_matrix", "k": "count"},
-    extra={"k": [("k>n", 7)]},
-)
+for _name in ("most_central", "most_outlying"):  # the k deepest and the k least deep of F
+    spec("depth", _name, lambda: {"F": mat(6, 3), "k": 2}, {"F": "unit_matrix", "k": "count"},
+         extra={"k": [("k>n", 7)]})
 spec(
     "depth",
     "select_examples",
@@ -942,27 +918,12 @@ spec(
 
 
 EXEMPT: dict[str, str] = {
-    # validators and memory helpers: raising on bad values is what they do (tested in tests/core)
+    # validators and memory helpers: raising on bad values is what they do (tested in tests/core);
+    # every function of core.validation, so that a new validator needs no entry here
     **{
         f"core.{n}": "a validator: it is the checker the others use"
-        for n in (
-            "as_matrix",
-            "check_bool",
-            "check_choice",
-            "check_finite",
-            "check_float_dtype",
-            "check_index_array",
-            "check_int",
-            "check_int_sequence",
-            "check_key",
-            "check_keys",
-            "check_labels",
-            "check_memory",
-            "check_positive",
-            "check_probability",
-            "check_real",
-            "check_seed",
-        )
+        for n in validation.__all__
+        if inspect.isfunction(getattr(validation, n))
     },
     "core.default_memory_budget": "no arguments",
     "core.format_dims": "formats a list of ints (tests/core/test_reporting.py)",

@@ -9,46 +9,33 @@ from embtheory.signrank.search import _Seed, official_search
 
 
 def reference_official(oracle, start, floor=3):
-    """The official script's gallop + binary search + sweep, sequential, over an oracle n -> bool."""
+    """The official protocol written from its description, sequentially, each n evaluated once.
+
+    Gallop from ``start``: up by 1, 2, 4, ... while solved, else down by 1, 2, 4, ... (never below
+    ``floor``) until solved; then a binary search between the last success and the first failure;
+    then a sweep of crit - 4 .. crit + 5.  Returns ``{n: solved}`` in the order first evaluated.
+    """
     seen = {}
 
     def ev(n):
-        seen.setdefault(n, oracle(n))
+        if n not in seen:
+            seen[n] = bool(oracle(n))
         return seen[n]
 
-    n_low = n_high = None
-    if ev(start):
-        n_low, step = start, 1
-        while True:
-            t = n_low + step
-            if ev(t):
-                n_low, step = t, step * 2
-            else:
-                n_high = t
-                break
-    else:
-        n_high, step = start, 1
-        while n_high > floor:
-            t = max(n_high - step, floor)
-            if not ev(t):
-                n_high, step = t, step * 2
-                if t == floor:
-                    break
-            else:
-                n_low = t
-                break
-    crit = n_low
-    if n_low is not None and n_high is not None:
-        lo, hi = n_low, n_high
-        while lo <= hi:
-            mid = (lo + hi) // 2
-            if ev(mid):
-                crit, lo = mid, mid + 1
-            else:
-                hi = mid - 1
-    if crit is not None:
-        for off in range(-4, 6):
-            ev(max(crit + off, floor))
+    low, high = (start, None) if ev(start) else (None, start)
+    step = 1
+    while low is not None and high is None:  # up
+        n = low + step
+        low, high, step = (n, None, 2 * step) if ev(n) else (low, n, step)
+    while high is not None and low is None and high > floor:  # down
+        n = max(high - step, floor)
+        low, high, step = (n, high, step) if ev(n) else (None, n, 2 * step)
+    crit, lo, hi = low, low, high
+    while None not in (low, high) and lo <= hi:
+        mid = (lo + hi) // 2
+        crit, lo, hi = (mid, mid + 1, hi) if ev(mid) else (crit, lo, mid - 1)
+    for n in range(crit - 4, crit + 6) if crit is not None else ():
+        ev(max(n, floor))
     return seen
 
 
