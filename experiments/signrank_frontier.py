@@ -33,6 +33,7 @@ import jax
 import numpy as np
 
 from embtheory.core import Experiment, Report, RunContext
+from embtheory.core.experiment import sizes
 from embtheory.core.plotting import MARKERS, PALETTE, legend_outside, new_figure, save_figure
 from embtheory.core.reporting import format_dims
 from embtheory.signrank import (
@@ -57,6 +58,20 @@ def _window(table: dict[int, int | None], n: int, lo: int, hi: int, width: int =
     return tuple(range(max(lo, centre - width), min(hi, centre + width) + 1))
 
 
+@sizes(
+    # the main job: InfoNCE at n = 20, 40 (10k steps) and the sigmoid recipe at the paper's 100k steps
+    # at n = 20 (at 10k steps it certifies nothing); `default()` is n = 20, 40, 60
+    quick=dict(ns=(20, 40), losses=("infonce",), margin_ns=(), study_steps=(100_000,), precision_max_pairs=2e7),
+    full=dict(ns=(20, 40, 60, 80, 100, 140, 200, 240), steps=100_000, study_n=None,
+              margin_ns=(20, 40, 60, 80, 100), dims=tuple(range(5, 31)), precision_max_pairs=3e10,
+              band_dims=(4, 5, 6, 8, 10), band_ns=tuple(range(8, 41, 2)), band_seeds=tuple(range(8))),
+    cpu_full=dict(ns=(20, 40, 60), steps=100_000, margin_ns=(20, 40), study_n=None, precision_max_pairs=1e9,
+                  band_dims=(4, 5, 6), band_ns=tuple(range(8, 25, 2)), band_seeds=tuple(range(8))),
+    cpu_note=("n = 20, 40, 60 at the paper's 100,000 steps (sigmoid and InfoNCE, the margin loss at n = 20, 40), "
+              "the seed band at d = 4, 5, 6; a GPU adds n = 80..240 and d up to 30"),
+    tiny=dict(ns=(6,), steps=100, margin_ns=(6,), dims=(2, 3), precision_n_max=12, study_n=None,
+              precision_max_pairs=2e4, band_dims=(), band_ns=(), band_seeds=()),
+)
 @dataclasses.dataclass(frozen=True)
 class FrontierConfig:
     """Sizes of ``signrank-frontier``.
@@ -90,35 +105,8 @@ class FrontierConfig:
     gamma: float = 0.1
 
     @classmethod
-    def quick(cls):
-        # the main job's size: InfoNCE at n = 20, 40 (10k steps) and the sigmoid recipe at the paper's
-        # 100k steps at n = 20 (at 10k steps it certifies nothing); `default()` is the issue's n = 20, 40, 60
-        return cls(ns=(20, 40), losses=("infonce",), margin_ns=(), study_steps=(100_000,),
-                   precision_max_pairs=2e7)
-
-    @classmethod
     def default(cls):
         return cls()
-
-    @classmethod
-    def full(cls):
-        return cls(ns=(20, 40, 60, 80, 100, 140, 200, 240), steps=100_000, study_n=None,
-                   margin_ns=(20, 40, 60, 80, 100), dims=tuple(range(5, 31)), precision_max_pairs=3e10,
-                   band_dims=(4, 5, 6, 8, 10),
-                   band_ns=tuple(range(8, 41, 2)), band_seeds=tuple(range(8)))
-
-    CPU_NOTE = ("n = 20, 40, 60 at the paper's 100,000 steps (sigmoid and InfoNCE, the margin loss at n = 20, "
-                "40), the seed band at d = 4, 5, 6; a GPU adds n = 80..240 and d up to 30")
-
-    @classmethod
-    def cpu_full(cls):
-        return cls(ns=(20, 40, 60), steps=100_000, margin_ns=(20, 40), study_n=None, precision_max_pairs=1e9,
-                   band_dims=(4, 5, 6), band_ns=tuple(range(8, 25, 2)), band_seeds=tuple(range(8)))
-
-    @classmethod
-    def tiny(cls):
-        return cls(ns=(6,), steps=100, margin_ns=(6,), dims=(2, 3), precision_n_max=12, study_n=None,
-                   precision_max_pairs=2e4, band_dims=(), band_ns=(), band_seeds=())
 
 
 def _dims_for(cfg: FrontierConfig, loss: str, n: int) -> tuple[int, ...]:

@@ -33,6 +33,7 @@ import dataclasses
 import numpy as np
 
 from embtheory.core import Experiment, Report, RunContext
+from embtheory.core.experiment import sizes
 from embtheory.core.plotting import MARKERS, PALETTE, new_figure, save_figure
 from embtheory.signrank import (
     OFFICIAL,
@@ -51,6 +52,12 @@ from embtheory.signrank import (
 GAMMA = 0.1  # Theorem 1's margin (the paper's Table 1)
 
 
+@sizes(
+    full=dict(dims=tuple(range(2, 17)), seeds=(0, 1, 2), official_steps=OFFICIAL.max_steps, frontier_steps=20_000,
+              subset_n=10, subset_dims=tuple(range(2, 13))),
+    tiny=dict(num_docs=12, random_queries=20, real=False, dims=(4,), seeds=(0,), official_steps=200,
+              frontier_steps=200, subset_n=6, subset_ks=(3,), subset_dims=(6,)),
+)
 @dataclasses.dataclass(frozen=True)
 class RealProblemsConfig:
     """Sizes of ``signrank-real-problems``.
@@ -73,20 +80,6 @@ class RealProblemsConfig:
     subset_n: int = 7
     subset_ks: tuple[int, ...] = (3, 4)
     subset_dims: tuple[int, ...] = (6, 8)
-
-    @classmethod
-    def quick(cls):
-        return cls()
-
-    @classmethod
-    def full(cls):
-        return cls(dims=tuple(range(2, 17)), seeds=(0, 1, 2), official_steps=OFFICIAL.max_steps,
-                   frontier_steps=20_000, subset_n=10, subset_dims=tuple(range(2, 13)))
-
-    @classmethod
-    def tiny(cls):
-        return cls(num_docs=12, random_queries=20, real=False, dims=(4,), seeds=(0,), official_steps=200,
-                   frontier_steps=200, subset_n=6, subset_ks=(3,), subset_dims=(6,))
 
 
 def problems(cfg: RealProblemsConfig, ctx: RunContext) -> tuple[dict[str, Qrels], list[str]]:
