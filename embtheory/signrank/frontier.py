@@ -22,11 +22,13 @@ loss.  Their recipe (facts from the paper and its public code), implemented here
 :func:`frontier_algorithm` is the ``(init, step)`` pair (:class:`embtheory.core.Iterative`)
 over a :class:`FrontierState`; a run is a ``lax.while_loop`` on the device, driven in segments
 of about half a second (:func:`embtheory.core.advance`: the same steps as one loop, and a Ctrl-C
-is seen between segments).  Columns
-beyond a run's dimension are padding: they start at exactly 0 and their gradient is exactly
-0, so runs of several dimensions share one padded shape and are ``vmap``-ed together
-(:func:`min_dimension`).  Initial column ``c`` is drawn from ``fold_in(key, c)``, so a run's
-numbers do not depend on how far it is padded.
+is seen between segments).  Every run goes alone, in its own dimension: a run's numbers are a
+function of ``(problem, dim, key, recipe, dtype)``, never of what else is tried.  (Runs of
+several dimensions could share a ``vmap`` with zero-padded columns, whose gradient is exactly 0;
+but the padded and batched matrix products associate their sums differently, which moves a run by
+rounding, and over 10^5 Adam steps near the boundary such a difference can decide the verdict.
+Run one at a time they cost about the same on a CPU: measured 1.0-1.3x.)  Initial column ``c``
+is drawn from ``fold_in(key, c)``.
 """
 
 from __future__ import annotations
@@ -372,19 +374,22 @@ class FrontierRun(NamedTuple):
     temperature: float
 
 
-def _run_batch(qrels, k, dims, seeds, recipe, dtype, dim_pad, keys=None, segment=None,
-               time_limit=None):
-    """Runs of the recipe on ``qrels``; ``k``: the all-k-subsets problem (certified from ranks),
-    None: any qrels (certified from their index list)."""
-    n = qrels.n_docs
+def _check_time(qrels: Qrels, dims, recipe: FrontierRecipe, time_limit: float | None) -> None:
+    """Refuses, before any of them starts, runs of ``dims`` that could take past ``time_limit``."""
     from embtheory.signrank.solve import FLOPS_PER_ENTRY
 
-    # every run of the batch steps at once, to the recipe's fixed number of steps
-    flops = FLOPS_PER_ENTRY * qrels.num_queries * n * dim_pad * recipe.steps * len(dims)
-    check_seconds(flops, time_limit, f"{len(dims)} frontier run(s) of {recipe.steps:,} steps over "
-                  f"{qrels.num_queries:,} queries x {n} documents in {dim_pad} (padded) dimensions",
-                  "fewer steps (FrontierRecipe.of(loss, steps=...)), fewer dims at once (batch_size=) or a "
-                  "smaller problem")
+    for dim in sorted(set(dims), reverse=True):  # the largest first: one refusal names the worst
+        flops = FLOPS_PER_ENTRY * qrels.num_queries * qrels.n_docs * dim * recipe.steps
+        check_seconds(flops, time_limit, f"a frontier run of {recipe.steps:,} steps over {qrels.num_queries:,} "
+                      f"queries x {qrels.n_docs} documents in d={dim}",
+                      "fewer steps (FrontierRecipe.of(loss, steps=...)), a smaller dimension or a smaller problem")
+
+
+def _run_batch(qrels, k, dims, seeds, recipe, dtype, dim_pad, keys=None, segment=None):
+    """Runs of the recipe on ``qrels``, vmapped with ``dim_pad`` columns (the public functions
+    run each alone, unpadded; tests batch them); ``k``: the all-k-subsets problem (certified
+    from ranks), None: any qrels (certified from their index list)."""
+    n = qrels.n_docs
     init, step_to = _compiled(qrels, dim_pad, recipe, jnp.dtype(dtype).name)
     if keys is None:
         keys = [jax.random.key(s) for s in seeds]
@@ -418,26 +423,25 @@ def _problem(n, k, qrels) -> tuple[Qrels, int | None]:
 
 def run_frontier(n: int | None = None, dim: int | None = None, *, key, qrels=None, k: int | None = None,
                  recipe: FrontierRecipe | None = None, dtype=jnp.float32,
-                 dim_pad: int | None = None, time_limit: float | None = DEFAULT_TIME_LIMIT) -> FrontierRun:
+                 time_limit: float | None = DEFAULT_TIME_LIMIT) -> FrontierRun:
     """One run of the recipe on every k-subset of ``n`` (or your ``qrels``) in ``dim`` dimensions, certified.
 
     ``key``: the trial's PRNG key (:func:`min_dimension`'s trial ``seed`` is
     ``key=jax.random.key(seed)``; the result's ``seed`` field is then -1, unknown here).
     ``qrels``: any form :func:`embtheory.signrank.as_qrels` reads (then leave ``n`` and ``k``
-    None; ``k`` defaults to 2).  ``dim_pad`` pads the embedding with zero columns (the numbers do
-    not change; it is how :func:`min_dimension` batches dims).  ``time_limit``: seconds the run
-    may take (a lower bound at the platform's assumed rate); past it, refused before it starts.
+    None; ``k`` defaults to 2).  ``time_limit``: seconds the run may take (a lower bound at the
+    platform's assumed rate); past it, refused before it starts.  The run is :func:`min_dimension`'s
+    run of the same ``(problem, dim, key, recipe, dtype)``, bit for bit.
     """
     recipe = FrontierRecipe() if recipe is None else recipe.validated()
     qr, k = _problem(n, k, qrels)
     if dim is None:
         raise TypeError("run_frontier needs dim= (the embedding dimension)")
     dim = check_int(dim, "dim", minimum=1)
-    dim_pad = dim if dim_pad is None else check_int(dim_pad, "dim_pad", minimum=dim)
     dt = check_float_dtype(dtype)
     key = check_key(key)
-    return _run_batch(qr, k, [dim], [-1], recipe, dt, dim_pad, keys=[key],
-                      time_limit=check_time_limit(time_limit))[0]
+    _check_time(qr, [dim], recipe, check_time_limit(time_limit))
+    return _run_batch(qr, k, [dim], [-1], recipe, dt, dim, keys=[key])[0]
 
 
 class MinDimension(NamedTuple):
@@ -496,20 +500,18 @@ def _official_runs(qrels, k, part, recipe, dt, time_limit):
 
 def min_dimension(n: int | None = None, *, qrels=None, loss: str | None = None, dims=tuple(range(5, 31)),
                   seeds=(0,), k: int | None = None, recipe=None, store=None, dtype=jnp.float32,
-                  batch_size: int | None = None, time_limit: float | None = DEFAULT_TIME_LIMIT) -> MinDimension:
+                  time_limit: float | None = DEFAULT_TIME_LIMIT) -> MinDimension:
     """The smallest d whose run certifies, for every k-subset of ``n`` or for your ``qrels``.
 
     Every (dim, seed) is one run, certified by :func:`embtheory.signrank.certify` of its final
     embeddings (success: every query's relevant documents strictly first).  Under the frontier
-    recipe the runs are padded to ``max(dims)`` columns and vmapped in one launch
-    (``batch_size`` runs at a time; default all); under the official recipe
+    recipe each run goes alone in its own dimension (:func:`run_frontier`); under the official recipe
     (``recipe=embtheory.signrank.OFFICIAL`` or any :class:`embtheory.signrank.Recipe`) each run
     is one :func:`embtheory.signrank.solve` (stopping as the official script does).  With a
     ``store`` (a :class:`embtheory.core.store.ResultStore` or a path) each run is a unit
     (config: the problem, dim, seed, the recipe, dtype): finished runs are read back, so an
-    interrupted call resumes.  Padding does not change a run's numbers (see the module
-    docstring), so a stored run is the same whichever batch computed it, up to float
-    reassociation in the matrix products.
+    interrupted call resumes.  A run's numbers depend on its unit's config alone, so a stored run
+    is the one a fresh call computes.
 
     Args:
         n: documents (all ``C(n, k)`` k-subsets are the queries); leave None with ``qrels``.
@@ -522,8 +524,9 @@ def min_dimension(n: int | None = None, *, qrels=None, loss: str | None = None, 
         k: relevant documents per query of the all-k-subsets problem (default 2).
         recipe: a :class:`FrontierRecipe` (default ``FrontierRecipe.of(loss)``, 100,000 steps)
             or the official :class:`embtheory.signrank.Recipe`.
-        time_limit: seconds one batch of runs (or one official run) may take (a lower bound at
-            the platform's assumed rate); past it, refused before it starts.  None: no limit.
+        time_limit: seconds one run may take (a lower bound at the platform's assumed rate); a
+            frontier run past it is refused before any run starts, an official one before it
+            starts.  None: no limit.
 
     Example:
         >>> from embtheory.signrank import OFFICIAL
@@ -559,11 +562,13 @@ def min_dimension(n: int | None = None, *, qrels=None, loss: str | None = None, 
     seeds = tuple(_check_seeds(seeds))
     dt = check_float_dtype(dtype)
     time_limit = check_time_limit(time_limit)
-    pad = max(dims)
     pairs = [(d, s) for d in dims for s in seeds]
     problem = {} if k is not None else {"qrels": _digest(qr)}
     if kind == "official":
         problem["optimiser"] = "official"
+    else:
+        # runs go alone and unpadded; units stored while they shared a padded vmap are not these runs
+        problem["runs"] = "alone"
 
     def cfg(d, s):
         return dict(experiment="signrank-min-dimension", n=qr.n_docs, k=k, dim=d, seed=s, dtype=dt.name,
@@ -578,18 +583,16 @@ def min_dimension(n: int | None = None, *, qrels=None, loss: str | None = None, 
         else:
             todo.append((d, s))
     t0 = time.perf_counter()
-    bs = len(todo) if batch_size is None else check_int(batch_size, "batch_size", minimum=1)
-    for i in range(0, len(todo), max(bs, 1)):
-        part = todo[i:i + bs]
+    if kind == "frontier":
+        _check_time(qr, [d for d, _ in todo], recipe, time_limit)
+    for d, s in todo:
         if kind == "official":
-            done = _official_runs(qr, k, part, recipe, dt, time_limit)
+            (r,) = _official_runs(qr, k, [(d, s)], recipe, dt, time_limit)
         else:
-            done = _run_batch(qr, k, [d for d, _ in part], [s for _, s in part], recipe, dt, pad,
-                              time_limit=time_limit)
-        for r in done:
-            results[(r.dim, r.seed)] = r
-            if store is not None:
-                store.put(cfg(r.dim, r.seed), r._asdict(), seed=r.seed)
+            (r,) = _run_batch(qr, k, [d], [s], recipe, dt, d)
+        results[(d, s)] = r
+        if store is not None:  # stored as soon as it finishes: an interrupted call resumes here
+            store.put(cfg(d, s), r._asdict(), seed=s)
     runs = tuple(results[p] for p in pairs)
     solved = [r.dim for r in runs if r.solved]
     glob = [r.dim for r in runs if r.global_margin > 0]

@@ -131,13 +131,25 @@ def test_fixed_bias_and_learned_scale_and_temperature():
 
 
 @pytest.mark.parametrize("loss", ["sigmoid", "infonce"])
-def test_padding_does_not_change_a_run(loss):
+def test_padding_columns_stay_zero_and_change_a_run_only_by_rounding(loss):
+    from embtheory.signrank.frontier import _run_batch
+    from embtheory.signrank.qrels import Qrels
+
     rec = FrontierRecipe.of(loss, steps=40)
     solo = run_frontier(8, 3, key=jax.random.key(4), recipe=rec)
-    padded = run_frontier(8, 3, key=jax.random.key(4), recipe=rec, dim_pad=7)
+    (padded,) = _run_batch(Qrels.subsets(8, 2), 2, [3], [-1], rec, np.float32, 7, keys=[jax.random.key(4)])
     for f in ("margin", "global_margin", "loss", "scale", "temperature"):
         assert getattr(padded, f) == pytest.approx(getattr(solo, f), rel=1e-4, abs=1e-5), f
     assert padded.violations == solo.violations
+
+
+def test_a_run_is_the_same_whatever_else_min_dimension_tries():
+    rec = FrontierRecipe.of("sigmoid", steps=80)
+    alone = run_frontier(9, 4, key=jax.random.key(2), recipe=rec)
+    for dims, seeds in (([4], [2]), ([3, 4, 6], [2]), ([4, 5], [0, 2, 7])):
+        got = min_dimension(9, dims=dims, seeds=seeds, recipe=rec)
+        (run,) = [r for r in got.runs if r.dim == 4 and r.seed == 2]
+        assert run._replace(seed=-1) == alone, (dims, seeds)  # every field, bit for bit
 
 
 @pytest.mark.parametrize("loss", ["sigmoid", "infonce"])
