@@ -63,9 +63,11 @@ class Op(NamedTuple):
 
     Attributes:
         kind: ``"one"`` (2x2 on ``wires[0]``), ``"two"`` (4x4 on ``wires``, first most significant),
-            ``"dense"`` (``2^g x 2^g`` on the contiguous wires ``wires``) or ``"perm"`` (a row gather).
+            ``"dense"`` (``2^g x 2^g`` on the contiguous wires ``wires``), ``"perm"`` (a row gather)
+            or ``"diag"`` (a run of diagonal ``"one"``/``"two"`` passes applied as one multiplication).
         wires: the wires the pass acts on.
-        factors: ``(gate, local wires, conj)`` in order; ``gate`` is a Gate or ``"Depolarizing"``.
+        factors: ``(gate, local wires, conj)`` in order; ``gate`` is a Gate or ``"Depolarizing"``
+            (for ``"diag"``: the diagonal Ops it multiplies).
         diag: the matrix is diagonal for every angle (applied as one multiplication).
         varies: the matrix depends on ``x`` (one matrix per point) rather than only on constants,
             parameters and the noise.
@@ -235,14 +237,45 @@ def _merge_dense(ops: list[Op], m: int) -> list[Op]:
     return out
 
 
+def _merge_diag(ops: list[Op], m: int) -> list[Op]:
+    """Merges runs of diagonal passes into one ``"diag"`` pass (diagonal gates commute).
+
+    Each diagonal pass costs a full read and write of the state for one multiplication per
+    amplitude; the ZZ map's ``n - 1`` couplings per layer become one pass (see :func:`_apply_diag`).
+    """
+    if m < 2:
+        return ops
+    out: list[Op] = []
+    run: list[Op] = []
+
+    def flush():
+        if len(run) == 1:
+            out.append(run[0])
+        elif run:
+            wires = tuple(sorted({w for op in run for w in op.wires}))
+            out.append(Op("diag", wires, tuple(run), True, any(op.varies for op in run)))
+        run.clear()
+
+    for op in ops:
+        if op.diag and op.kind in ("one", "two"):
+            run.append(op)
+        else:
+            flush()
+            out.append(op)
+    flush()
+    return out
+
+
 @functools.cache
 def plan(circuit: Circuit, mixed: bool, noisy: bool) -> Plan:
     """The passes of ``circuit`` (statevector, or density matrix when ``mixed``; channels when ``noisy``)."""
     n = circuit.n_qubits
     m = 2 * n if mixed else n
-    prefix = _merge_dense(_plan_gates(list(_items(circuit.prefix, n, mixed, noisy)), m), m)
-    layer = _merge_dense(_plan_gates(list(_items(circuit.layer, n, mixed, noisy)), m), m)
-    return Plan(m, tuple(prefix), tuple(layer))
+
+    def passes(gates):
+        return tuple(_merge_diag(_merge_dense(_plan_gates(list(_items(gates, n, mixed, noisy)), m), m), m))
+
+    return Plan(m, passes(circuit.prefix), passes(circuit.layer))
 
 
 def _depolarizing(p, dtype) -> jax.Array:
@@ -288,6 +321,8 @@ def op_values(p: Plan, ops: tuple[Op, ...], X, params, noise, dtype) -> list:
     for op in ops:
         if op.kind == "perm":
             out.append(None)
+        elif op.kind == "diag":
+            out.append(op_values(p, op.factors, X, params, noise, dtype))
         elif op.varies:
             out.append(jax.vmap(lambda x, op=op: _op_matrix(op, x, params, noise, dtype), out_axes=-1)(X))
         else:
@@ -305,6 +340,8 @@ def apply(psi: jax.Array, m: int, ops: tuple[Op, ...], values: list) -> jax.Arra
     for op, mat in zip(ops, values, strict=True):
         if op.kind == "perm":
             psi = psi[op.perm]
+        elif op.kind == "diag":
+            psi = _apply_diag(psi, m, op.factors, mat)
         elif op.kind == "one":
             (w,) = op.wires
             v = psi.reshape(2**w, 2, 2 ** (m - w - 1), B)
@@ -336,6 +373,49 @@ def apply(psi: jax.Array, m: int, ops: tuple[Op, ...], values: list) -> jax.Arra
             out = [_dot([bc(mat[k, j], 3) for j in range(d)], p) for k in range(d)]
             psi = jnp.stack(out, axis=1).reshape(2**m, B)
     return psi
+
+
+def _apply_diag(psi: jax.Array, m: int, ops: tuple[Op, ...], values: list) -> jax.Array:
+    """The diagonal passes ``ops`` as one multiplication of ``psi`` ``(2^m, B)``.
+
+    The factors are multiplied into two small tables first, one over wires ``0..h-1`` and one over
+    wires ``h-1..m-1`` (``h = m // 2``), so each amplitude costs two multiplications whatever the
+    number of gates; a factor on a pair of wires across both halves (long-range couplings) is one
+    more broadcast multiplication in the same fused pass.
+    """
+    B = psi.shape[-1]
+    h = max(1, m // 2)
+    spans = {"A": (0, h), "C": (h - 1, m)}
+    tables: dict[str, jax.Array] = {}
+    cross = []
+    for op, val in zip(ops, values, strict=True):
+        k = len(op.wires)
+        t = val.reshape((2,) * k + val.shape[1:])
+        wires = op.wires
+        if k == 2 and wires[0] > wires[1]:
+            t, wires = jnp.swapaxes(t, 0, 1), wires[::-1]
+        if t.ndim == k:
+            t = t[..., None]
+        for name, (lo, hi) in spans.items():
+            if lo <= wires[0] and wires[-1] < hi:
+                shape = [1] * (hi - lo) + [t.shape[-1]]
+                for w in wires:
+                    shape[w - lo] = 2
+                f = t.reshape(shape)
+                tables[name] = f if name not in tables else tables[name] * f
+                break
+        else:
+            cross.append((wires, t))
+    v = psi.reshape(2 ** (h - 1), 2, 2 ** (m - h), B)
+    if "A" in tables:
+        a = tables["A"]
+        v = v * jnp.broadcast_to(a, (2,) * h + a.shape[-1:]).reshape(2 ** (h - 1), 2, 1, a.shape[-1])
+    if "C" in tables:
+        c = tables["C"]
+        v = v * jnp.broadcast_to(c, (2,) * (m - h + 1) + c.shape[-1:]).reshape(1, 2, 2 ** (m - h), c.shape[-1])
+    for (a, b), t in cross:
+        v = v.reshape(2**a, 2, 2 ** (b - a - 1), 2, 2 ** (m - b - 1), B) * t.reshape(1, 2, 1, 2, 1, t.shape[-1])
+    return v.reshape(2**m, B)
 
 
 def _dot(coefs, parts):
