@@ -110,8 +110,9 @@ def gram_rows(n_rows: int, dim: int, dtype) -> int:
 
 def _native_gram(X, Y, spec: EmbeddingSpec, chunk: int, rows: int, layers=None):
     mixed = spec.noise is not None
-    A = native_states(X, spec, chunk=chunk, layers=layers)
-    B = A if Y is None else native_states(Y, spec, chunk=chunk, layers=layers)
+    # both sides up to the same constant unitary, which the fidelity ignores
+    A = native_states(X, spec, chunk=chunk, layers=layers, upto_constant=True)
+    B = A if Y is None else native_states(Y, spec, chunk=chunk, layers=layers, upto_constant=True)
     return _gram_bl(A, B, mixed, rows)
 
 

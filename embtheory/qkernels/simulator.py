@@ -48,7 +48,8 @@ from embtheory.qkernels.circuit import (
     ring_pairs,
 )
 
-__all__ = ["DENSE_FROM", "DENSE_WIDTH", "bloch_batch", "plan", "ring_pairs", "rotation_matrices", "simulate"]
+__all__ = ["DENSE_FROM", "DENSE_WIDTH", "bloch_batch", "constant_tail", "plan", "ring_pairs",
+           "rotation_matrices", "simulate", "start"]
 
 #: qubits from which neighbouring single-qubit matrices are merged into dense blocks
 DENSE_FROM = 14
@@ -412,9 +413,11 @@ def _apply_diag(psi: jax.Array, m: int, ops: tuple[Op, ...], values: list) -> ja
         v = v * jnp.broadcast_to(a, (2,) * h + a.shape[-1:]).reshape(2 ** (h - 1), 2, 1, a.shape[-1])
     if "C" in tables:
         c = tables["C"]
-        v = v * jnp.broadcast_to(c, (2,) * (m - h + 1) + c.shape[-1:]).reshape(1, 2, 2 ** (m - h), c.shape[-1])
+        c = jnp.broadcast_to(c, (2,) * (m - h + 1) + c.shape[-1:])
+        v = v * c.reshape(1, 2, 2 ** (m - h), c.shape[-1])
     for (a, b), t in cross:
-        v = v.reshape(2**a, 2, 2 ** (b - a - 1), 2, 2 ** (m - b - 1), B) * t.reshape(1, 2, 1, 2, 1, t.shape[-1])
+        v = v.reshape(2**a, 2, 2 ** (b - a - 1), 2, 2 ** (m - b - 1), B)
+        v = v * t.reshape(1, 2, 1, 2, 1, t.shape[-1])
     return v.reshape(2**m, B)
 
 
@@ -439,9 +442,64 @@ def initial(m: int, batch: int, dtype) -> jax.Array:
     return jnp.zeros((2**m, batch), dtype).at[0].set(1)
 
 
+def start(m: int, batch: int, ops: tuple[Op, ...], values: list, dtype) -> jax.Array:
+    """``|0...0>`` after the passes ``ops``: ``(2^m, batch)``.
+
+    Leading single-qubit passes on distinct wires leave a product state, built as a Kronecker
+    product of their first columns (about one write of the state) instead of one full pass each;
+    the passes after them are applied as usual.
+    """
+    cols: dict[int, jax.Array] = {}  # first wire of a pass -> its first column
+    used: set[int] = set()
+    k = 0
+    for op, val in zip(ops, values, strict=True):
+        if op.kind not in ("one", "dense") or used & set(op.wires):
+            break
+        used |= set(op.wires)
+        col = jnp.stack([val[0], jnp.zeros_like(val[0])]) if op.diag else val[:, 0]
+        cols[op.wires[0]] = col.reshape(col.shape[0], -1)
+        k += 1
+    if not cols:
+        return apply(initial(m, batch, dtype), m, ops, values)
+    psi, w = None, 0
+    while w < m:
+        if w in cols:
+            col = cols[w]
+        else:  # untouched wires up to the next touched one stay |0...0>
+            r = next((v for v in range(w, m) if v in cols), m) - w
+            col = jnp.zeros((2**r, 1), dtype).at[0].set(1)
+        w += col.shape[0].bit_length() - 1
+        width = max(col.shape[1], 1 if psi is None else psi.shape[1])
+        psi = col if psi is None else (psi[:, None, :] * col[None]).reshape(-1, width)
+    psi = jnp.broadcast_to(psi.astype(dtype), (2**m, batch))
+    return apply(psi, m, ops[k:], values[k:])
+
+
+def constant_tail(ops: tuple[Op, ...]) -> int:
+    """Where the trailing unitary passes that do not read ``x`` begin (``len(ops)`` when none do).
+
+    They are the same unitary for every point, so they leave every fidelity unchanged
+    (``<U a|U b> = <a|b>``, ``Tr[U r U^H U s U^H] = Tr[r s]``); channels are never part of it.
+    """
+    def fixed(op):
+        if op.kind == "diag":
+            return all(fixed(o) for o in op.factors)
+        return not op.varies and not any(isinstance(g, str) for g, _, _ in op.factors)
+
+    cut = len(ops)
+    while cut and fixed(ops[cut - 1]):
+        cut -= 1
+    return cut
+
+
 def simulate(circuit: Circuit, X: jax.Array, params, noise, layers, *, mixed: bool, dtype,
-             record=None) -> jax.Array:
+             record=None, upto_constant: bool = False) -> jax.Array:
     """The states of every row of ``X`` after the prefix and ``layers`` layers, batch last.
+
+    The first layer runs outside the loop, so its leading single-qubit passes make a product state
+    (:func:`start`), and the loop runs ``tail, head`` of the layer ``layers - 1`` times, where
+    ``tail`` is the layer's trailing passes that do not read ``x`` (:func:`constant_tail`):
+    ``prefix (head tail)^L = prefix head (tail head)^(L - 1) tail``.
 
     Args:
         circuit: the circuit (its own ``layers`` field is ignored here: ``layers`` counts).
@@ -453,25 +511,38 @@ def simulate(circuit: Circuit, X: jax.Array, params, noise, layers, *, mixed: bo
         dtype: the complex dtype.
         record: optional ``(f, flags)``: scan over ``len(flags)`` steps of ``layers`` layers each and
             return ``f(states)`` after every step whose flag is set (zeros elsewhere), stacked.
+        upto_constant: leave out the final ``tail`` (the same unitary for every point): the states
+            are then right up to that unitary, which every fidelity between them ignores.
 
     Returns:
         ``(2^m, B)`` states, or the stacked records.
     """
     p = plan(circuit, mixed, mixed and noise is not None)
+    B = X.shape[0]
     pre = op_values(p, p.prefix, X, params, noise, dtype)
     lay = op_values(p, p.layer, X, params, noise, dtype)
-    psi = apply(initial(p.m, X.shape[0], dtype), p.m, p.prefix, pre)
-    step = lambda s: apply(s, p.m, p.layer, lay)  # noqa: E731
-    if record is None:
-        return _repeat(step, psi, layers)
-    fn, flags = record
+    if record is not None:
+        psi = start(p.m, B, p.prefix, pre, dtype)
+        step = lambda s: apply(s, p.m, p.layer, lay)  # noqa: E731
+        fn, flags = record
 
-    def body(s, flag):
-        s = _repeat(step, s, layers)
-        out = jax.lax.cond(flag, fn, lambda t: jax.tree.map(jnp.zeros_like, jax.eval_shape(fn, t)), s)
-        return s, out
+        def body(s, flag):
+            s = _repeat(step, s, layers)
+            out = jax.lax.cond(flag, fn, lambda t: jax.tree.map(jnp.zeros_like, jax.eval_shape(fn, t)), s)
+            return s, out
 
-    return jax.lax.scan(body, psi, flags)[1]
+        return jax.lax.scan(body, psi, flags)[1]
+    cut = constant_tail(p.layer)
+    head, tail, hv, tv = p.layer[:cut], p.layer[cut:], lay[:cut], lay[cut:]
+
+    def run():
+        psi = start(p.m, B, p.prefix + head, pre + hv, dtype)
+        psi = _repeat(lambda s: apply(s, p.m, tail + head, tv + hv), psi, layers - 1)
+        return psi if upto_constant else apply(psi, p.m, tail, tv)
+
+    if isinstance(layers, int):
+        return run() if layers > 0 else start(p.m, B, p.prefix, pre, dtype)
+    return jax.lax.cond(layers > 0, run, lambda: start(p.m, B, p.prefix, pre, dtype))
 
 
 def bloch_batch(S: jax.Array, n: int, *, mixed: bool) -> jax.Array:
