@@ -118,6 +118,7 @@ def _complex_dtype(dtype, X, *, backend=None) -> np.dtype:
     return dt
 
 
+@functools.lru_cache(maxsize=256)  # per call it rebuilt the named circuit to compare (most of the host time)
 def _named_of(circuit: Circuit) -> str | None:
     """The name of a named embedding equal to ``circuit`` (the MPS backend runs those), else None."""
     if circuit.name in NAMED and circuit == named_circuit(circuit.name, circuit.n_qubits,
@@ -324,6 +325,7 @@ def _native_fn(circuit: Circuit, mixed: bool, dtype, chunk: int, static_layers: 
     return jax.jit(run)
 
 
+@functools.lru_cache(maxsize=256)
 def _layer_key(circuit: Circuit) -> Circuit:
     return dataclasses.replace(circuit, layers=1)
 

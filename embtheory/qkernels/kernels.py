@@ -148,7 +148,7 @@ def fidelity_from_spec(X: jax.Array, Y: jax.Array | None, spec, *,
         return _native_gram(X, Y, spec, chunk, rows)
     static = spec.layers if spec.params is not None else None
     fn = _native_gram_fn(_layer_key(spec.circuit), mixed, spec.dtype, chunk, rows, static)
-    return fn(X, Y, spec.params, jnp.asarray(0.0 if spec.noise is None else spec.noise, X.dtype),
+    return fn(X, Y, spec.params, np.asarray(0.0 if spec.noise is None else spec.noise, X.dtype),
               np.int32(spec.layers))
 
 
