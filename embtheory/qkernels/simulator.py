@@ -19,14 +19,21 @@ list of passes over the state (:func:`plan`):
 - gates that follow one another on the same pair of wires become one 4x4 block; a block of
   diagonal and permutation gates whose permutations cancel is diagonal (the ZZ map's
   ``CNOT, PhaseShift, CNOT`` is one multiplication per amplitude);
+- consecutive diagonal passes become one (their factors are multiplied into two tables of about
+  ``2^(m/2)`` entries per point first), so the ZZ map's ``n - 1`` couplings read the state once;
 - from :data:`DENSE_FROM` qubits on, the single-qubit matrices of neighbouring wires are merged
   into one ``2^g x 2^g`` block per pass (``g`` up to :data:`DENSE_WIDTH`): one pass over the memory
   instead of ``g``, where large states are bound by memory bandwidth.
 
 The matrices of every pass are computed once per point before the layers run; the layers run in
 ``lax.scan`` (or a ``fori_loop`` with a run-time count), so the compile time does not grow with
-the depth.  Each point's arithmetic is independent of the others in the batch, so states do not
-depend on how points are batched.
+the depth.  The first layer runs before the loop: its leading single-qubit passes act on
+``|0...0>`` and make a product state, built directly (:func:`start`).  For fidelities the
+layer's trailing passes that do not read ``x`` (the HEE's CNOT ring) are left out after the last
+layer: they are one unitary shared by every point (:func:`constant_tail`).  Each pass costs a
+read and a write of the whole batch of states and, on CPU, about two to three times a plain copy
+(the complex arithmetic per amplitude), so the plan counts passes.  Each point's arithmetic is
+independent of the others in the batch, so states do not depend on how points are batched.
 """
 
 from __future__ import annotations
