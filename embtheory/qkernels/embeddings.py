@@ -118,6 +118,7 @@ def _complex_dtype(dtype, X, *, backend=None) -> np.dtype:
     return dt
 
 
+@functools.lru_cache(maxsize=256)  # per call it rebuilt the named circuit to compare (most of the host time)
 def _named_of(circuit: Circuit) -> str | None:
     """The name of a named embedding equal to ``circuit`` (the MPS backend runs those), else None."""
     if circuit.name in NAMED and circuit == named_circuit(circuit.name, circuit.n_qubits,
@@ -288,15 +289,20 @@ def chunked(fn: Callable, X: jax.Array, chunk: int, *, batch_last: bool):
     return jax.tree.map(join, out)
 
 
-def native_states(X, spec: EmbeddingSpec, *, chunk: int, layers=None, post: Callable | None = None):
-    """Traceable: the native states of ``X`` batch last (or ``post(states)``, batch first), chunked."""
+def native_states(X, spec: EmbeddingSpec, *, chunk: int, layers=None, post: Callable | None = None,
+                  upto_constant: bool = False):
+    """Traceable: the native states of ``X`` batch last (or ``post(states)``, batch first), chunked.
+
+    ``upto_constant``: up to a unitary shared by every point (for fidelities; see ``simulator.simulate``).
+    """
     mixed = spec.noise is not None
     noise = None if spec.noise is None else jnp.asarray(spec.noise, X.dtype)
     depth = spec.layers if layers is None else layers
     circuit = spec.circuit
 
     def run(Xc):
-        S = simulator.simulate(circuit, Xc, spec.params, noise, depth, mixed=mixed, dtype=spec.dtype)
+        S = simulator.simulate(circuit, Xc, spec.params, noise, depth, mixed=mixed, dtype=spec.dtype,
+                               upto_constant=upto_constant)
         return S if post is None else post(S)
 
     return chunked(run, X, chunk, batch_last=post is None)
@@ -319,6 +325,7 @@ def _native_fn(circuit: Circuit, mixed: bool, dtype, chunk: int, static_layers: 
     return jax.jit(run)
 
 
+@functools.lru_cache(maxsize=256)
 def _layer_key(circuit: Circuit) -> Circuit:
     return dataclasses.replace(circuit, layers=1)
 

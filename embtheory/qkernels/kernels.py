@@ -110,8 +110,9 @@ def gram_rows(n_rows: int, dim: int, dtype) -> int:
 
 def _native_gram(X, Y, spec: EmbeddingSpec, chunk: int, rows: int, layers=None):
     mixed = spec.noise is not None
-    A = native_states(X, spec, chunk=chunk, layers=layers)
-    B = A if Y is None else native_states(Y, spec, chunk=chunk, layers=layers)
+    # both sides up to the same constant unitary, which the fidelity ignores
+    A = native_states(X, spec, chunk=chunk, layers=layers, upto_constant=True)
+    B = A if Y is None else native_states(Y, spec, chunk=chunk, layers=layers, upto_constant=True)
     return _gram_bl(A, B, mixed, rows)
 
 
@@ -147,7 +148,7 @@ def fidelity_from_spec(X: jax.Array, Y: jax.Array | None, spec, *,
         return _native_gram(X, Y, spec, chunk, rows)
     static = spec.layers if spec.params is not None else None
     fn = _native_gram_fn(_layer_key(spec.circuit), mixed, spec.dtype, chunk, rows, static)
-    return fn(X, Y, spec.params, jnp.asarray(0.0 if spec.noise is None else spec.noise, X.dtype),
+    return fn(X, Y, spec.params, np.asarray(0.0 if spec.noise is None else spec.noise, X.dtype),
               np.int32(spec.layers))
 
 

@@ -19,14 +19,21 @@ list of passes over the state (:func:`plan`):
 - gates that follow one another on the same pair of wires become one 4x4 block; a block of
   diagonal and permutation gates whose permutations cancel is diagonal (the ZZ map's
   ``CNOT, PhaseShift, CNOT`` is one multiplication per amplitude);
+- consecutive diagonal passes become one (their factors are multiplied into two tables of about
+  ``2^(m/2)`` entries per point first), so the ZZ map's ``n - 1`` couplings read the state once;
 - from :data:`DENSE_FROM` qubits on, the single-qubit matrices of neighbouring wires are merged
   into one ``2^g x 2^g`` block per pass (``g`` up to :data:`DENSE_WIDTH`): one pass over the memory
   instead of ``g``, where large states are bound by memory bandwidth.
 
 The matrices of every pass are computed once per point before the layers run; the layers run in
 ``lax.scan`` (or a ``fori_loop`` with a run-time count), so the compile time does not grow with
-the depth.  Each point's arithmetic is independent of the others in the batch, so states do not
-depend on how points are batched.
+the depth.  The first layer runs before the loop: its leading single-qubit passes act on
+``|0...0>`` and make a product state, built directly (:func:`start`).  For fidelities the
+layer's trailing passes that do not read ``x`` (the HEE's CNOT ring) are left out after the last
+layer: they are one unitary shared by every point (:func:`constant_tail`).  Each pass costs a
+read and a write of the whole batch of states and, on CPU, about two to three times a plain copy
+(the complex arithmetic per amplitude), so the plan counts passes.  Each point's arithmetic is
+independent of the others in the batch, so states do not depend on how points are batched.
 """
 
 from __future__ import annotations
@@ -48,7 +55,8 @@ from embtheory.qkernels.circuit import (
     ring_pairs,
 )
 
-__all__ = ["DENSE_FROM", "DENSE_WIDTH", "bloch_batch", "plan", "ring_pairs", "rotation_matrices", "simulate"]
+__all__ = ["DENSE_FROM", "DENSE_WIDTH", "bloch_batch", "constant_tail", "plan", "ring_pairs",
+           "rotation_matrices", "simulate", "start"]
 
 #: qubits from which neighbouring single-qubit matrices are merged into dense blocks
 DENSE_FROM = 14
@@ -63,9 +71,11 @@ class Op(NamedTuple):
 
     Attributes:
         kind: ``"one"`` (2x2 on ``wires[0]``), ``"two"`` (4x4 on ``wires``, first most significant),
-            ``"dense"`` (``2^g x 2^g`` on the contiguous wires ``wires``) or ``"perm"`` (a row gather).
+            ``"dense"`` (``2^g x 2^g`` on the contiguous wires ``wires``), ``"perm"`` (a row gather)
+            or ``"diag"`` (a run of diagonal ``"one"``/``"two"`` passes applied as one multiplication).
         wires: the wires the pass acts on.
-        factors: ``(gate, local wires, conj)`` in order; ``gate`` is a Gate or ``"Depolarizing"``.
+        factors: ``(gate, local wires, conj)`` in order; ``gate`` is a Gate or ``"Depolarizing"``
+            (for ``"diag"``: the diagonal Ops it multiplies).
         diag: the matrix is diagonal for every angle (applied as one multiplication).
         varies: the matrix depends on ``x`` (one matrix per point) rather than only on constants,
             parameters and the noise.
@@ -235,14 +245,45 @@ def _merge_dense(ops: list[Op], m: int) -> list[Op]:
     return out
 
 
+def _merge_diag(ops: list[Op], m: int) -> list[Op]:
+    """Merges runs of diagonal passes into one ``"diag"`` pass (diagonal gates commute).
+
+    Each diagonal pass costs a full read and write of the state for one multiplication per
+    amplitude; the ZZ map's ``n - 1`` couplings per layer become one pass (see :func:`_apply_diag`).
+    """
+    if m < 2:
+        return ops
+    out: list[Op] = []
+    run: list[Op] = []
+
+    def flush():
+        if len(run) == 1:
+            out.append(run[0])
+        elif run:
+            wires = tuple(sorted({w for op in run for w in op.wires}))
+            out.append(Op("diag", wires, tuple(run), True, any(op.varies for op in run)))
+        run.clear()
+
+    for op in ops:
+        if op.diag and op.kind in ("one", "two"):
+            run.append(op)
+        else:
+            flush()
+            out.append(op)
+    flush()
+    return out
+
+
 @functools.cache
 def plan(circuit: Circuit, mixed: bool, noisy: bool) -> Plan:
     """The passes of ``circuit`` (statevector, or density matrix when ``mixed``; channels when ``noisy``)."""
     n = circuit.n_qubits
     m = 2 * n if mixed else n
-    prefix = _merge_dense(_plan_gates(list(_items(circuit.prefix, n, mixed, noisy)), m), m)
-    layer = _merge_dense(_plan_gates(list(_items(circuit.layer, n, mixed, noisy)), m), m)
-    return Plan(m, tuple(prefix), tuple(layer))
+
+    def passes(gates):
+        return tuple(_merge_diag(_merge_dense(_plan_gates(list(_items(gates, n, mixed, noisy)), m), m), m))
+
+    return Plan(m, passes(circuit.prefix), passes(circuit.layer))
 
 
 def _depolarizing(p, dtype) -> jax.Array:
@@ -288,6 +329,8 @@ def op_values(p: Plan, ops: tuple[Op, ...], X, params, noise, dtype) -> list:
     for op in ops:
         if op.kind == "perm":
             out.append(None)
+        elif op.kind == "diag":
+            out.append(op_values(p, op.factors, X, params, noise, dtype))
         elif op.varies:
             out.append(jax.vmap(lambda x, op=op: _op_matrix(op, x, params, noise, dtype), out_axes=-1)(X))
         else:
@@ -305,6 +348,8 @@ def apply(psi: jax.Array, m: int, ops: tuple[Op, ...], values: list) -> jax.Arra
     for op, mat in zip(ops, values, strict=True):
         if op.kind == "perm":
             psi = psi[op.perm]
+        elif op.kind == "diag":
+            psi = _apply_diag(psi, m, op.factors, mat)
         elif op.kind == "one":
             (w,) = op.wires
             v = psi.reshape(2**w, 2, 2 ** (m - w - 1), B)
@@ -338,6 +383,51 @@ def apply(psi: jax.Array, m: int, ops: tuple[Op, ...], values: list) -> jax.Arra
     return psi
 
 
+def _apply_diag(psi: jax.Array, m: int, ops: tuple[Op, ...], values: list) -> jax.Array:
+    """The diagonal passes ``ops`` as one multiplication of ``psi`` ``(2^m, B)``.
+
+    The factors are multiplied into two small tables first, one over wires ``0..h-1`` and one over
+    wires ``h-1..m-1`` (``h = m // 2``), so each amplitude costs two multiplications whatever the
+    number of gates; a factor on a pair of wires across both halves (long-range couplings) is one
+    more broadcast multiplication in the same fused pass.
+    """
+    B = psi.shape[-1]
+    h = max(1, m // 2)
+    spans = {"A": (0, h), "C": (h - 1, m)}
+    tables: dict[str, jax.Array] = {}
+    cross = []
+    for op, val in zip(ops, values, strict=True):
+        k = len(op.wires)
+        t = val.reshape((2,) * k + val.shape[1:])
+        wires = op.wires
+        if k == 2 and wires[0] > wires[1]:
+            t, wires = jnp.swapaxes(t, 0, 1), wires[::-1]
+        if t.ndim == k:
+            t = t[..., None]
+        for name, (lo, hi) in spans.items():
+            if lo <= wires[0] and wires[-1] < hi:
+                shape = [1] * (hi - lo) + [t.shape[-1]]
+                for w in wires:
+                    shape[w - lo] = 2
+                f = t.reshape(shape)
+                tables[name] = f if name not in tables else tables[name] * f
+                break
+        else:
+            cross.append((wires, t))
+    v = psi.reshape(2 ** (h - 1), 2, 2 ** (m - h), B)
+    if "A" in tables:
+        a = tables["A"]
+        v = v * jnp.broadcast_to(a, (2,) * h + a.shape[-1:]).reshape(2 ** (h - 1), 2, 1, a.shape[-1])
+    if "C" in tables:
+        c = tables["C"]
+        c = jnp.broadcast_to(c, (2,) * (m - h + 1) + c.shape[-1:])
+        v = v * c.reshape(1, 2, 2 ** (m - h), c.shape[-1])
+    for (a, b), t in cross:
+        v = v.reshape(2**a, 2, 2 ** (b - a - 1), 2, 2 ** (m - b - 1), B)
+        v = v * t.reshape(1, 2, 1, 2, 1, t.shape[-1])
+    return v.reshape(2**m, B)
+
+
 def _dot(coefs, parts):
     """``sum_j coefs[j] parts[j]``, summed left to right (a fixed order: one result per batch layout)."""
     out = coefs[0] * parts[0]
@@ -359,9 +449,64 @@ def initial(m: int, batch: int, dtype) -> jax.Array:
     return jnp.zeros((2**m, batch), dtype).at[0].set(1)
 
 
+def start(m: int, batch: int, ops: tuple[Op, ...], values: list, dtype) -> jax.Array:
+    """``|0...0>`` after the passes ``ops``: ``(2^m, batch)``.
+
+    Leading single-qubit passes on distinct wires leave a product state, built as a Kronecker
+    product of their first columns (about one write of the state) instead of one full pass each;
+    the passes after them are applied as usual.
+    """
+    cols: dict[int, jax.Array] = {}  # first wire of a pass -> its first column
+    used: set[int] = set()
+    k = 0
+    for op, val in zip(ops, values, strict=True):
+        if op.kind not in ("one", "dense") or used & set(op.wires):
+            break
+        used |= set(op.wires)
+        col = jnp.stack([val[0], jnp.zeros_like(val[0])]) if op.diag else val[:, 0]
+        cols[op.wires[0]] = col.reshape(col.shape[0], -1)
+        k += 1
+    if not cols:
+        return apply(initial(m, batch, dtype), m, ops, values)
+    psi, w = None, 0
+    while w < m:
+        if w in cols:
+            col = cols[w]
+        else:  # untouched wires up to the next touched one stay |0...0>
+            r = next((v for v in range(w, m) if v in cols), m) - w
+            col = jnp.zeros((2**r, 1), dtype).at[0].set(1)
+        w += col.shape[0].bit_length() - 1
+        width = max(col.shape[1], 1 if psi is None else psi.shape[1])
+        psi = col if psi is None else (psi[:, None, :] * col[None]).reshape(-1, width)
+    psi = jnp.broadcast_to(psi.astype(dtype), (2**m, batch))
+    return apply(psi, m, ops[k:], values[k:])
+
+
+def constant_tail(ops: tuple[Op, ...]) -> int:
+    """Where the trailing unitary passes that do not read ``x`` begin (``len(ops)`` when none do).
+
+    They are the same unitary for every point, so they leave every fidelity unchanged
+    (``<U a|U b> = <a|b>``, ``Tr[U r U^H U s U^H] = Tr[r s]``); channels are never part of it.
+    """
+    def fixed(op):
+        if op.kind == "diag":
+            return all(fixed(o) for o in op.factors)
+        return not op.varies and not any(isinstance(g, str) for g, _, _ in op.factors)
+
+    cut = len(ops)
+    while cut and fixed(ops[cut - 1]):
+        cut -= 1
+    return cut
+
+
 def simulate(circuit: Circuit, X: jax.Array, params, noise, layers, *, mixed: bool, dtype,
-             record=None) -> jax.Array:
+             record=None, upto_constant: bool = False) -> jax.Array:
     """The states of every row of ``X`` after the prefix and ``layers`` layers, batch last.
+
+    The first layer runs outside the loop, so its leading single-qubit passes make a product state
+    (:func:`start`), and the loop runs ``tail, head`` of the layer ``layers - 1`` times, where
+    ``tail`` is the layer's trailing passes that do not read ``x`` (:func:`constant_tail`):
+    ``prefix (head tail)^L = prefix head (tail head)^(L - 1) tail``.
 
     Args:
         circuit: the circuit (its own ``layers`` field is ignored here: ``layers`` counts).
@@ -373,25 +518,38 @@ def simulate(circuit: Circuit, X: jax.Array, params, noise, layers, *, mixed: bo
         dtype: the complex dtype.
         record: optional ``(f, flags)``: scan over ``len(flags)`` steps of ``layers`` layers each and
             return ``f(states)`` after every step whose flag is set (zeros elsewhere), stacked.
+        upto_constant: leave out the final ``tail`` (the same unitary for every point): the states
+            are then right up to that unitary, which every fidelity between them ignores.
 
     Returns:
         ``(2^m, B)`` states, or the stacked records.
     """
     p = plan(circuit, mixed, mixed and noise is not None)
+    B = X.shape[0]
     pre = op_values(p, p.prefix, X, params, noise, dtype)
     lay = op_values(p, p.layer, X, params, noise, dtype)
-    psi = apply(initial(p.m, X.shape[0], dtype), p.m, p.prefix, pre)
-    step = lambda s: apply(s, p.m, p.layer, lay)  # noqa: E731
-    if record is None:
-        return _repeat(step, psi, layers)
-    fn, flags = record
+    if record is not None:
+        psi = start(p.m, B, p.prefix, pre, dtype)
+        step = lambda s: apply(s, p.m, p.layer, lay)  # noqa: E731
+        fn, flags = record
 
-    def body(s, flag):
-        s = _repeat(step, s, layers)
-        out = jax.lax.cond(flag, fn, lambda t: jax.tree.map(jnp.zeros_like, jax.eval_shape(fn, t)), s)
-        return s, out
+        def body(s, flag):
+            s = _repeat(step, s, layers)
+            out = jax.lax.cond(flag, fn, lambda t: jax.tree.map(jnp.zeros_like, jax.eval_shape(fn, t)), s)
+            return s, out
 
-    return jax.lax.scan(body, psi, flags)[1]
+        return jax.lax.scan(body, psi, flags)[1]
+    cut = constant_tail(p.layer)
+    head, tail, hv, tv = p.layer[:cut], p.layer[cut:], lay[:cut], lay[cut:]
+
+    def run():
+        psi = start(p.m, B, p.prefix + head, pre + hv, dtype)
+        psi = _repeat(lambda s: apply(s, p.m, tail + head, tv + hv), psi, layers - 1)
+        return psi if upto_constant else apply(psi, p.m, tail, tv)
+
+    if isinstance(layers, int):
+        return run() if layers > 0 else start(p.m, B, p.prefix, pre, dtype)
+    return jax.lax.cond(layers > 0, run, lambda: start(p.m, B, p.prefix, pre, dtype))
 
 
 def bloch_batch(S: jax.Array, n: int, *, mixed: bool) -> jax.Array:
