@@ -182,6 +182,15 @@ def check_keys(keys: Any, name: str = "keys", *, count: int | None = None) -> ja
     return out
 
 
+def parse_dtype(dtype: Any, name: str, *, expected: str) -> np.dtype:
+    """``np.dtype(dtype)``, or a TypeError saying that ``name`` must be ``expected`` (what each
+    caller then allows of the dtype is its own check)."""
+    try:
+        return np.dtype(dtype)
+    except TypeError:
+        raise TypeError(f"{name} must be {expected}, got {dtype!r}") from None
+
+
 def check_float_dtype(dtype: Any, name: str = "dtype", *, allow_none: bool = False):
     """A real floating dtype that JAX can honour now (float64 only with x64 on).
 
@@ -193,10 +202,7 @@ def check_float_dtype(dtype: Any, name: str = "dtype", *, allow_none: bool = Fal
         if allow_none:
             return None
         raise TypeError(f"{name} must be a floating dtype (float32 or float64), got None")
-    try:
-        dt = np.dtype(dtype)
-    except TypeError:
-        raise TypeError(f"{name} must be a floating dtype (float32 or float64), got {dtype!r}") from None
+    dt = parse_dtype(dtype, name, expected="a floating dtype (float32 or float64)")
     if not np.issubdtype(dt, np.floating):
         raise TypeError(f"{name} must be a real floating dtype (float32 or float64), got {dt}")
     if dt == np.float64 and not jax.config.jax_enable_x64:

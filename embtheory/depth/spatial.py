@@ -52,6 +52,7 @@ from embtheory.depth._common import (
     HIGHEST,
     budget,
     itemsize,
+    plan_tiles,
     prepare_pair,
     self_mask,
 )
@@ -67,12 +68,18 @@ def _sq_dists(Q: jax.Array, F: jax.Array, fn: jax.Array) -> tuple[jax.Array, jax
     return d2, scale
 
 
+def _centred(F: jax.Array) -> tuple[jax.Array, jax.Array, jax.Array]:
+    """``F``'s mean ``[1, d]``, ``F`` about it, and the squared norms of those rows: distances are
+    taken between centred points, where the inner-product form loses the least to rounding."""
+    centre = jnp.mean(F, axis=0, keepdims=True)
+    Fc = F - centre
+    return centre, Fc, jnp.sum(Fc * Fc, axis=1)
+
+
 @partial(jax.jit, static_argnames=("chunk", "own"))
 def _spatial(F: jax.Array, Q: jax.Array, *, chunk: int, own: bool) -> jax.Array:
     m = F.shape[0]
-    centre = jnp.mean(F, axis=0, keepdims=True)
-    Fc = F - centre
-    fn = jnp.sum(Fc * Fc, axis=1)
+    centre, Fc, fn = _centred(F)
     tol = 16.0 * jnp.finfo(F.dtype).eps
 
     def block(q, start):
@@ -147,9 +154,7 @@ def spatial_depth(F: Any, G: Any = None, *, affine_invariant: bool = False, chun
 @partial(jax.jit, static_argnames=("chunk", "own"))
 def _lens(F: jax.Array, Q: jax.Array, *, chunk: int, own: bool) -> jax.Array:
     m = F.shape[0]
-    centre = jnp.mean(F, axis=0, keepdims=True)
-    Fc = F - centre
-    fn = jnp.sum(Fc * Fc, axis=1)
+    centre, Fc, fn = _centred(F)
     DFF = jnp.sqrt(jnp.maximum(_sq_dists(Fc, Fc, fn)[0], 0.0))
     DFF = jnp.where(jnp.eye(m, dtype=bool), 0.0, DFF)
     off_diag = ~jnp.eye(m, dtype=bool)
@@ -191,12 +196,10 @@ def lens_depth(F: Any, G: Any = None, *, chunk_size: int | None = None,
     """
     F, G = prepare_pair(F, G, directional=False)
     m = F.shape[0]
-    limit = budget(memory_budget)
-    check_memory(float(m) ** 2 * (itemsize(F) + 2.0), f"lens_depth's distance matrix of F (m={m})",
-                 memory_budget=limit,
-                 fix="subsample F (lens depth costs O(n m^2) by nature) or use spatial_depth")
     own = G is None
     Q = F if own else G
-    chunk = chunk_size_for(Q.shape[0], bytes_per_item=2.0 * m * m,
-                           chunk_size=chunk_size, memory_budget=memory_budget)
+    chunk = plan_tiles(float(m) ** 2 * (itemsize(F) + 2.0), f"lens_depth's distance matrix of F (m={m})",
+                       fix="subsample F (lens depth costs O(n m^2) by nature) or use spatial_depth",
+                       rows=Q.shape[0], bytes_per_item=2.0 * m * m, chunk_size=chunk_size,
+                       memory_budget=memory_budget)
     return _lens(F, Q, chunk=chunk, own=own)

@@ -39,7 +39,7 @@ import jax
 import jax.numpy as jnp
 import numpy as np
 
-from embtheory.core.validation import check_int
+from embtheory.core.validation import check_int, check_real
 
 __all__ = [
     "GATES",
@@ -145,15 +145,10 @@ def raw_feature_product(*indices: int, scale: float = 1.0, offset: float = 0.0) 
 
 
 def _finite(value, name: str) -> float:
-    if isinstance(value, (bool, str, bytes, complex)):
-        raise TypeError(f"{name} must be a real number, got {value!r}")
     try:
-        v = float(value)
-    except (TypeError, ValueError):
-        raise TypeError(f"{name} must be a real number, got {value!r} ({type(value).__name__})") from None
-    if not math.isfinite(v):
-        raise ValueError(f"{name} must be finite, got {value!r}: an angle of NaN or inf has no gate")
-    return v
+        return check_real(value, name)
+    except ValueError as e:  # the only ValueError of an unbounded check_real: NaN or inf
+        raise ValueError(f"{e}: an angle of NaN or inf has no gate") from None
 
 
 def _index(i, name: str) -> int:

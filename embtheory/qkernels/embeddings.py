@@ -39,6 +39,7 @@ from embtheory.core.validation import (
     check_int,
     check_memory,
     check_positive,
+    parse_dtype,
     x64_hint,
 )
 from embtheory.qkernels import simulator
@@ -106,10 +107,7 @@ def _complex_dtype(dtype, X, *, backend=None) -> np.dtype:
         return np.dtype(np.complex128)
     if dtype is None:
         return np.dtype(np.complex128 if X.dtype == jnp.float64 else np.complex64)
-    try:
-        dt = np.dtype(dtype)
-    except TypeError:
-        raise TypeError(f"dtype must be complex64 or complex128 (the state dtype), got {dtype!r}") from None
+    dt = parse_dtype(dtype, "dtype", expected="complex64 or complex128 (the state dtype)")
     if dt not in (np.dtype(np.complex64), np.dtype(np.complex128)):
         raise ValueError(f"dtype must be complex64 or complex128 (the state dtype), got {dtype!r}")
     if dt == np.complex128 and not jax.config.jax_enable_x64:
