@@ -21,6 +21,7 @@ from jax import lax
 from embtheory.core import as_matrix, check_memory
 from embtheory.core.memory import chunk_size_for, resolve_memory_budget
 from embtheory.core.pairwise import unit_rows  # the unchecked kernel (callers check on the host)
+from embtheory.core.validation import is_concrete
 
 __all__ = [
     "ASSUMED_FLOPS",
@@ -65,7 +66,7 @@ def check_values(X: jax.Array, name: str, *, nonzero_rows: bool) -> None:
 
     Skipped under ``jit`` (tracers have no values), like :func:`embtheory.core.as_matrix`.
     """
-    if isinstance(X, jax.core.Tracer):
+    if not is_concrete(X):
         return
     if isinstance(X, np.ndarray):
         with np.errstate(invalid="ignore"):
