@@ -61,14 +61,15 @@ def _window(table: dict[int, int | None], n: int, lo: int, hi: int, width: int =
 @sizes(
     # the main job: InfoNCE at n = 20, 40 (10k steps) and the sigmoid recipe at the paper's 100k steps
     # at n = 20 (at 10k steps it certifies nothing); `default()` is n = 20, 40, 60
-    quick=dict(ns=(20, 40), losses=("infonce",), margin_ns=(), study_steps=(100_000,), precision_max_pairs=2e7),
+    quick=dict(ns=(20, 40), losses=("infonce",), margin_ns=(), study_steps=(100_000,),
+               precision_max_pairs=2e7),
     full=dict(ns=(20, 40, 60, 80, 100, 140, 200, 240), steps=100_000, study_n=None,
               margin_ns=(20, 40, 60, 80, 100), dims=tuple(range(5, 31)), precision_max_pairs=3e10,
               band_dims=(4, 5, 6, 8, 10), band_ns=tuple(range(8, 41, 2)), band_seeds=tuple(range(8))),
     cpu_full=dict(ns=(20, 40, 60), steps=100_000, margin_ns=(20, 40), study_n=None, precision_max_pairs=1e9,
                   band_dims=(4, 5, 6), band_ns=tuple(range(8, 25, 2)), band_seeds=tuple(range(8))),
-    cpu_note=("n = 20, 40, 60 at the paper's 100,000 steps (sigmoid and InfoNCE, the margin loss at n = 20, 40), "
-              "the seed band at d = 4, 5, 6; a GPU adds n = 80..240 and d up to 30"),
+    cpu_note=("n = 20, 40, 60 at the paper's 100,000 steps (sigmoid and InfoNCE, the margin loss at n = 20, "
+              "40), the seed band at d = 4, 5, 6; a GPU adds n = 80..240 and d up to 30"),
     tiny=dict(ns=(6,), steps=100, margin_ns=(6,), dims=(2, 3), precision_n_max=12, study_n=None,
               precision_max_pairs=2e4, band_dims=(), band_ns=(), band_seeds=()),
 )

@@ -53,7 +53,8 @@ GAMMA = 0.1  # Theorem 1's margin (the paper's Table 1)
 
 
 @sizes(
-    full=dict(dims=tuple(range(2, 17)), seeds=(0, 1, 2), official_steps=OFFICIAL.max_steps, frontier_steps=20_000,
+    full=dict(dims=tuple(range(2, 17)), seeds=(0, 1, 2), official_steps=OFFICIAL.max_steps,
+              frontier_steps=20_000,
               subset_n=10, subset_dims=tuple(range(2, 13))),
     tiny=dict(num_docs=12, random_queries=20, real=False, dims=(4,), seeds=(0,), official_steps=200,
               frontier_steps=200, subset_n=6, subset_ks=(3,), subset_dims=(6,)),

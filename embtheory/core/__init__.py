@@ -1,5 +1,6 @@
 """The shared core: keys, pairwise maps, validation, results store, sharding, plotting."""
 
+from embtheory.core import validation as _validation
 from embtheory.core.algorithm import Iterative, advance, iterate
 from embtheory.core.experiment import AREAS, Experiment, Report, RunContext
 from embtheory.core.keys import host_rng, key_to_rng, root_key, split_named
@@ -30,24 +31,7 @@ from embtheory.core.store import (
     run_sweep,
     to_jsonable,
 )
-from embtheory.core.validation import (
-    as_matrix,
-    check_bool,
-    check_choice,
-    check_finite,
-    check_float_dtype,
-    check_index_array,
-    check_int,
-    check_int_sequence,
-    check_key,
-    check_keys,
-    check_labels,
-    check_memory,
-    check_positive,
-    check_probability,
-    check_real,
-    check_seed,
-)
+from embtheory.core.validation import *  # noqa: F403 (the checks, as validation.__all__ lists them)
 
 __all__ = [
     "AREAS",
@@ -60,24 +44,8 @@ __all__ = [
     "ShardedBatch",
     "StoreError",
     "advance",
-    "as_matrix",
     "as_store",
     "batch_mesh",
-    "check_bool",
-    "check_choice",
-    "check_finite",
-    "check_float_dtype",
-    "check_index_array",
-    "check_int",
-    "check_int_sequence",
-    "check_key",
-    "check_keys",
-    "check_labels",
-    "check_memory",
-    "check_positive",
-    "check_probability",
-    "check_real",
-    "check_seed",
     "chunk_size_for",
     "chunked_map",
     "chunked_reduce",
@@ -104,4 +72,6 @@ __all__ = [
     "sharded_map",
     "split_named",
     "to_jsonable",
+    # and the argument checks, as validation.__all__ lists them
+    *_validation.__all__,
 ]

@@ -28,7 +28,7 @@ from typing import Any, NamedTuple
 import jax
 import jax.numpy as jnp
 
-from embtheory.core.validation import INT32_MAX, check_int
+from embtheory.core.validation import INT32_MAX, check_int, is_concrete
 
 __all__ = ["Iterative", "advance", "iterate"]
 
@@ -58,7 +58,7 @@ def iterate(algorithm: Iterative, state: Any, *, max_steps: int | None = None) -
     call is compiled once per state shape, ``algorithm`` object and ``max_steps``: reuse one
     :class:`Iterative` (a new one, with new functions, is compiled again).
     """
-    if max_steps is not None and not isinstance(max_steps, jax.core.Tracer):
+    if max_steps is not None and is_concrete(max_steps):
         # the step counter is int32 on the device: a larger count would overflow there
         max_steps = check_int(max_steps, "max_steps", minimum=0, maximum=INT32_MAX)
     try:

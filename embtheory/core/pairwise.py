@@ -96,7 +96,8 @@ def normalize_rows(X: Any) -> jax.Array:
     ``X`` must be 2-D with at least one row and one column, real, finite and without zero
     rows (a zero row has no direction); these are checked on the host, with a ValueError or
     TypeError naming ``X``.  Integer input is cast to the default float dtype; a float array
-    keeps its dtype.  Under ``jit``/``vmap`` (a tracer) only the shape and dtype are checked.
+    keeps its dtype.  Under ``jit``/``vmap`` (a tracer) only the shape and dtype are checked
+    (by :func:`embtheory.core.as_matrix`, which checks values where they exist).
     The computation is :func:`unit_rows` (the unchecked kernel, for any ``[..., d]``, which
     jitted library code calls directly).
 
@@ -105,12 +106,6 @@ def normalize_rows(X: Any) -> jax.Array:
         >>> normalize_rows(jnp.array([[3.0, 4.0], [1e-30, 0.0]])).tolist()
         [[0.6000000238418579, 0.800000011920929], [1.0, 0.0]]
     """
-    if isinstance(X, jax.core.Tracer):
-        if X.ndim != 2:
-            raise ValueError(f"X must be 2-D (rows, dim), got shape {tuple(X.shape)}")
-        if not jnp.issubdtype(X.dtype, jnp.floating):
-            raise TypeError(f"X must be a floating array, got dtype {X.dtype}")
-        return unit_rows(X)
     if isinstance(X, (str, bytes)):
         raise TypeError(f"X must be an array of shape (rows, dim), got a {type(X).__name__}")
     return unit_rows(as_matrix(X, "X", nonzero_rows=True))

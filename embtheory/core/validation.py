@@ -1,4 +1,11 @@
-"""Argument checks that fail at call time with a message naming the argument and the fix."""
+"""Argument checks that fail at call time with a message naming the argument and the fix.
+
+The checks run on the host, on concrete values.  A public function is a thin wrapper: it checks
+its arguments and calls a pure kernel, which is what ``jit``/``vmap`` users and the library's
+own traced code call.  The few public functions that are also documented to run under a
+trace check shapes always and values only where :func:`is_concrete` says they exist: that
+helper is the library's one test of whether a call is being traced.
+"""
 
 from __future__ import annotations
 
@@ -39,6 +46,17 @@ x64_hint = ('float64 needs JAX\'s x64 mode: set JAX_ENABLE_X64=1 before starting
             'jax.config.update("jax_enable_x64", True) before any JAX work; or pass dtype=float32')
 
 
+def is_concrete(*values: Any) -> bool:
+    """Whether no value is a JAX tracer, i.e. each one's values exist on the host now.
+
+    Under ``jit``, ``vmap``, ``grad`` or ``lax.map`` an array argument is a tracer: its shape and
+    dtype are known, its values are not, so a check of values (finite, in range, unitary) cannot
+    run and is left to the caller that made the trace.  Non-array values (None, ints, lists) are
+    concrete.
+    """
+    return not any(isinstance(v, jax.core.Tracer) for v in values)
+
+
 def check_int(value: Any, name: str, *, minimum: int | None = None,
               maximum: int | None = INT64_MAX) -> int:
     """An integer argument within [minimum, maximum] (``maximum`` defaults to the int64 limit).
@@ -50,7 +68,7 @@ def check_int(value: Any, name: str, *, minimum: int | None = None,
         raise TypeError(f"{name} must be an integer, got a typed PRNG key: pass the integer seed itself "
                         f"(an int), or pass the key where the function takes key=")
     if isinstance(value, bool) or not isinstance(value, (int, np.integer)):
-        concrete = isinstance(value, (jax.Array, np.ndarray)) and not isinstance(value, jax.core.Tracer)
+        concrete = isinstance(value, (jax.Array, np.ndarray)) and is_concrete(value)
         if concrete and np.ndim(value) == 0 and np.issubdtype(np.asarray(value).dtype, np.integer):
             value = int(np.asarray(value))
         else:
@@ -182,6 +200,15 @@ def check_keys(keys: Any, name: str = "keys", *, count: int | None = None) -> ja
     return out
 
 
+def parse_dtype(dtype: Any, name: str, *, expected: str) -> np.dtype:
+    """``np.dtype(dtype)``, or a TypeError saying that ``name`` must be ``expected`` (what each
+    caller then allows of the dtype is its own check)."""
+    try:
+        return np.dtype(dtype)
+    except TypeError:
+        raise TypeError(f"{name} must be {expected}, got {dtype!r}") from None
+
+
 def check_float_dtype(dtype: Any, name: str = "dtype", *, allow_none: bool = False):
     """A real floating dtype that JAX can honour now (float64 only with x64 on).
 
@@ -193,10 +220,7 @@ def check_float_dtype(dtype: Any, name: str = "dtype", *, allow_none: bool = Fal
         if allow_none:
             return None
         raise TypeError(f"{name} must be a floating dtype (float32 or float64), got None")
-    try:
-        dt = np.dtype(dtype)
-    except TypeError:
-        raise TypeError(f"{name} must be a floating dtype (float32 or float64), got {dtype!r}") from None
+    dt = parse_dtype(dtype, name, expected="a floating dtype (float32 or float64)")
     if not np.issubdtype(dt, np.floating):
         raise TypeError(f"{name} must be a real floating dtype (float32 or float64), got {dt}")
     if dt == np.float64 and not jax.config.jax_enable_x64:
@@ -206,7 +230,7 @@ def check_float_dtype(dtype: Any, name: str = "dtype", *, allow_none: bool = Fal
 
 def check_finite(x: Any, name: str) -> np.ndarray | jax.Array:
     """An array of finite real numbers (checked on the host; tracers pass through)."""
-    if isinstance(x, jax.core.Tracer):
+    if not is_concrete(x):
         return x
     arr = np.asarray(x)
     if arr.dtype == object or not (np.issubdtype(arr.dtype, np.number) or arr.dtype == np.bool_):
@@ -229,7 +253,7 @@ def check_index_array(idx: Any, name: str, *, n: int, ndim: int | None = None, u
     Returns an int64 NumPy array.
     """
     unique_rows = check_bool(unique_rows, "unique_rows")
-    if isinstance(idx, jax.core.Tracer):
+    if not is_concrete(idx):
         raise TypeError(f"{name} must be concrete indices (checked on the host), got a tracer")
     arr = np.asarray(idx)
     if arr.dtype == object or arr.dtype == np.bool_ or not np.issubdtype(arr.dtype, np.number) \
@@ -264,7 +288,7 @@ def check_labels(y: Any, name: str = "y", *, values: tuple[float, ...] | None = 
                  n: int | None = None) -> np.ndarray:
     """A 1-D label vector: finite, of length ``n`` if given, with entries in ``values`` if given,
     and not all equal when ``values`` is a two-class set (a constant labelling has no contrast)."""
-    if isinstance(y, jax.core.Tracer):
+    if not is_concrete(y):
         return y
     arr = np.asarray(y)
     if arr.ndim != 1:
@@ -347,7 +371,7 @@ def as_matrix(x: Any, name: str, *, min_rows: int = 1, cols: int | None = None,
     out = jnp.asarray(arr, dtype=dtype)
     if not jnp.issubdtype(out.dtype, jnp.floating):
         out = out.astype(jnp.result_type(float))
-    if isinstance(out, jax.core.Tracer):
+    if not is_concrete(out):
         return out
     # A concrete device array: check its values on the host, so that the check also works when
     # it is called while tracing (inside jit or lax.map), where jnp results would be tracers.

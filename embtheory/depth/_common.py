@@ -18,9 +18,10 @@ import jax.numpy as jnp
 import numpy as np
 from jax import lax
 
-from embtheory.core import as_matrix
-from embtheory.core.memory import resolve_memory_budget
+from embtheory.core import as_matrix, check_memory
+from embtheory.core.memory import chunk_size_for, resolve_memory_budget
 from embtheory.core.pairwise import unit_rows  # the unchecked kernel (callers check on the host)
+from embtheory.core.validation import is_concrete
 
 __all__ = [
     "ASSUMED_FLOPS",
@@ -28,6 +29,7 @@ __all__ = [
     "block_size",
     "check_time",
     "check_values",
+    "plan_tiles",
     "prepare_pair",
     "run_blocks",
     "unit_rows",
@@ -64,7 +66,7 @@ def check_values(X: jax.Array, name: str, *, nonzero_rows: bool) -> None:
 
     Skipped under ``jit`` (tracers have no values), like :func:`embtheory.core.as_matrix`.
     """
-    if isinstance(X, jax.core.Tracer):
+    if not is_concrete(X):
         return
     if isinstance(X, np.ndarray):
         with np.errstate(invalid="ignore"):
@@ -154,6 +156,16 @@ def block_size(chunk: int, flops_per_item: float, chosen: bool) -> int:
     if chosen:
         return chunk
     return int(max(1, min(chunk, BLOCK_FLOPS // max(flops_per_item, 1.0))))
+
+
+def plan_tiles(nbytes: float, what: str, *, fix: str, rows: int, bytes_per_item: float,
+               chunk_size: int | None, memory_budget: float | str | None) -> int:
+    """Rows per tile of a call that first holds ``nbytes`` whatever its tiling (a covariance, a
+    distance matrix, one query's sweep): that part is refused past the budget with ``fix``, and
+    the tiles are planned for the rest."""
+    check_memory(nbytes, what, memory_budget=budget(memory_budget), fix=fix)
+    return chunk_size_for(rows, bytes_per_item=bytes_per_item, chunk_size=chunk_size,
+                          memory_budget=memory_budget)
 
 
 def check_time(n_items: int, flops_per_item: float, time_limit: float | None, what: str, fix: str) -> None:

@@ -18,10 +18,10 @@ import jax
 
 from embtheory.depth.exact import halfspace_2d, halfspace_3d
 from embtheory.depth.projection import _halfspace, _projection
-from embtheory.depth.ranks import rank_sum_z_kernel
-from embtheory.depth.simulate import cosine_trial
+from embtheory.depth.ranks import _rank_sum_z
+from embtheory.depth.simulate import _cosine_trial
 from embtheory.depth.spatial import _lens, _spatial
-from embtheory.depth.tte import _chord_depths, cosine_depths
+from embtheory.depth.tte import _chord_depths, _cosine_depths
 
 __all__ = [
     "chord_depths",
@@ -38,6 +38,16 @@ __all__ = [
 
 def _q(F: jax.Array, G: jax.Array | None) -> tuple[jax.Array, bool]:
     return (F, True) if G is None else (G, False)
+
+
+def cosine_depths(F: jax.Array, G: jax.Array | None = None) -> jax.Array:
+    """The cosine TTE-depth closed form: ``[n]`` (or ``[m]``).
+
+    ``1 + g^.mu`` for the rows of ``G``, or the leave-one-out ``1 + (m f^_i.mu - 1)/(m - 1)``
+    for ``F``'s own points (``G=None``), with ``mu`` the mean of ``F``'s normalised rows: the
+    closed form that :func:`embtheory.depth.tte_depth` computes after its checks.
+    """
+    return _cosine_depths(F, F if G is None else G, own=G is None)
 
 
 def chord_depths(F: jax.Array, G: jax.Array | None = None, *, chunk_size: int = 1024) -> jax.Array:
@@ -78,3 +88,18 @@ def exact_halfspace_depths(F: jax.Array, G: jax.Array | None = None, *, chunk_si
     if kernel is None:
         raise ValueError(f"exact_halfspace_depths needs d = 2 or 3, got d={F.shape[1]}")
     return kernel(F, Q, chunk=min(chunk_size, Q.shape[0]))
+
+
+def rank_sum_z_kernel(dF: jax.Array, dG: jax.Array) -> jax.Array:
+    """The rank-sum ``z`` of depths ``[m]`` against ``[n]`` (see :func:`embtheory.depth.rank_sum_z`)."""
+    return _rank_sum_z(dF, dG)
+
+
+def cosine_trial(F: jax.Array, G: jax.Array, key: jax.Array, *, alternative: str, n_permutations: int,
+                 permutation_chunk: int) -> tuple[jax.Array, jax.Array]:
+    """One cosine-depth rank-sum test of ``G`` against ``F``: ``(p, p_perm)``, the normal p-value
+    and, with ``n_permutations > 0``, the permutation p-value (NaN otherwise) drawn from ``key``;
+    ``alternative`` one of ``"greater"``, ``"less"``, ``"two-sided"`` (see
+    :func:`embtheory.depth.rejection_rates`)."""
+    return _cosine_trial(F, G, key, alternative=alternative, n_permutations=n_permutations,
+                         permutation_chunk=permutation_chunk)

@@ -21,9 +21,9 @@ import jax
 import jax.numpy as jnp
 from jax.scipy.linalg import cho_factor, cho_solve
 
-from embtheory.core import check_memory, check_real
-from embtheory.core.memory import chunk_size_for, chunked_map
-from embtheory.depth._common import HIGHEST, budget, itemsize, prepare_pair
+from embtheory.core import check_real
+from embtheory.core.memory import chunked_map
+from embtheory.depth._common import HIGHEST, itemsize, plan_tiles, prepare_pair
 
 __all__ = ["mahalanobis_depth"]
 
@@ -80,11 +80,10 @@ def mahalanobis_depth(F: Any, G: Any = None, *, shrinkage: float = 0.0,
             "pass shrinkage > 0 (e.g. 0.1) or reduce the dimension"
         )
     Q = F if G is None else G
-    limit = budget(memory_budget)
-    check_memory(3.0 * d * d * itemsize(F), f"mahalanobis_depth's covariance in dimension d={d}",
-                 memory_budget=limit, fix="reduce the dimension (e.g. PCA) first")
-    chunk = chunk_size_for(Q.shape[0], bytes_per_item=4.0 * d * itemsize(F),
-                           chunk_size=chunk_size, memory_budget=memory_budget)
+    chunk = plan_tiles(3.0 * d * d * itemsize(F), f"mahalanobis_depth's covariance in dimension d={d}",
+                       fix="reduce the dimension (e.g. PCA) first", rows=Q.shape[0],
+                       bytes_per_item=4.0 * d * itemsize(F), chunk_size=chunk_size,
+                       memory_budget=memory_budget)
     depths, ok = _mahalanobis(F, Q, jnp.asarray(shrinkage, F.dtype), chunk=chunk)
     if not bool(ok) or not bool(jnp.all(jnp.isfinite(depths))):
         raise ValueError(

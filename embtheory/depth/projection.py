@@ -45,6 +45,7 @@ from embtheory.depth._common import (
     block_size,
     budget,
     itemsize,
+    plan_tiles,
     prepare_pair,
     run_blocks,
     unit_rows,
@@ -225,10 +226,9 @@ def _exact_halfspace(F, G, key, directions, chunk_size, memory_budget) -> jax.Ar
         raise ValueError(f"exact=True is implemented for d <= 3, got d={d}: exact halfspace depth costs "
                          "O(m^(d-1) log m) per point; use random directions (exact=False, key=...)")
     per_query = (6.0 if d == 2 else 6.0 * m) * m * itemsize(F)
-    check_memory(per_query, f"exact halfspace depth of one query against m={m} points in d={d}",
-                 memory_budget=budget(memory_budget), fix="subsample F")
-    chunk = chunk_size_for(Q.shape[0], bytes_per_item=per_query, chunk_size=chunk_size,
-                           memory_budget=memory_budget)
+    chunk = plan_tiles(per_query, f"exact halfspace depth of one query against m={m} points in d={d}",
+                       fix="subsample F", rows=Q.shape[0], bytes_per_item=per_query, chunk_size=chunk_size,
+                       memory_budget=memory_budget)
     # a long run goes in host blocks of queries (counts per query: blocks change no result), so a
     # Ctrl-C returns between them; a sweep costs about 200 m log2 m operations per plane (measured
     # on a CPU core: sorting and arctan dominate)

@@ -37,7 +37,6 @@ __all__ = [
     "q_liu_singh",
     "q_pooled",
     "rank_sum_z",
-    "rank_sum_z_kernel",
     "sortable_keys",
 ]
 
@@ -60,8 +59,7 @@ def _depth_sample(x: Any, name: str) -> jax.Array:
         raise ValueError(f"{name} must be 1-D (one depth per point), got shape {tuple(arr.shape)}")
     if arr.shape[0] == 0:
         raise ValueError(f"{name} is empty: the rank-sum test needs at least one depth on each side")
-    if not isinstance(arr, jax.core.Tracer):
-        check_finite(arr, name)
+    check_finite(arr, name)  # values when concrete; a tracer's shape alone was checked above
     out = jnp.asarray(arr)
     return out if jnp.issubdtype(out.dtype, jnp.floating) else out.astype(jnp.result_type(float))
 
@@ -116,8 +114,8 @@ def pooled_rank_z(depths: jax.Array, in_F: jax.Array) -> jax.Array:
 
 
 @jax.jit
-def rank_sum_z_kernel(dF: jax.Array, dG: jax.Array) -> jax.Array:
-    """:func:`rank_sum_z` without input checks (pure; jit and vmap it)."""
+def _rank_sum_z(dF: jax.Array, dG: jax.Array) -> jax.Array:
+    """:func:`rank_sum_z` without input checks (:func:`embtheory.depth.kernels.rank_sum_z_kernel`)."""
     pooled = jnp.concatenate([dF, dG])
     flag = jnp.concatenate([jnp.ones(dF.shape, bool), jnp.zeros(dG.shape, bool)])
     return pooled_rank_z(pooled, flag)
@@ -130,17 +128,21 @@ def rank_sum_z(dF: Any, dG: Any) -> jax.Array:
         ValueError: a side is empty (``z`` is undefined), not 1-D, or holds NaN/inf.
         TypeError: not an array of real numbers.
     """
-    return rank_sum_z_kernel(*_two_samples(dF, dG))
+    return _rank_sum_z(*_two_samples(dF, dG))
 
 
 def pvalue_from_z(z: Any, alternative: str = "greater") -> jax.Array:
     """Normal p-value of ``z``: ``"greater"`` is ``P(Z >= z)`` (F deeper: G more outlying)."""
     _check_alternative(alternative)
-    if not isinstance(z, jax.core.Tracer):
-        check_finite(z, "z")
+    check_finite(z, "z")
     z = jnp.asarray(z)
     if not jnp.issubdtype(z.dtype, jnp.floating):
         z = z.astype(jnp.result_type(float))
+    return _pvalue(z, alternative)
+
+
+def _pvalue(z: jax.Array, alternative: str) -> jax.Array:
+    """:func:`pvalue_from_z` without its checks: a floating ``z`` and a known ``alternative``."""
     if alternative == "greater":
         return ndtr(-z)
     if alternative == "less":

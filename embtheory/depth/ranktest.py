@@ -44,9 +44,9 @@ from embtheory.depth.ranks import (
     _check_alternative,
     _q_liu_singh,
     _q_pooled,
+    _rank_sum_z,
     pooled_rank_z,
     pvalue_from_z,
-    rank_sum_z_kernel,
 )
 from embtheory.depth.tte import check_distance, check_distance_range, distance_matrix, paired_depths
 
@@ -260,7 +260,7 @@ def depth_rank_test(F: Any, G: Any, *, alternative: str = "greater", n_permutati
         check_time(n_permutations, flops, time_limit, what, fix)
         chunk = block_size(chunk, flops, permutation_chunk_size is not None)
     dF, dG = paired_depths(F, G, distance=distance, chunk_size=chunk_size, memory_budget=memory_budget)
-    z = rank_sum_z_kernel(dF, dG)
+    z = _rank_sum_z(dF, dG)
     p_perm = None
     if n_permutations:
         keys = jax.random.split(key, n_permutations)

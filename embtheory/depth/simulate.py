@@ -30,7 +30,7 @@ from embtheory.core import check_int, check_key, check_memory, check_positive, c
 from embtheory.core.memory import chunk_size_for, chunked_map
 from embtheory.core.validation import INT32_MAX
 from embtheory.depth._common import block_size, budget, check_time, run_blocks, unit_rows
-from embtheory.depth.ranks import _check_alternative, pvalue_from_z, rank_sum_z_kernel
+from embtheory.depth.ranks import _check_alternative, _pvalue, _rank_sum_z
 from embtheory.depth.ranktest import permutation_flops, permutation_pvalue, permutation_z_cosine
 from embtheory.depth.tte import _cosine_both
 
@@ -170,13 +170,13 @@ class RejectionRates(NamedTuple):
     n_trials: int
 
 
-def cosine_trial(F: jax.Array, G: jax.Array, key: jax.Array, *, alternative: str, n_permutations: int,
-                 permutation_chunk: int) -> tuple[jax.Array, jax.Array]:
-    """One cosine depth rank-sum test without input checks: ``(p, p_perm)`` (jittable)."""
+def _cosine_trial(F: jax.Array, G: jax.Array, key: jax.Array, *, alternative: str, n_permutations: int,
+                  permutation_chunk: int) -> tuple[jax.Array, jax.Array]:
+    """One cosine depth rank-sum test (:func:`embtheory.depth.kernels.cosine_trial`)."""
     m = F.shape[0]
     dF, dG = _cosine_both(F, G)  # the closed form of embtheory.depth.tte, not a copy
-    z = rank_sum_z_kernel(dF, dG)
-    p = pvalue_from_z(z, alternative)
+    z = _rank_sum_z(dF, dG)
+    p = _pvalue(z, alternative)
     if not n_permutations:
         return p, jnp.full_like(p, jnp.nan)
     keys = jax.random.split(key, n_permutations)
@@ -190,7 +190,7 @@ def _trials(keys, sampler, *, alternative, n_permutations, permutation_chunk, tr
     def one(k):
         k_data, k_perm = jax.random.split(k)
         F, G = sampler(k_data)
-        return cosine_trial(F, G, k_perm, alternative=alternative, n_permutations=n_permutations,
+        return _cosine_trial(F, G, k_perm, alternative=alternative, n_permutations=n_permutations,
                             permutation_chunk=permutation_chunk)
 
     return chunked_map(lambda kb, _: jax.vmap(one)(kb), keys, trial_chunk, pad=True)

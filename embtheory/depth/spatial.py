@@ -53,6 +53,7 @@ from embtheory.depth._common import (
     block_size,
     budget,
     itemsize,
+    plan_tiles,
     prepare_pair,
     run_blocks,
     self_mask,
@@ -69,12 +70,18 @@ def _sq_dists(Q: jax.Array, F: jax.Array, fn: jax.Array) -> tuple[jax.Array, jax
     return d2, scale
 
 
+def _centred(F: jax.Array) -> tuple[jax.Array, jax.Array, jax.Array]:
+    """``F``'s mean ``[1, d]``, ``F`` about it, and the squared norms of those rows: distances are
+    taken between centred points, where the inner-product form loses the least to rounding."""
+    centre = jnp.mean(F, axis=0, keepdims=True)
+    Fc = F - centre
+    return centre, Fc, jnp.sum(Fc * Fc, axis=1)
+
+
 @partial(jax.jit, static_argnames=("chunk", "own"))
 def _spatial(F: jax.Array, Q: jax.Array, *, chunk: int, own: bool) -> jax.Array:
     m = F.shape[0]
-    centre = jnp.mean(F, axis=0, keepdims=True)
-    Fc = F - centre
-    fn = jnp.sum(Fc * Fc, axis=1)
+    centre, Fc, fn = _centred(F)
     tol = 16.0 * jnp.finfo(F.dtype).eps
 
     def block(q, start):
@@ -149,9 +156,7 @@ def spatial_depth(F: Any, G: Any = None, *, affine_invariant: bool = False, chun
 @jax.jit
 def _lens_prepare(F: jax.Array) -> tuple[jax.Array, ...]:
     """``(centre, Fc, |Fc|^2, DFF)``: what every tile of queries needs, computed once."""
-    centre = jnp.mean(F, axis=0, keepdims=True)
-    Fc = F - centre
-    fn = jnp.sum(Fc * Fc, axis=1)
+    centre, Fc, fn = _centred(F)
     DFF = jnp.sqrt(jnp.maximum(_sq_dists(Fc, Fc, fn)[0], 0.0))
     return centre, Fc, fn, jnp.where(jnp.eye(F.shape[0], dtype=bool), 0.0, DFF)
 
@@ -204,14 +209,12 @@ def lens_depth(F: Any, G: Any = None, *, chunk_size: int | None = None,
     """
     F, G = prepare_pair(F, G, directional=False)
     m = F.shape[0]
-    limit = budget(memory_budget)
-    check_memory(float(m) ** 2 * (itemsize(F) + 2.0), f"lens_depth's distance matrix of F (m={m})",
-                 memory_budget=limit,
-                 fix="subsample F (lens depth costs O(n m^2) by nature) or use spatial_depth")
     own = G is None
     Q = F if own else G
-    chunk = chunk_size_for(Q.shape[0], bytes_per_item=2.0 * m * m,
-                           chunk_size=chunk_size, memory_budget=memory_budget)
+    chunk = plan_tiles(float(m) ** 2 * (itemsize(F) + 2.0), f"lens_depth's distance matrix of F (m={m})",
+                       fix="subsample F (lens depth costs O(n m^2) by nature) or use spatial_depth",
+                       rows=Q.shape[0], bytes_per_item=2.0 * m * m, chunk_size=chunk_size,
+                       memory_budget=memory_budget)
     # O(n m^2) work goes in host blocks of queries (each depth is a count: blocks change no
     # result), so a Ctrl-C returns between them; about three operations per pair of F
     block = block_size(chunk, 3.0 * m * m, chunk_size is not None)

@@ -39,6 +39,7 @@ import jax.numpy as jnp
 from embtheory.core import check_choice, gram
 from embtheory.core.memory import chunk_size_for, chunked_map
 from embtheory.core.pairwise import inverse_row_norms
+from embtheory.core.validation import is_concrete
 from embtheory.depth._common import (
     HIGHEST,
     itemsize,
@@ -51,7 +52,6 @@ __all__ = [
     "DISTANCES",
     "check_distance",
     "check_distance_range",
-    "cosine_depths",
     "cosine_mean_direction",
     "inverse_norms",
     "paired_depths",
@@ -121,24 +121,6 @@ def _cosine_depths(F: jax.Array, Q: jax.Array, *, own: bool) -> jax.Array:
     rF = inverse_norms(F)
     mu = _mean_direction(F, rF)
     return _cosine_from_mu(Q, rF if own else inverse_norms(Q), mu, F.shape[0], own)
-
-
-def cosine_depths(F: jax.Array, G: jax.Array | None = None) -> jax.Array:
-    """The cosine TTE-depth closed form, as a pure kernel without input checks.
-
-    ``1 + g^.mu`` for the rows of ``G``, or the leave-one-out ``1 + (m f^_i.mu - 1)/(m - 1)``
-    for ``F``'s own points (``G=None``), with ``mu`` the mean of ``F``'s normalised rows.  This
-    is the one implementation of the closed form; :func:`tte_depth` checks its inputs and calls
-    it.  Jittable and vmappable (e.g. over a batch of reference sets ``[B, m, d]``).
-
-    Args:
-        F: ``[m, d]`` reference embeddings, ``m >= 2``, finite, no zero rows.
-        G: ``[n, d]`` queries or None.
-
-    Returns:
-        ``[n]`` (or ``[m]``) depths.
-    """
-    return _cosine_depths(F, F if G is None else G, own=G is None)
 
 
 @jax.jit
@@ -289,6 +271,6 @@ def _dispatch(F: jax.Array, Q: jax.Array, distance: str | Callable, chunk_size: 
     chunk = chunk_size_for(Q.shape[0], bytes_per_item=3.0 * m * d * itemsize(F),
                            chunk_size=chunk_size, memory_budget=memory_budget)
     depths, lo, hi = _callable_depths(F, Q, distance=distance, chunk=chunk, own=own)
-    if not isinstance(depths, jax.core.Tracer):
+    if is_concrete(depths):  # a traced call has no values to read: the range is checked eagerly only
         check_distance_range(lo, hi, F.dtype)
     return depths

@@ -120,11 +120,15 @@ class _Embeddings(nn.Module):
         return _layer_norm(c, self.dtype, "LayerNorm")(word + pos + typ)
 
 
-class _SelfAttention(nn.Module):
+class _Block(nn.Module):
+    """The fields every part of a layer is built from (the encoder's, passed down)."""
+
     config: BertConfig
     dtype: jnp.dtype = jnp.float32
     precision: jax.lax.Precision | str | None = None
 
+
+class _SelfAttention(_Block):
     @nn.compact
     def __call__(self, x: jax.Array, mask: jax.Array) -> jax.Array:
         c = self.config
@@ -145,11 +149,7 @@ class _SelfAttention(nn.Module):
         return ctx.reshape(b, l, c.hidden_size)
 
 
-class _Attention(nn.Module):
-    config: BertConfig
-    dtype: jnp.dtype = jnp.float32
-    precision: jax.lax.Precision | str | None = None
-
+class _Attention(_Block):
     @nn.compact
     def __call__(self, x: jax.Array, mask: jax.Array) -> jax.Array:
         c = self.config
@@ -158,11 +158,7 @@ class _Attention(nn.Module):
         return _layer_norm(c, self.dtype, "LayerNorm")(out + x)
 
 
-class _Layer(nn.Module):
-    config: BertConfig
-    dtype: jnp.dtype = jnp.float32
-    precision: jax.lax.Precision | str | None = None
-
+class _Layer(_Block):
     @nn.compact
     def __call__(self, x: jax.Array, mask: jax.Array) -> jax.Array:
         c = self.config

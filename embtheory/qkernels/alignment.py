@@ -19,7 +19,7 @@ import jax.numpy as jnp
 import numpy as np
 import optax
 
-from embtheory.core.validation import as_matrix, check_int, check_labels
+from embtheory.core.validation import as_matrix, check_int, check_labels, is_concrete
 from embtheory.qkernels.circuit import named_circuit
 from embtheory.qkernels.embeddings import MAX_LAYERS, EmbeddingSpec, _check_params, resolve
 from embtheory.qkernels.kernels import fidelity_from_spec
@@ -49,13 +49,13 @@ def target_alignment(K, y) -> jax.Array:
         raise ValueError(f"K must be a square Gram matrix (N, N), got shape {K.shape}")
     if y.shape != (K.shape[0],):
         raise ValueError(f"y must have shape ({K.shape[0]},) to match K, got {y.shape}")
-    if not isinstance(K, jax.core.Tracer):
+    if is_concrete(K):
         if not bool(jnp.all(jnp.isfinite(K))):
             raise ValueError("K contains NaN or inf: the alignment of such a kernel is undefined; "
                              "check the Gram matrix's inputs")
         if not bool(jnp.any(K != 0)):
             raise ValueError("K is all zeros: ||K||_F = 0 and the alignment is 0/0 (undefined)")
-    if not isinstance(y, jax.core.Tracer):
+    if is_concrete(y):
         if not bool(jnp.all(jnp.isfinite(y))):
             raise ValueError("y contains NaN or inf: labels must be finite (e.g. +-1)")
         if not bool(jnp.any(y != 0)):

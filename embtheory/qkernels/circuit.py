@@ -39,7 +39,7 @@ import jax
 import jax.numpy as jnp
 import numpy as np
 
-from embtheory.core.validation import check_int
+from embtheory.core.validation import check_int, check_real, is_concrete
 
 __all__ = [
     "GATES",
@@ -145,15 +145,10 @@ def raw_feature_product(*indices: int, scale: float = 1.0, offset: float = 0.0) 
 
 
 def _finite(value, name: str) -> float:
-    if isinstance(value, (bool, str, bytes, complex)):
-        raise TypeError(f"{name} must be a real number, got {value!r}")
     try:
-        v = float(value)
-    except (TypeError, ValueError):
-        raise TypeError(f"{name} must be a real number, got {value!r} ({type(value).__name__})") from None
-    if not math.isfinite(v):
-        raise ValueError(f"{name} must be finite, got {value!r}: an angle of NaN or inf has no gate")
-    return v
+        return check_real(value, name)
+    except ValueError as e:  # the only ValueError of an unbounded check_real: NaN or inf
+        raise ValueError(f"{e}: an angle of NaN or inf has no gate") from None
 
 
 def _index(i, name: str) -> int:
@@ -402,7 +397,7 @@ def circuit_unitaries(circuit: Circuit, x, params=None, *,
     x = jnp.asarray(x)
     if not jnp.issubdtype(x.dtype, jnp.floating):
         x = x.astype(jnp.result_type(float))
-    if not isinstance(x, jax.core.Tracer) and x.ndim == 1 and not bool(jnp.all(jnp.isfinite(x))):
+    if is_concrete(x) and x.ndim == 1 and not bool(jnp.all(jnp.isfinite(x))):
         raise ValueError("x contains NaN or inf: every gate angle must be finite")
     if x.shape != (circuit.n_features,):
         raise ValueError(f"x must have shape ({circuit.n_features},) for this circuit, got {x.shape}")
@@ -413,7 +408,7 @@ def circuit_unitaries(circuit: Circuit, x, params=None, *,
         params = jnp.asarray(params)
         if not jnp.issubdtype(params.dtype, jnp.floating):
             raise TypeError(f"params must be a real array, got dtype {params.dtype}")
-        if not isinstance(params, jax.core.Tracer) and not bool(jnp.all(jnp.isfinite(params))):
+        if is_concrete(params) and not bool(jnp.all(jnp.isfinite(params))):
             raise ValueError("params contains NaN or inf: every gate angle must be finite")
         if params.shape != (circuit.n_params,):
             raise ValueError(f"params must have shape ({circuit.n_params},) for this circuit, got "
@@ -421,7 +416,14 @@ def circuit_unitaries(circuit: Circuit, x, params=None, *,
     elif params is not None and jnp.size(params):
         raise ValueError("the circuit has no trainable parameters: pass params=None")
     dt = _complex_of(x.dtype) if dtype is None else np.dtype(dtype)
-    return tuple((g.wires, gate_matrix(g, angle_values(g.angles, x, params), dt)) for g in circuit.gates)
+    return _gate_unitaries(circuit, x, params, dt)
+
+
+def _gate_unitaries(circuit: Circuit, x: jax.Array, params: jax.Array | None,
+                    dtype) -> tuple[tuple[tuple[int, ...], jax.Array], ...]:
+    """:func:`circuit_unitaries` without its checks: ``x`` a float ``(n_features,)``, ``params``
+    ``(n_params,)`` or None, ``dtype`` complex; pure, so the library vmaps it over points."""
+    return tuple((g.wires, gate_matrix(g, angle_values(g.angles, x, params), dtype)) for g in circuit.gates)
 
 
 def ring_pairs(n: int) -> tuple[tuple[int, int], ...]:

@@ -39,6 +39,8 @@ from embtheory.core.validation import (
     check_int,
     check_memory,
     check_positive,
+    is_concrete,
+    parse_dtype,
     x64_hint,
 )
 from embtheory.qkernels import simulator
@@ -106,10 +108,7 @@ def _complex_dtype(dtype, X, *, backend=None) -> np.dtype:
         return np.dtype(np.complex128)
     if dtype is None:
         return np.dtype(np.complex128 if X.dtype == jnp.float64 else np.complex64)
-    try:
-        dt = np.dtype(dtype)
-    except TypeError:
-        raise TypeError(f"dtype must be complex64 or complex128 (the state dtype), got {dtype!r}") from None
+    dt = parse_dtype(dtype, "dtype", expected="complex64 or complex128 (the state dtype)")
     if dt not in (np.dtype(np.complex64), np.dtype(np.complex128)):
         raise ValueError(f"dtype must be complex64 or complex128 (the state dtype), got {dtype!r}")
     if dt == np.complex128 and not jax.config.jax_enable_x64:
@@ -154,7 +153,7 @@ def _check_params(params, circuit: Circuit):
     if params.shape != (k,):
         raise ValueError(f"params must have shape ({k},) (one value per trainable parameter), got "
                          f"{params.shape}")
-    if not isinstance(params, jax.core.Tracer) and not bool(jnp.all(jnp.isfinite(params))):
+    if is_concrete(params) and not bool(jnp.all(jnp.isfinite(params))):
         raise ValueError("params contains NaN or inf: every gate angle must be finite")
     return params
 
@@ -333,8 +332,7 @@ def _layer_key(circuit: Circuit) -> Circuit:
 def run_native(X, spec: EmbeddingSpec, *, chunk: int, post: Callable | None = None):
     """The native states of ``X`` (batch last), or ``post`` of them (batch first), compiled once per shape."""
     mixed = spec.noise is not None
-    traced = isinstance(spec.params, jax.core.Tracer)
-    if traced:  # inside a caller's trace (alignment gradients): no nested jit cache
+    if not is_concrete(spec.params):  # inside a caller's trace (alignment gradients): no nested jit cache
         return native_states(X, spec, chunk=chunk, post=post)
     static = spec.layers if spec.params is not None else None
     fn = _native_fn(_layer_key(spec.circuit), mixed, spec.dtype, chunk, static, post)
@@ -355,7 +353,7 @@ def _pennylane_template(spec: EmbeddingSpec) -> Callable:
 
     if spec.circuit is None:
         return repeated_template(spec.template, spec.layers)
-    if isinstance(spec.params, jax.core.Tracer):
+    if not is_concrete(spec.params):
         raise TypeError("backend='pennylane' cannot differentiate or trace params: use backend='native'")
     params = None if spec.params is None else tuple(float(t) for t in np.asarray(spec.params))
     return circuit_template(spec.circuit, params=params, noise=spec.noise)
@@ -423,24 +421,28 @@ def run_mps(X: jax.Array, spec: EmbeddingSpec, *, chunk_size: int | None, extra_
                      "EMBTHEORY_MEMORY_BUDGET")
     chunk = min(chunk, n_points)
     trainable = spec.params is not None
-    fn = mps.mps_embed_fn(spec.rotation, spec.entangle, spec.layers, n, chi, trainable, spec.dtype)
     params = jnp.zeros((n,), X.dtype) if spec.params is None else spec.params
-    return chunked(lambda Xc: fn(Xc, params), X, chunk, batch_last=False)
+    if chunk >= n_points:  # one costed call, which runs in host chunks of its own
+        fn = mps.mps_embed_fn(spec.rotation, spec.entangle, spec.layers, n, chi, trainable, spec.dtype)
+        return fn(X, params)
+    run = mps._embed_jit(spec.rotation, spec.entangle, spec.layers, n, chi, trainable, np.dtype(spec.dtype),
+                         False)  # the kernel under the costed call: chunks of a lax.map are traced
+    return chunked(lambda Xc: run(Xc, params), X, chunk, batch_last=False)
 
 
 def _run_mps_gates(X: jax.Array, spec: EmbeddingSpec, *, chunk_size: int | None):
     """A circuit other than a named embedding as MPS: its gates at every point, as one batched matrix
     per gate, through :func:`embtheory.qkernels.mps_gates.mps_gate_states` (any pairs of wires, routed
     with swaps; costed and refused past the budget or the time limit before it runs)."""
-    from embtheory.qkernels.circuit import circuit_unitaries
+    from embtheory.qkernels.circuit import _gate_unitaries
     from embtheory.qkernels.mps_gates import mps_gate_states
 
-    params = spec.params
+    params = spec.params  # X and params were checked by resolve
 
     def matrices(x):
-        return tuple(u for _, u in circuit_unitaries(spec.circuit, x, params, dtype=spec.dtype))
+        return tuple(u for _, u in _gate_unitaries(spec.circuit, x, params, spec.dtype))
 
-    wires = [w for w, _ in circuit_unitaries(spec.circuit, X[0], params, dtype=spec.dtype)]
+    wires = [g.wires for g in spec.circuit.gates]
     mats = jax.vmap(matrices)(X)
     return mps_gate_states(list(zip(wires, mats)), n=spec.circuit.n_qubits, max_bond=spec.max_bond,
                            dtype=spec.dtype, chunk_size=chunk_size)

@@ -31,7 +31,7 @@ import jax.numpy as jnp
 import numpy as np
 
 from embtheory.core.pairwise import gram
-from embtheory.core.validation import as_matrix, check_bool, check_positive
+from embtheory.core.validation import as_matrix, check_bool, check_positive, is_concrete
 from embtheory.qkernels import simulator
 from embtheory.qkernels.embeddings import (
     EmbeddingSpec,
@@ -144,7 +144,7 @@ def fidelity_from_spec(X: jax.Array, Y: jax.Array | None, spec, *,
         A = states_batch_last(X, spec, chunk_size=chunk)
         B = A if Y is None else states_batch_last(Y, spec, chunk_size=chunk)
         return _gram_bl(A, B, mixed, rows)
-    if isinstance(spec.params, jax.core.Tracer):  # inside a caller's trace: no nested compile cache
+    if not is_concrete(spec.params):  # inside a caller's trace: no nested compile cache
         return _native_gram(X, Y, spec, chunk, rows)
     static = spec.layers if spec.params is not None else None
     fn = _native_gram_fn(_layer_key(spec.circuit), mixed, spec.dtype, chunk, rows, static)
@@ -195,7 +195,7 @@ def _check_states(S, name: str) -> tuple[jax.Array, bool, int]:
         raise ValueError(f"{name}: the state dimension must be 2^n with n >= 1 and N >= 1, got shape "
                          f"{S.shape}")
     mixed = S.ndim == 3
-    if not isinstance(S, jax.core.Tracer):
+    if is_concrete(S):
         if not bool(jnp.all(jnp.isfinite(S))):
             raise ValueError(f"{name} contains NaN or inf: pass the states returned by embed")
         norms = jnp.trace(S, axis1=1, axis2=2).real if mixed else jnp.sum(jnp.abs(S) ** 2, axis=1)

@@ -42,7 +42,7 @@ import jax
 import jax.numpy as jnp
 import numpy as np
 
-from embtheory.core.validation import check_index_array, check_int, check_memory, check_real
+from embtheory.core.validation import check_index_array, check_int, check_memory, check_real, is_concrete
 from embtheory.qkernels import simulator
 
 __all__ = ["MPS", "MPSCost", "bond_for", "check_mps", "mps_bloch_batch", "mps_bloch_vectors", "mps_cost",
@@ -233,7 +233,7 @@ def mps_embed_fn(rotation: str, entangle: bool, layers: int, n: int, chi: int, t
     per_point = _embed_seconds(n, layers, entangle, chi)
 
     def call(X, prefix, *, chunk_size=None, max_seconds=None):
-        if isinstance(X, jax.core.Tracer) or isinstance(prefix, jax.core.Tracer):
+        if not is_concrete(X, prefix):
             return run(X, prefix)
         n_points = int(X.shape[0])
         chunk = _default_chunk(n_points, per_point, chunk_size)
@@ -383,7 +383,7 @@ def _refuse(cost: MPSCost, what: str, *, max_seconds, n_points: int, chi: int, a
 
 def _report(states: MPS) -> None:
     """A UserWarning when a truncation discarded weight (never silent)."""
-    if isinstance(states.discarded, jax.core.Tracer):
+    if not is_concrete(states.discarded):
         return
     worst = float(jnp.max(states.discarded))
     if worst > 1e-10:
@@ -442,7 +442,7 @@ def mps_bloch_vectors(T: jax.Array) -> jax.Array:
 
     Concrete tensors are checked first (finite, a normalised state: see :func:`check_mps`); traced
     ones (under ``jit`` / ``vmap``) are not."""
-    if not isinstance(T, jax.core.Tracer):
+    if is_concrete(T):
         T = check_mps(T, min_sites=1, batch=False)
     return _bloch_one(T)
 
@@ -533,7 +533,7 @@ def check_mps(tensors, name: str = "tensors", *, min_sites: int = 2, batch: bool
     tensors = jnp.asarray(tensors)
     if not np.issubdtype(dt, np.complexfloating):
         tensors = tensors.astype(jnp.result_type(dt, jnp.complex64))
-    if isinstance(tensors, jax.core.Tracer):
+    if not is_concrete(tensors):
         return tensors
     if not bool(jnp.all(jnp.isfinite(tensors))):
         raise ValueError(f"{name} contain NaN or inf: the MPS is not a state (were its angles finite?)")
@@ -559,7 +559,7 @@ _log_norms = jax.jit(jax.vmap(_log_norm_one))
 
 
 def _check_pairs(pairs, n: int):
-    if isinstance(pairs, jax.core.Tracer):
+    if not is_concrete(pairs):
         if pairs.ndim != 2 or pairs.shape[1] != 2 or not jnp.issubdtype(pairs.dtype, jnp.integer):
             raise ValueError("pairs must be an integer array of shape (P, 2), got "
                              f"{pairs.dtype} {pairs.shape}")

@@ -42,7 +42,7 @@ import jax.numpy as jnp
 import numpy as np
 
 from embtheory.core.memory import resolve_memory_budget
-from embtheory.core.validation import check_int, check_memory
+from embtheory.core.validation import check_int, check_memory, is_concrete
 from embtheory.qkernels.mps import (
     CALL_SECONDS,
     MPS,
@@ -243,7 +243,7 @@ _build = jax.jit(jax.vmap(_build_one, in_axes=(0, 0, None, None, None, None, Non
 def _stacks(gather: _Gather, mats, dtype):
     """``(N, G1 + 1, 2, 2)`` and ``(N, G2 + 1, 4, 4)``: identity / SWAP first, then the gates' matrices
     (NumPy when every matrix is concrete, so that slicing chunks of points is free)."""
-    xp = jnp if any(isinstance(M, jax.core.Tracer) for M in mats) else np
+    xp = np if is_concrete(*mats) else jnp
     n_points = mats[0].shape[0] if mats else 1
     eye = xp.broadcast_to(xp.eye(2, dtype=dtype), (n_points, 1, 2, 2))
     swap = xp.broadcast_to(xp.asarray(_SWAP, dtype=dtype), (n_points, 1, 4, 4))
@@ -366,7 +366,7 @@ def _check_gates(gates, n: int, dtype):
     ranks = []
     tol = 1e-5 if dtype == np.complex64 else 1e-10
     for g, (w, U) in enumerate(zip(wires, mats)):
-        if isinstance(U, jax.core.Tracer):
+        if not is_concrete(U):
             ranks.append(4 if len(w) == 2 else 1)
             continue
         A = np.asarray(U).astype(np.complex128)
@@ -378,7 +378,7 @@ def _check_gates(gates, n: int, dtype):
             raise ValueError(f"gates[{g}] matrix is not unitary (max |U^H U - I| = {err:.3g}): a gate maps "
                              "states to states; build it from a Hermitian generator or orthonormal columns")
         ranks.append(_operator_rank(A) if len(w) == 2 else 1)
-    mats = [(jnp if isinstance(U, jax.core.Tracer) else np).broadcast_to(U, (n_points, *tuple(U.shape[-2:])))
+    mats = [(np if is_concrete(U) else jnp).broadcast_to(U, (n_points, *tuple(U.shape[-2:])))
             for U in mats]
     return tuple(wires), mats, n_points, dtype, tuple(ranks)
 

@@ -34,6 +34,7 @@ from embtheory.core.validation import (
     check_keys,
     check_memory,
     check_positive,
+    is_concrete,
 )
 
 __all__ = ["kernel_ridge_fit", "kernel_ridge_predict", "loschmidt_estimate", "random_estimate",
@@ -44,7 +45,7 @@ def _check_kernel(K) -> jax.Array:
     K = jnp.asarray(K)
     if not jnp.issubdtype(K.dtype, jnp.floating):
         K = K.astype(jnp.result_type(float))
-    if not isinstance(K, jax.core.Tracer):
+    if is_concrete(K):
         if not bool(jnp.all(jnp.isfinite(K))):
             raise ValueError("K contains NaN or inf: kernel values must be probabilities in [0, 1]")
         lo, hi = float(jnp.min(K)), float(jnp.max(K))
@@ -170,11 +171,11 @@ def kernel_ridge_fit(K, y, *, lam: float = 0.0, rcond: float | None = None) -> j
     if y.shape[0] != K.shape[0] or y.ndim > 2:
         raise ValueError(f"y must have shape ({K.shape[0]},) or ({K.shape[0]}, T), got {y.shape}")
     A = K + lam * jnp.eye(K.shape[0], dtype=K.dtype)
-    if not isinstance(y, jax.core.Tracer) and not bool(jnp.all(jnp.isfinite(y))):
+    if is_concrete(y) and not bool(jnp.all(jnp.isfinite(y))):
         bad = int(np.sum(~np.isfinite(np.asarray(y))))
         raise ValueError(f"y contains {bad} NaN or inf label(s): every target must be finite; drop those "
                          "points (and their rows and columns of K)")
-    if not isinstance(A, jax.core.Tracer):
+    if is_concrete(A):
         if not bool(jnp.all(jnp.isfinite(A))):
             raise ValueError("K contains NaN or inf")
         s = np.linalg.svd(np.asarray(A), compute_uv=False)

@@ -6,7 +6,7 @@ import jax
 import jax.numpy as jnp
 import numpy as np
 
-from embtheory.core.validation import check_int
+from embtheory.core.validation import check_int, is_concrete
 from embtheory.signrank.patterns import check_relevance
 
 
@@ -21,7 +21,7 @@ def check_embedding(x, name: str, *, cols: int | None = None, other: str | None 
     """
     if x is None:
         raise TypeError(f"{name} must be a 2-D array [rows, dim] of embeddings, got None")
-    traced = isinstance(x, jax.core.Tracer)
+    traced = not is_concrete(x)
     if traced and not tracers:
         raise TypeError(f"{name} must be a concrete array (it is checked on the host), got a tracer")
     arr = x if isinstance(x, jax.Array) else np.asarray(x)
@@ -85,7 +85,7 @@ def check_scoring_inputs(q, d, rel, *, k=None, rel_valid=None):
         check_int(k, "k", minimum=1, maximum=d.shape[0])
     if rel is None:
         raise TypeError("rel must be given: the relevant documents of each query")
-    if rel_valid is None and not isinstance(rel, jax.core.Tracer) and _other_form(rel):
+    if rel_valid is None and is_concrete(rel) and _other_form(rel):
         from embtheory.signrank.qrels import as_qrels
 
         qr = as_qrels(rel, n_docs=d.shape[0])

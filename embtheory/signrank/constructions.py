@@ -58,7 +58,7 @@ from typing import NamedTuple
 import numpy as np
 
 from embtheory.core.memory import DEFAULT_MEMORY_BUDGET
-from embtheory.core.validation import check_choice, check_int, check_memory, check_real
+from embtheory.core.validation import check_choice, check_int, check_memory, check_real, parse_dtype
 from embtheory.signrank.certify import certify
 from embtheory.signrank.patterns import k_subsets
 from embtheory.signrank.qrels import as_qrels
@@ -108,10 +108,7 @@ class Embedding(NamedTuple):
 
 
 def _float_dtype(dtype, name="dtype") -> np.dtype:
-    try:
-        dt = np.dtype(dtype)
-    except TypeError:
-        raise TypeError(f"{name} must be a floating dtype (float32 or float64), got {dtype!r}") from None
+    dt = parse_dtype(dtype, name, expected="a floating dtype (float32 or float64)")
     if dt not in (np.dtype(np.float32), np.dtype(np.float64)):
         raise TypeError(f"{name} must be float32 or float64 (a construction needs real arithmetic), got {dt}")
     return dt

@@ -45,6 +45,7 @@ import numpy as np
 import optax
 
 from embtheory.core.algorithm import Iterative, advance
+from embtheory.core.memory import check_seconds
 from embtheory.core.validation import (
     check_choice,
     check_float_dtype,
@@ -54,7 +55,6 @@ from embtheory.core.validation import (
     check_probability,
     check_real,
 )
-from embtheory.core.memory import check_seconds
 from embtheory.signrank.certify import certify
 from embtheory.signrank.qrels import Qrels, as_qrels
 from embtheory.signrank.solve import DEFAULT_TIME_LIMIT, check_time_limit
@@ -380,9 +380,10 @@ def _check_time(qrels: Qrels, dims, recipe: FrontierRecipe, time_limit: float | 
 
     for dim in sorted(set(dims), reverse=True):  # the largest first: one refusal names the worst
         flops = FLOPS_PER_ENTRY * qrels.num_queries * qrels.n_docs * dim * recipe.steps
-        check_seconds(flops, time_limit, f"a frontier run of {recipe.steps:,} steps over {qrels.num_queries:,} "
-                      f"queries x {qrels.n_docs} documents in d={dim}",
-                      "fewer steps (FrontierRecipe.of(loss, steps=...)), a smaller dimension or a smaller problem")
+        check_seconds(flops, time_limit, f"a frontier run of {recipe.steps:,} steps over "
+                      f"{qrels.num_queries:,} queries x {qrels.n_docs} documents in d={dim}",
+                      "fewer steps (FrontierRecipe.of(loss, steps=...)), a smaller dimension or a "
+                      "smaller problem")
 
 
 def _run_batch(qrels, k, dims, seeds, recipe, dtype, dim_pad, keys=None, segment=None):

@@ -34,7 +34,7 @@ import math
 import jax
 import jax.numpy as jnp
 
-from embtheory.core.validation import check_choice, check_positive
+from embtheory.core.validation import check_choice, check_positive, is_concrete
 from embtheory.signrank._validation import check_scoring_inputs
 
 __all__ = ["LOSSES", "batch_loss", "loss_and_grad", "row_loss"]
@@ -168,8 +168,8 @@ def loss_and_grad(q: jax.Array, d: jax.Array, rel: jax.Array, *, rel_valid: jax.
         raise ValueError(f"each query needs fewer relevant documents (k = {rel.shape[1]}) than "
                          f"documents (n = {n}): with k >= n no document is irrelevant")
     kernel = _loss_and_grad
-    if chunk_size is not None and _chunked_scan(m, int(chunk_size)) and not any(
-            isinstance(x, jax.core.Tracer) for x in (q, d, rel, rel_valid, doc_valid, query_valid)):
+    if chunk_size is not None and _chunked_scan(m, int(chunk_size)) and is_concrete(
+            q, d, rel, rel_valid, doc_valid, query_valid):
         # the chunked path is a lax.scan over a closure: eagerly it would compile at every call
         kernel = _loss_and_grad_jit
         temperature, margin, chunk_size = float(temperature), float(margin), int(chunk_size)

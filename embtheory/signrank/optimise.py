@@ -41,7 +41,7 @@ import jax.numpy as jnp
 import optax
 
 from embtheory.core.algorithm import Iterative, iterate
-from embtheory.core.validation import check_choice, check_int, check_positive
+from embtheory.core.validation import check_choice, check_int, check_positive, is_concrete
 from embtheory.signrank.accuracy import _topk_accuracy
 from embtheory.signrank.losses import LOSSES, _loss_and_grad
 
@@ -259,7 +259,7 @@ def optimiser(problem: Problem, dim: int, *, recipe: Recipe = OFFICIAL, dtype=jn
 def _check_rel(problem: Problem) -> None:
     """Refuses a concrete ``rel`` that is not an id array the kernels read as meant."""
     rel = problem.rel
-    if isinstance(rel, jax.core.Tracer):
+    if not is_concrete(rel):
         return
     dt = jnp.asarray(rel).dtype
     if dt == jnp.bool_ or not jnp.issubdtype(dt, jnp.integer):

@@ -26,7 +26,7 @@ import math
 
 import numpy as np
 
-from embtheory.core.validation import check_choice, check_int, check_key, check_memory
+from embtheory.core.validation import check_choice, check_int, check_key, check_memory, is_concrete
 
 __all__ = ["PATTERNS", "check_relevance", "dense_qrels", "k_subsets", "qrel_pattern", "qrels_to_mask"]
 
@@ -197,9 +197,7 @@ def check_relevance(rel, num_docs: int, *, valid=None, name: str = "rel") -> Non
     clamp an out-of-range index silently, and a repeated index would be counted twice, so both
     are refused up front.
     """
-    import jax
-
-    if isinstance(rel, jax.core.Tracer) or isinstance(valid, jax.core.Tracer):
+    if not is_concrete(rel, valid):
         return
     r = np.asarray(rel)
     if r.ndim != 2 or not np.issubdtype(r.dtype, np.integer):

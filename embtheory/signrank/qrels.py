@@ -52,7 +52,7 @@ from collections.abc import Sequence
 
 import numpy as np
 
-from embtheory.core.validation import check_int, check_real
+from embtheory.core.validation import check_int, check_real, is_concrete
 from embtheory.signrank.patterns import k_subsets
 
 __all__ = ["Qrels", "as_qrels", "read_qrels"]
@@ -238,9 +238,7 @@ def as_qrels(qrels, *, n_docs: int | None = None, threshold: float | None = None
         raise TypeError(f"qrels must be a list or array of per-query relevant documents, got the scalar "
                         f"{qrels!r}; one query with one relevant document is [[doc]]")
     if hasattr(qrels, "shape") and hasattr(qrels, "dtype"):
-        import jax
-
-        if isinstance(qrels, jax.core.Tracer):
+        if not is_concrete(qrels):
             raise TypeError("qrels must be concrete (checked on the host), got a tracer")
         return _from_array(np.asarray(qrels), n_docs, "qrels")
     if not isinstance(qrels, Sequence):

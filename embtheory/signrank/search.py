@@ -455,7 +455,8 @@ def critical_n(d: int, *, k: int = 2, seeds: Sequence[int] = (42,), loss: str = 
     results: dict[int, dict[int, dict]] = {s: {} for s in seeds}
     order: dict[int, list[int]] = {s: [] for s in seeds}
     machines = {s: (_Official(start) if protocol == "official" else _Seed(start, k)) for s in seeds}
-    evaluate = _Evaluator(d, k, recipe, dtype, memory_budget, store, certify_solved, check_time_limit(time_limit))
+    evaluate = _Evaluator(d, k, recipe, dtype, memory_budget, store, certify_solved,
+                          check_time_limit(time_limit))
     bar = _progress(total=None, desc=f"critical n, d={d}", enabled=progress, unit="launch")
     try:
         for _ in range(max_rounds):
@@ -587,7 +588,8 @@ def success_curve(d: int, ns: Sequence[int], *, seeds: Sequence[int], k: int = 2
         if have is None:
             store.put(manifest, {"recipe": want})
     results: dict[int, dict[int, dict]] = {s: {} for s in seeds}
-    evaluate = _Evaluator(d, k, recipe, dtype, memory_budget, store, certify_solved, check_time_limit(time_limit))
+    evaluate = _Evaluator(d, k, recipe, dtype, memory_budget, store, certify_solved,
+                          check_time_limit(time_limit))
     from embtheory.signrank.solve import canonical_shape
 
     groups: dict = {}

@@ -386,7 +386,7 @@ def test_returning_embeddings_compiles_nothing_per_n():
 
 def test_runs_past_the_time_limit_are_refused_before_they_start(monkeypatch):
     from embtheory.signrank import min_dimension, solve, success_curve
-    from embtheory.signrank.frontier import FrontierRecipe, run_frontier
+    from embtheory.signrank.frontier import run_frontier
 
     started = []
     monkeypatch.setattr(search_mod, "solve_batch",
@@ -397,7 +397,8 @@ def test_runs_past_the_time_limit_are_refused_before_they_start(monkeypatch):
         solve(30, 8, key=0, time_limit=1e-3)
     with pytest.raises(TimeoutError, match="your 3 queries over 4 documents"):
         solve(qrels=[[0, 1], [2], [1, 3]], dim=3, key=0, time_limit=1e-9)
-    with pytest.raises(TimeoutError, match=r"a frontier run of 100,000 steps over 435 queries x 30 documents in d=8"):
+    frontier_message = r"frontier run of 100,000 steps over 435 queries x 30 documents in d=8"
+    with pytest.raises(TimeoutError, match=frontier_message):
         run_frontier(30, 8, key=jax.random.key(0), time_limit=1e-3)
     with pytest.raises(TimeoutError, match="in d=8"):  # the largest first, before any run starts
         min_dimension(30, dims=[5, 8], time_limit=1e-3)
