@@ -120,3 +120,46 @@ def jit_variant(request):
     else:
         with chex.fake_jit():
             yield lambda f: f
+
+
+_CTRL_C_SCRIPT = """
+import signal, sys
+# a test runner's worker may ignore SIGINT, and a child inherits that: restore Python's handler
+signal.signal(signal.SIGINT, signal.default_int_handler)
+{setup}
+print("started", flush=True)
+try:
+    {call}
+except KeyboardInterrupt:
+    sys.exit(3)
+print("finished", flush=True)
+"""
+
+
+@pytest.fixture
+def ctrl_c():
+    """``ctrl_c(setup, call, wait=3.0) -> seconds``: runs ``setup`` (imports, a first call that
+    compiles) then the long ``call`` in a fresh interpreter, sends SIGINT ``wait`` seconds into the
+    call, and returns how long the process took to stop; it must stop by KeyboardInterrupt."""
+    import signal
+    import subprocess
+    import sys
+    import time
+
+    def run(setup: str, call: str, wait: float = 3.0) -> float:
+        env = {**os.environ, "PYTHONPATH": os.getcwd() + os.pathsep + os.environ.get("PYTHONPATH", "")}
+        script = _CTRL_C_SCRIPT.format(setup=setup, call=call)
+        proc = subprocess.Popen([sys.executable, "-c", script], stdout=subprocess.PIPE, text=True, env=env)
+        try:
+            assert proc.stdout.readline().strip() == "started"
+            time.sleep(wait)  # inside the long call
+            sent = time.perf_counter()
+            proc.send_signal(signal.SIGINT)
+            rc = proc.wait(timeout=60)
+            waited = time.perf_counter() - sent
+        finally:
+            if proc.poll() is None:
+                proc.kill()
+        assert rc == 3, f"the call was not interrupted (exit status {rc}): {proc.stdout.read()}"
+        return waited
+    return run

@@ -225,6 +225,23 @@ class _Official:
         return []
 
 
+def _walk(start: int, seq: list[int], results: dict, bracket: int, stop_at: bool):
+    """Follows ``seq`` (after ``start``) to its first n whose verdict is ``stop_at``.
+
+    Returns ``(pending, prev, n)``: ``pending`` the next unknown candidates of ``seq`` (at most
+    ``bracket``; None once every n up to the stop is known), ``n`` the stop (None: not in ``seq``)
+    and ``prev`` the n before it (``start`` if it is the first).
+    """
+    prev = start
+    for n in seq:
+        if n not in results:
+            return [m for m in seq if m not in results][:bracket], None, None
+        if bool(results[n]) == stop_at:
+            return None, prev, n
+        prev = n
+    return None, prev, None
+
+
 class _Seed:
     """The search state machine of one seed."""
 
@@ -259,29 +276,19 @@ class _Seed:
             if self.phase == "gallop":
                 if self.start not in results:
                     return [self.start, *self._gallop_up(self.start, bracket - 1)]
-                if results[self.start]:  # walk the up-sequence
+                if results[self.start]:  # up to the first failure
                     seq = self._gallop_up(self.start, 64)
-                    lo = self.start
-                    for n in seq:
-                        if n not in results:
-                            return [m for m in seq if m not in results][:bracket]
-                        if results[n]:
-                            lo = n
-                        else:
-                            self.lo, self.hi = lo, n
-                            break
-                else:
+                    pending, lo, n = _walk(self.start, seq, results, bracket, False)
+                    if pending is not None:
+                        return pending
+                    if n is not None:
+                        self.lo, self.hi = lo, n
+                else:  # down to the first success (none: no n solves)
                     seq = self._gallop_down(self.start, 64)
-                    hi = self.start
-                    for n in seq:
-                        if n not in results:
-                            return [m for m in seq if m not in results][:bracket]
-                        if results[n]:
-                            self.lo, self.hi = n, hi
-                            break
-                        hi = n
-                    else:
-                        self.lo, self.hi = None, hi
+                    pending, hi, n = _walk(self.start, seq, results, bracket, True)
+                    if pending is not None:
+                        return pending
+                    self.lo, self.hi = n, hi
                 self.phase = "search"
             if self.phase == "search":
                 if self.lo is None or self.hi - self.lo <= 1:
