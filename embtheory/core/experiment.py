@@ -37,6 +37,7 @@ from collections.abc import Callable, Iterable, Mapping, Sequence
 from pathlib import Path
 from typing import Any, NamedTuple
 
+from embtheory.core.provenance import git_commit
 from embtheory.core.store import ResultStore, atomic_write_text, run_sweep, to_jsonable
 
 __all__ = [
@@ -337,6 +338,9 @@ def run_experiment(exp: Experiment, *, out: str | Path, store: ResultStore, size
     seed = _check_seed(seed)
     exp_dir = Path(out) / exp.name
     exp_dir.mkdir(parents=True, exist_ok=True)
+    # the commit is read once per process: here, before any unit runs, so that records name the code
+    # the run started with even when the checkout moves on while it runs
+    git_commit()
     scoped = store.scoped(experiment=exp.name, revision=exp.revision)
     stale = scoped.other_revisions()
     if stale and log is not None:
