@@ -60,6 +60,8 @@ FULL: dict[str, float | str] = {
     "signrank-critical-n": "about 27 min",
     "signrank-loss-variants": "about 70 min (its runs on this machine, interrupted and resumed)",
     "signrank-stop-rule": "about 10 min",
+    "signrank-frontier": "about 54 min on the shared CPU, under load (CPU part)",
+    "signrank-real-problems": "about 60 min on the shared CPU, under load, resumed twice",
     "signrank-growth-fits": 3.9,
     "signrank-limit-qrels": 0.3,
     "signrank-precision": 75.9,
