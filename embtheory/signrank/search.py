@@ -438,7 +438,7 @@ def critical_n(d: int, *, k: int = 2, seeds: Sequence[int] = (42,), loss: str = 
         certify_solved: back every solved verdict by :func:`embtheory.signrank.certify.certify`
             of its final embedding (the trial's ``margin``); the verdict itself stays the
             official rule (some accuracy check saw 1.0).
-        time_limit: seconds one launch may take at the recipe's step cap (a lower bound at the
+        time_limit: seconds one trial may take at the recipe's step cap (a lower bound at the
             platform's assumed rate, see :func:`embtheory.signrank.solve_batch`); a trial past it
             is refused before it starts.  None: no limit.
 
@@ -562,7 +562,7 @@ def success_curve(d: int, ns: Sequence[int], *, seeds: Sequence[int], k: int = 2
         memory_budget: bytes one launch may hold (never changes a result).
         certify_solved: certify each solved trial's final embedding (its ``margin``).
         progress: a progress bar over launches.
-        time_limit: seconds one launch may take at the recipe's step cap (see :func:`critical_n`).
+        time_limit: seconds one trial may take at the recipe's step cap (see :func:`critical_n`).
 
     Returns:
         A :class:`SuccessCurve`.

@@ -287,7 +287,8 @@ def _capacity(shape: LaunchShape, dim: int, k: int, itemsize: int, budget: float
 #: their gradients into both embeddings and the loss around them.
 FLOPS_PER_ENTRY = 10.0
 
-#: A run that could take longer than this (at its step cap) is refused before it starts.
+#: A run that could take longer than this (at its step cap) is refused before it starts.  The limit
+#: is per run, not per launch: a launch of several runs may take several times as long.
 DEFAULT_TIME_LIMIT = 3600.0
 
 
@@ -296,12 +297,11 @@ def check_time_limit(time_limit) -> float | None:
     return None if time_limit is None else check_real(time_limit, "time_limit", low=0, low_open=True)
 
 
-def _check_run_time(shape: LaunchShape, dim: int, steps: int, runs: int, time_limit: float | None,
-                    what: str) -> None:
-    """Refuses a launch whose ``runs`` (one after another on a device) could take past ``time_limit``
-    if they ran to ``steps``: a lower bound at the platform's assumed rate."""
-    flops = FLOPS_PER_ENTRY * shape.m_pad * shape.n_pad * dim * steps * runs
-    check_seconds(flops, time_limit, f"{what} ({runs} run(s) of up to {steps:,} steps over {shape.m_pad:,} "
+def _check_run_time(shape: LaunchShape, dim: int, steps: int, time_limit: float | None, what: str) -> None:
+    """Refuses a run that could take past ``time_limit`` if it ran to ``steps``: a lower bound at the
+    platform's assumed rate."""
+    flops = FLOPS_PER_ENTRY * shape.m_pad * shape.n_pad * dim * steps
+    check_seconds(flops, time_limit, f"{what} (a run of up to {steps:,} steps over {shape.m_pad:,} "
                   f"padded queries x {shape.n_pad} documents in d={dim})",
                   "lower the recipe's max_steps, the problem's size or the dimension")
 
@@ -356,9 +356,9 @@ def solve_batch(ns, dim: int, *, keys, k: int = 2, recipe: Recipe = OFFICIAL, dt
         return_embeddings: also return each run's trimmed ``q`` and ``d``.
         mesh: a one-axis ``"batch"`` mesh (default: all devices).
         certify_margin: fill :attr:`SolveResult.margin` (independent float64 certificate).
-        time_limit: seconds a launch may take if its runs went to ``recipe.max_steps`` (a lower
-            bound at :func:`embtheory.core.memory.assumed_flops`); past it the launch is refused
-            before it starts.  None: no limit.
+        time_limit: seconds one run may take if it went to ``recipe.max_steps`` (a lower bound
+            at :func:`embtheory.core.memory.assumed_flops`); past it the runs are refused before
+            any starts.  None: no limit.
 
     Returns:
         One :class:`SolveResult` per run, in order.
@@ -387,8 +387,7 @@ def solve_batch(ns, dim: int, *, keys, k: int = 2, recipe: Recipe = OFFICIAL, dt
     for shape, idx in groups.items():
         cap = _capacity(shape, dim, k, itemsize, budget)
         per = ndev * cap
-        _check_run_time(shape, dim, recipe.max_steps, min(cap, -(-len(idx) // ndev)), time_limit,
-                        f"solving n={ns[idx[0]]}" + (f" and {len(idx) - 1} more" if len(idx) > 1 else ""))
+        _check_run_time(shape, dim, recipe.max_steps, time_limit, f"solving n={ns[idx[0]]}")
         for start in range(0, len(idx), per):
             part = idx[start:start + per]
             members = [(_problem_arrays(ns[i], k, shape), key_data[i]) for i in part]
@@ -497,7 +496,7 @@ def _solve_qrels(qrels: Qrels, dim, *, key, recipe, dtype, memory_budget, certif
     shape = qrels_shape(qrels, itemsize=dtype.itemsize, chunk_size=recipe.chunk_size)
     width = qrels.index.shape[1]
     cap = _capacity(shape, dim, width, dtype.itemsize, budget)
-    _check_run_time(shape, dim, recipe.max_steps, 1, check_time_limit(time_limit),
+    _check_run_time(shape, dim, recipe.max_steps, check_time_limit(time_limit),
                     f"solving your {qrels.num_queries:,} queries over {qrels.n_docs:,} documents")
     mesh = Mesh(np.asarray(jax.devices()[:1]), (_AXIS,))
     ragged = qrels.k is None
