@@ -19,7 +19,8 @@ import numpy as np
 from jax import lax
 
 from embtheory.core import as_matrix, check_memory
-from embtheory.core.memory import chunk_size_for, resolve_memory_budget
+from embtheory.core.memory import ASSUMED_FLOPS as CORE_ASSUMED_FLOPS
+from embtheory.core.memory import assumed_flops, check_seconds, chunk_size_for, resolve_memory_budget
 from embtheory.core.pairwise import unit_rows  # the unchecked kernel (callers check on the host)
 from embtheory.core.validation import is_concrete
 
@@ -141,9 +142,8 @@ def itemsize(x: jax.Array) -> int:
     return int(np.dtype(x.dtype).itemsize)
 
 
-#: Floating-point operations per second assumed by the a-priori time estimates: a fast machine's
-#: rate, so that the estimate is a lower bound and a refusal before the run is never wrong.
-ASSUMED_FLOPS = 1e11
+#: The CPU rate of :data:`embtheory.core.memory.ASSUMED_FLOPS`, which the blocks below are sized by.
+ASSUMED_FLOPS = CORE_ASSUMED_FLOPS["cpu"]
 
 #: Work per host block of a long loop: a few tenths of a second on a laptop core, so that a
 #: Ctrl-C (delivered between blocks) returns within a second or two.
@@ -169,15 +169,12 @@ def plan_tiles(nbytes: float, what: str, *, fix: str, rows: int, bytes_per_item:
 
 
 def check_time(n_items: int, flops_per_item: float, time_limit: float | None, what: str, fix: str) -> None:
-    """Refuses, before any work, a loop whose a-priori time (at :data:`ASSUMED_FLOPS`) exceeds
-    ``time_limit``."""
+    """Refuses, before any work, a loop whose a-priori time (:func:`embtheory.core.memory.check_seconds`)
+    exceeds ``time_limit``, saying how many items would fit."""
     if time_limit is None:
         return
-    seconds = n_items * flops_per_item / ASSUMED_FLOPS
-    if seconds > time_limit:
-        fit = int(time_limit * ASSUMED_FLOPS // max(flops_per_item, 1.0))
-        raise TimeoutError(f"{what} needs at least {seconds:.3g} s, over time_limit={time_limit:g} s: {fix} "
-                           f"(at most {fit} fit), or raise time_limit (None: no limit)")
+    fit = int(time_limit * assumed_flops() // max(flops_per_item, 1.0))
+    check_seconds(n_items * flops_per_item, time_limit, what, f"{fix} (at most {fit} fit)")
 
 
 def run_blocks(fn: Callable[[jax.Array], Any], rows: jax.Array, block: int, *, time_limit: float | None,

@@ -45,7 +45,6 @@ import numpy as np
 import optax
 
 from embtheory.core.algorithm import Iterative, advance
-from embtheory.core.memory import check_seconds
 from embtheory.core.validation import (
     check_choice,
     check_float_dtype,
@@ -57,7 +56,7 @@ from embtheory.core.validation import (
 )
 from embtheory.signrank.certify import certify
 from embtheory.signrank.qrels import Qrels, as_qrels
-from embtheory.signrank.solve import DEFAULT_TIME_LIMIT, check_time_limit
+from embtheory.signrank.solve import DEFAULT_TIME_LIMIT, check_run_time, check_time_limit
 
 __all__ = [
     "FRONTIER_LOSSES",
@@ -376,14 +375,12 @@ class FrontierRun(NamedTuple):
 
 def _check_time(qrels: Qrels, dims, recipe: FrontierRecipe, time_limit: float | None) -> None:
     """Refuses, before any of them starts, runs of ``dims`` that could take past ``time_limit``."""
-    from embtheory.signrank.solve import FLOPS_PER_ENTRY
-
     for dim in sorted(set(dims), reverse=True):  # the largest first: one refusal names the worst
-        flops = FLOPS_PER_ENTRY * qrels.num_queries * qrels.n_docs * dim * recipe.steps
-        check_seconds(flops, time_limit, f"a frontier run of {recipe.steps:,} steps over "
-                      f"{qrels.num_queries:,} queries x {qrels.n_docs} documents in d={dim}",
-                      "fewer steps (FrontierRecipe.of(loss, steps=...)), a smaller dimension or a "
-                      "smaller problem")
+        check_run_time(qrels.num_queries, qrels.n_docs, dim, recipe.steps, time_limit,
+                       f"a frontier run of {recipe.steps:,} steps over {qrels.num_queries:,} queries x "
+                       f"{qrels.n_docs} documents in d={dim}",
+                       "fewer steps (FrontierRecipe.of(loss, steps=...)), a smaller dimension or a "
+                       "smaller problem")
 
 
 def _run_batch(qrels, k, dims, seeds, recipe, dtype, dim_pad, keys=None, segment=None):

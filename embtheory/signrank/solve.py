@@ -297,13 +297,17 @@ def check_time_limit(time_limit) -> float | None:
     return None if time_limit is None else check_real(time_limit, "time_limit", low=0, low_open=True)
 
 
+def check_run_time(queries: int, docs: int, dim: int, steps: int, time_limit: float | None, what: str,
+                   fix: str = "lower the recipe's max_steps, the problem's size or the dimension") -> None:
+    """Refuses a run of ``steps`` optimiser steps over ``queries x docs`` scores in ``dim``
+    dimensions that could take past ``time_limit``: a lower bound at the platform's assumed rate."""
+    check_seconds(FLOPS_PER_ENTRY * queries * docs * dim * steps, time_limit, what, fix)
+
+
 def _check_run_time(shape: LaunchShape, dim: int, steps: int, time_limit: float | None, what: str) -> None:
-    """Refuses a run that could take past ``time_limit`` if it ran to ``steps``: a lower bound at the
-    platform's assumed rate."""
-    flops = FLOPS_PER_ENTRY * shape.m_pad * shape.n_pad * dim * steps
-    check_seconds(flops, time_limit, f"{what} (a run of up to {steps:,} steps over {shape.m_pad:,} "
-                  f"padded queries x {shape.n_pad} documents in d={dim})",
-                  "lower the recipe's max_steps, the problem's size or the dimension")
+    check_run_time(shape.m_pad, shape.n_pad, dim, steps, time_limit,
+                   f"{what} (a run of up to {steps:,} steps over {shape.m_pad:,} padded queries x "
+                   f"{shape.n_pad} documents in d={dim})")
 
 
 def _launch_group(members, dim, k, recipe, dtype, shape, mesh, cap, ragged=False):
