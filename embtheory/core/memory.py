@@ -5,8 +5,9 @@ for its large temporaries, or a size such as ``"8GiB"``) and/or ``chunk_size`` (
 chunk); None means "derive it".
 
 * :func:`chunk_size_for` is the one planner: ``(n_items, bytes_per_item, memory_budget or
-  chunk_size) -> chunk``.  A chunk takes a quarter of the budget (the rest is for the inputs,
-  the outputs and XLA's own buffers).  Without ``memory_budget`` the budget is
+  chunk_size) -> chunk``, used by every package.  A chunk takes a quarter of the budget (the rest
+  is for the inputs, the outputs and XLA's own buffers) unless the caller's budget counts the
+  chunk alone.  Without ``memory_budget`` the budget is
   ``$EMBTHEORY_MEMORY_BUDGET`` or else the fixed :data:`DEFAULT_MEMORY_BUDGET`, not the
   machine's memory, so that a default chunk is the same on every machine.
 * :func:`chunked_map` and :func:`chunked_reduce` run a function over chunks of rows inside one
@@ -132,8 +133,8 @@ def resolve_memory_budget(memory_budget: float | str | None = None) -> float:
 
 
 def chunk_size_for(n_items: int, *, bytes_per_item: float, memory_budget: float | str | None = None,
-                   chunk_size: int | None = None, name: str = "chunk_size") -> int:
-    """Items per chunk: ``chunk_size`` if given (checked), else the most that fit a quarter of the budget.
+                   chunk_size: int | None = None, name: str = "chunk_size", share: float = 0.25) -> int:
+    """Items per chunk: ``chunk_size`` if given (checked), else the most that fit ``share`` of the budget.
 
     Args:
         n_items: how many items there are (the chunk never exceeds it).
@@ -142,6 +143,9 @@ def chunk_size_for(n_items: int, *, bytes_per_item: float, memory_budget: float 
             :data:`DEFAULT_MEMORY_BUDGET`.
         chunk_size: the caller's choice, which wins (checked as ``name``).
         name: the argument name used in messages.
+        share: the fraction of the budget one chunk's intermediates may take.  A quarter by
+            default: the rest holds the inputs, the outputs and XLA's own buffers.  A caller
+            whose budget already counts only the chunk's temporaries (the sign-rank loss) passes 1.
 
     Returns:
         An int in ``[1, n_items]``.  A single item that does not fit still gives 1:
@@ -153,7 +157,8 @@ def chunk_size_for(n_items: int, *, bytes_per_item: float, memory_budget: float 
     per = max(check_real(bytes_per_item, "bytes_per_item", low=0), 1.0)
     if memory_budget is None:
         memory_budget = os.environ.get(MEMORY_BUDGET_ENV) or DEFAULT_MEMORY_BUDGET
-    fit = int(resolve_memory_budget(memory_budget) / 4 // per)
+    share = check_real(share, "share", low=0, high=1, low_open=True)
+    fit = int(resolve_memory_budget(memory_budget) * share // per)
     return int(max(1, min(n_items, fit)))
 
 

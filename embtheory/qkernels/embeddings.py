@@ -32,7 +32,7 @@ import jax
 import jax.numpy as jnp
 import numpy as np
 
-from embtheory.core.memory import resolve_memory_budget
+from embtheory.core.memory import chunk_size_for, resolve_memory_budget
 from embtheory.core.validation import (
     as_matrix,
     check_choice,
@@ -241,10 +241,8 @@ def plan_memory(n_points: int, n_qubits: int, *, mixed: bool, dtype, chunk_size:
     """
     budget = memory_budget()
     one = state_nbytes(1, n_qubits, mixed=mixed, dtype=dtype)
-    if chunk_size is None:
-        chunk = int(max(1, min(n_points, (budget / 4) // (WORK_COPIES * one))))
-    else:
-        chunk = min(check_int(chunk_size, "chunk_size", minimum=1), n_points)
+    chunk = chunk_size_for(n_points, bytes_per_item=WORK_COPIES * one, memory_budget=budget,
+                           chunk_size=chunk_size)
     need = one * (copies * kept + WORK_COPIES * chunk)
     if need > budget:
         if chunk >= n_points:  # the chunk is every point: both terms shrink with the points

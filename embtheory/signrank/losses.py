@@ -34,6 +34,7 @@ import math
 import jax
 import jax.numpy as jnp
 
+from embtheory.core.memory import chunk_size_for
 from embtheory.core.validation import check_choice, check_positive, is_concrete
 from embtheory.signrank._validation import check_scoring_inputs
 
@@ -110,15 +111,6 @@ def _row_loss_full(scores, rel, doc_valid, *, loss, temperature, margin):
         inner = jax.nn.relu(margin - sp[:, None] + sp[None, :])
         return (jnp.sum(every) - jnp.sum(inner)) / (k * (n_valid - k))
     raise ValueError(f"loss must be one of {list(LOSSES)}, got {loss!r}")
-
-
-def _auto_chunk(num_queries: int, num_docs: int, *, memory_budget: float | None = None,
-               itemsize: int = 4) -> int:
-    """The largest query chunk whose score temporaries fit in ``memory_budget`` bytes (at least 1)."""
-    if memory_budget is None:
-        raise TypeError("_auto_chunk needs memory_budget=<bytes>")
-    per_query = _BYTES_PER_ENTRY_FACTOR * num_docs * itemsize
-    return int(max(1, min(num_queries, memory_budget // per_query)))
 
 
 def _chunked(q, rel, rel_valid, query_valid, chunk):
@@ -242,7 +234,10 @@ def batch_loss(q, d, rel, **kw) -> jax.Array:
 
 
 def chunk_for_budget(num_queries: int, num_docs: int, memory_budget: float, itemsize: int = 4) -> int:
-    """A chunk that divides the padded query count: ``ceil(m / ceil(m / _auto_chunk))``."""
-    c = _auto_chunk(num_queries, num_docs, memory_budget=memory_budget, itemsize=itemsize)
+    """A query chunk whose score temporaries fit ``memory_budget`` bytes, evened out so that it
+    divides the padded query count with the least padding: ``ceil(m / ceil(m / c))``."""
+    # the budget counts the loss temporaries alone, so a chunk may take all of it
+    c = chunk_size_for(num_queries, bytes_per_item=_BYTES_PER_ENTRY_FACTOR * num_docs * itemsize,
+                       memory_budget=memory_budget, share=1.0)
     chunks = math.ceil(num_queries / c)
     return math.ceil(num_queries / chunks)

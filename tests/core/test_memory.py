@@ -36,6 +36,29 @@ def test_chunk_planner_takes_a_quarter_of_the_budget_and_honours_a_chosen_chunk(
         memory.chunk_size_for(5, bytes_per_item=per, chunk_size=0, name="permutation_chunk_size")
 
 
+def test_every_package_plans_its_chunks_with_the_one_planner():
+    from embtheory.qkernels import embeddings
+    from embtheory.signrank import losses
+    from embtheory.signrank.solve import canonical_shape
+
+    # the sign-rank loss: its fixed budget counts the score temporaries alone (share 1), evened out
+    # so that the chunk divides the padded query count; the formula written out here
+    for m, n, budget in [(190, 20, 2**30), (204_480, 640, 2**30), (1000, 64, 10**6), (7, 5, 1)]:
+        c = max(1, min(m, budget // (6 * n * 4)))
+        assert losses.chunk_for_budget(m, n, budget) == -(-m // -(-m // c))
+    default = memory.DEFAULT_MEMORY_BUDGET
+    assert canonical_shape(640).chunk_size == losses.chunk_for_budget(204_480, 640, default)
+    with pytest.raises(ValueError, match="share"):
+        memory.chunk_size_for(10, bytes_per_item=1.0, share=1.5)
+    # quantum-kernel states: a quarter of the budget over the working copies of one state
+    one = embeddings.state_nbytes(1, 10, mixed=False, dtype=np.complex64)
+    budget = embeddings.memory_budget()
+    want = int(max(1, min(10**6, (budget / 4) // (embeddings.WORK_COPIES * one))))
+    got = embeddings.plan_memory(10**6, 10, mixed=False, dtype=np.complex64, chunk_size=None, kept=0,
+                                 what="states")
+    assert got == want
+
+
 @pytest.mark.parametrize("chunk", [1, 3, 7, 10, 64])
 def test_chunked_map_and_reduce_do_not_depend_on_the_chunk(chunk):
     rng = np.random.default_rng(0)
