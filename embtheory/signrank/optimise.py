@@ -38,6 +38,7 @@ from typing import NamedTuple
 
 import jax
 import jax.numpy as jnp
+import numpy as np
 import optax
 
 from embtheory.core.algorithm import Iterative, iterate
@@ -265,7 +266,7 @@ def _check_rel(problem: Problem) -> None:
     if dt == jnp.bool_ or not jnp.issubdtype(dt, jnp.integer):
         raise TypeError(f"Problem.rel must be an integer [m, k] array of document ids, got dtype {dt} (a "
                         "relevance mask?); pass your qrels in any form to solve(qrels=..., dim=..., key=...)")
-    if problem.rel_valid is None and bool(jnp.any(jnp.asarray(rel) < 0)):
+    if problem.rel_valid is None and bool(np.any(np.asarray(rel) < 0)):  # NumPy: also inside a jit
         raise ValueError("Problem.rel holds negative ids (-1 padding of queries with fewer relevant "
                          "documents) but no rel_valid: pass the qrels to solve(qrels=..., dim=..., key=...), "
                          "or build Problem(rel=qrels.rel, ..., rel_valid=qrels.rel_valid) from "

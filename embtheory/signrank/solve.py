@@ -47,6 +47,7 @@ from __future__ import annotations
 
 import functools
 import math
+import time
 from typing import NamedTuple
 
 import jax
@@ -54,6 +55,7 @@ import jax.numpy as jnp
 import numpy as np
 from jax.sharding import Mesh, NamedSharding, PartitionSpec
 
+from embtheory.core.algorithm import advance
 from embtheory.core.memory import DEFAULT_MEMORY_BUDGET, check_seconds, resolve_memory_budget
 from embtheory.core.validation import (
     check_bool,
@@ -65,7 +67,7 @@ from embtheory.core.validation import (
 )
 from embtheory.signrank.certify import certify
 from embtheory.signrank.losses import chunk_for_budget
-from embtheory.signrank.optimise import OFFICIAL, Problem, Recipe, run
+from embtheory.signrank.optimise import OFFICIAL, RUNNING, Problem, Recipe, optimiser
 from embtheory.signrank.patterns import k_subsets
 from embtheory.signrank.qrels import Qrels, as_qrels
 
@@ -228,32 +230,72 @@ _METRICS = ("solved", "best_accuracy", "accuracy", "loss", "best_loss", "steps",
 
 @functools.lru_cache(maxsize=64)
 def _launcher(dim: int, recipe: Recipe, dtype_name: str, mesh: Mesh, ragged: bool = False):
-    """``jit(shard_map(per-device fori_loop over members))`` for one recipe (shapes: at call).
+    """``(start, step_to)`` of a launch for one recipe (shapes: at call), each
+    ``jit(shard_map(per-device fori_loop over members))``.
+
+    ``start(count, key_data, rel, qv, dv, rv)`` gives every member its initial state;
+    ``step_to(count, limit, states, rel, qv, dv, rv)`` advances each member until it stops
+    or has taken ``limit`` steps (:func:`embtheory.core.advance`), so the host drives a launch in
+    segments and regains control between them.  A member's steps are the same compiled body
+    whatever the segments, so its outcome is the one loop would reach.
 
     ``ragged``: the problems' queries have different numbers of relevant documents (``rv``
     marks the real entries); otherwise ``rv`` is ignored and the kernels run unmasked.
     """
     dtype = jnp.dtype(dtype_name)
 
-    def one(key_data, rel, qv, dv, rv):
+    def algorithm(rel, qv, dv, rv):
         problem = Problem(rel=rel, query_valid=qv, doc_valid=dv, rel_valid=rv if ragged else None)
-        s = run(problem, dim, key=jax.random.wrap_key_data(key_data), recipe=recipe, dtype=dtype)
-        metrics = (s.best_accuracy >= 1.0, s.best_accuracy, s.accuracy, s.loss, s.best_loss, s.step,
-                   s.reason, s.solved_step)
-        return metrics, s.q, s.d
+        return optimiser(problem, dim, recipe=recipe, dtype=dtype)
 
-    def local(count, key_data, rel, qv, dv, rv):
-        out = jax.tree.map(lambda a: jnp.zeros((key_data.shape[0], *a.shape), a.dtype),
-                           jax.eval_shape(one, key_data[0], rel[0], qv[0], dv[0], rv[0]))
-
+    def each(count, fn, out, *args):
+        """``out[i] = fn(*(a[i] for a in args))`` for this device's members, one after another."""
         def body(i, acc):
-            res = one(key_data[i], rel[i], qv[i], dv[i], rv[i])
+            res = fn(*(jax.tree.map(lambda a: a[i], a) for a in args))
             return jax.tree.map(lambda o, r: o.at[i].set(r), acc, res)
 
         return jax.lax.fori_loop(0, count[0], body, out)
 
+    def start(count, key_data, rel, qv, dv, rv):
+        def one(kd, r, q, d, v):
+            return algorithm(r, q, d, v).init(key=jax.random.wrap_key_data(kd))
+
+        shape = jax.eval_shape(one, key_data[0], rel[0], qv[0], dv[0], rv[0])
+        out = jax.tree.map(lambda a: jnp.zeros((key_data.shape[0], *a.shape), a.dtype), shape)
+        return each(count, one, out, key_data, rel, qv, dv, rv)
+
+    def step_to(count, limit, states, rel, qv, dv, rv):
+        def one(state, r, q, d, v):  # a run starts at step 0, so its step is its count
+            return advance(algorithm(r, q, d, v), state, state.step, limit[0])[0]
+
+        return each(count, one, states, states, rel, qv, dv, rv)
+
     spec = PartitionSpec(_AXIS)
-    return jax.jit(jax.shard_map(local, mesh=mesh, in_specs=spec, out_specs=spec, check_vma=False))
+    shard = functools.partial(jax.shard_map, mesh=mesh, out_specs=spec, check_vma=False)
+    return (jax.jit(shard(start, in_specs=spec)),
+            jax.jit(shard(step_to, in_specs=(spec, PartitionSpec(), *[spec] * 5))))
+
+
+#: wall time a segment of a launch aims at: short enough that a Ctrl-C returns within about a second
+SEGMENT_SECONDS = 0.5
+
+
+def _drive(start, step_to, count, used, args, max_steps: int, *, segment: int | None = None):
+    """Runs a launch to the end in segments; ``segment`` fixes their length in steps (default:
+    grown or shrunk so that each takes about :data:`SEGMENT_SECONDS`).  ``used`` marks the slots
+    that hold a member.  Returns the final states."""
+    states = start(count, *args)
+    length, limit = (segment or 16), 0
+    while limit < max_steps:
+        limit = min(max_steps, limit + length)
+        t0 = time.perf_counter()
+        states = step_to(count, np.full(1, limit, np.int32), states, *args[1:])
+        if not np.any(np.asarray(states.reason)[used] == RUNNING):  # the one host sync of a segment
+            break
+        if segment is None:
+            took = max(time.perf_counter() - t0, 1e-4)
+            length = int(min(max(length * SEGMENT_SECONDS / took, 1), 4 * length))
+    return states
 
 
 def _key_data(key, name: str = "key") -> np.ndarray:
@@ -310,7 +352,7 @@ def _check_run_time(shape: LaunchShape, dim: int, steps: int, time_limit: float 
                    f"{shape.n_pad} documents in d={dim})")
 
 
-def _launch_group(members, dim, k, recipe, dtype, shape, mesh, cap, ragged=False):
+def _launch_group(members, dim, k, recipe, dtype, shape, mesh, cap, ragged=False, segment=None):
     """Runs up to ``ndev * cap`` members of one canonical shape; returns their raw outputs.
 
     ``members``: ``(arrays, key_data)`` pairs, ``arrays`` the ``(rel, qv, dv, rv)`` of a
@@ -332,11 +374,17 @@ def _launch_group(members, dim, k, recipe, dtype, shape, mesh, cap, ragged=False
         rel[idx], qv[idx], dv[idx], rv[idx] = arrays
         count[dev] += 1
         slots.append(idx)
-    runner = _launcher(dim, recipe._replace(chunk_size=shape.chunk_size), jnp.dtype(dtype).name, mesh, ragged)
+    start, step_to = _launcher(dim, recipe._replace(chunk_size=shape.chunk_size), jnp.dtype(dtype).name, mesh,
+                               ragged)
     sharding = NamedSharding(mesh, PartitionSpec(_AXIS))
-    args = [jax.device_put(a, sharding) for a in (count, key_data, rel, qv, dv, rv)]
-    metrics, qs, ds = runner(*args)
-    return slots, jax.tree.map(np.asarray, metrics), qs, ds
+    count = jax.device_put(count, sharding)
+    args = [jax.device_put(a, sharding) for a in (key_data, rel, qv, dv, rv)]
+    used = np.zeros(size, bool)
+    used[slots] = True
+    s = _drive(start, step_to, count, used, args, recipe.max_steps, segment=segment)
+    metrics = (s.best_accuracy >= 1.0, s.best_accuracy, s.accuracy, s.loss, s.best_loss, s.step, s.reason,
+               s.solved_step)
+    return slots, jax.tree.map(np.asarray, metrics), s.q, s.d
 
 
 def solve_batch(ns, dim: int, *, keys, k: int = 2, recipe: Recipe = OFFICIAL, dtype=jnp.float32,

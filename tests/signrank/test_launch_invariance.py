@@ -125,3 +125,37 @@ def test_canonical_shapes(n):
     assert s.n_pad >= n and s.n_pad - n < max(8, n // 8 + 1)
     assert s.m_pad >= s.n_pad * (s.n_pad - 1) // 2
     assert canonical_shape(n) == s  # a function of n only
+
+
+def test_a_launch_driven_in_segments_ends_where_one_loop_ends(monkeypatch):
+    # segments of 1 and 7 steps, the timed default, and the whole run as one loop (one segment)
+    drive, calls = solve_mod._drive, []
+
+    def fixed(segment):
+        def run(*args, **kw):
+            calls.append(segment)
+            return drive(*args, **{**kw, "segment": segment})
+        return run
+
+    ns, seeds = [9, 12, 4, 7], [3, 4, 7, 6]
+    out = {}
+    for segment in (2**31 - 1, 1, 7, None):
+        monkeypatch.setattr(solve_mod, "_drive", fixed(segment))
+        out[segment] = solve_batch(ns, DIM, keys=seeds, recipe=RECIPE, return_embeddings=True)
+    assert calls == [x for x in (2**31 - 1, 1, 7, None) for _ in range(2)]  # two shapes: two launches each
+    assert {r.reason for r in out[None]} == {"solved", "budget"}  # runs that stop inside a segment too
+    for segment in (1, 7, None):
+        for a, b in zip(out[2**31 - 1], out[segment]):
+            _same(a, b)
+            np.testing.assert_array_equal(a.q, b.q)
+            np.testing.assert_array_equal(a.d, b.d)
+
+
+def test_a_long_solve_returns_soon_after_ctrl_c(ctrl_c):
+    setup = """
+from embtheory.signrank import solve
+solve(30, 6, key=0, max_steps=5, certify_margin=False)  # compile
+"""
+    # days in one call (no plateau stop); segments of about half a second on a loaded 2-core machine
+    call = "solve(30, 6, key=1, max_steps=2_000_000_000, patience=2_000_000_000, time_limit=None)"
+    assert ctrl_c(setup, call) < 5.0
