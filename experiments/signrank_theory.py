@@ -47,6 +47,12 @@ from embtheory.signrank import (
     qrel_graph_stats,
 )
 
+#: What the paper quotes for its cubic's extrapolation (Sec. 5), as it writes it, and as numbers for
+#: the figure; and the r^2 it quotes for that cubic.
+PAPER_EXTRAPOLATION = {512: "~500k", 768: "1.7M", 1024: "4M", 3072: "107M", 4096: "250M"}
+PAPER_EXTRAPOLATION_VALUES = {512: 5e5, 768: 1.7e6, 1024: 4e6, 3072: 1.07e8, 4096: 2.5e8}
+PAPER_FIT_R2 = "0.999"
+
 TABLE1 = {2: [4, 6, 8, 10, 12, 14, 16, 17, 19, 21], 10: [13, 23, 33, 42, 52, 61, 71, 81, 90, 100]}
 
 
@@ -72,6 +78,54 @@ def _gap_unit(cfg):
     return moment_curve_gap(cfg["n"], cfg["k"], dtype=np.dtype(cfg["dtype"]))._asdict()
 
 
+def gap_law(gaps) -> tuple[float, int, int] | None:
+    """The exponent of the exact smallest gap's power law in n, fitted on the upper half of the
+    stored n (the asymptotic part), the smallest n it used and how many; None with fewer than three."""
+    pts = sorted((g["n"], g["exact_min_gap"]) for g in gaps
+                 if g["dtype"] == "float64" and g["exact_min_gap"] > 0)
+    upper = pts[len(pts) // 2:]
+    if len(upper) < 3:
+        return None
+    slope = np.polyfit(np.log([p[0] for p in upper]), np.log([p[1] for p in upper]), 1)[0]
+    return float(slope), int(upper[0][0]), len(upper)
+
+
+def precision_table(breaks: dict, break_n_max: int, gaps, opt: dict) -> str:
+    """Markdown: where float32 breaks the moment curve per k, the gaps n by n, and the optimiser."""
+
+    def first_break(k):
+        n = breaks[k]
+        return f"**{n}**" if n is not None else f"none up to n = {break_n_max:,}"
+
+    f64 = {g["n"]: g for g in gaps if g["dtype"] == "float64"}
+    f32 = {g["n"]: g for g in gaps if g["dtype"] == "float32"}
+    if not f64:
+        f64_cell = "not run"
+    elif all(g["solved"] for g in f64.values()):
+        f64_cell = f"positive at every stored n ({len(f64)} sizes up to {max(f64):,}); no scan n by n"
+    else:
+        f64_cell = "breaks at a stored n (below)"
+    out = ["| moment curve | float32: first n whose order breaks (scan n by n) | float64 |", "|---|---|---|"]
+    out += [f"| k = {k} ({2 * k + 1} dims) | {first_break(k)} | {f64_cell if k == 2 else 'not run'} |"
+            for k in sorted(breaks)]
+    out += ["", "| n | exact smallest gap | float64 computed gap | float32 computed gap |",
+            "|---|---|---|---|"]
+
+    def cell(g):
+        if g is None:
+            return "not run"
+        return f"{g['min_gap']:.3g}" if g["solved"] else f"{g['min_gap']:.3g} (order broken)"
+
+    for n in sorted(set(f64) | set(f32)):
+        exact = (f64.get(n) or f32[n])["exact_min_gap"]
+        out.append(f"| {n} | {exact:.3g} | {cell(f64.get(n))} | {cell(f32.get(n))} |")
+    if opt:
+        out += ["", "| d | optimised free embedding, largest solved n (official recipe, seed 42) "
+                "| paper's critical n (Table 6, one run) |", "|---|---|---|"]
+        out += [f"| {d} | {n} | {PUBLISHED_CRITICAL_N.get(d, '-')} |" for d, n in opt.items()]
+    return "\n".join(out) + "\n"
+
+
 def run_precision(cfg: PrecisionConfig, ctx: RunContext) -> Report:
     ns = sorted({int(x) for x in np.geomspace(6, cfg.n_max, cfg.num_n)})
     cfgs = [dict(experiment="signrank-precision-gap", n=n, k=2, dtype=dt)
@@ -86,16 +140,28 @@ def run_precision(cfg: PrecisionConfig, ctx: RunContext) -> Report:
                    desc="float32 break")
     breaks = {k: r["n"] for k, r in zip(cfg.break_ks, br)}
     opt = {d: critical_n(d, seeds=[42], store=ctx.store, bracket=4)[0].largest_solved for d in cfg.dims}
+    f64_ok = all(g["solved"] for g in gaps if g["dtype"] == "float64")
     lines = [
         "moment curve, float32: first failing n = " + "; ".join(f"k={k} ({2 * k + 1} dims): {n}"
                                                                for k, n in breaks.items()),
-        f"float64 gap stays positive up to n = {max(ns)} (checked)"
-        if all(g["solved"] for g in gaps if g["dtype"] == "float64")
+        f"float64 gap stays positive up to n = {max(ns)} (checked at the {len(ns)} stored n)" if f64_ok
         else "float64 breaks within the range",
     ]
+    law = gap_law(gaps)
+    if law is not None:
+        slope, lo_n, used = law
+        lines.append(f"exact smallest gap ~ n^{slope:.2f} (least squares on log-log over the {used} stored "
+                     f"n >= {lo_n})")
+        if breaks.get(2) is not None:
+            eps32, eps64 = np.finfo(np.float32).eps, np.finfo(np.float64).eps
+            n64 = breaks[2] * (eps32 / eps64) ** (-1 / slope)
+            lines.append("extrapolation, not computed: if float64 breaks where the exact gap is the same "
+                         f"fraction of its epsilon as where float32 breaks (n = {breaks[2]}), this law puts "
+                         f"its break near n = {breaks[2]} (eps32/eps64)^(1/{-slope:.2f}) = {n64:,.0f}")
     if opt:
         lines.append("optimised free embedding (official recipe, seed 42), largest solved n: "
                      + ", ".join(f"d={d}: {n}" for d, n in opt.items()))
+    (ctx.out_dir / "precision_table.md").write_text(precision_table(breaks, cfg.break_n_max, gaps, opt))
     fig, axes = new_figure(1, 2, width=4.2, height=3.3)
     a, b = axes[0]
     for dt, c in (("float32", PALETTE[3]), ("float64", PALETTE[0])):
@@ -122,7 +188,7 @@ def run_precision(cfg: PrecisionConfig, ctx: RunContext) -> Report:
     b.legend(fontsize=7)
     files = save_figure(fig, ctx.out_dir, "precision_vs_optimised")
     return Report("Precision-limited moment-curve construction vs optimised critical n", lines=lines,
-                  files=files)
+                  files=[*files, ctx.out_dir / "precision_table.md"])
 
 
 @sizes()
@@ -152,25 +218,57 @@ class FitsConfig:
     num_bootstrap: int = 2000
 
 
+def _count(value: float) -> str:
+    """An extrapolated count as the paper writes it (``509k``, ``1.70M``), or why it means nothing."""
+    text = format_extrapolation(value, at=0)
+    if "not meaningful" in text:
+        return text.split(": ", 1)[1]
+    for scale, unit in ((1e9, "G"), (1e6, "M"), (1e3, "k")):
+        if value >= scale:
+            return f"{value / scale:.3g}{unit}"
+    return f"{value:.3g}"
+
+
+def fits_table(fits, band_at: dict[int, tuple[float, float]], num_bootstrap: int) -> str:
+    """The fits' r^2 and extrapolations, under the paper's quoted values, as a Markdown table."""
+    dims = list(EXTRAPOLATION_DIMS)
+    head = ("| fit | r^2 | " + " | ".join(f"d={a}" for a in dims) + " |\n"
+            + "|---|---|" + "---|" * len(dims) + "\n")
+    rows = [f"| paper (quoted, not computed here) | {PAPER_FIT_R2} | "
+            + " | ".join(PAPER_EXTRAPOLATION[a] for a in dims) + " |"]
+    names = {"cubic": "cubic, all d (the paper's form)", "quadratic": "quadratic, all d",
+             "cubic_le_cut": "cubic, d <= 40", "quadratic_le_cut": "quadratic, d <= 40"}
+    for name, f in fits.items():
+        rows.append(f"| {names.get(name, name)} | {f.r2:.5f} | "
+                    + " | ".join(_count(f.extrapolation[a]) for a in dims) + " |")
+    rows.append(f"| cubic, bootstrap 90% band ({num_bootstrap:,} resamples) | | "
+                + " | ".join(f"{_count(band_at[a][0])} to {_count(band_at[a][1])}" for a in dims) + " |")
+    return head + "\n".join(rows) + "\n"
+
+
 def run_fits(cfg: FitsConfig, ctx: RunContext) -> Report:
     table = PUBLISHED_CRITICAL_N
     d = np.array(sorted(table), float)
     n = np.array([table[int(x)] for x in d], float)
     fits = compare_fits(table)
     at = np.geomspace(4, 4096, 120)
-    band = bootstrap_band(d, n, at, degree=3, num=cfg.num_bootstrap, key=ctx.key("growth-fit-bootstrap"))
+    # the resamples depend on the key alone, so the band at the paper's dims and along the figure's
+    # axis come from one set of refits
+    both = bootstrap_band(d, n, np.concatenate([at, np.asarray(EXTRAPOLATION_DIMS, float)]), degree=3,
+                          num=cfg.num_bootstrap, key=ctx.key("growth-fit-bootstrap"))
+    lo, hi = both.lo[:at.size], both.hi[:at.size]
+    band_at = {a: (float(both.lo[at.size + i]), float(both.hi[at.size + i]))
+               for i, a in enumerate(EXTRAPOLATION_DIMS)}
     lines = [
         f"{name}: coef {', '.join(f'{c:.5g}' for c in f.coef)}, r^2 {f.r2:.5f}; "
         + ", ".join(format_extrapolation(v, at=a) for a, v in f.extrapolation.items())
         for name, f in fits.items()
     ]
-    i512 = int(np.argmin(abs(at - 512)))
-    i4096 = len(at) - 1
-    lines.append(
-        f"bootstrap 90% band of the cubic ({cfg.num_bootstrap:,} resamples): d=512 {band.lo[i512]:.3g}-"
-        f"{band.hi[i512]:.3g}; d=4096 {band.lo[i4096]:.3g}-{band.hi[i4096]:.3g}"
-    )
-    lines.append("paper quotes ~500k (512), 1.7M (768), 4M (1024), 107M (3072), 250M (4096)")
+    lines.append(f"bootstrap 90% band of the cubic ({cfg.num_bootstrap:,} resamples of the published "
+                 "(d, n) points): " + "; ".join(f"d={a} {x:.3g}-{y:.3g}" for a, (x, y) in band_at.items()))
+    lines.append("paper quotes " + ", ".join(f"{v} ({a})" for a, v in PAPER_EXTRAPOLATION.items())
+                 + f" with r^2 {PAPER_FIT_R2}")
+    (ctx.out_dir / "growth_fits_table.md").write_text(fits_table(fits, band_at, cfg.num_bootstrap))
     fig, axes = new_figure(1, 2, width=4.3, height=3.3)
     a, b = axes[0]
     paper_overlay(a, d, n)
@@ -181,16 +279,18 @@ def run_fits(cfg: FitsConfig, ctx: RunContext) -> Report:
         ext = poly_eval(f.coef, at)
         ok = np.isfinite(ext) & (ext > 0)
         b.plot(at[ok], ext[ok], color=c, lw=1.2)
-    pos = band.lo > 0
-    b.fill_between(at[pos], band.lo[pos], band.hi[pos], color=PALETTE[0], alpha=0.2,
+    pos = lo > 0
+    b.fill_between(at[pos], lo[pos], hi[pos], color=PALETTE[0], alpha=0.2,
                    label="cubic, bootstrap 90%")
-    b.plot(list(EXTRAPOLATION_DIMS), [5e5, 1.7e6, 4e6, 1.07e8, 2.5e8], "k*", label="paper's extrapolations")
+    b.plot(list(EXTRAPOLATION_DIMS), [PAPER_EXTRAPOLATION_VALUES[a] for a in EXTRAPOLATION_DIMS], "k*",
+           label="paper's extrapolations")
     a.set(xlabel="d", ylabel="critical n", title="Fits to the published table")
     b.set(xscale="log", yscale="log", xlabel="d", ylabel="extrapolated critical n", title="Extrapolation")
     a.legend(fontsize=7)
     b.legend(fontsize=7)
     files = save_figure(fig, ctx.out_dir, "growth_fits")
-    return Report("Growth fits: model form and bootstrap", lines=lines, files=files)
+    return Report("Growth fits: model form and bootstrap", lines=lines,
+                  files=[*files, ctx.out_dir / "growth_fits_table.md"])
 
 
 @sizes(tiny=dict(num_queries=50, real=False))

@@ -66,12 +66,16 @@ def test_stop_rule_tiny(experiments, tmp_path):
     exp = experiments["signrank-stop-rule"]
     store = ResultStore(tmp_path / "store")
     res = run_experiment(exp, out=tmp_path, store=store, size="tiny", seed=0, progress=False)
-    (line,) = res.report.lines
+    line, steps = res.report.lines
     # seed 42 at d = 4 from the paper's 10: the official rule gives the official script's 9; the
     # accuracy-aware rule only ever runs longer, so it solves at least as much
     assert line.startswith("d=4: official rule [9]; accuracy-aware rule [")
     aware = int(line.split("accuracy-aware rule [")[1].split("]")[0])
     assert aware >= 9
+    assert steps.startswith("failed trials, optimiser steps until they stopped (median, largest): ")
+    table = (tmp_path / exp.name / "stop_rule_table.md").read_text().splitlines()
+    assert table[0].startswith("| d | paper (one run, seed 42) | official rule, seeds 42 |")
+    assert table[2].startswith("| 4 | 10 | 9 | ")
     assert all(p.exists() for p in res.report.files)
 
 

@@ -46,10 +46,12 @@ def test_frontier_tiny(exp, tmp_path):
     assert nb["dim"] == 4 and nb["capped"] and nb["largest_certified"] == cfg.precision_n_max
     e = neighbourly_embedding(nb["largest_certified"], 2)
     assert certify(e.q, e.d, k=2, dtype=np.float32).solved
-    # the table and the figure
-    assert any(line.startswith("| 6 |") for line in res.report.lines)
-    assert any("Thm 1" in line for line in res.report.lines)
-    assert {p.name for p in res.report.files} >= {"frontier.png", "frontier.pdf", "frontier.json"}
+    # the tables and the figure
+    table = (tmp_path / exp.name / "frontier_table.md").read_text().splitlines()
+    assert any(line.startswith("| 6 |") for line in table) and "Thm 1" in table[0]
+    assert any(line.startswith("| neighbourly | 4 | float64 | >= ") for line in table)
+    assert {p.name for p in res.report.files} >= {"frontier.png", "frontier.pdf", "frontier.json",
+                                                  "frontier_table.md"}
     assert all(p.exists() for p in res.report.files)
     again = run_experiment(exp, out=tmp_path, store=store, size="tiny", seed=0, progress=False)
     assert again.report.lines == res.report.lines

@@ -38,8 +38,22 @@ def test_precision_and_qrels_tiny(experiments, tmp_path):
     g = next(g for g in gaps if g["dtype"] == "float64")
     assert g["min_gap"] == pytest.approx(moment_curve_gap(g["n"], 2, dtype="float64").min_gap)
     assert any(line.startswith("moment curve, float32: first failing n = k=1") for line in res.report.lines)
+    table = (tmp_path / exp.name / "precision_table.md").read_text()
+    assert "| k = 1 (3 dims) |" in table and "| exact smallest gap |" in table
     exp = experiments["signrank-limit-qrels"]
     res, _ = _run(exp, tmp_path / "q")
     assert len(res.report.lines) == 4 and all("density" in line for line in res.report.lines)
     # the disjoint pattern's query graph has no edges at all
     assert "generated disjoint" in res.report.lines[3] and "density 0.000000" in res.report.lines[3]
+
+
+def test_growth_fits_table_puts_the_paper_beside_each_fit(experiments, tmp_path):
+    exp = experiments["signrank-growth-fits"]
+    _run(exp, tmp_path)
+    rows = (tmp_path / exp.name / "growth_fits_table.md").read_text().splitlines()
+    assert rows[0] == "| fit | r^2 | d=512 | d=768 | d=1024 | d=3072 | d=4096 |"
+    assert rows[2].startswith("| paper (quoted, not computed here) | 0.999 | ~500k |")
+    # the published cubic refitted: 509k at d = 512 and 253M at d = 4096
+    assert rows[3].startswith("| cubic, all d (the paper's form) | 0.99858 | 509k |") and rows[3].endswith(
+        " 253M |")
+    assert rows[-1].startswith("| cubic, bootstrap 90% band (100 resamples) | |")
