@@ -250,9 +250,10 @@ def _launcher(dim: int, recipe: Recipe, dtype_name: str, mesh: Mesh, ragged: boo
 
     def each(count, fn, out, *args):
         """``out[i] = fn(*(a[i] for a in args))`` for this device's members, one after another."""
-        def body(i, acc):
-            res = fn(*(jax.tree.map(lambda a: a[i], a) for a in args))
-            return jax.tree.map(lambda o, r: o.at[i].set(r), acc, res)
+        def body(i, acc):  # dynamic slices: a smaller program than gathers and scatters
+            res = fn(*(jax.tree.map(lambda a: jax.lax.dynamic_index_in_dim(a, i, keepdims=False), a)
+                       for a in args))
+            return jax.tree.map(lambda o, r: jax.lax.dynamic_update_index_in_dim(o, r, i, 0), acc, res)
 
         return jax.lax.fori_loop(0, count[0], body, out)
 

@@ -28,6 +28,9 @@ def test_table1_tiny(experiments, tmp_path):
     assert res.report.lines[-1] == "Table 1 reproduced exactly"
     want = [margin_dimension_bound(10**e, 2, 0.1) for e in range(2, 12)]
     assert res.report.lines[0].startswith(f"k=2: ours {want}")
+    rows = (tmp_path / "signrank-table1" / "table1.md").read_text().splitlines()
+    assert rows[2] == "| k=2, ours | " + " | ".join(map(str, want)) + " |"
+    assert rows[3] == "| k=2, paper | 4 | 6 | 8 | 10 | 12 | 14 | 16 | 17 | 19 | 21 |"
 
 
 def test_precision_and_qrels_tiny(experiments, tmp_path):
