@@ -21,8 +21,8 @@ mechanisms give it:
    ``n_pad`` rounded to the query chunk, and the chunk is chosen from the fixed
    :data:`embtheory.core.memory.DEFAULT_MEMORY_BUDGET` (never from the caller's
    ``memory_budget`` nor the machine).  Padded rows are masked exactly, and since the shapes
-   are the same every time, so is the order of every sum.  A search compiles one program per
-   bucket it visits, not one per n.
+   are the same every time, so is the order of every sum.  A search compiles one pair of
+   programs (a launch's start and its segment) per bucket it visits, not one per n.
 2. *Members run one after another, not vmapped.*  Measured on the CPU (XLA, JAX 0.10): the same
    member in a ``vmap`` of 1, 2 or 3+ members, or with 1 or 2 members per device, ends with a
    loss that differs in the last bit (XLA picks different kernels for batched dot products of
@@ -35,6 +35,12 @@ mechanisms give it:
 The price of (2) is that members of a device no longer share one vectorised step: on a CPU,
 where small problems are dominated by per-step overhead, a batch takes the sum of its runs'
 steps rather than the longest; the devices still run in parallel.
+
+**Segments.**  A launch runs in segments of about half a second (:data:`SEGMENT_SECONDS`): each
+member advances until it stops or reaches the segment's step count
+(:func:`embtheory.core.advance`), and the host regains control in between, so a Ctrl-C returns
+within about a second however long the runs.  A member's steps are the same compiled body in any
+segmentation, so its outcome is bitwise the one loop would reach.
 
 Example:
     >>> import jax
