@@ -132,23 +132,36 @@ def _row_norms(x: jax.Array) -> jax.Array:
     return jnp.sqrt(s)
 
 
-@functools.partial(jax.jit, static_argnames=("k", "chunk", "num_chunks", "generated"))
-def _certify_kernel(q, d, rel_or_tables, slack, *, k, chunk, num_chunks, generated):
-    m, n = q.shape[0], d.shape[0]
+def _bucket(x: int) -> int:
+    """``x`` rounded up to a multiple of ``max(8, 2**(bit_length(x) - 4))`` (at most 12.5% above
+    it past 64): the padded sizes a certificate compiles for, so that a search's certificates
+    share a few programs instead of compiling one per n."""
+    g = max(8, 1 << max(0, x.bit_length() - 4))
+    return -(-x // g) * g
+
+
+@functools.partial(jax.jit, static_argnames=("k", "chunk", "generated"))
+def _certify_kernel(q, d, rel_or_tables, slack, m, n, *, k, chunk, generated):
+    """The certificate of the first ``m`` rows of ``q`` against the first ``n`` rows of ``d``
+    (``m`` and ``n`` traced: the rows past them are padding, masked out).  Padding cannot change
+    a bit of the outcome: every score is computed alone, and only minima, maxima and counts are
+    taken over queries and documents."""
+    m_pad, n_pad = q.shape[0], d.shape[0]
     dtype = q.dtype
     itype = rel_or_tables.dtype
-    docs = jnp.arange(n, dtype=itype)
+    docs = jnp.arange(n_pad, dtype=itype)
+    real_doc = docs < n
     big = jnp.asarray(jnp.inf, dtype)
     # |computed score - exact score| <= slack * |q_i| * max_j |d_j| (see certify's docstring)
-    d_max = jnp.max(_row_norms(d))
+    d_max = jnp.max(_row_norms(d))  # padding rows are zeros
 
     def body(i, carry):
         best, worst, bad, unsure_pass, sure_fail, pos_all, neg_all = carry
         nominal = (i * chunk).astype(itype)
-        # the last chunk overlaps the one before: rows seen before are masked
-        start = jnp.minimum(nominal, m - chunk).astype(itype)
+        # the last chunk overlaps the one before: rows seen before, and padding rows, are masked
+        start = jnp.minimum(nominal, m_pad - chunk).astype(itype)
         rows = start + jnp.arange(chunk, dtype=itype)
-        fresh = rows >= nominal
+        fresh = (rows >= nominal) & (rows < m)
         qc = jax.lax.dynamic_slice_in_dim(q, start, chunk)
         if generated:
             rel = unrank_subsets(rows, rel_or_tables)
@@ -157,7 +170,7 @@ def _certify_kernel(q, d, rel_or_tables, slack, *, k, chunk, num_chunks, generat
         scores = _scores(qc, d)  # [c, n]
         is_rel = jnp.any(rel[:, :, None] == docs[None, None, :], axis=1)  # [c, n]
         pos = jnp.min(jnp.where(is_rel, scores, big), axis=1)
-        neg = jnp.max(jnp.where(is_rel, -big, scores), axis=1)
+        neg = jnp.max(jnp.where(is_rel | ~real_doc[None, :], -big, scores), axis=1)
         margin = jnp.where(fresh, pos - neg, big)
         # both scores of a margin may be off by the bound, so the margin by twice it
         bound = 2 * slack * _row_norms(qc) * d_max
@@ -172,7 +185,7 @@ def _certify_kernel(q, d, rel_or_tables, slack, *, k, chunk, num_chunks, generat
 
     zero = jnp.zeros((), jnp.int32)
     init = (big, jnp.zeros((), itype), zero, zero, zero, big, -big)
-    return jax.lax.fori_loop(0, num_chunks, body, init)
+    return jax.lax.fori_loop(0, (m + chunk - 1) // chunk, body, init)
 
 
 def certify(Q, D, *, k: int | None = None, qrels=None, dtype=None, memory_budget=None,
@@ -233,10 +246,15 @@ def certify(Q, D, *, k: int | None = None, qrels=None, dtype=None, memory_budget
             raise ValueError(f"Q must have C(n, k) = C({n}, {k}) = {want:,} rows (one per k-subset, "
                              f"lexicographic) when qrels is None, got {m:,}: pass qrels=<[m, k] index "
                              "list> for other patterns")
-        if want >= 2**31 - 1:
-            raise ValueError(f"C({n}, {k}) = {want:,} queries exceeds the int32 ranks certify uses; "
-                             "lower n or pass qrels in parts")
-        payload = jnp.asarray(_prefix_tables(n, k).astype(np.int32))
+        n_pad = _bucket(n)
+        m_pad = math.comb(n_pad, k)
+        if m_pad >= 2**31 - 1:
+            raise ValueError(f"C({n}, {k}) = {want:,} queries (padded to C({n_pad}, {k}) = {m_pad:,}) "
+                             "exceeds the int32 ranks certify uses; lower n or pass qrels in parts")
+        tables = _prefix_tables(n, k)
+        # past n every position's count stays at its total, so searchsorted never picks a padding id
+        payload = np.concatenate([tables, np.repeat(tables[:, -1:], n_pad - n, axis=1)], axis=1)
+        payload = jnp.asarray(payload.astype(np.int32))
     else:
         qr = as_qrels(qrels, n_docs=n)
         if qr.num_queries != m:
@@ -247,7 +265,8 @@ def certify(Q, D, *, k: int | None = None, qrels=None, dtype=None, memory_budget
         # padding repeats a relevant id, which leaves "is relevant" (all the kernel reads) unchanged
         rel = qr.rel
         k = rel.shape[1]
-        payload = jnp.asarray(rel)
+        n_pad, m_pad = _bucket(n), _bucket(m)
+        payload = jnp.asarray(np.concatenate([rel, np.zeros((m_pad - m, k), rel.dtype)]))
     # Every partial sum of a score is at most |q_i| |d_j| (Cauchy-Schwarz): below the dtype's
     # largest value (with room for rounding), no score can overflow to inf, whose differences
     # (inf - inf = NaN) would otherwise poison the minimum.
@@ -260,19 +279,21 @@ def certify(Q, D, *, k: int | None = None, qrels=None, dtype=None, memory_budget
                          "positive number) or pass dtype=float64")
     budget = DEFAULT_MEMORY_BUDGET if memory_budget is None else resolve_memory_budget(memory_budget)
     if chunk_size is None:
-        per_query = _BYTES_PER_ENTRY * n * dt.itemsize + 64 * k
-        chunk = int(max(1, min(m, 16384, budget // per_query)))
+        per_query = _BYTES_PER_ENTRY * n_pad * dt.itemsize + 64 * k
+        chunk = int(max(1, min(m_pad, 16384, budget // per_query)))
     else:
-        chunk = min(check_int(chunk_size, "chunk_size", minimum=1), m)
-    num_chunks = math.ceil(m / chunk)
-    q = jnp.asarray(np.asarray(Q, dt) if not isinstance(Q, jax.Array) else Q.astype(dt))
-    d = jnp.asarray(np.asarray(D, dt) if not isinstance(D, jax.Array) else D.astype(dt))
+        chunk = min(check_int(chunk_size, "chunk_size", minimum=1), m_pad)
     dim = Q.shape[1]
+    # padded on the host: an eager pad would compile per shape, what the padding is there to avoid
+    q = np.zeros((m_pad, dim), dt)
+    q[:m] = np.asarray(Q, dt)
+    d = np.zeros((n_pad, dim), dt)
+    d[:n] = np.asarray(D, dt)
     u = float(np.finfo(dt).eps) / 2
     # gamma_dim, inflated by a few units for the rounding of the norms and of the bound itself
     slack = jnp.asarray(dim * u / (1 - dim * u) * (1 + 8 * (dim + 2) * u), dt)
     best, worst, bad, unsure_pass, sure_fail, pos_all, neg_all = _certify_kernel(
-        q, d, payload, slack, k=k, chunk=chunk, num_chunks=num_chunks, generated=qrels is None)
+        q, d, payload, slack, np.int32(m), np.int32(n), k=k, chunk=chunk, generated=qrels is None)
     margin = float(best)
     solved = bool(margin > 0)
     certain = int(unsure_pass) == 0 if solved else int(sure_fail) > 0

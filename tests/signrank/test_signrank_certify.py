@@ -212,3 +212,38 @@ def test_certain_flags_a_verdict_that_rounding_could_flip():
     assert certify(np.array([[1.0, 0.5], [0.0, 1.0]]), d, qrels=[[0], [1]], dtype=F32).certain
     fail = certify(np.array([[0.5, 1.0], [0.0, 1.0]]), d, qrels=[[0], [1]], dtype=F32)
     assert not fail.solved and fail.certain
+
+
+def test_certificates_of_one_document_bucket_share_one_program():
+    import logging
+
+    names = []
+
+    class Record(logging.Handler):
+        def emit(self, record):
+            if record.getMessage().startswith("Finished XLA compilation of jit(_certify_kernel)"):
+                names.append(record.getMessage())
+
+    rng = np.random.default_rng(3)
+    jax.clear_caches()
+    handler, logger = Record(), logging.getLogger("jax")
+    logger.addHandler(handler)
+    try:
+        with jax.log_compiles(True):
+            for n in range(9, 17):  # documents padded to 16, queries to C(16, 2)
+                Q, D = rng.normal(size=(math.comb(n, 2), 4)), rng.normal(size=(n, 4))
+                c = certify(Q, D, k=2, dtype=np.float32)
+                want = _naive_margins(Q, D, n)
+                assert c.violations == int(np.sum(want <= 0)) and c.worst_query == int(np.argmin(want))
+    finally:
+        logger.removeHandler(handler)
+    assert len(names) == 1, names
+
+
+def _naive_margins(Q, D, n):
+    """Each query's margin, pair by pair in float64."""
+    out = []
+    for (a, b), q in zip(itertools.combinations(range(n), 2), Q):
+        s = D @ q
+        out.append(min(s[a], s[b]) - max(s[j] for j in range(n) if j not in (a, b)))
+    return np.array(out)
