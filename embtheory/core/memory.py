@@ -113,15 +113,17 @@ def assumed_flops() -> float:
     return ASSUMED_FLOPS.get(jax.devices()[0].platform, ASSUMED_FLOPS["gpu"])
 
 
-def check_seconds(flops: float, time_limit: float | None, what: str, fix: str) -> float:
+def check_seconds(flops: float, time_limit: float | None, what: str, fix: str, *,
+                  limit_name: str = "time_limit") -> float:
     """The a-priori seconds of ``flops`` at :func:`assumed_flops`; past ``time_limit`` (seconds;
-    None: no limit) a TimeoutError before any work, naming ``what`` and ``fix``."""
+    None: no limit) a TimeoutError before any work, naming ``what``, ``fix`` and the limit (the
+    argument or environment variable ``limit_name``)."""
     rate = assumed_flops()
     seconds = float(flops) / rate
     if time_limit is not None and seconds > time_limit:
+        raise_it = f"raise {limit_name}" + (" (None: no limit)" if limit_name == "time_limit" else "")
         raise TimeoutError(f"{what} needs at least {seconds:.3g} s ({flops:.3g} operations at {rate:.0e} per "
-                           f"second), over time_limit={time_limit:g} s: {fix}, or raise time_limit "
-                           "(None: no limit)")
+                           f"second), over {limit_name}={time_limit:g} s: {fix}, or {raise_it}")
     return seconds
 
 

@@ -24,6 +24,7 @@ from __future__ import annotations
 
 import dataclasses
 import functools
+import os
 import warnings
 from collections.abc import Callable
 from typing import NamedTuple
@@ -32,13 +33,14 @@ import jax
 import jax.numpy as jnp
 import numpy as np
 
-from embtheory.core.memory import chunk_size_for, resolve_memory_budget
+from embtheory.core.memory import check_seconds, chunk_size_for, resolve_memory_budget
 from embtheory.core.validation import (
     as_matrix,
     check_choice,
     check_int,
     check_memory,
     check_positive,
+    check_real,
     is_concrete,
     parse_dtype,
     x64_hint,
@@ -227,6 +229,35 @@ def state_nbytes(n_points: int, n_qubits: int, *, mixed: bool, dtype) -> int:
     return n_points * dim * np.dtype(dtype).itemsize
 
 
+#: environment variable: seconds a statevector call may take by its a-priori estimate
+MAX_SECONDS_ENV = "EMBTHEORY_MAX_SECONDS"
+
+#: the default of :data:`MAX_SECONDS_ENV` (an hour, as a sign-rank run's default limit)
+DEFAULT_MAX_SECONDS = 3600.0
+
+
+def check_time(n_points: int, n_qubits: int, *, mixed: bool, layers: int, pairs: int = 0, what: str) -> float:
+    """Refuses, before any work, a statevector call whose a-priori time is past ``$EMBTHEORY_MAX_SECONDS``.
+
+    The estimate is a lower bound at :func:`embtheory.core.memory.assumed_flops`: one pass over
+    every state per layer (8 real operations per complex amplitude) and one complex product per
+    amplitude for each of ``pairs`` kernel entries, so a refusal is never wrong about a call that
+    would have fitted.  Returns the estimate in seconds.
+    """
+    env = os.environ.get(MAX_SECONDS_ENV)
+    try:
+        limit = DEFAULT_MAX_SECONDS if not env else check_real(float(env), MAX_SECONDS_ENV, low=0,
+                                                               low_open=True)
+    except ValueError:
+        raise ValueError(f"{MAX_SECONDS_ENV} must be a positive number of seconds, got {env!r}") from None
+    dim = 2.0 ** (2 * n_qubits if mixed else n_qubits)
+    flops = 8.0 * dim * (n_points * max(int(layers), 1) + pairs)
+    return check_seconds(flops, limit, f"{what} ({n_points:,} points, {n_qubits} qubits, {layers} layers"
+                         + (f", {pairs:,} kernel entries)" if pairs else ")"),
+                         "fewer points or qubits, or backend='mps' for noiseless circuits of many qubits",
+                         limit_name=MAX_SECONDS_ENV)
+
+
 #: working copies of a chunk's states the simulator holds at once (input, output, the slices)
 WORK_COPIES = 4
 
@@ -378,6 +409,7 @@ def states_batch_last(X, spec: EmbeddingSpec, *, chunk_size, extra_points: int =
     mixed = spec.noise is not None
     chunk = plan_memory(X.shape[0], n, mixed=mixed, dtype=spec.dtype, chunk_size=chunk_size,
                         kept=X.shape[0] + extra_points, what="the states")
+    check_time(X.shape[0], n, mixed=mixed, layers=spec.layers, what="the states")
     if spec.backend == "pennylane":
         S = pennylane_states(X, spec, chunk=chunk)
         return S.reshape(S.shape[0], -1).T
@@ -390,6 +422,7 @@ def reduced_batch(X, spec: EmbeddingSpec, post: Callable, *, chunk_size) -> jax.
     mixed = spec.noise is not None
     chunk = plan_memory(X.shape[0], n, mixed=mixed, dtype=spec.dtype, chunk_size=chunk_size, kept=0,
                         what="the states")
+    check_time(X.shape[0], n, mixed=mixed, layers=spec.layers, what="the states")
     if spec.backend == "pennylane":
         S = pennylane_states(X, spec, chunk=chunk)
         return post(S.reshape(S.shape[0], -1).T)

@@ -36,6 +36,7 @@ from embtheory.qkernels import simulator
 from embtheory.qkernels.embeddings import (
     EmbeddingSpec,
     _layer_key,
+    check_time,
     memory_budget,
     n_qubits_of,
     native_states,
@@ -138,6 +139,8 @@ def fidelity_from_spec(X: jax.Array, Y: jax.Array | None, spec, *,
     extra = 0 if Y is None else Y.shape[0]
     chunk = plan_memory(X.shape[0] + extra, n, mixed=mixed, dtype=spec.dtype, chunk_size=chunk_size,
                         kept=X.shape[0] + extra, what="the states of the Gram matrix")
+    check_time(X.shape[0] + extra, n, mixed=mixed, layers=spec.layers,
+               pairs=X.shape[0] * (X.shape[0] if Y is None else Y.shape[0]), what="the fidelity Gram matrix")
     dim = 2 ** (2 * n if mixed else n)
     rows = gram_rows(X.shape[0], dim, spec.dtype)
     if spec.backend == "pennylane":

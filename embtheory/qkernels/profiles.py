@@ -22,7 +22,7 @@ import numpy as np
 
 from embtheory.core.validation import check_int_sequence, check_positive
 from embtheory.qkernels import simulator
-from embtheory.qkernels.embeddings import _layer_key, plan_memory, resolve
+from embtheory.qkernels.embeddings import _layer_key, check_time, plan_memory, resolve
 from embtheory.qkernels.kernels import _fidelity_bl, distance_from_bloch
 
 __all__ = ["DepthKernels", "kernels_by_depth"]
@@ -108,6 +108,8 @@ def kernels_by_depth(X, *, layers, embedding="hee", params=None, noise: float | 
     # program): _PEAK_COPIES of them besides the simulator's working copies.
     plan_memory(N, circuit.n_qubits, mixed=mixed, dtype=spec.dtype, chunk_size=N, kept=N,
                 copies=_PEAK_COPIES, what="the states of every depth")
+    check_time(N, circuit.n_qubits, mixed=mixed, layers=depths[-1], pairs=N * N * len(depths),
+               what="the kernels of every depth")
     flags = np.zeros(depths[-1], bool)
     flags[np.asarray(depths) - 1] = True
     fn = _build(_layer_key(circuit), mixed, spec.dtype, gamma, circuit.layers)

@@ -8,11 +8,13 @@ import numpy as np
 import pytest
 
 from embtheory.qkernels import (
+    fidelity_gram,
     haar_beta,
     haar_variance,
     kernel_ridge_fit,
     kernels_by_depth,
     mnist_pca,
+    projected_gram,
     random_estimate,
     target_alignment,
     uniform_angles,
@@ -100,3 +102,24 @@ def test_haar_variance_huge_n_is_zero_not_nan():
 def test_kernels_by_depth_returns_a_namedtuple():
     out = kernels_by_depth(np.zeros((2, 2), np.float32), layers=[1])
     assert out._fields == ("layers", "fidelity", "projected", "distance")
+
+
+def test_a_statevector_call_past_its_time_estimate_is_refused_before_it_starts(monkeypatch):
+    import importlib
+
+    kernels = importlib.import_module("embtheory.qkernels.kernels")
+    embeddings = importlib.import_module("embtheory.qkernels.embeddings")
+    monkeypatch.setattr(kernels, "_native_gram_fn", lambda *a, **k: pytest.fail("the refused Gram ran"))
+    monkeypatch.setattr(embeddings, "run_native", lambda *a, **k: pytest.fail("the refused states ran"))
+    monkeypatch.setenv("EMBTHEORY_MAX_SECONDS", "1e-6")
+    X = np.zeros((200, 10))
+    # 8 operations per amplitude: 200 x 2^10 for the states, 200^2 x 2^10 for the Gram: 3.29e8 in all
+    with pytest.raises(TimeoutError, match=r"the fidelity Gram matrix \(200 points, 10 qubits, 1 layers, "
+                                           r"40,000 kernel entries\) needs at least 0.00329 s .* raise "
+                                           "EMBTHEORY_MAX_SECONDS"):
+        fidelity_gram(X)
+    with pytest.raises(TimeoutError, match=r"the states \(200 points, 10 qubits, 3 layers\)"):
+        projected_gram(X, layers=3)
+    monkeypatch.setenv("EMBTHEORY_MAX_SECONDS", "soon")
+    with pytest.raises(ValueError, match="EMBTHEORY_MAX_SECONDS must be a positive number of seconds"):
+        fidelity_gram(X[:2, :2])
