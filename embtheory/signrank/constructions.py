@@ -80,7 +80,7 @@ CONSTRUCTIONS = ("neighbourly", "moment_curve")
 
 #: The precision limits, the one source of truth for them (k = 2).  float32: the largest n such
 #: that the construction built and certified in float32 certifies for *every* size up to it,
-#: checked size by size (tests/signrank/test_signrank_constructions.py); near the limit success
+#: checked size by size (tests/signrank/test_constructions.py); near the limit success
 #: is not monotone in n (neighbourly: 163 fails, 164 and 165 certify, every n >= 166 up to 174
 #: fails; moment curve: 72 fails, 73-75 certify, 76-84 fail), so :func:`precision_limit`'s
 #: bisection may report a boundary above it.  float64: a lower bound (certified up to the work

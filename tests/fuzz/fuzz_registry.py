@@ -523,7 +523,7 @@ spec(
 )
 spec("qkernels", "haar_beta", lambda: {"n": 2}, {"n": "count"})
 spec("qkernels", "haar_mean", lambda: {"n": 2}, {"n": "count"})
-# haar_variance(2000) is a valid call (about 0, never NaN): tests/fuzz/test_regressions.py asserts its value
+# haar_variance(2000) is a valid call (about 0, never NaN): test_named_bad_inputs.py asserts its value
 spec("qkernels", "haar_variance", lambda: {"n": 2}, {"n": "count"})
 spec("qkernels", "product_variance", lambda: {"n": 2}, {"n": "count"})
 spec(
@@ -928,7 +928,7 @@ EXEMPT: dict[str, str] = {
     "core.default_memory_budget": "no arguments",
     "core.format_dims": "formats a list of ints (tests/core/test_reporting.py)",
     "core.to_jsonable": "serialises any value; config_hash is fuzzed instead",
-    "core.as_store": "opens a store for a path (tested in tests/core/test_validation.py)",
+    "core.as_store": "opens a store for a path (tested in tests/core/test_store.py)",
     "core.load_results": "file-system reader (StoreError naming the folder; tests/core/test_store.py)",
     "core.run_sweep": "takes a user callable; tested in tests/core/test_store.py",
     "core.gram": "takes a user callable f; fuzzed through tte_depth and the kernels",
