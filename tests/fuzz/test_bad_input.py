@@ -18,7 +18,7 @@ import sys
 
 import pytest
 from fuzz_eval import SEEN, Isolated, evaluate
-from fuzz_registry import EXEMPT, MUTATIONS, PACKAGES, SPECS
+from fuzz_registry import EXEMPT, MUTATIONS, PACKAGES, SPECS, derive_kinds
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 from xfail_list import XFAIL
@@ -62,8 +62,10 @@ def _cases():
     out = []
     for s in SPECS:
         for arg, kind in s.kinds.items():
+            written = {label for label, _ in s.extra.get(arg, ())}  # an entry's own value wins
             for label, make in MUTATIONS[kind]:
-                out.append((s.id, arg, label, make, True))
+                if label not in written:
+                    out.append((s.id, arg, label, make, True))
         for arg, extras in s.extra.items():
             for label, value in extras:
                 out.append((s.id, arg, label, value, False))
@@ -101,6 +103,8 @@ _BAD_INTS = {
                       st.floats(allow_nan=True)),
     "real": st.one_of(st.sampled_from([math.nan, math.inf, -math.inf]), st.text(max_size=3),
                       st.complex_numbers(min_magnitude=1, allow_nan=False, allow_infinity=False)),
+    "real_or_inf": st.one_of(st.sampled_from([math.nan, -math.inf]), st.text(max_size=3),
+                             st.complex_numbers(min_magnitude=1, allow_nan=False, allow_infinity=False)),
     "prob": st.one_of(st.floats(max_value=0.0), st.floats(min_value=1.0), st.just(math.nan)),
     "real_optional": st.one_of(st.sampled_from([math.nan, math.inf, -math.inf]), st.text(max_size=3),
                                st.complex_numbers(min_magnitude=1, allow_nan=False, allow_infinity=False)),
@@ -157,10 +161,18 @@ def test_registry_names_real_arguments():
     for s in SPECS:
         params = inspect.signature(s.fn).parameters
         var_kw = any(p.kind is p.VAR_KEYWORD for p in params.values())
-        for arg in [*s.kinds, *s.extra]:
+        for arg in [*s.overrides, *s.extra]:
             if arg not in params and not var_kw:
                 bad.append(f"{s.id}: {arg}")
     assert not bad, f"registry arguments that the functions do not have: {bad}"
+
+
+def test_overrides_say_what_the_signature_cannot():
+    restated = []
+    for s in SPECS:
+        derived = derive_kinds(getattr(importlib.import_module(s.module), s.name))
+        restated += [f"{s.id}: {arg}" for arg, kind in s.overrides.items() if derived.get(arg) == kind]
+    assert not restated, f"overrides equal to the kinds derived from the signature (drop them): {restated}"
 
 
 def test_case_ids_are_unique():
