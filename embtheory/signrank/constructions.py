@@ -58,7 +58,14 @@ from typing import NamedTuple
 import numpy as np
 
 from embtheory.core.memory import DEFAULT_MEMORY_BUDGET
-from embtheory.core.validation import check_choice, check_int, check_memory, check_real, parse_dtype
+from embtheory.core.validation import (
+    check_bool,
+    check_choice,
+    check_int,
+    check_memory,
+    check_real,
+    parse_dtype,
+)
 from embtheory.signrank.certify import certify
 from embtheory.signrank.patterns import k_subsets
 from embtheory.signrank.qrels import as_qrels
@@ -150,6 +157,7 @@ def neighbourly_embedding(n: int, k: int = 2, *, unit: bool = True, dtype=np.flo
     """
     n = check_int(n, "n", minimum=2)
     k = check_int(k, "k", minimum=1, maximum=n - 1)
+    unit, check_precision = check_bool(unit, "unit"), check_bool(check_precision, "check_precision")
     dt = _float_dtype(dtype)
     if check_precision:
         _check_precision("neighbourly", n, k, dt)
