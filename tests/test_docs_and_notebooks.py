@@ -81,7 +81,7 @@ _FLAGS = doctest.ELLIPSIS | doctest.NORMALIZE_WHITESPACE
 
 
 def test_the_doctest_harness_finds_the_modules():
-    # 23 modules had examples when this harness was written; a much smaller number means the walk broke.
+    # about 23 modules have examples; a much smaller number means the walk broke
     assert len(DOCTEST_MODULES) >= 15, DOCTEST_MODULES
 
 

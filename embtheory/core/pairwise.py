@@ -17,7 +17,7 @@ from typing import Any
 import jax
 import jax.numpy as jnp
 
-from embtheory.core.validation import as_matrix
+from embtheory.core.validation import as_matrix, check_int
 
 __all__ = ["gram", "inverse_row_norms", "map_product", "normalize_rows", "unit_rows"]
 
@@ -31,6 +31,7 @@ def gram(f: Callable[[jax.Array, jax.Array], jax.Array], X: jax.Array, Y: jax.Ar
          *, chunk_size: int | None = None) -> jax.Array:
     """The matrix ``f(X[i], Y[j])`` (``Y`` defaults to ``X``), built ``chunk_size`` rows at a time."""
     Y = X if Y is None else Y
+    chunk_size = None if chunk_size is None else check_int(chunk_size, "chunk_size", minimum=1)
     if chunk_size is None or chunk_size >= X.shape[0]:
         return map_product(f)(X, Y)
     return _chunked_gram(f, X, Y, chunk_size)

@@ -53,10 +53,9 @@ def _depth_fn(depth: str | Callable, key: jax.Array | None) -> Callable:
     if callable(depth):
         return depth
     check_choice(depth, "depth", DEPTHS)
-    if depth in ("projection", "halfspace"):
-        if key is None:
-            raise TypeError(f"depth={depth!r} draws random directions: pass key=jax.random.key(seed)")
-        key = check_key(key, "key")
+    key = None if key is None else check_key(key, "key")  # checked even where the depth does not use it
+    if depth in ("projection", "halfspace") and key is None:
+        raise TypeError(f"depth={depth!r} draws random directions: pass key=jax.random.key(seed)")
     return {
         "tte": lambda R, Q: tte_depth(R, Q),
         "chord": lambda R, Q: tte_depth(R, Q, distance="chord"),

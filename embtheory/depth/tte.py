@@ -37,7 +37,7 @@ import jax
 import jax.numpy as jnp
 
 from embtheory.core import check_choice, gram
-from embtheory.core.memory import chunk_size_for, chunked_map
+from embtheory.core.memory import chunk_size_for, chunked_map, resolve_memory_budget
 from embtheory.core.pairwise import inverse_row_norms
 from embtheory.core.validation import is_concrete
 from embtheory.depth._common import (
@@ -249,6 +249,7 @@ def tte_depth(F: Any, G: Any = None, *, distance: str | Callable = "cosine",
         >>> [round(float(v), 4) for v in tte_depth(F, jnp.array([[-1.0, 0.0]]))]
         [0.431]
     """
+    resolve_memory_budget(memory_budget)  # checked even where the cosine closed form does not use it
     directional = not callable(distance)
     F, G = prepare_pair(F, G, directional=directional)
     distance = check_distance(distance, F.shape[1], F.dtype)

@@ -28,6 +28,7 @@ import numpy as np
 
 from embtheory.core.validation import (
     INT32_MAX,
+    check_bool,
     check_float_dtype,
     check_int,
     check_key,
@@ -81,6 +82,7 @@ def _check_estimate_memory(n_entries: int, itemsize: int, key, what: str) -> Non
 
 
 def _estimate(K, shots, key, unit_diagonal, outcome) -> jax.Array:
+    unit_diagonal = check_bool(unit_diagonal, "unit_diagonal")
     shots = _check_shots(shots)
     key = _check_key_or_batch(key)
     K = _check_kernel(K)
@@ -164,6 +166,7 @@ def kernel_ridge_fit(K, y, *, lam: float = 0.0, rcond: float | None = None) -> j
         ValueError: ``K + lam I`` is singular to working precision (the message says to use lam > 0).
     """
     lam = check_positive(lam, "lam", allow_zero=True)
+    rcond = None if rcond is None else check_positive(rcond, "rcond")
     K = jnp.asarray(K)
     y = jnp.asarray(y, K.dtype)
     if K.ndim != 2 or K.shape[0] != K.shape[1]:

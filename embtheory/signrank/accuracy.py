@@ -20,6 +20,7 @@ import functools
 import jax
 import jax.numpy as jnp
 
+from embtheory.core.validation import check_int
 from embtheory.signrank._validation import check_scoring_inputs
 
 __all__ = ["topk_accuracy", "topk_hits"]
@@ -49,6 +50,7 @@ def topk_hits(q: jax.Array, d: jax.Array, rel: jax.Array, *, k: int | None = Non
         Concrete arrays are checked on the host; under ``jit`` only the shapes are.
     """
     q, d, rel, rel_valid = check_scoring_inputs(q, d, rel, k=k, rel_valid=rel_valid)
+    chunk_size = None if chunk_size is None else check_int(chunk_size, "chunk_size", minimum=1)
     return _topk_hits(q, d, rel, k=k, doc_valid=doc_valid, rel_valid=rel_valid, chunk_size=chunk_size)
 
 

@@ -58,7 +58,14 @@ from typing import NamedTuple
 import numpy as np
 
 from embtheory.core.memory import DEFAULT_MEMORY_BUDGET
-from embtheory.core.validation import check_choice, check_int, check_memory, check_real, parse_dtype
+from embtheory.core.validation import (
+    check_bool,
+    check_choice,
+    check_int,
+    check_memory,
+    check_real,
+    parse_dtype,
+)
 from embtheory.signrank.certify import certify
 from embtheory.signrank.patterns import k_subsets
 from embtheory.signrank.qrels import as_qrels
@@ -80,7 +87,7 @@ CONSTRUCTIONS = ("neighbourly", "moment_curve")
 
 #: The precision limits, the one source of truth for them (k = 2).  float32: the largest n such
 #: that the construction built and certified in float32 certifies for *every* size up to it,
-#: checked size by size (tests/signrank/test_signrank_constructions.py); near the limit success
+#: checked size by size (tests/signrank/test_constructions.py); near the limit success
 #: is not monotone in n (neighbourly: 163 fails, 164 and 165 certify, every n >= 166 up to 174
 #: fails; moment curve: 72 fails, 73-75 certify, 76-84 fail), so :func:`precision_limit`'s
 #: bisection may report a boundary above it.  float64: a lower bound (certified up to the work
@@ -150,6 +157,7 @@ def neighbourly_embedding(n: int, k: int = 2, *, unit: bool = True, dtype=np.flo
     """
     n = check_int(n, "n", minimum=2)
     k = check_int(k, "k", minimum=1, maximum=n - 1)
+    unit, check_precision = check_bool(unit, "unit"), check_bool(check_precision, "check_precision")
     dt = _float_dtype(dtype)
     if check_precision:
         _check_precision("neighbourly", n, k, dt)

@@ -35,7 +35,7 @@ import jax
 import jax.numpy as jnp
 
 from embtheory.core.memory import chunk_size_for
-from embtheory.core.validation import check_choice, check_positive, is_concrete
+from embtheory.core.validation import check_choice, check_int, check_positive, is_concrete
 from embtheory.signrank._validation import check_scoring_inputs
 
 __all__ = ["LOSSES", "batch_loss", "loss_and_grad", "row_loss"]
@@ -155,6 +155,7 @@ def loss_and_grad(q: jax.Array, d: jax.Array, rel: jax.Array, *, rel_valid: jax.
     check_choice(loss, "loss", LOSSES)
     check_positive(temperature, "temperature")
     check_positive(margin, "margin")
+    chunk_size = None if chunk_size is None else check_int(chunk_size, "chunk_size", minimum=1)
     m, n = q.shape[0], d.shape[0]
     if rel.shape[1] >= n:
         raise ValueError(f"each query needs fewer relevant documents (k = {rel.shape[1]}) than "

@@ -27,7 +27,7 @@ from typing import NamedTuple
 
 import numpy as np
 
-from embtheory.core.validation import check_int, check_memory, check_positive, check_real
+from embtheory.core.validation import check_bool, check_int, check_memory, check_positive, check_real
 from embtheory.signrank._validation import check_embedding
 from embtheory.signrank.patterns import k_subsets
 from embtheory.signrank.qrels import as_qrels
@@ -304,6 +304,9 @@ def precision_break_n(k: int = 2, *, dtype=np.float32, n_max: int = 4000, nodes:
         raise ValueError(f"n_max must be >= 2k + 1 = {2 * k + 1} for k={k} (the scan starts at n = 2k + 1), "
                          f"got n_max={n_max}: raise n_max or lower k")
     growth = check_real(growth, "growth", low=1.0, low_open=True)
+    if max_scores != math.inf:  # inf: no cap
+        max_scores = check_real(max_scores, "max_scores", low=0.0, low_open=True)
+    progress = check_bool(progress, "progress")
     dtype = _construction_dtype(dtype)
     grid = _scan_grid(k, n_max, growth)
     worst = sum(_gap_cost(n, k) for n in grid)

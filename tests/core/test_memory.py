@@ -1,5 +1,5 @@
-"""The one chunk planner, chunked map and size printer of ``embtheory.core.memory``: chunking never
-changes a result, and sizes print in units that show them."""
+"""The memory budget, chunk planner, chunked map and size printer of ``embtheory.core.memory``:
+chunking never changes a result, and sizes print in units that show them."""
 
 from __future__ import annotations
 
@@ -84,3 +84,19 @@ def test_chunked_map_and_reduce_do_not_depend_on_the_chunk(chunk):
     total = memory.chunked_reduce(lambda x, _: jnp.sum(x.astype(jnp.int32) * 0 + 1), X, chunk)
     assert int(total) == 40
 
+
+def test_memory_budget_parsing_and_chunks(monkeypatch):
+    assert memory.parse_size("512MiB") == 512 * 2**20
+    assert memory.parse_size("2e9") == 2e9
+    with pytest.raises(ValueError, match="EMBTHEORY_MEMORY_BUDGET must be a size"):
+        memory.parse_size("lots")
+    monkeypatch.setenv("EMBTHEORY_MEMORY_BUDGET", "1MiB")
+    assert memory.default_memory_budget() == 2**20
+    assert memory.chunk_size_for(10_000, bytes_per_item=1024) == 256  # a quarter of the budget
+    assert memory.chunk_size_for(10, bytes_per_item=1024) == 10
+    assert memory.chunk_size_for(10_000, bytes_per_item=1024, chunk_size=7) == 7
+    with pytest.raises(ValueError, match="memory_budget must be in"):
+        memory.resolve_memory_budget(-5)
+    with pytest.raises(MemoryError,
+                       match=r"the Gram matrix needs 1\.00 GiB, over the memory budget of 1\.00 MiB.*N"):
+        validation.check_memory(2**30, "the Gram matrix", fix="lower N")

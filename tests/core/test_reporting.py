@@ -64,7 +64,7 @@ def test_interval_flags_zero_and_unbounded_and_nan():
 
 
 def test_extrapolation_of_a_polynomial_that_turns_negative():
-    # a cubic fitted to a few small d whose leading coefficient is negative: the case of the report
+    # a cubic fitted to a few small d whose leading coefficient is negative
     d = np.array([4.0, 5.0, 6.0, 7.0, 8.0])
     n = np.array([10.0, 14.0, 19.0, 23.0, 26.0])
     coef = np.polyfit(d, n, 3)

@@ -557,3 +557,14 @@ def test_run_sweep_takes_a_path_and_checks_its_arguments(tmp_path):
         run_sweep(None, [{"n": 1}], lambda c: {})
     with pytest.raises(TypeError, match="fn must be a function"):
         run_sweep(tmp_path / "s", [{"n": 1}], "fn")
+
+
+def test_as_store_opens_paths_and_refuses_other_kinds(tmp_path):
+    from embtheory.core.store import ResultStore, as_store
+
+    opened = as_store(str(tmp_path / "s"))
+    assert isinstance(opened, ResultStore) and (tmp_path / "s" / "records").is_dir()
+    assert as_store(opened) is opened and as_store(None) is None
+    assert isinstance(as_store(tmp_path / "p"), ResultStore)
+    with pytest.raises(TypeError, match="store must be a ResultStore or a directory path"):
+        as_store(3)

@@ -1,4 +1,4 @@
-"""The shared argument checkers, memory budgets and the (init, step) runner of embtheory.core."""
+"""The shared argument checkers of embtheory.core.validation: each refuses bad input by name."""
 
 from __future__ import annotations
 
@@ -7,7 +7,7 @@ import jax.numpy as jnp
 import numpy as np
 import pytest
 
-from embtheory.core import memory, store, validation
+from embtheory.core import as_matrix, check_choice, check_int, check_memory, store, validation
 from embtheory.core.algorithm import Iterative, iterate
 from embtheory.core.progress import progress
 
@@ -118,36 +118,6 @@ def test_check_index_array():
         validation.check_index_array(np.array([True]), "qrels", n=3)
 
 
-def test_memory_budget_parsing_and_chunks(monkeypatch):
-    assert memory.parse_size("512MiB") == 512 * 2**20
-    assert memory.parse_size("2e9") == 2e9
-    with pytest.raises(ValueError, match="EMBTHEORY_MEMORY_BUDGET must be a size"):
-        memory.parse_size("lots")
-    monkeypatch.setenv("EMBTHEORY_MEMORY_BUDGET", "1MiB")
-    assert memory.default_memory_budget() == 2**20
-    assert memory.chunk_size_for(10_000, bytes_per_item=1024) == 256  # a quarter of the budget
-    assert memory.chunk_size_for(10, bytes_per_item=1024) == 10
-    assert memory.chunk_size_for(10_000, bytes_per_item=1024, chunk_size=7) == 7
-    with pytest.raises(ValueError, match="memory_budget must be in"):
-        memory.resolve_memory_budget(-5)
-    with pytest.raises(MemoryError,
-                       match=r"the Gram matrix needs 1\.00 GiB, over the memory budget of 1\.00 MiB.*N"):
-        validation.check_memory(2**30, "the Gram matrix", fix="lower N")
-
-
-def test_iterate_matches_python_loop_and_respects_max_steps():
-    alg = Iterative(init=lambda *, x0: (x0, jnp.zeros((), jnp.int32)),
-                    step=lambda s: (s[0] * 0.5 + 1.0, s[1] + 1),
-                    done=lambda s: s[0] < 2.1)
-    out = jax.jit(lambda x: iterate(alg, alg.init(x0=x)))(jnp.float32(100.0))
-    x, n = 100.0, 0
-    while not x < 2.1:
-        x, n = np.float32(x * 0.5 + 1.0), n + 1
-    assert float(out[0]) == float(x) and int(out[1]) == n
-    capped = iterate(alg, alg.init(x0=jnp.float32(100.0)), max_steps=3)
-    assert int(capped[1]) == 3
-
-
 @pytest.mark.parametrize("bad", ["no", "False", 0, 1, None, 1.0, np.array([True])])
 def test_check_bool_refuses_everything_but_booleans(bad):
     with pytest.raises(TypeError, match=r"^exponent must be True or False"):
@@ -199,17 +169,6 @@ def test_key_to_rng_follows_every_bit_of_the_key():
         key_to_rng(key=3)
 
 
-def test_as_store_opens_paths_and_refuses_other_kinds(tmp_path):
-    from embtheory.core.store import ResultStore, as_store
-
-    opened = as_store(str(tmp_path / "s"))
-    assert isinstance(opened, ResultStore) and (tmp_path / "s" / "records").is_dir()
-    assert as_store(opened) is opened and as_store(None) is None
-    assert isinstance(as_store(tmp_path / "p"), ResultStore)
-    with pytest.raises(TypeError, match="store must be a ResultStore or a directory path"):
-        as_store(3)
-
-
 @pytest.mark.parametrize("level", ["0.05", None, [0.05], 1j])
 def test_a_non_numeric_level_is_a_type_error_naming_it(level):
     with pytest.raises(TypeError, match="alpha must be a real number"):
@@ -237,3 +196,26 @@ def test_a_step_count_past_int32_is_refused_before_the_loop():
 def test_core_flags_must_be_booleans(call):
     with pytest.raises(TypeError, match="must be True or False"):
         call()
+
+
+def test_validation_messages_name_the_argument():
+    with pytest.raises(ValueError, match=r"F must be 2-D"):
+        as_matrix(np.zeros(3), "F")
+    with pytest.raises(ValueError, match=r"F contains NaN or inf \(first in row 1\)"):
+        as_matrix(np.array([[1.0, 2.0], [np.nan, 1.0]]), "F")
+    with pytest.raises(ValueError, match=r"G has a zero vector in row 0"):
+        as_matrix(np.array([[0.0, 0.0], [1.0, 1.0]]), "G", nonzero_rows=True)
+    with pytest.raises(ValueError, match=r"G must have 3 columns"):
+        as_matrix(np.ones((2, 2)), "G", cols=3)
+    with pytest.raises(ValueError, match=r"k must be <= 5, got 6"):
+        check_int(6, "k", maximum=5)
+    with pytest.raises(TypeError, match=r"k must be an integer"):
+        check_int(2.0, "k")
+    with pytest.raises(ValueError, match=r"loss must be one of"):
+        check_choice("x", "loss", {"a", "b"})
+    with pytest.raises(MemoryError, match=r"logits needs 2.00 GiB.*use chunks"):
+        check_memory(2 * 2**30, "logits", memory_budget=2**30, fix="use chunks")
+    assert as_matrix([[1, 2]], "X").dtype == jnp.result_type(float)
+    bad = jnp.array([[1.0, jnp.inf]])
+    with pytest.raises(ValueError, match="contains NaN or inf"):  # also while tracing (closure)
+        jax.jit(lambda: as_matrix(bad, "F").sum())()

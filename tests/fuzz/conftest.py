@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-SEEN: set[tuple[str, str, str]] = set()
+from fuzz_eval import SEEN
 
 
 def pytest_terminal_summary(terminalreporter):

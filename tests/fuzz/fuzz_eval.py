@@ -18,6 +18,9 @@ from pathlib import Path
 import jax
 import numpy as np
 
+#: the distinct (function, argument, bad value) triples exercised, counted in the run's summary
+SEEN: set[tuple[str, str, str]] = set()
+
 DEADLINE_S = 20.0
 BASELINE_DEADLINE_S = 180.0
 

@@ -19,8 +19,6 @@ from embtheory.qkernels import (
     train_alignment,
 )
 
-pytestmark = pytest.mark.numerics
-
 
 def _naive_ta(K, y):
     num = sum(y[i] * y[j] * K[i, j] for i in range(len(y)) for j in range(len(y)))
@@ -28,6 +26,7 @@ def _naive_ta(K, y):
     return num / den
 
 
+@pytest.mark.numerics
 def test_target_alignment_matches_the_definition():
     rng = np.random.default_rng(0)
     A = rng.normal(size=(6, 6))
@@ -47,6 +46,7 @@ def _data(n=3, N=6, T=5):
     return X, y, thetas
 
 
+@pytest.mark.numerics
 def test_alignment_values_equal_a_loop_over_parameters():
     X, y, thetas = _data()
     vals = alignment_values(X, y, thetas, batch_size=2)
@@ -56,6 +56,7 @@ def test_alignment_values_equal_a_loop_over_parameters():
     assert float(jnp.var(vals)) > 0
 
 
+@pytest.mark.numerics
 def test_alignment_gradient_matches_finite_differences():
     X, y, thetas = _data()
     f = lambda t: target_alignment(fidelity_gram(X, embedding="ry-hee", params=t), y)  # noqa: E731
@@ -66,6 +67,7 @@ def test_alignment_gradient_matches_finite_differences():
     assert_allclose(g, fd, rtol=2e-2, atol=2e-3)  # central differences in float32, O(eps^2) error
 
 
+@pytest.mark.numerics
 def test_training_increases_alignment_and_step_agrees_with_scan():
     X, y, thetas = _data()
     params, hist = train_alignment(X, y, thetas[0], optimizer=optax.adam(0.1), steps=25)
@@ -81,6 +83,7 @@ def test_training_increases_alignment_and_step_agrees_with_scan():
     assert int(state.step) == 3
 
 
+@pytest.mark.numerics
 @pytest.mark.x64
 def test_alignment_of_a_trainable_circuit_matches_its_gram_and_finite_differences():
     from embtheory.qkernels import Circuit, feature_product, gate, param, zz_feature_map
@@ -113,3 +116,26 @@ def test_alignment_of_a_trainable_circuit_matches_its_gram_and_finite_difference
     assert_allclose(np.asarray(moved.params) - thetas[0], fd, rtol=0, atol=1e-7)
     with pytest.raises(ValueError, match="no trainable parameters"):
         alignment_values(X, y, thetas, embedding=zz)
+
+
+def test_target_alignment_zero_labels_raise():
+    with pytest.raises(ValueError, match="y is all zeros"):
+        target_alignment(np.eye(3), np.zeros(3))
+
+
+def test_target_alignment_zero_kernel_raises():
+    with pytest.raises(ValueError, match="K is all zeros"):
+        target_alignment(np.zeros((3, 3)), np.ones(3))
+
+
+def test_target_alignment_nan_kernel_raises():
+    K = np.eye(3)
+    K[0, 1] = np.nan
+    with pytest.raises(ValueError, match="K contains NaN"):
+        target_alignment(K, np.ones(3))
+
+
+def test_target_alignment_still_traces():
+    y = jnp.array([1.0, -1.0, 1.0])
+    g = jax.grad(lambda s: target_alignment(s * jnp.eye(3) + 0.1, y))(1.0)
+    assert np.isfinite(float(g))

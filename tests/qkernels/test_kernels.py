@@ -1,21 +1,25 @@
-"""Kernel properties and naive formulas (circuit oracles: test_qk_oracles.py and test_qk_dense.py)."""
+"""Kernel properties and naive formulas, the fused fidelity Gram (one XLA program for states and Gram)
+against the unfused one, and density matrices against dense Kraus sums written here (PennyLane
+oracles: test_pennylane_oracles.py)."""
 
 from __future__ import annotations
 
+import logging
+
+import jax
 import jax.numpy as jnp
 import numpy as np
 import pytest
 
 from embtheory.core.testing import assert_allclose
-from embtheory.qkernels import fidelity_gram, product_kernel, projected_gram
-
-pytestmark = pytest.mark.numerics
+from embtheory.qkernels import embed, fidelity_gram, product_kernel, projected_gram
 
 
 def _data(seed, N, n, dtype=np.float64):
     return np.random.default_rng(seed).uniform(0, 2 * np.pi, (N, n)).astype(dtype)
 
 
+@pytest.mark.numerics
 @pytest.mark.x64
 def test_product_kernel_is_the_single_layer_fidelity():
     X, Y = _data(4, 5, 4), _data(5, 3, 4)
@@ -26,6 +30,7 @@ def test_product_kernel_is_the_single_layer_fidelity():
     assert_allclose(product_kernel(X, Y, chunk_size=2), naive, atol=1e-14)
 
 
+@pytest.mark.numerics
 @pytest.mark.parametrize("kernel", [fidelity_gram, projected_gram])
 def test_gram_is_symmetric_psd_with_unit_diagonal(kernel):
     X = _data(6, 12, 5, np.float32)
@@ -36,6 +41,7 @@ def test_gram_is_symmetric_psd_with_unit_diagonal(kernel):
     assert np.all((K >= -1e-6) & (K <= 1 + 1e-5))
 
 
+@pytest.mark.numerics
 @pytest.mark.x64
 def test_chunked_gram_matches_unchunked():
     X = _data(7, 9, 4)
@@ -46,6 +52,7 @@ def test_chunked_gram_matches_unchunked():
                     rtol=0, atol=1e-14)
 
 
+@pytest.mark.numerics
 def test_gram_errors_name_the_argument():
     X = _data(8, 3, 2, np.float32)
     with pytest.raises(ValueError, match="Y must have 2 columns"):
@@ -56,3 +63,246 @@ def test_gram_errors_name_the_argument():
         fidelity_gram(X, backend="qiskit")
     with pytest.raises(ValueError, match="dtype"):
         fidelity_gram(X, dtype=jnp.float32)
+
+
+I2 = np.eye(2, dtype=complex)
+
+
+PX = np.array([[0, 1], [1, 0]], complex)
+
+
+PY = np.array([[0, -1j], [1j, 0]], complex)
+
+
+PZ = np.array([[1, 0], [0, -1]], complex)
+
+
+def rx(a):
+    return np.cos(a / 2) * I2 - 1j * np.sin(a / 2) * PX
+
+
+def on(op, k, n):
+    """``op`` on qubit ``k`` of ``n`` (wire 0 most significant)."""
+    out = np.eye(1, dtype=complex)
+    for w in range(n):
+        out = np.kron(out, op if w == k else I2)
+    return out
+
+
+def cnot(c, t, n):
+    P0 = np.diag([1, 0]).astype(complex)
+    P1 = np.diag([0, 1]).astype(complex)
+    return on(P0, c, n) + on(P1, c, n) @ on(PX, t, n)
+
+
+def ring(n):
+    return [(0, 1)] if n == 2 else [(k, (k + 1) % n) for k in range(n)]
+
+
+def depolarise(rho, p, k, n):
+    """Kraus sum: sqrt(1-p) I, sqrt(p/3) X, Y, Z on qubit k."""
+    kraus = [np.sqrt(1 - p) * I2, np.sqrt(p / 3) * PX, np.sqrt(p / 3) * PY, np.sqrt(p / 3) * PZ]
+    return sum(on(K, k, n) @ rho @ on(K, k, n).conj().T for K in kraus)
+
+
+def noisy_hee(x, layers, p):
+    n = len(x)
+    rho = np.zeros((2**n, 2**n), complex)
+    rho[0, 0] = 1
+    for _ in range(layers):
+        for k in range(n):
+            U = on(rx(x[k]), k, n)
+            rho = depolarise(U @ rho @ U.conj().T, p, k, n)
+        for c, t in ring(n):
+            C = cnot(c, t, n)
+            rho = C @ rho @ C.conj().T
+    return rho
+
+
+def reduced(rho, k, n):
+    """One-qubit reduced state by an explicit partial trace."""
+    t = rho.reshape((2,) * (2 * n))
+    t = np.moveaxis(t, (k, n + k), (0, 1)).reshape(2, 2, 2 ** (n - 1), 2 ** (n - 1))
+    return np.einsum("abjj->ab", t)
+
+
+@pytest.mark.x64
+@pytest.mark.numerics
+@pytest.mark.parametrize("n", [2, 3])
+@pytest.mark.parametrize("p", [0.0, 0.05])
+def test_density_matrices_fidelity_and_projected_against_kraus_sums(n, p):
+    X = np.random.default_rng(n).uniform(0, 2 * np.pi, (3, n))
+    rhos = np.stack([noisy_hee(x, 2, p) for x in X])
+    assert_allclose(embed(X, embedding="hee", layers=2, noise=p), rhos, rtol=0, atol=1e-12)
+    F = np.array([[np.trace(a @ b).real for b in rhos] for a in rhos])
+    assert_allclose(fidelity_gram(X, embedding="hee", layers=2, noise=p), F, rtol=0, atol=1e-12)
+    D = np.array(
+        [
+            [sum(np.linalg.norm(reduced(a, k, n) - reduced(b, k, n)) ** 2 for k in range(n)) for b in rhos]
+            for a in rhos
+        ]
+    )
+    assert_allclose(projected_gram(X, exponent=True, layers=2, noise=p), D, rtol=0, atol=1e-12)
+    if p == 0:  # the noiseless path: statevectors
+        psi = np.stack([noisy_hee(x, 2, 0.0)[:, 0] / np.sqrt(noisy_hee(x, 2, 0.0)[0, 0].real) for x in X])
+        assert_allclose(np.abs(np.asarray(embed(X, layers=2)).conj() @ psi.T) ** 2, F, rtol=0, atol=1e-12)
+
+
+# Bitwise equality holds where both programs run the same scalar operations (XLA's CPU backend);
+# another backend may contract multiply-adds differently in the two programs.
+_EXACT = jax.default_backend() == "cpu"
+
+
+def _same(a, b):
+    a, b = np.asarray(a), np.asarray(b)
+    assert a.shape == b.shape and a.dtype == b.dtype
+    if _EXACT:
+        np.testing.assert_array_equal(a, b)
+    else:
+        np.testing.assert_allclose(a, b, rtol=0, atol=1e-6)
+
+
+def _dense_single(gate, k, n):
+    return np.kron(np.kron(np.eye(2**k), gate), np.eye(2 ** (n - k - 1)))
+
+
+def _dense_cnot(c, t, n):
+    dim = 2**n
+    out = np.zeros((dim, dim))
+    for i in range(dim):
+        bits = [(i >> (n - 1 - w)) & 1 for w in range(n)]
+        if bits[c]:
+            bits[t] ^= 1
+        j = sum(b << (n - 1 - w) for w, b in enumerate(bits))
+        out[j, i] = 1.0
+    return out
+
+
+def _ring(n):  # the published ring: (k, k+1 mod n); a single (0, 1) at n = 2; none at n = 1
+    return [] if n == 1 else [(0, 1)] if n == 2 else [(k, (k + 1) % n) for k in range(n)]
+
+
+def _gate(rotation, a):
+    c, s = np.cos(a / 2), np.sin(a / 2)
+    if rotation == "rx":
+        return np.array([[c, -1j * s], [-1j * s, c]])
+    if rotation == "ry":
+        return np.array([[c, -s], [s, c]])
+    h = np.array([[1, 1], [1, -1]]) / np.sqrt(2)  # "hrz": H first, then RZ
+    return np.diag([np.exp(-0.5j * a), np.exp(0.5j * a)]) @ h
+
+
+def _dense_state(x, rotation, entangle, layers, prefix=None):
+    n = len(x)
+    x = np.asarray(x, np.float64)
+    psi = np.zeros(2**n, complex)
+    psi[0] = 1
+    if prefix is not None:
+        for k in range(n):
+            psi = _dense_single(_gate("ry", prefix[k]), k, n) @ psi
+    for _ in range(layers):
+        for k in range(n):
+            psi = _dense_single(_gate(rotation, x[k]), k, n) @ psi
+        if entangle:
+            for c, t in _ring(n):
+                psi = _dense_cnot(c, t, n) @ psi
+    return psi
+
+
+@pytest.mark.numerics
+@pytest.mark.parametrize("embedding", ["hee", "rx", "ry", "hrz", "ry-hee"])
+@pytest.mark.parametrize("with_y", [False, True])
+def test_fused_gram_equals_the_unfused_gram_bitwise(embedding, with_y):
+    # chunk_size=1 simulates one point at a time: the Gram must not depend on the chunking.
+    X = _data(2, 9, 5, np.float32)
+    Y = _data(3, 4, 5, np.float32) if with_y else None
+    params = np.array([0.4, -0.2, 1.3, 0.9, -2.0], np.float32) if embedding == "ry-hee" else None
+    kw = dict(embedding=embedding, layers=2, params=params, dtype=jnp.complex64)
+    _same(fidelity_gram(X, Y, **kw), fidelity_gram(X, Y, chunk_size=1, **kw))
+    _same(fidelity_gram(X, Y, **kw), fidelity_gram(X, Y, chunk_size=4, **kw))
+
+
+@pytest.mark.numerics
+def test_fused_gram_equals_the_unfused_gram_at_the_benchmark_size():
+    X = _data(0, 60, 8, np.float32)
+    _same(fidelity_gram(X, layers=2, dtype=jnp.complex64),
+          fidelity_gram(X, layers=2, dtype=jnp.complex64, chunk_size=60))
+
+
+@pytest.mark.numerics
+def test_fused_noisy_gram_equals_the_unfused_gram():
+    X = _data(4, 5, 3, np.float32)
+    fused = fidelity_gram(X, layers=2, noise=0.05, dtype=jnp.complex64)
+    _same(fused, fidelity_gram(X, layers=2, noise=0.05, dtype=jnp.complex64, chunk_size=2))
+
+
+@pytest.mark.numerics
+def test_fused_gram_matches_a_dense_simulation():
+    X = _data(5, 7, 4, np.float32)
+    S = np.stack([_dense_state(x, "rx", True, 2) for x in X])
+    want = np.abs(S.conj() @ S.T) ** 2
+    np.testing.assert_allclose(fidelity_gram(X, layers=2, dtype=jnp.complex64), want, rtol=0, atol=3e-6)
+
+
+@pytest.mark.numerics
+def test_trainable_fused_gram_is_differentiable_in_params():
+    from embtheory.qkernels.embeddings import resolve
+    from embtheory.qkernels.kernels import fidelity_from_spec
+
+    X = _data(6, 4, 3, np.float32)
+    theta = jnp.array([0.2, -0.5, 1.0], jnp.float32)
+    Xr, spec = resolve(X, embedding="ry-hee", layers=2, params=theta, noise=None, backend=None,
+                       dtype=jnp.complex64)
+
+    def loss(t):
+        return jnp.sum(fidelity_from_spec(Xr, None, spec._replace(params=t)))
+
+    g = jax.grad(loss)(theta)
+
+    def dense_loss(t):
+        S = np.stack([_dense_state(x, "rx", True, 2, prefix=t) for x in X])
+        return np.sum(np.abs(S.conj() @ S.T) ** 2)
+
+    eps = 1e-4
+    t0 = np.asarray(theta, np.float64)
+    fd = [(dense_loss(t0 + eps * e) - dense_loss(t0 - eps * e)) / (2 * eps) for e in np.eye(3)]
+    np.testing.assert_allclose(np.asarray(g), fd, rtol=0, atol=2e-3)
+
+
+def _compiles(fn, caplog):
+    caplog.clear()
+    with caplog.at_level(logging.WARNING), jax.log_compiles(True):
+        jax.block_until_ready(fn())
+    messages = [r.getMessage() for r in caplog.records]
+    return [m.split(" with ")[0] for m in messages if m.startswith("Compiling")]
+
+
+@pytest.mark.numerics
+def test_repeated_call_and_another_depth_compile_nothing(caplog):
+    X = _data(7, 12, 6, np.float32)
+    jax.block_until_ready(fidelity_gram(X, layers=2, dtype=jnp.complex64))
+    assert _compiles(lambda: fidelity_gram(X, layers=2, dtype=jnp.complex64), caplog) == []
+    # the depth is a run-time argument of the fused program: one compile serves every L
+    assert _compiles(lambda: fidelity_gram(X, layers=5, dtype=jnp.complex64), caplog) == []
+    assert _compiles(lambda: fidelity_gram(X + 0.5, layers=1, dtype=jnp.complex64), caplog) == []
+
+
+def test_a_statevector_call_past_its_time_estimate_is_refused_before_it_starts(monkeypatch):
+    import importlib
+
+    kernels = importlib.import_module("embtheory.qkernels.kernels")
+    embeddings = importlib.import_module("embtheory.qkernels.embeddings")
+    monkeypatch.setattr(kernels, "_native_gram_fn", lambda *a, **k: pytest.fail("the refused Gram ran"))
+    monkeypatch.setattr(embeddings, "run_native", lambda *a, **k: pytest.fail("the refused states ran"))
+    monkeypatch.setenv("EMBTHEORY_MAX_SECONDS", "1e-6")
+    X = np.zeros((200, 10))
+    # 8 operations per amplitude: 200 x 2^10 for the states, 200^2 x 2^10 for the Gram: 3.29e8 in all
+    with pytest.raises(TimeoutError, match=r"the fidelity Gram matrix \(200 points, 10 qubits, 1 layers, "
+                                           r"40,000 kernel entries\) needs at least 0.00329 s .* raise "
+                                           "EMBTHEORY_MAX_SECONDS"):
+        fidelity_gram(X)
+    with pytest.raises(TimeoutError, match=r"the states \(200 points, 10 qubits, 3 layers\)"):
+        projected_gram(X, layers=3)
+    monkeypatch.setenv("EMBTHEORY_MAX_SECONDS", "soon")
+    with pytest.raises(ValueError, match="EMBTHEORY_MAX_SECONDS must be a positive number of seconds"):
+        fidelity_gram(X[:2, :2])

@@ -9,9 +9,8 @@ from embtheory.core.testing import assert_allclose
 from embtheory.qkernels import fidelity_gram, projected_gram, zz_feature_map
 from embtheory.qkernels.profiles import kernels_by_depth
 
-pytestmark = pytest.mark.numerics
 
-
+@pytest.mark.numerics
 @pytest.mark.x64
 @pytest.mark.parametrize("noise", [None, 0.04])
 def test_every_depth_matches_a_fresh_gram(noise):
@@ -27,6 +26,7 @@ def test_every_depth_matches_a_fresh_gram(noise):
                         rtol=0, atol=1e-12)
 
 
+@pytest.mark.numerics
 @pytest.mark.x64
 @pytest.mark.parametrize("embedding", ["ry-hee", "zz"])
 def test_circuits_and_trainable_embeddings_match_a_fresh_gram(embedding):
@@ -39,6 +39,7 @@ def test_circuits_and_trainable_embeddings_match_a_fresh_gram(embedding):
                         rtol=0, atol=1e-12)
 
 
+@pytest.mark.numerics
 def test_float32_product_embedding_and_errors():
     X = np.random.default_rng(1).uniform(0, 2 * np.pi, (6, 4)).astype(np.float32)
     out = kernels_by_depth(X, layers=[1], embedding="ry")
@@ -50,6 +51,7 @@ def test_float32_product_embedding_and_errors():
         kernels_by_depth(X, layers=[1], embedding="ry-hee")
 
 
+@pytest.mark.numerics
 def test_a_depth_profile_past_the_budget_is_refused_before_it_runs(monkeypatch):
     # the measured peak of a depth profile is about 25 copies of its states: 40 points at n = 20
     # (complex128) need about 16 GiB and were killed by the OS on a 24 GB machine; 80 in complex64 alike
@@ -61,3 +63,8 @@ def test_a_depth_profile_past_the_budget_is_refused_before_it_runs(monkeypatch):
     monkeypatch.setenv("EMBTHEORY_MEMORY_BUDGET", "12GiB")
     with pytest.raises(MemoryError, match=r"states of every depth \(80 points, 20 qubits.*points fit"):
         kernels_by_depth(np.zeros((80, 20)), layers=[2, 4], dtype=np.complex64)
+
+
+def test_kernels_by_depth_returns_a_namedtuple():
+    out = kernels_by_depth(np.zeros((2, 2), np.float32), layers=[1])
+    assert out._fields == ("layers", "fidelity", "projected", "distance")

@@ -1,16 +1,18 @@
-"""The native simulator against dense matrices built here (PennyLane oracles: test_qk_oracles.py)."""
+"""The native simulator against dense matrices built here, batched states against a dense simulation,
+and the pass cuts (merged diagonals, the product-state start, the constant tail); the PennyLane
+oracles are in test_pennylane_oracles.py."""
 
 from __future__ import annotations
 
+import jax
 import jax.numpy as jnp
 import numpy as np
 import pytest
 
 from embtheory.core.testing import assert_allclose
-from embtheory.qkernels import embed
-from embtheory.qkernels.simulator import ring_pairs
-
-pytestmark = pytest.mark.numerics
+from embtheory.qkernels import embed, named_circuit, simulator, zz_feature_map
+from embtheory.qkernels.circuit import Circuit, feature, gate
+from embtheory.qkernels.simulator import ring_pairs, simulate
 
 _I = np.eye(2)
 _X = np.array([[0, 1], [1, 0]], complex)
@@ -48,12 +50,14 @@ def _dense_hee(x, layers, pairs):
     return U[:, 0]
 
 
+@pytest.mark.numerics
 def test_ring_pairs_convention():
     assert ring_pairs(1) == ()
     assert ring_pairs(2) == ((0, 1),)  # the published n = 2 ring: ONE CNOT
     assert ring_pairs(4) == ((0, 1), (1, 2), (2, 3), (3, 0))
 
 
+@pytest.mark.numerics
 @pytest.mark.x64
 @pytest.mark.parametrize("n", [2, 3, 4])
 def test_hee_equals_dense_matrix_product(n):
@@ -65,6 +69,7 @@ def test_hee_equals_dense_matrix_product(n):
         assert np.max(np.abs(np.asarray(psi) - other)) > 1e-3
 
 
+@pytest.mark.numerics
 @pytest.mark.x64
 @pytest.mark.parametrize("embedding", ["hee", "hrz"])
 def test_density_matrices_are_states(embedding):
@@ -75,6 +80,7 @@ def test_density_matrices_are_states(embedding):
     assert np.linalg.eigvalsh(np.asarray(native)).min() > -1e-12
 
 
+@pytest.mark.numerics
 @pytest.mark.x64
 def test_noiseless_mixed_equals_pure_outer_product():
     X = np.random.default_rng(5).uniform(0, 2 * np.pi, (2, 3))
@@ -83,6 +89,7 @@ def test_noiseless_mixed_equals_pure_outer_product():
                     rtol=0, atol=1e-12)
 
 
+@pytest.mark.numerics
 def test_float32_states_close_to_dense_and_normalised():
     X = np.random.default_rng(6).uniform(0, 2 * np.pi, (3, 4)).astype(np.float32)
     native = embed(X, embedding="hee", layers=20)
@@ -92,6 +99,7 @@ def test_float32_states_close_to_dense_and_normalised():
     assert_allclose(native, ref, rtol=0, atol=1e-4)
 
 
+@pytest.mark.numerics
 def test_depth_is_a_runtime_argument_no_recompile():
     from embtheory.qkernels import named_circuit
     from embtheory.qkernels.embeddings import _native_fn
@@ -107,6 +115,7 @@ def test_depth_is_a_runtime_argument_no_recompile():
     assert fn._cache_size() == n_compiled  # one XLA program for every depth
 
 
+@pytest.mark.numerics
 @pytest.mark.x64
 def test_chunking_gives_the_same_states():
     X = np.random.default_rng(8).uniform(0, 6, (7, 3))
@@ -115,6 +124,7 @@ def test_chunking_gives_the_same_states():
     assert_allclose(embed(X, layers=3, chunk_size=1), full, rtol=0, atol=1e-14)
 
 
+@pytest.mark.numerics
 @pytest.mark.x64
 def test_user_template_runs_natively_and_an_unsupported_one_falls_back_with_a_warning():
     qml = pytest.importorskip("pennylane")
@@ -141,6 +151,7 @@ def test_user_template_runs_natively_and_an_unsupported_one_falls_back_with_a_wa
         embed(X, embedding=curved, backend="native")
 
 
+@pytest.mark.numerics
 def test_bad_arguments_raise_clear_errors():
     X = np.zeros((3, 2), np.float32)
     with pytest.raises(ValueError, match="embedding"):
@@ -163,12 +174,14 @@ def test_bad_arguments_raise_clear_errors():
         embed(X, chunk_size=0)
 
 
+@pytest.mark.numerics
 def test_memory_budget_refuses_too_many_qubits(monkeypatch):
     monkeypatch.setenv("EMBTHEORY_MEMORY_BUDGET", "1MiB")
     with pytest.raises(MemoryError, match="backend='mps'"):
         embed(np.zeros((64, 20), np.float32))
 
 
+@pytest.mark.numerics
 def test_a_plan_cached_under_x64_serves_a_later_float32_call():
     # the simulator's plans (its row gathers) are cached across calls; one built while x64 was on
     # (an experiment's float64 unit) must serve a later float32 call unchanged
@@ -184,3 +197,143 @@ def test_a_plan_cached_under_x64_serves_a_later_float32_call():
     after = np.asarray(embed(X))
     assert after.dtype == np.complex64
     np.testing.assert_array_equal(after, before)
+
+
+# Bitwise equality holds where both programs run the same scalar operations (XLA's CPU backend);
+# another backend may contract multiply-adds differently in the two programs.
+_EXACT = jax.default_backend() == "cpu"
+
+
+def _data(seed, N, n, dtype=np.float64):
+    return np.random.default_rng(seed).uniform(0, 2 * np.pi, (N, n)).astype(dtype)
+
+
+def _same(a, b):
+    a, b = np.asarray(a), np.asarray(b)
+    assert a.shape == b.shape and a.dtype == b.dtype
+    if _EXACT:
+        np.testing.assert_array_equal(a, b)
+    else:
+        np.testing.assert_allclose(a, b, rtol=0, atol=1e-6)
+
+
+def _dense_single(gate, k, n):
+    return np.kron(np.kron(np.eye(2**k), gate), np.eye(2 ** (n - k - 1)))
+
+
+def _dense_cnot(c, t, n):
+    dim = 2**n
+    out = np.zeros((dim, dim))
+    for i in range(dim):
+        bits = [(i >> (n - 1 - w)) & 1 for w in range(n)]
+        if bits[c]:
+            bits[t] ^= 1
+        j = sum(b << (n - 1 - w) for w, b in enumerate(bits))
+        out[j, i] = 1.0
+    return out
+
+
+def _ring(n):  # the published ring: (k, k+1 mod n); a single (0, 1) at n = 2; none at n = 1
+    return [] if n == 1 else [(0, 1)] if n == 2 else [(k, (k + 1) % n) for k in range(n)]
+
+
+def _gate(rotation, a):
+    c, s = np.cos(a / 2), np.sin(a / 2)
+    if rotation == "rx":
+        return np.array([[c, -1j * s], [-1j * s, c]])
+    if rotation == "ry":
+        return np.array([[c, -s], [s, c]])
+    h = np.array([[1, 1], [1, -1]]) / np.sqrt(2)  # "hrz": H first, then RZ
+    return np.diag([np.exp(-0.5j * a), np.exp(0.5j * a)]) @ h
+
+
+def _dense_state(x, rotation, entangle, layers, prefix=None):
+    n = len(x)
+    x = np.asarray(x, np.float64)
+    psi = np.zeros(2**n, complex)
+    psi[0] = 1
+    if prefix is not None:
+        for k in range(n):
+            psi = _dense_single(_gate("ry", prefix[k]), k, n) @ psi
+    for _ in range(layers):
+        for k in range(n):
+            psi = _dense_single(_gate(rotation, x[k]), k, n) @ psi
+        if entangle:
+            for c, t in _ring(n):
+                psi = _dense_cnot(c, t, n) @ psi
+    return psi
+
+
+_NAMES = {("rx", True): "hee", ("rx", False): "rx", ("ry", False): "ry", ("hrz", False): "hrz"}
+
+
+def _batched_states(X, params, layers, *, rotation, entangle, trainable):
+    name = "ry-hee" if trainable else _NAMES[rotation, entangle]
+    circuit = named_circuit(name, X.shape[1])
+    return simulate(circuit, X, params, None, layers, mixed=False, dtype=jnp.complex64).T
+
+
+@pytest.mark.numerics
+@pytest.mark.parametrize(("rotation", "entangle"),
+                         [("rx", True), ("rx", False), ("ry", False), ("hrz", False)])
+@pytest.mark.parametrize("n", [1, 2, 5])
+def test_batched_states_match_a_dense_simulation(rotation, entangle, n):
+    X = _data(n, 4, n, np.float32)
+    got = np.asarray(_batched_states(jnp.asarray(X), None, 3, rotation=rotation, entangle=entangle,
+                                     trainable=False))
+    want = np.stack([_dense_state(x, rotation, entangle, 3) for x in X])
+    np.testing.assert_allclose(got, want, rtol=0, atol=2e-6)
+
+
+@pytest.mark.numerics
+def test_batched_states_with_the_trainable_prefix_match_a_dense_simulation():
+    X, theta = _data(1, 3, 4, np.float32), np.array([0.3, -1.1, 2.0, 0.7], np.float32)
+    got = np.asarray(_batched_states(jnp.asarray(X), jnp.asarray(theta), 2, rotation="rx", entangle=True,
+                                     trainable=True))
+    want = np.stack([_dense_state(x, "rx", True, 2, prefix=theta) for x in X])
+    np.testing.assert_allclose(got, want, rtol=0, atol=2e-6)
+
+
+@pytest.mark.numerics
+@pytest.mark.parametrize("n", [1, 2, 3, 8])
+@pytest.mark.parametrize("layers", [1, 2])
+def test_batched_states_do_not_depend_on_the_batch_bitwise(n, layers):
+    X = jnp.asarray(_data(10 + n, 6, n, np.float32))
+    fn = jax.jit(lambda X, L: _batched_states(X, None, L, rotation="rx", entangle=True, trainable=False))
+    alone = jnp.concatenate([fn(X[i:i + 1], jnp.int32(layers)) for i in range(X.shape[0])])
+    _same(fn(X, jnp.int32(layers)), alone)
+    _same(fn(X[::-1], jnp.int32(layers))[::-1], alone)
+
+
+@pytest.mark.parametrize("entanglement", ["linear", "full"])
+@pytest.mark.parametrize("layers", [0, 1, 3])
+def test_fidelities_do_not_see_the_constant_tail(entanglement, layers):
+    # "full" has couplings across both halves of the wires (the merged diagonal's cross factors)
+    X = jnp.asarray(np.random.default_rng(0).uniform(0, 2 * np.pi, (4, 5)), jnp.float32)
+    for circuit in (named_circuit("hee", 5), zz_feature_map(5, reps=1, entanglement=entanglement)):
+        kw = dict(mixed=False, dtype=jnp.complex64)
+        full = simulator.simulate(circuit, X, None, None, layers, **kw)
+        cut = simulator.simulate(circuit, X, None, None, layers, upto_constant=True, **kw)
+        traced = simulator.simulate(circuit, X, None, None, jnp.int32(layers), **kw)
+        np.testing.assert_allclose(traced, full, atol=1e-6)
+        np.testing.assert_allclose(jnp.linalg.norm(full, axis=0), 1.0, atol=1e-5)
+        np.testing.assert_allclose(jnp.abs(cut.conj().T @ cut) ** 2, jnp.abs(full.conj().T @ full) ** 2,
+                                   atol=1e-5)
+
+
+def test_constant_tail_stops_at_the_last_pass_that_reads_x():
+    hee = simulator.plan(named_circuit("hee", 4), False, False)
+    assert [op.kind for op in hee.layer[simulator.constant_tail(hee.layer):]] == ["perm"]
+    zz = simulator.plan(zz_feature_map(4, reps=1, entanglement="linear"), False, False)
+    assert simulator.constant_tail(zz.layer) == len(zz.layer)
+    assert zz.layer[-1].kind == "diag"  # the three couplings are one pass
+
+
+def test_start_after_a_two_qubit_gate_applies_the_rest():
+    prefix = (gate("H", 0), gate("CNOT", (0, 1)), gate("RY", 2, 1.0))  # one(0), perm, one(2)
+    c = Circuit(3, (gate("RZ", 0, feature(0)),), prefix=prefix)
+    S = simulator.simulate(c, jnp.ones((2, 3)), None, None, 0, mixed=False, dtype=jnp.complex64)
+    want = np.zeros(8)
+    want[[0, 6]] = np.cos(0.5) / np.sqrt(2)
+    want[[1, 7]] = np.sin(0.5) / np.sqrt(2)
+    np.testing.assert_allclose(S[:, 0], want, atol=1e-6)

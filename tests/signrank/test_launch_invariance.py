@@ -73,8 +73,8 @@ def test_a_launch_split_over_several_groups_and_capacity_one(monkeypatch):
         _same(a, b)
 
 
-def test_the_reported_example_no_longer_depends_on_neighbours():
-    # n = 26 was solved or not depending on whether 27 shared its launch (d = 7, seed 42);
+def test_a_member_is_the_same_alone_and_beside_larger_neighbours():
+    # at full size, n = 26 (d = 7, seed 42) is the trial a shared launch with n = 27 could tip;
     # here at a small size: the same member alone, with a larger neighbour, and with three
     recipe = Recipe(max_steps=300, patience=50)
     alone = solve_batch([9], DIM, keys=[42], recipe=recipe)[0]
