@@ -30,7 +30,7 @@ import jax.numpy as jnp
 import numpy as np
 
 from embtheory.core.pairwise import unit_rows
-from embtheory.core.validation import as_matrix, check_choice, check_int
+from embtheory.core.validation import as_matrix, check_choice, check_int, check_memory
 
 __all__ = ["fewshot_accuracy", "knn_predict", "nearest_mean_predict"]
 
@@ -51,7 +51,15 @@ def _labels(y: Any, n: int, num_classes: int | None) -> tuple[np.ndarray, int]:
     c = int(y.max()) + 1 if num_classes is None else check_int(num_classes, "num_classes", minimum=1)
     if y.size and y.max() >= c:
         raise ValueError(f"support label {int(y.max())} is >= num_classes {c}")
+    # the one-hot labels, the class means and a block's votes are each at most [_BLOCK + n, c]
+    check_memory(4.0 * 3 * (_BLOCK + n) * c, f"the class tables of num_classes={c:,}",
+                 fix="num_classes is the number of classes (default max(labels) + 1): lower it")
     return y, c
+
+
+def _onehot(y: np.ndarray, c: int, dtype) -> jax.Array:
+    """``[s, c]`` one-hot rows of the labels (never a ``c x c`` identity)."""
+    return jnp.asarray(y[:, None] == np.arange(c)[None, :], dtype)
 
 
 def _inputs(S, y, X, num_classes):
@@ -79,7 +87,7 @@ def nearest_mean_predict(support: Any, labels: Any, queries: Any, *, num_classes
         int ``[n]`` predicted classes.
     """
     S, y, X, c = _inputs(support, labels, queries, num_classes)
-    onehot = jnp.asarray(np.eye(c, dtype=np.float32)[y], S.dtype)  # [s, c]
+    onehot = _onehot(y, c, S.dtype)  # [s, c]
     counts = onehot.sum(0)
     if bool(jnp.any(counts == 0)):
         raise ValueError(f"classes {np.flatnonzero(np.asarray(counts) == 0).tolist()} have no support "
@@ -102,7 +110,7 @@ def knn_predict(support: Any, labels: Any, queries: Any, *, k: int = 1, num_clas
     """
     S, y, X, c = _inputs(support, labels, queries, num_classes)
     k = check_int(k, "k", minimum=1, maximum=S.shape[0])
-    onehot = jnp.asarray(np.eye(c, dtype=np.float32)[y], S.dtype)
+    onehot = _onehot(y, c, S.dtype)
 
     def block(Xb):
         sims, idx = jax.lax.top_k(Xb @ S.T, k)  # [b, k]

@@ -4,12 +4,7 @@ Each entry: test id -> the reason.  A listed case that passes XPASSes, which fai
 (strict): delete its line here.  Empty means every case passes.
 """
 
-_HUGE_CLASSES = "num_classes past int32 reaches NumPy, whose 'array is too big' does not name it"
-
 XFAIL: dict[str, str] = {
-    "encoders.fewshot_accuracy-num_classes-past-int32": _HUGE_CLASSES,
-    "encoders.knn_predict-num_classes-past-int32": _HUGE_CLASSES,
-    "encoders.nearest_mean_predict-num_classes-past-int32": _HUGE_CLASSES,
 }
 
 
