@@ -139,8 +139,9 @@ def fidelity_from_spec(X: jax.Array, Y: jax.Array | None, spec, *,
     extra = 0 if Y is None else Y.shape[0]
     chunk = plan_memory(X.shape[0] + extra, n, mixed=mixed, dtype=spec.dtype, chunk_size=chunk_size,
                         kept=X.shape[0] + extra, what="the states of the Gram matrix")
-    check_time(X.shape[0] + extra, n, mixed=mixed, layers=spec.layers,
-               pairs=X.shape[0] * (X.shape[0] if Y is None else Y.shape[0]), what="the fidelity Gram matrix")
+    seconds = check_time(X.shape[0] + extra, n, mixed=mixed, layers=spec.layers,
+                         pairs=X.shape[0] * (X.shape[0] if Y is None else Y.shape[0]),
+                         what="the fidelity Gram matrix")
     dim = 2 ** (2 * n if mixed else n)
     rows = gram_rows(X.shape[0], dim, spec.dtype)
     if spec.backend == "pennylane":
@@ -149,10 +150,72 @@ def fidelity_from_spec(X: jax.Array, Y: jax.Array | None, spec, *,
         return _gram_bl(A, B, mixed, rows)
     if not is_concrete(spec.params):  # inside a caller's trace: no nested compile cache
         return _native_gram(X, Y, spec, chunk, rows)
+    if seconds > HOST_BLOCKS_PAST:
+        return _gram_in_host_blocks(X, Y, spec, chunk)
     static = spec.layers if spec.params is not None else None
     fn = _native_gram_fn(_layer_key(spec.circuit), mixed, spec.dtype, chunk, rows, static)
     return fn(X, Y, spec.params, np.asarray(0.0 if spec.noise is None else spec.noise, X.dtype),
               np.int32(spec.layers))
+
+
+#: a Gram whose a-priori time (a lower bound, see :func:`~embtheory.qkernels.embeddings.check_time`)
+#: is past this many seconds runs in host blocks, so that a Ctrl-C returns between them; a smaller
+#: one runs as one fused program (states and product), which is faster
+HOST_BLOCKS_PAST = 0.5
+
+#: operations one host block aims at: a twentieth of a second at the assumed rate, about a second
+#: or less at the rates measured on a CPU
+HOST_BLOCK_FLOPS = 5e9
+
+
+@functools.cache
+def _states_fn(circuit, mixed: bool, dtype, static_layers: int | None):
+    """A jitted ``(X, params, noise, layers) -> states`` (batch last, up to a shared unitary)."""
+
+    def run(X, params, noise, layers):
+        depth = layers if static_layers is None else static_layers
+        spec = EmbeddingSpec(circuit, None, None, 1, params, noise if mixed else None, "native", dtype)
+        return native_states(X, spec, chunk=X.shape[0], layers=depth, upto_constant=True)
+
+    return jax.jit(run)
+
+
+@functools.cache
+def _block_fn(mixed: bool):
+    return jax.jit(lambda a, b: _fidelity_bl(a, b, mixed))
+
+
+def _gram_in_host_blocks(X, Y, spec, chunk: int) -> jax.Array:
+    """The fidelity Gram of a long call as host-level blocks: the states of ``c`` points at a time,
+    then the ``c x c`` blocks of the product, each waited for, so that Python regains control (and
+    a Ctrl-C returns) between blocks.  ``c`` is the memory plan's chunk, lowered so that a block's
+    product is about :data:`HOST_BLOCK_FLOPS`.  Entries agree with the fused program to rounding."""
+    mixed = spec.noise is not None
+    n = n_qubits_of(X, spec)
+    dim = 2 ** (2 * n if mixed else n)
+    c = int(max(1, min(chunk, np.sqrt(HOST_BLOCK_FLOPS / (8.0 * dim)))))
+    states = _states_fn(_layer_key(spec.circuit), mixed, spec.dtype,
+                        spec.layers if spec.params is not None else None)
+    noise = np.asarray(0.0 if spec.noise is None else spec.noise, X.dtype)
+
+    def blocks(Z):
+        out = []
+        for start in range(0, Z.shape[0], c):
+            Zc = Z[start:start + c]
+            if Zc.shape[0] < c:  # one shape for every block: the last is filled up with its final row
+                Zc = jnp.concatenate([Zc, jnp.broadcast_to(Zc[-1:], (c - Zc.shape[0], Zc.shape[1]))])
+            out.append(jax.block_until_ready(states(Zc, spec.params, noise, np.int32(spec.layers))))
+        return out
+
+    A = blocks(X)
+    B = A if Y is None else blocks(Y)
+    M = X.shape[0] if Y is None else Y.shape[0]
+    gram = _block_fn(mixed)
+    K = np.empty((len(A) * c, len(B) * c), np.dtype(spec.dtype).type(0).real.dtype)
+    for i, a in enumerate(A):
+        for j, b in enumerate(B):
+            K[i * c:(i + 1) * c, j * c:(j + 1) * c] = np.asarray(jax.block_until_ready(gram(a, b)))
+    return jnp.asarray(K[:X.shape[0], :M])
 
 
 def _report_truncation(states) -> None:

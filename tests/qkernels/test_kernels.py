@@ -306,3 +306,33 @@ def test_a_statevector_call_past_its_time_estimate_is_refused_before_it_starts(m
     monkeypatch.setenv("EMBTHEORY_MAX_SECONDS", "soon")
     with pytest.raises(ValueError, match="EMBTHEORY_MAX_SECONDS must be a positive number of seconds"):
         fidelity_gram(X[:2, :2])
+
+
+@pytest.mark.parametrize("kw", [{}, {"layers": 3, "dtype": np.complex64}, {"noise": 0.01}])
+def test_a_long_gram_in_host_blocks_agrees_with_the_fused_program(monkeypatch, kw):
+    import importlib
+
+    kernels = importlib.import_module("embtheory.qkernels.kernels")
+    rng = np.random.default_rng(0)
+    X, Y = rng.uniform(-3, 3, size=(37, 6)), rng.uniform(-3, 3, size=(23, 6))
+    fused = [np.asarray(fidelity_gram(X, **kw)), np.asarray(fidelity_gram(X, Y, **kw))]
+    calls = []
+    blocked = kernels._gram_in_host_blocks
+    monkeypatch.setattr(kernels, "_gram_in_host_blocks", lambda *a: calls.append(1) or blocked(*a))
+    monkeypatch.setattr(kernels, "HOST_BLOCKS_PAST", 0.0)
+    monkeypatch.setattr(kernels, "HOST_BLOCK_FLOPS", 8 * 64 * 10**2)  # blocks of 10 points: ragged ends
+    got = [np.asarray(fidelity_gram(X, **kw)), np.asarray(fidelity_gram(X, Y, **kw))]
+    assert len(calls) == 2
+    for a, b in zip(fused, got):
+        assert a.shape == b.shape
+        assert_allclose(b, a, atol=2e-6)
+
+
+def test_a_long_gram_returns_soon_after_ctrl_c(ctrl_c):
+    setup = """
+import numpy as np
+from embtheory.qkernels import fidelity_gram
+fidelity_gram(np.zeros((4, 14)))
+"""
+    # 6,000 points of 14 qubits: 36 million entries, minutes on a CPU, in blocks of a fraction of a second
+    assert ctrl_c(setup, "fidelity_gram(np.zeros((6000, 14)))") < 5.0
