@@ -409,10 +409,12 @@ def states_batch_last(X, spec: EmbeddingSpec, *, chunk_size, extra_points: int =
     mixed = spec.noise is not None
     chunk = plan_memory(X.shape[0], n, mixed=mixed, dtype=spec.dtype, chunk_size=chunk_size,
                         kept=X.shape[0] + extra_points, what="the states")
-    check_time(X.shape[0], n, mixed=mixed, layers=spec.layers, what="the states")
+    seconds = check_time(X.shape[0], n, mixed=mixed, layers=spec.layers, what="the states")
     if spec.backend == "pennylane":
         S = pennylane_states(X, spec, chunk=chunk)
         return S.reshape(S.shape[0], -1).T
+    if seconds > HOST_CHUNKS_PAST and is_concrete(spec.params):
+        return _in_host_chunks(X, spec, chunk, axis=1)
     return run_native(X, spec, chunk=chunk)
 
 
@@ -422,11 +424,37 @@ def reduced_batch(X, spec: EmbeddingSpec, post: Callable, *, chunk_size) -> jax.
     mixed = spec.noise is not None
     chunk = plan_memory(X.shape[0], n, mixed=mixed, dtype=spec.dtype, chunk_size=chunk_size, kept=0,
                         what="the states")
-    check_time(X.shape[0], n, mixed=mixed, layers=spec.layers, what="the states")
+    seconds = check_time(X.shape[0], n, mixed=mixed, layers=spec.layers, what="the states")
     if spec.backend == "pennylane":
         S = pennylane_states(X, spec, chunk=chunk)
         return post(S.reshape(S.shape[0], -1).T)
+    if seconds > HOST_CHUNKS_PAST and is_concrete(spec.params):
+        return _in_host_chunks(X, spec, chunk, axis=0, post=post)
     return run_native(X, spec, chunk=chunk, post=post)
+
+
+#: a states call whose a-priori time (a lower bound, :func:`check_time`) is past this many seconds
+#: runs in host chunks, so that a Ctrl-C returns between them
+HOST_CHUNKS_PAST = 0.5
+
+#: operations one host chunk aims at: a twentieth of a second at the assumed rate
+HOST_CHUNK_FLOPS = 5e9
+
+
+def _in_host_chunks(X, spec: EmbeddingSpec, chunk: int, *, axis: int, post: Callable | None = None):
+    """:func:`run_native` over host-level chunks of points (each waited for: a Ctrl-C returns
+    between them), joined along ``axis`` (1: batch-last states, 0: ``post`` values)."""
+    n = n_qubits_of(X, spec)
+    dim = 2.0 ** (2 * n if spec.noise is not None else n)
+    c = int(max(1, min(chunk, HOST_CHUNK_FLOPS / (8.0 * dim * max(spec.layers, 1)))))
+    out = []
+    for start in range(0, X.shape[0], c):
+        Xc = X[start:start + c]
+        if Xc.shape[0] < c:  # one shape for every chunk: the last is filled up with its final row
+            Xc = jnp.concatenate([Xc, jnp.broadcast_to(Xc[-1:], (c - Xc.shape[0], Xc.shape[1]))])
+        out.append(jax.block_until_ready(run_native(Xc, spec, chunk=c, post=post)))
+    keep = (slice(None),) * axis + (slice(X.shape[0]),)
+    return jax.tree.map(lambda *a: jnp.concatenate(a, axis=axis)[keep], *out)
 
 
 def run_mps(X: jax.Array, spec: EmbeddingSpec, *, chunk_size: int | None, extra_points: int = 0):

@@ -336,3 +336,27 @@ fidelity_gram(np.zeros((4, 14)))
 """
     # 6,000 points of 14 qubits: 36 million entries, minutes on a CPU, in blocks of a fraction of a second
     assert ctrl_c(setup, "fidelity_gram(np.zeros((6000, 14)))") < 5.0
+
+
+@pytest.mark.parametrize("kw", [{}, {"layers": 3}, {"noise": 0.01}])
+def test_states_in_host_chunks_are_bitwise_the_one_program_s(monkeypatch, kw):
+    import importlib
+
+    embeddings = importlib.import_module("embtheory.qkernels.embeddings")
+    X = np.random.default_rng(1).uniform(-3, 3, size=(37, 6))
+    whole = [np.asarray(embed(X, **kw)), np.asarray(projected_gram(X, **kw))]
+    monkeypatch.setattr(embeddings, "HOST_CHUNKS_PAST", 0.0)
+    monkeypatch.setattr(embeddings, "HOST_CHUNK_FLOPS", 8 * 64 * 10 * 3)  # chunks of 10 or fewer: ragged end
+    chunked = [np.asarray(embed(X, **kw)), np.asarray(projected_gram(X, **kw))]
+    for a, b in zip(whole, chunked):
+        np.testing.assert_array_equal(a, b)
+
+
+def test_a_long_embed_returns_soon_after_ctrl_c(ctrl_c):
+    setup = """
+import numpy as np
+from embtheory.qkernels import embed
+embed(np.zeros((4, 16)), layers=200)
+"""
+    # 3,000 points of 16 qubits at 200 layers: minutes on a CPU, in chunks of a fraction of a second
+    assert ctrl_c(setup, "embed(np.zeros((3000, 16)), layers=200)") < 5.0
