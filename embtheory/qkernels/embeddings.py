@@ -437,8 +437,10 @@ def reduced_batch(X, spec: EmbeddingSpec, post: Callable, *, chunk_size) -> jax.
 #: runs in host chunks, so that a Ctrl-C returns between them
 HOST_CHUNKS_PAST = 0.5
 
-#: operations one host chunk aims at: a twentieth of a second at the assumed rate
-HOST_CHUNK_FLOPS = 5e9
+#: operations (of the estimate's one pass per layer) one host chunk aims at: a two-hundredth of a
+#: second at the assumed rate; a layer of n qubits makes several passes, so on a CPU a chunk takes
+#: a second or less
+HOST_CHUNK_FLOPS = 5e8
 
 
 def _in_host_chunks(X, spec: EmbeddingSpec, chunk: int, *, axis: int, post: Callable | None = None):
