@@ -8,53 +8,39 @@ import jax
 import jax.numpy as jnp
 import numpy as np
 import pytest
+from depth_data import affine, skewed_pair, tol
 from depth_naive import halfspace, halfspace_exact_2d, projection
 
 from embtheory.core.testing import assert_allclose
 from embtheory.depth import halfspace_depth, projection_depth, random_directions
 
 
-def _tol(x, loose=5e-5):
-    return dict(rtol=loose, atol=loose) if np.asarray(x).dtype == np.float32 else dict(rtol=1e-9, atol=1e-10)
-
-
-def _data(seed, m, n, d):
-    rng = np.random.default_rng(seed)
-    A = rng.normal(size=(d, d))
-    return rng.normal(size=(m, d)) @ A + 1.0, rng.normal(size=(n, d)) @ A * 1.5 + 1.0
-
-
-def _affine(seed, d):
-    rng = np.random.default_rng(seed)
-    return rng.normal(size=(d, d)) + 2 * np.eye(d), rng.normal(size=d)
-
-
 @pytest.mark.numerics
 @pytest.mark.parametrize("which,naive", [("projection", projection), ("halfspace", halfspace)])
 def test_random_direction_depths_match_loops_for_given_directions(which, naive):
     fn = {"projection": projection_depth, "halfspace": halfspace_depth}[which]
-    F, G = _data(3, 41, 19, 3)
+    F, G = skewed_pair(3, 41, 19, 3)
     U = np.asarray(random_directions(64, 3, key=jax.random.key(0)))
     got = fn(F, G, directions=U)
-    assert_allclose(got, naive(F, G, U), **_tol(got))
+    assert_allclose(got, naive(F, G, U), **tol(got))
     own = fn(F, directions=U)
-    assert_allclose(own, naive(F, F, U), **_tol(own))
-    assert_allclose(fn(F, G, directions=U, chunk_size=7), got, **_tol(got))
+    assert_allclose(own, naive(F, F, U), **tol(own))
+    assert_allclose(fn(F, G, directions=U, chunk_size=7), got, **tol(got))
     # the key draws the same directions as random_directions
-    assert_allclose(fn(F, G, key=jax.random.key(0), n_directions=64), got, **_tol(got))
+    assert_allclose(fn(F, G, key=jax.random.key(0), n_directions=64), got, **tol(got))
 
 
 @pytest.mark.numerics
 @pytest.mark.parametrize("which", ["projection", "halfspace"])
 def test_random_direction_depths_affine_invariance_of_the_construction(which):
     fn = {"projection": projection_depth, "halfspace": halfspace_depth}[which]
-    F, G = _data(4, 40, 15, 3)
-    A, b = _affine(4, 3)
+    F, G = skewed_pair(4, 40, 15, 3)
+    A, b = affine(4, 3)
     U = np.asarray(random_directions(50, 3, key=jax.random.key(1)))
     # u . (A x + b) = (A^T u) . x + u . b: the same depths with directions U A
     moved = fn(F @ A.T + b, G @ A.T + b, directions=U)
     base = fn(F, G, directions=U @ A)
-    assert_allclose(moved, base, **_tol(base, 1e-3))
+    assert_allclose(moved, base, **tol(base, 1e-3))
 
 
 @pytest.mark.numerics

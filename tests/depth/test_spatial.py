@@ -5,20 +5,11 @@ from __future__ import annotations
 import jax
 import numpy as np
 import pytest
+from depth_data import skewed_pair, tol
 from depth_naive import lens, spatial, spatial_affine
 
 from embtheory.core.testing import assert_allclose
 from embtheory.depth import lens_depth, spatial_depth
-
-
-def _tol(x, loose=5e-5):
-    return dict(rtol=loose, atol=loose) if np.asarray(x).dtype == np.float32 else dict(rtol=1e-9, atol=1e-10)
-
-
-def _data(seed, m, n, d):
-    rng = np.random.default_rng(seed)
-    A = rng.normal(size=(d, d))
-    return rng.normal(size=(m, d)) @ A + 1.0, rng.normal(size=(n, d)) @ A * 1.5 + 1.0
 
 
 def _orthogonal(seed, d):
@@ -28,25 +19,25 @@ def _orthogonal(seed, d):
 
 @pytest.mark.numerics
 def test_spatial_matches_loop_and_chunking():
-    F, G = _data(0, 37, 21, 4)
+    F, G = skewed_pair(0, 37, 21, 4)
     got = spatial_depth(F, G)
-    assert_allclose(got, spatial(F, G), **_tol(got))
+    assert_allclose(got, spatial(F, G), **tol(got))
     own = spatial_depth(F)
-    assert_allclose(own, spatial(F, F), **_tol(own))
-    assert_allclose(spatial_depth(F, G, chunk_size=5), got, **_tol(got))
-    assert_allclose(spatial_depth(F, chunk_size=8), own, **_tol(own))
+    assert_allclose(own, spatial(F, F), **tol(own))
+    assert_allclose(spatial_depth(F, G, chunk_size=5), got, **tol(got))
+    assert_allclose(spatial_depth(F, chunk_size=8), own, **tol(own))
     # a query that duplicates a data point: u(0) = 0
     dup = spatial_depth(F, F[:3])
-    assert_allclose(dup, own[:3], **_tol(dup))
+    assert_allclose(dup, own[:3], **tol(dup))
 
 
 @pytest.mark.numerics
 def test_spatial_rotation_translation_scale_invariance_and_centre():
-    F, G = _data(1, 50, 30, 5)
+    F, G = skewed_pair(1, 50, 30, 5)
     Q, b = _orthogonal(1, 5), np.arange(5.0)
     base = spatial_depth(F, G)
     moved = spatial_depth(3.0 * F @ Q.T + b, 3.0 * G @ Q.T + b)
-    assert_allclose(moved, base, **_tol(base, 2e-4))
+    assert_allclose(moved, base, **tol(base, 2e-4))
     sym = np.concatenate([F - F.mean(0), F.mean(0) - F])  # centrally symmetric about 0
     d = spatial_depth(sym, np.concatenate([np.zeros((1, 5)), sym]))
     assert float(d[0]) == pytest.approx(1.0, abs=1e-5) and np.all(np.asarray(d[1:]) < float(d[0]))
@@ -54,7 +45,7 @@ def test_spatial_rotation_translation_scale_invariance_and_centre():
 
 @pytest.mark.numerics
 def test_lens_matches_loop_and_is_invariant_under_similarities():
-    F, G = _data(6, 25, 12, 3)
+    F, G = skewed_pair(6, 25, 12, 3)
 
     def pairs(d):  # depths are counts over the 300 pairs: compare the counts exactly
         return np.rint(np.asarray(d, np.float64) * 300).astype(int)
@@ -84,13 +75,13 @@ def test_affine_invariant_spatial_depth_matches_the_whitened_loop_and_is_affine_
     F = rng.normal(size=(40, 3)) @ A + 1.0
     G = rng.normal(size=(15, 3)) @ A * 1.3
     got = spatial_depth(F, G, affine_invariant=True)
-    assert_allclose(got, spatial_affine(F, G), **_tol(got))
+    assert_allclose(got, spatial_affine(F, G), **tol(got))
     own = spatial_depth(F, affine_invariant=True)
-    assert_allclose(own, spatial_affine(F, F), **_tol(own))
-    assert_allclose(spatial_depth(F, G, affine_invariant=True, chunk_size=4), got, **_tol(got))
+    assert_allclose(own, spatial_affine(F, F), **tol(own))
+    assert_allclose(spatial_depth(F, G, affine_invariant=True, chunk_size=4), got, **tol(got))
     B, b = rng.normal(size=(3, 3)) + 3 * np.eye(3), np.array([1.0, -2.0, 0.5])
     moved = spatial_depth(F @ B.T + b, G @ B.T + b, affine_invariant=True)
-    assert_allclose(moved, got, **_tol(got, 2e-4))
+    assert_allclose(moved, got, **tol(got, 2e-4))
     # the plain depth is not affine invariant: the two definitions differ on skewed data
     assert np.max(np.abs(np.asarray(spatial(F, G)) - np.asarray(got))) > 1e-3
 

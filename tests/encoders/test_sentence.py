@@ -10,6 +10,7 @@ from pathlib import Path
 import jax.numpy as jnp
 import numpy as np
 import pytest
+from limit_texts import limit_small_texts
 from tiny_bert import VOCAB, naive_sentence, tiny_tensors
 
 from embtheory.encoders import SentenceEncoder, find_model_dir, pool, recall_at_k_scores
@@ -129,15 +130,6 @@ def test_embeddings_match_sentence_transformers(minilm, parity):
     np.testing.assert_allclose(again, ours, atol=2e-6)
 
 
-def _limit_small():
-    from embtheory.data import load_limit
-
-    data = load_limit("limit-small")
-    rel, _, doc_ids = data.relevance()
-    text = {d["_id"]: d["text"] for d in data.corpus}
-    return [q["text"] for q in data.queries], [text[d] for d in doc_ids], rel
-
-
 @pytest.mark.data
 def test_minilm_recall_on_limit_small_matches_the_public_report():
     from embtheory.encoders import SentenceEncoder, find_model_dir
@@ -148,7 +140,7 @@ def test_minilm_recall_on_limit_small_matches_the_public_report():
         if os.environ.get("EMBTHEORY_CI"):  # CI installs the weights: their absence is a broken install
             raise
         pytest.skip(str(e))
-    queries, docs, rel = _limit_small()
+    queries, docs, rel = limit_small_texts()
     enc = SentenceEncoder.from_pretrained()
     Q, D = enc.encode(queries), enc.encode(docs)
     recall = recall_at_k_scores(Q.astype(np.float64) @ D.astype(np.float64).T, rel, ks=(2, 10, 20)).as_dict()

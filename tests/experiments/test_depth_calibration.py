@@ -3,28 +3,14 @@
 from __future__ import annotations
 
 import pytest
-
-from embtheory.cli import discover
-from embtheory.core import ResultStore
-from embtheory.core.experiment import run_experiment
-
-
-@pytest.fixture(scope="module")
-def experiments():
-    return {e.name: e for e in discover()}
-
-
-def _run(exp, tmp_path, seed=0):
-    store = ResultStore(tmp_path / "store")
-    res = run_experiment(exp, out=tmp_path, store=store, size="tiny", seed=seed, progress=False)
-    return res, store.scoped(experiment=exp.name, revision=exp.revision)
+from experiment_runs import run_tiny
 
 
 def test_type1_error_tiny(experiments, tmp_path, monkeypatch):
     exp = experiments["depth-type1-error"]
     assert exp.typed and exp.revision >= 1
     cfg = exp.make_config("tiny")
-    res, store = _run(exp, tmp_path)
+    res, store = run_tiny(exp, tmp_path)
     recs = store.records()
     assert len(recs) == len(cfg.families) * len(cfg.mn)
     for r in recs:
@@ -40,5 +26,5 @@ def test_type1_error_tiny(experiments, tmp_path, monkeypatch):
     # resuming computes nothing
     mod = __import__(exp.run.__module__, fromlist=["unit"])
     monkeypatch.setattr(mod, "unit", lambda c: (_ for _ in ()).throw(AssertionError("recomputed")))
-    again, _ = _run(exp, tmp_path)
+    again, _ = run_tiny(exp, tmp_path)
     assert again.report.lines == res.report.lines

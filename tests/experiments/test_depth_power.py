@@ -5,28 +5,13 @@ from __future__ import annotations
 import sys
 
 import numpy as np
-import pytest
-
-from embtheory.cli import discover
-from embtheory.core import ResultStore
-from embtheory.core.experiment import run_experiment
-
-
-@pytest.fixture(scope="module")
-def experiments():
-    return {e.name: e for e in discover()}
-
-
-def _run(exp, tmp_path, seed=0):
-    store = ResultStore(tmp_path / "store")
-    res = run_experiment(exp, out=tmp_path, store=store, size="tiny", seed=seed, progress=False)
-    return res, store.scoped(experiment=exp.name, revision=exp.revision)
+from experiment_runs import run_tiny
 
 
 def test_power_curves_tiny_detects_a_large_shift(experiments, tmp_path):
     exp = experiments["depth-power-curves"]
     cfg = exp.make_config("tiny")
-    _res, store = _run(exp, tmp_path)
+    _res, store = run_tiny(exp, tmp_path)
     by = {(r["config"]["family"], r["config"]["shift"]): r["result"] for r in store.records()}
     assert len(by) == len(cfg.gaussian) + len(cfg.spherical)
     big_s = by[("spherical", max(cfg.spherical))]
@@ -50,8 +35,8 @@ def test_power_curves_tiny_detects_a_large_shift(experiments, tmp_path):
 
 def test_seed_changes_the_draws(experiments, tmp_path):
     exp = experiments["depth-power-curves"]
-    _, a = _run(exp, tmp_path / "a", seed=0)
-    _, b = _run(exp, tmp_path / "b", seed=1)
+    _, a = run_tiny(exp, tmp_path / "a", seed=0)
+    _, b = run_tiny(exp, tmp_path / "b", seed=1)
     qa = np.array([r["result"]["q"] for r in a.records()])
     qb = np.array([r["result"]["q"] for r in b.records()])
     assert not np.array_equal(qa, qb)

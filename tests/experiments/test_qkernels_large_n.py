@@ -2,33 +2,9 @@
 
 from __future__ import annotations
 
-import importlib.util
-import sys
-from pathlib import Path
-
 import numpy as np
 import pytest
-
-from embtheory.core import ResultStore, RunContext
-
-EXPERIMENTS = Path(__file__).resolve().parents[2] / "experiments"
-
-
-def _module(name):
-    if str(EXPERIMENTS) not in sys.path:
-        sys.path.insert(0, str(EXPERIMENTS))
-    spec = importlib.util.spec_from_file_location(f"qk_test_{name}", EXPERIMENTS / f"{name}.py")
-    mod = importlib.util.module_from_spec(spec)
-    sys.modules[spec.name] = mod  # dataclasses look their module up
-    spec.loader.exec_module(mod)
-    return mod
-
-
-@pytest.fixture
-def ctx(tmp_path):
-    out = tmp_path / "out"
-    out.mkdir()
-    return RunContext(out_dir=out, store=ResultStore(tmp_path / "store"), quick=True, seed=0, progress=False)
+from experiment_runs import load_module
 
 
 @pytest.mark.data
@@ -38,7 +14,7 @@ def test_large_n_tiny_matches_the_statevector_at_n4_and_runs_n40(ctx):
 
     from embtheory.qkernels import fidelity_gram, mnist_pca, pair_values
 
-    mod = _module("qkernels_large_n")
+    mod = load_module("qkernels_large_n")
     report = mod.run_large_n(mod.LargeNConfig.tiny(), ctx)
     assert "discarded weight 0.0e+00" in report.lines[0] or "discarded weight" in report.lines[0]
     unit = mod.large_n_unit(dict(n=4, max_layers=1, n_samples=6))

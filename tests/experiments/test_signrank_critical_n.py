@@ -7,14 +7,8 @@ import json
 import numpy as np
 import pytest
 
-from embtheory.cli import discover
 from embtheory.core import ResultStore
 from embtheory.core.experiment import run_experiment
-
-
-@pytest.fixture(scope="module")
-def experiments():
-    return {e.name: e for e in discover()}
 
 
 def test_critical_n_tiny(experiments, tmp_path, monkeypatch):

@@ -4,16 +4,8 @@ from __future__ import annotations
 
 import re
 
-import pytest
-
-from embtheory.cli import discover
 from embtheory.core import ResultStore
 from embtheory.core.experiment import run_experiment
-
-
-@pytest.fixture(scope="module")
-def experiments():
-    return {e.name: e for e in discover()}
 
 
 def test_loss_variants_tiny_report_says_none_rather_than_zero(experiments, tmp_path):

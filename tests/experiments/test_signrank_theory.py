@@ -5,15 +5,9 @@ from __future__ import annotations
 
 import pytest
 
-from embtheory.cli import discover
 from embtheory.core import ResultStore
 from embtheory.core.experiment import run_experiment
 from embtheory.signrank import margin_dimension_bound, moment_curve_gap
-
-
-@pytest.fixture(scope="module")
-def experiments():
-    return {e.name: e for e in discover()}
 
 
 def _run(exp, tmp_path):

@@ -2,41 +2,14 @@
 
 from __future__ import annotations
 
-import sys
-
 import pytest
-
-from embtheory.cli import discover
-from embtheory.core import ResultStore
-from embtheory.core.experiment import run_experiment
-
-
-@pytest.fixture(scope="module")
-def experiments():
-    return {e.name: e for e in discover()}
-
-
-@pytest.fixture(scope="module")
-def model(experiments):
-    common = sys.modules.get("_text_common")
-    try:
-        common.encoder()
-    except Exception as e:  # the weights are an optional package
-        pytest.skip(f"MiniLM weights unavailable: {e}")
-    return common
-
-
-def _run(exp, tmp_path, seed=0):
-    store = ResultStore(tmp_path / "store")
-    res = run_experiment(exp, out=tmp_path, store=store, size="tiny", seed=seed, progress=False)
-    recs = store.scoped(experiment=exp.name, revision=exp.revision).records()
-    return res, [(r["config"], r["result"]) for r in recs]
+from experiment_runs import run_records
 
 
 @pytest.mark.data
 def test_depth_central_tiny(experiments, model, tmp_path):
     exp = experiments["text-depth-central"]
-    _res, recs = _run(exp, tmp_path)
+    _res, recs = run_records(exp, tmp_path)
     assert len(recs) == 2
     for _cfg, out in recs:
         for cls in out["classes"].values():
@@ -52,7 +25,7 @@ def test_depth_central_tiny(experiments, model, tmp_path):
 
 @pytest.mark.data
 def test_dd_plots_tiny_separates_topics_not_sentiment_snippets(experiments, model, tmp_path):
-    _res, recs = _run(experiments["text-dd-plots"], tmp_path)
+    _res, recs = run_records(experiments["text-dd-plots"], tmp_path)
     sep = {(c["F"], c["G"]): out["separation"] for c, out in recs}
     # quick size: SST-2 vs MR 49.6 %, SST-2 vs TREC 95.4 %
     assert sep[("sst2", "trec")] > 0.75

@@ -3,27 +3,12 @@
 from __future__ import annotations
 
 import pytest
-
-from embtheory.cli import discover
-from embtheory.core import ResultStore
-from embtheory.core.experiment import run_experiment
-
-
-@pytest.fixture(scope="module")
-def experiments():
-    return {e.name: e for e in discover()}
-
-
-def _run(exp, tmp_path, seed=0):
-    store = ResultStore(tmp_path / "store")
-    res = run_experiment(exp, out=tmp_path, store=store, size="tiny", seed=seed, progress=False)
-    recs = store.scoped(experiment=exp.name, revision=exp.revision).records()
-    return res, [(r["config"], r["result"]) for r in recs]
+from experiment_runs import run_records
 
 
 @pytest.mark.data
 def test_limit_small_bm25_tiny_matches_the_paper(experiments, tmp_path):
-    res, recs = _run(experiments["text-limit-small"], tmp_path)
+    res, recs = run_records(experiments["text-limit-small"], tmp_path)
     ((cfg, out),) = recs
     assert cfg["method"] == "bm25"
     # Weller et al. 2025: BM25 recall@2/10/20 = 97.8 / 100 / 100 on LIMIT-small; our tokenisation

@@ -7,36 +7,11 @@ import sys
 import jax
 import numpy as np
 import pytest
-
-from embtheory.cli import discover
-from embtheory.core import ResultStore
-from embtheory.core.experiment import run_experiment
-
-
-@pytest.fixture(scope="module")
-def experiments():
-    return {e.name: e for e in discover()}
+from experiment_runs import run_records
 
 
 def _module(exp):
     return sys.modules[exp.run.__module__]
-
-
-@pytest.fixture(scope="module")
-def model(experiments):
-    common = sys.modules.get("_text_common")
-    try:
-        common.encoder()
-    except Exception as e:  # the weights are an optional package
-        pytest.skip(f"MiniLM weights unavailable: {e}")
-    return common
-
-
-def _run(exp, tmp_path, seed=0):
-    store = ResultStore(tmp_path / "store")
-    res = run_experiment(exp, out=tmp_path, store=store, size="tiny", seed=seed, progress=False)
-    recs = store.scoped(experiment=exp.name, revision=exp.revision).records()
-    return res, [(r["config"], r["result"]) for r in recs]
 
 
 def test_random_baseline_keys_differ_between_corpora_of_equal_name_length(experiments, monkeypatch):
@@ -68,7 +43,7 @@ def test_random_baseline_keys_differ_between_corpora_of_equal_name_length(experi
 def test_select_kshot_tiny(experiments, model, tmp_path):
     exp = experiments["text-select-kshot"]
     cfg = exp.make_config("tiny")
-    _res, recs = _run(exp, tmp_path)
+    _res, recs = run_records(exp, tmp_path)
     assert sorted(c["corpus"] for c, _ in recs) == sorted(cfg.corpora)
     firsts = []
     for c, out in recs:

@@ -114,24 +114,6 @@ def test_haar_variance_huge_n_is_zero_not_nan():
     np.testing.assert_allclose(haar_variance(3), 7 / (64 * 9), rtol=1e-15)  # (d-1)/(d^2(d+1)), d = 8
 
 
-I2 = np.eye(2, dtype=complex)
-
-
-PX = np.array([[0, 1], [1, 0]], complex)
-
-
-def rx(a):
-    return np.cos(a / 2) * I2 - 1j * np.sin(a / 2) * PX
-
-
-def on(op, k, n):
-    """``op`` on qubit ``k`` of ``n`` (wire 0 most significant)."""
-    out = np.eye(1, dtype=complex)
-    for w in range(n):
-        out = np.kron(out, op if w == k else I2)
-    return out
-
-
 @pytest.mark.numerics
 @pytest.mark.parametrize("n", [2, 4, 6])
 def test_fig7_product_variance_against_the_closed_form(n):

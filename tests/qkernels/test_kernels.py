@@ -10,6 +10,7 @@ import jax
 import jax.numpy as jnp
 import numpy as np
 import pytest
+from dense_states import I2, PX, PY, PZ, dense_state, on, rx, same
 
 from embtheory.core.testing import assert_allclose
 from embtheory.qkernels import embed, fidelity_gram, product_kernel, projected_gram
@@ -63,30 +64,6 @@ def test_gram_errors_name_the_argument():
         fidelity_gram(X, backend="qiskit")
     with pytest.raises(ValueError, match="dtype"):
         fidelity_gram(X, dtype=jnp.float32)
-
-
-I2 = np.eye(2, dtype=complex)
-
-
-PX = np.array([[0, 1], [1, 0]], complex)
-
-
-PY = np.array([[0, -1j], [1j, 0]], complex)
-
-
-PZ = np.array([[1, 0], [0, -1]], complex)
-
-
-def rx(a):
-    return np.cos(a / 2) * I2 - 1j * np.sin(a / 2) * PX
-
-
-def on(op, k, n):
-    """``op`` on qubit ``k`` of ``n`` (wire 0 most significant)."""
-    out = np.eye(1, dtype=complex)
-    for w in range(n):
-        out = np.kron(out, op if w == k else I2)
-    return out
 
 
 def cnot(c, t, n):
@@ -148,65 +125,6 @@ def test_density_matrices_fidelity_and_projected_against_kraus_sums(n, p):
         assert_allclose(np.abs(np.asarray(embed(X, layers=2)).conj() @ psi.T) ** 2, F, rtol=0, atol=1e-12)
 
 
-# Bitwise equality holds where both programs run the same scalar operations (XLA's CPU backend);
-# another backend may contract multiply-adds differently in the two programs.
-_EXACT = jax.default_backend() == "cpu"
-
-
-def _same(a, b):
-    a, b = np.asarray(a), np.asarray(b)
-    assert a.shape == b.shape and a.dtype == b.dtype
-    if _EXACT:
-        np.testing.assert_array_equal(a, b)
-    else:
-        np.testing.assert_allclose(a, b, rtol=0, atol=1e-6)
-
-
-def _dense_single(gate, k, n):
-    return np.kron(np.kron(np.eye(2**k), gate), np.eye(2 ** (n - k - 1)))
-
-
-def _dense_cnot(c, t, n):
-    dim = 2**n
-    out = np.zeros((dim, dim))
-    for i in range(dim):
-        bits = [(i >> (n - 1 - w)) & 1 for w in range(n)]
-        if bits[c]:
-            bits[t] ^= 1
-        j = sum(b << (n - 1 - w) for w, b in enumerate(bits))
-        out[j, i] = 1.0
-    return out
-
-
-def _ring(n):  # the published ring: (k, k+1 mod n); a single (0, 1) at n = 2; none at n = 1
-    return [] if n == 1 else [(0, 1)] if n == 2 else [(k, (k + 1) % n) for k in range(n)]
-
-
-def _gate(rotation, a):
-    c, s = np.cos(a / 2), np.sin(a / 2)
-    if rotation == "rx":
-        return np.array([[c, -1j * s], [-1j * s, c]])
-    if rotation == "ry":
-        return np.array([[c, -s], [s, c]])
-    h = np.array([[1, 1], [1, -1]]) / np.sqrt(2)  # "hrz": H first, then RZ
-    return np.diag([np.exp(-0.5j * a), np.exp(0.5j * a)]) @ h
-
-
-def _dense_state(x, rotation, entangle, layers, prefix=None):
-    n = len(x)
-    x = np.asarray(x, np.float64)
-    psi = np.zeros(2**n, complex)
-    psi[0] = 1
-    if prefix is not None:
-        for k in range(n):
-            psi = _dense_single(_gate("ry", prefix[k]), k, n) @ psi
-    for _ in range(layers):
-        for k in range(n):
-            psi = _dense_single(_gate(rotation, x[k]), k, n) @ psi
-        if entangle:
-            for c, t in _ring(n):
-                psi = _dense_cnot(c, t, n) @ psi
-    return psi
 
 
 @pytest.mark.numerics
@@ -218,14 +136,14 @@ def test_fused_gram_equals_the_unfused_gram_bitwise(embedding, with_y):
     Y = _data(3, 4, 5, np.float32) if with_y else None
     params = np.array([0.4, -0.2, 1.3, 0.9, -2.0], np.float32) if embedding == "ry-hee" else None
     kw = dict(embedding=embedding, layers=2, params=params, dtype=jnp.complex64)
-    _same(fidelity_gram(X, Y, **kw), fidelity_gram(X, Y, chunk_size=1, **kw))
-    _same(fidelity_gram(X, Y, **kw), fidelity_gram(X, Y, chunk_size=4, **kw))
+    same(fidelity_gram(X, Y, **kw), fidelity_gram(X, Y, chunk_size=1, **kw))
+    same(fidelity_gram(X, Y, **kw), fidelity_gram(X, Y, chunk_size=4, **kw))
 
 
 @pytest.mark.numerics
 def test_fused_gram_equals_the_unfused_gram_at_the_benchmark_size():
     X = _data(0, 60, 8, np.float32)
-    _same(fidelity_gram(X, layers=2, dtype=jnp.complex64),
+    same(fidelity_gram(X, layers=2, dtype=jnp.complex64),
           fidelity_gram(X, layers=2, dtype=jnp.complex64, chunk_size=60))
 
 
@@ -233,13 +151,13 @@ def test_fused_gram_equals_the_unfused_gram_at_the_benchmark_size():
 def test_fused_noisy_gram_equals_the_unfused_gram():
     X = _data(4, 5, 3, np.float32)
     fused = fidelity_gram(X, layers=2, noise=0.05, dtype=jnp.complex64)
-    _same(fused, fidelity_gram(X, layers=2, noise=0.05, dtype=jnp.complex64, chunk_size=2))
+    same(fused, fidelity_gram(X, layers=2, noise=0.05, dtype=jnp.complex64, chunk_size=2))
 
 
 @pytest.mark.numerics
 def test_fused_gram_matches_a_dense_simulation():
     X = _data(5, 7, 4, np.float32)
-    S = np.stack([_dense_state(x, "rx", True, 2) for x in X])
+    S = np.stack([dense_state(x, "rx", True, 2) for x in X])
     want = np.abs(S.conj() @ S.T) ** 2
     np.testing.assert_allclose(fidelity_gram(X, layers=2, dtype=jnp.complex64), want, rtol=0, atol=3e-6)
 
@@ -260,7 +178,7 @@ def test_trainable_fused_gram_is_differentiable_in_params():
     g = jax.grad(loss)(theta)
 
     def dense_loss(t):
-        S = np.stack([_dense_state(x, "rx", True, 2, prefix=t) for x in X])
+        S = np.stack([dense_state(x, "rx", True, 2, prefix=t) for x in X])
         return np.sum(np.abs(S.conj() @ S.T) ** 2)
 
     eps = 1e-4

@@ -8,6 +8,7 @@ import jax
 import jax.numpy as jnp
 import numpy as np
 import pytest
+from dense_states import dense_state, same
 
 from embtheory.core.testing import assert_allclose
 from embtheory.qkernels import embed, named_circuit, simulator, zz_feature_map
@@ -199,69 +200,10 @@ def test_a_plan_cached_under_x64_serves_a_later_float32_call():
     np.testing.assert_array_equal(after, before)
 
 
-# Bitwise equality holds where both programs run the same scalar operations (XLA's CPU backend);
-# another backend may contract multiply-adds differently in the two programs.
-_EXACT = jax.default_backend() == "cpu"
-
-
 def _data(seed, N, n, dtype=np.float64):
     return np.random.default_rng(seed).uniform(0, 2 * np.pi, (N, n)).astype(dtype)
 
 
-def _same(a, b):
-    a, b = np.asarray(a), np.asarray(b)
-    assert a.shape == b.shape and a.dtype == b.dtype
-    if _EXACT:
-        np.testing.assert_array_equal(a, b)
-    else:
-        np.testing.assert_allclose(a, b, rtol=0, atol=1e-6)
-
-
-def _dense_single(gate, k, n):
-    return np.kron(np.kron(np.eye(2**k), gate), np.eye(2 ** (n - k - 1)))
-
-
-def _dense_cnot(c, t, n):
-    dim = 2**n
-    out = np.zeros((dim, dim))
-    for i in range(dim):
-        bits = [(i >> (n - 1 - w)) & 1 for w in range(n)]
-        if bits[c]:
-            bits[t] ^= 1
-        j = sum(b << (n - 1 - w) for w, b in enumerate(bits))
-        out[j, i] = 1.0
-    return out
-
-
-def _ring(n):  # the published ring: (k, k+1 mod n); a single (0, 1) at n = 2; none at n = 1
-    return [] if n == 1 else [(0, 1)] if n == 2 else [(k, (k + 1) % n) for k in range(n)]
-
-
-def _gate(rotation, a):
-    c, s = np.cos(a / 2), np.sin(a / 2)
-    if rotation == "rx":
-        return np.array([[c, -1j * s], [-1j * s, c]])
-    if rotation == "ry":
-        return np.array([[c, -s], [s, c]])
-    h = np.array([[1, 1], [1, -1]]) / np.sqrt(2)  # "hrz": H first, then RZ
-    return np.diag([np.exp(-0.5j * a), np.exp(0.5j * a)]) @ h
-
-
-def _dense_state(x, rotation, entangle, layers, prefix=None):
-    n = len(x)
-    x = np.asarray(x, np.float64)
-    psi = np.zeros(2**n, complex)
-    psi[0] = 1
-    if prefix is not None:
-        for k in range(n):
-            psi = _dense_single(_gate("ry", prefix[k]), k, n) @ psi
-    for _ in range(layers):
-        for k in range(n):
-            psi = _dense_single(_gate(rotation, x[k]), k, n) @ psi
-        if entangle:
-            for c, t in _ring(n):
-                psi = _dense_cnot(c, t, n) @ psi
-    return psi
 
 
 _NAMES = {("rx", True): "hee", ("rx", False): "rx", ("ry", False): "ry", ("hrz", False): "hrz"}
@@ -281,7 +223,7 @@ def test_batched_states_match_a_dense_simulation(rotation, entangle, n):
     X = _data(n, 4, n, np.float32)
     got = np.asarray(_batched_states(jnp.asarray(X), None, 3, rotation=rotation, entangle=entangle,
                                      trainable=False))
-    want = np.stack([_dense_state(x, rotation, entangle, 3) for x in X])
+    want = np.stack([dense_state(x, rotation, entangle, 3) for x in X])
     np.testing.assert_allclose(got, want, rtol=0, atol=2e-6)
 
 
@@ -290,7 +232,7 @@ def test_batched_states_with_the_trainable_prefix_match_a_dense_simulation():
     X, theta = _data(1, 3, 4, np.float32), np.array([0.3, -1.1, 2.0, 0.7], np.float32)
     got = np.asarray(_batched_states(jnp.asarray(X), jnp.asarray(theta), 2, rotation="rx", entangle=True,
                                      trainable=True))
-    want = np.stack([_dense_state(x, "rx", True, 2, prefix=theta) for x in X])
+    want = np.stack([dense_state(x, "rx", True, 2, prefix=theta) for x in X])
     np.testing.assert_allclose(got, want, rtol=0, atol=2e-6)
 
 
@@ -301,8 +243,8 @@ def test_batched_states_do_not_depend_on_the_batch_bitwise(n, layers):
     X = jnp.asarray(_data(10 + n, 6, n, np.float32))
     fn = jax.jit(lambda X, L: _batched_states(X, None, L, rotation="rx", entangle=True, trainable=False))
     alone = jnp.concatenate([fn(X[i:i + 1], jnp.int32(layers)) for i in range(X.shape[0])])
-    _same(fn(X, jnp.int32(layers)), alone)
-    _same(fn(X[::-1], jnp.int32(layers))[::-1], alone)
+    same(fn(X, jnp.int32(layers)), alone)
+    same(fn(X[::-1], jnp.int32(layers))[::-1], alone)
 
 
 @pytest.mark.parametrize("entanglement", ["linear", "full"])
