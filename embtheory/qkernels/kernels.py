@@ -163,9 +163,9 @@ def fidelity_from_spec(X: jax.Array, Y: jax.Array | None, spec, *,
 #: one runs as one fused program (states and product), which is faster
 HOST_BLOCKS_PAST = 0.5
 
-#: operations one host block aims at: a twentieth of a second at the assumed rate, about a second
-#: or less at the rates measured on a CPU
-HOST_BLOCK_FLOPS = 5e9
+#: operations one host block aims at: a hundredth of a second at the assumed rate, a fraction of a
+#: second at the rates measured on a CPU
+HOST_BLOCK_FLOPS = 1e9
 
 
 @functools.cache

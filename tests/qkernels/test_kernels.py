@@ -248,9 +248,13 @@ def test_a_long_gram_in_host_blocks_agrees_with_the_fused_program(monkeypatch, k
 
 def test_a_long_gram_returns_soon_after_ctrl_c(ctrl_c):
     setup = """
+import importlib
 import numpy as np
 from embtheory.qkernels import fidelity_gram
-fidelity_gram(np.zeros((4, 14)))
+kernels = importlib.import_module("embtheory.qkernels.kernels")
+kernels.HOST_BLOCKS_PAST = 0.0  # compile the host blocks' programs before the signal can come
+fidelity_gram(np.zeros((100, 14)))
+kernels.HOST_BLOCKS_PAST = 0.5
 """
     # 6,000 points of 14 qubits: 36 million entries, minutes on a CPU, in blocks of a fraction of a second
     assert ctrl_c(setup, "fidelity_gram(np.zeros((6000, 14)))") < 5.0
