@@ -1,7 +1,7 @@
 """The shared core: keys, pairwise maps, validation, results store, sharding, plotting."""
 
 from embtheory.core import validation as _validation
-from embtheory.core.algorithm import Iterative, advance, iterate
+from embtheory.core.algorithm import Iterative, advance, interruptible, iterate
 from embtheory.core.experiment import AREAS, Experiment, Report, RunContext
 from embtheory.core.keys import host_rng, key_to_rng, root_key, split_named
 from embtheory.core.memory import (
@@ -44,6 +44,7 @@ __all__ = [
     "ShardedBatch",
     "StoreError",
     "advance",
+    "interruptible",
     "as_store",
     "batch_mesh",
     "chunk_size_for",

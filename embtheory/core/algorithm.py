@@ -22,7 +22,8 @@ Example:
 
 from __future__ import annotations
 
-from collections.abc import Callable
+import contextlib
+from collections.abc import Callable, Iterator
 from typing import Any, NamedTuple
 
 import jax
@@ -30,7 +31,7 @@ import jax.numpy as jnp
 
 from embtheory.core.validation import INT32_MAX, check_int, is_concrete
 
-__all__ = ["Iterative", "advance", "iterate"]
+__all__ = ["Iterative", "advance", "interruptible", "iterate"]
 
 
 def _never(state: Any) -> jax.Array:
@@ -100,3 +101,20 @@ def advance(algorithm: Iterative, state: Any, count: jax.Array, limit) -> tuple[
 #: :func:`_loop` compiled once per shape: an eager ``lax.while_loop`` over the closures made in
 #: each call would be compiled again at every call
 _loop_jit = jax.jit(_loop, static_argnums=(0, 2))
+
+
+@contextlib.contextmanager
+def interruptible(in_flight: Callable[[], Any]) -> Iterator[None]:
+    """A host loop of device calls that a Ctrl-C may stop: the KeyboardInterrupt goes through once
+    the computation in flight, ``in_flight()`` (read when the interrupt comes), has finished.
+
+    JAX dispatches asynchronously and a wait can be interrupted, so a Ctrl-C can leave a program
+    running on the device's threads; an interpreter that exits under it can crash (seen: SIGSEGV).
+    Waiting costs at most one segment or block of the loop.
+    """
+    try:
+        yield
+    except KeyboardInterrupt:
+        jax.block_until_ready(in_flight())
+        raise
+

@@ -19,6 +19,7 @@ import numpy as np
 from jax import lax
 
 from embtheory.core import as_matrix, check_memory
+from embtheory.core.algorithm import interruptible
 from embtheory.core.memory import ASSUMED_FLOPS as CORE_ASSUMED_FLOPS
 from embtheory.core.memory import assumed_flops, check_seconds, chunk_size_for, resolve_memory_budget
 from embtheory.core.pairwise import unit_rows  # the unchecked kernel (callers check on the host)
@@ -193,19 +194,20 @@ def run_blocks(fn: Callable[[jax.Array], Any], rows: jax.Array, block: int, *, t
     n_blocks = -(-n // block)
     block = -(-n // n_blocks)  # the same number of blocks, evened out: the least padding
     padded = rows[np.arange(n_blocks * block) % n] if n_blocks * block != n else rows
-    outs = []
+    outs, last = [], [None]
     t1 = None
-    for b in range(n_blocks):
-        if b == 1:
-            t1 = time.perf_counter()
-        out = jax.block_until_ready(fn(padded[b * block:(b + 1) * block]))
-        outs.append(out)
-        if b == 1 and time_limit is not None:
-            per = time.perf_counter() - t1
-            projected = per * n_blocks
-            if projected > time_limit:
-                fit = int(time_limit / per) * block
-                raise TimeoutError(f"{what} would take about {projected:.3g} s (measured {per:.3g} s per "
-                                   f"block of {block}), over time_limit={time_limit:g} s: {fix} (about {fit} "
-                                   "fit), or raise time_limit (None: no limit)")
+    with interruptible(lambda: last[0]):
+        for b in range(n_blocks):
+            if b == 1:
+                t1 = time.perf_counter()
+            last[0] = fn(padded[b * block:(b + 1) * block])
+            outs.append(jax.block_until_ready(last[0]))
+            if b == 1 and time_limit is not None:
+                per = time.perf_counter() - t1
+                projected = per * n_blocks
+                if projected > time_limit:
+                    fit = int(time_limit / per) * block
+                    raise TimeoutError(f"{what} would take about {projected:.3g} s (measured {per:.3g} s "
+                                       f"per block of {block}), over time_limit={time_limit:g} s: {fix} "
+                                       f"(about {fit} fit), or raise time_limit (None: no limit)")
     return jax.tree.map(lambda *a: jnp.concatenate(a)[:n], *outs)

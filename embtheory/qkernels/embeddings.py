@@ -33,6 +33,7 @@ import jax
 import jax.numpy as jnp
 import numpy as np
 
+from embtheory.core.algorithm import interruptible
 from embtheory.core.memory import check_seconds, chunk_size_for, resolve_memory_budget
 from embtheory.core.validation import (
     as_matrix,
@@ -449,12 +450,14 @@ def _in_host_chunks(X, spec: EmbeddingSpec, chunk: int, *, axis: int, post: Call
     n = n_qubits_of(X, spec)
     dim = 2.0 ** (2 * n if spec.noise is not None else n)
     c = int(max(1, min(chunk, HOST_CHUNK_FLOPS / (8.0 * dim * max(spec.layers, 1)))))
-    out = []
-    for start in range(0, X.shape[0], c):
-        Xc = X[start:start + c]
-        if Xc.shape[0] < c:  # one shape for every chunk: the last is filled up with its final row
-            Xc = jnp.concatenate([Xc, jnp.broadcast_to(Xc[-1:], (c - Xc.shape[0], Xc.shape[1]))])
-        out.append(jax.block_until_ready(run_native(Xc, spec, chunk=c, post=post)))
+    out, last = [], [None]
+    with interruptible(lambda: last[0]):
+        for start in range(0, X.shape[0], c):
+            Xc = X[start:start + c]
+            if Xc.shape[0] < c:  # one shape for every chunk: the last is filled up with its final row
+                Xc = jnp.concatenate([Xc, jnp.broadcast_to(Xc[-1:], (c - Xc.shape[0], Xc.shape[1]))])
+            last[0] = run_native(Xc, spec, chunk=c, post=post)
+            out.append(jax.block_until_ready(last[0]))
     keep = (slice(None),) * axis + (slice(X.shape[0]),)
     return jax.tree.map(lambda *a: jnp.concatenate(a, axis=axis)[keep], *out)
 

@@ -30,6 +30,7 @@ import jax
 import jax.numpy as jnp
 import numpy as np
 
+from embtheory.core.algorithm import interruptible
 from embtheory.core.pairwise import gram
 from embtheory.core.validation import as_matrix, check_bool, check_positive, is_concrete
 from embtheory.qkernels import simulator
@@ -198,23 +199,28 @@ def _gram_in_host_blocks(X, Y, spec, chunk: int) -> jax.Array:
                         spec.layers if spec.params is not None else None)
     noise = np.asarray(0.0 if spec.noise is None else spec.noise, X.dtype)
 
+    last = [None]  # the block in flight, waited for if a Ctrl-C comes
+
     def blocks(Z):
         out = []
         for start in range(0, Z.shape[0], c):
             Zc = Z[start:start + c]
             if Zc.shape[0] < c:  # one shape for every block: the last is filled up with its final row
                 Zc = jnp.concatenate([Zc, jnp.broadcast_to(Zc[-1:], (c - Zc.shape[0], Zc.shape[1]))])
-            out.append(jax.block_until_ready(states(Zc, spec.params, noise, np.int32(spec.layers))))
+            last[0] = states(Zc, spec.params, noise, np.int32(spec.layers))
+            out.append(jax.block_until_ready(last[0]))
         return out
 
-    A = blocks(X)
-    B = A if Y is None else blocks(Y)
-    M = X.shape[0] if Y is None else Y.shape[0]
-    gram = _block_fn(mixed)
-    K = np.empty((len(A) * c, len(B) * c), np.dtype(spec.dtype).type(0).real.dtype)
-    for i, a in enumerate(A):
-        for j, b in enumerate(B):
-            K[i * c:(i + 1) * c, j * c:(j + 1) * c] = np.asarray(jax.block_until_ready(gram(a, b)))
+    with interruptible(lambda: last[0]):
+        A = blocks(X)
+        B = A if Y is None else blocks(Y)
+        M = X.shape[0] if Y is None else Y.shape[0]
+        gram = _block_fn(mixed)
+        K = np.empty((len(A) * c, len(B) * c), np.dtype(spec.dtype).type(0).real.dtype)
+        for i, a in enumerate(A):
+            for j, b in enumerate(B):
+                last[0] = gram(a, b)
+                K[i * c:(i + 1) * c, j * c:(j + 1) * c] = np.asarray(jax.block_until_ready(last[0]))
     return jnp.asarray(K[:X.shape[0], :M])
 
 

@@ -44,7 +44,7 @@ import jax.numpy as jnp
 import numpy as np
 import optax
 
-from embtheory.core.algorithm import Iterative, advance
+from embtheory.core.algorithm import Iterative, advance, interruptible
 from embtheory.core.validation import (
     check_choice,
     check_float_dtype,
@@ -337,14 +337,15 @@ def _drive(init, step_to, keys, dims, steps: int, *, segment: int | None = None)
     state = init(keys, dims)
     count = jnp.zeros(len(dims), jnp.int32)
     length, limit = (segment or 16), 0
-    while limit < steps:
-        limit = min(steps, limit + length)
-        t0 = time.perf_counter()
-        state, count = step_to(state, count, jnp.int32(limit))
-        count.block_until_ready()
-        if segment is None:
-            took = max(time.perf_counter() - t0, 1e-4)
-            length = int(min(max(length * _SEGMENT_SECONDS / took, 1), 4 * length))
+    with interruptible(lambda: state):
+        while limit < steps:
+            limit = min(steps, limit + length)
+            t0 = time.perf_counter()
+            state, count = step_to(state, count, jnp.int32(limit))
+            count.block_until_ready()
+            if segment is None:
+                took = max(time.perf_counter() - t0, 1e-4)
+                length = int(min(max(length * _SEGMENT_SECONDS / took, 1), 4 * length))
     return state
 
 

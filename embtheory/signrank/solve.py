@@ -61,7 +61,7 @@ import jax.numpy as jnp
 import numpy as np
 from jax.sharding import Mesh, NamedSharding, PartitionSpec
 
-from embtheory.core.algorithm import advance
+from embtheory.core.algorithm import advance, interruptible
 from embtheory.core.memory import DEFAULT_MEMORY_BUDGET, check_seconds, resolve_memory_budget
 from embtheory.core.validation import (
     check_bool,
@@ -293,15 +293,16 @@ def _drive(start, step_to, count, used, args, max_steps: int, *, segment: int | 
     that hold a member.  Returns the final states."""
     states = start(count, *args)
     length, limit = (segment or 16), 0
-    while limit < max_steps:
-        limit = min(max_steps, limit + length)
-        t0 = time.perf_counter()
-        states = step_to(count, np.full(1, limit, np.int32), states, *args[1:])
-        if not np.any(np.asarray(states.reason)[used] == RUNNING):  # the one host sync of a segment
-            break
-        if segment is None:
-            took = max(time.perf_counter() - t0, 1e-4)
-            length = int(min(max(length * SEGMENT_SECONDS / took, 1), 4 * length))
+    with interruptible(lambda: states):
+        while limit < max_steps:
+            limit = min(max_steps, limit + length)
+            t0 = time.perf_counter()
+            states = step_to(count, np.full(1, limit, np.int32), states, *args[1:])
+            if not np.any(np.asarray(states.reason)[used] == RUNNING):  # the one host sync of a segment
+                break
+            if segment is None:
+                took = max(time.perf_counter() - t0, 1e-4)
+                length = int(min(max(length * SEGMENT_SECONDS / took, 1), 4 * length))
     return states
 
 

@@ -5,6 +5,7 @@ from __future__ import annotations
 import jax
 import jax.numpy as jnp
 import numpy as np
+import pytest
 
 from embtheory.core.algorithm import Iterative, iterate
 
@@ -20,3 +21,23 @@ def test_iterate_matches_python_loop_and_respects_max_steps():
     assert float(out[0]) == float(x) and int(out[1]) == n
     capped = iterate(alg, alg.init(x0=jnp.float32(100.0)), max_steps=3)
     assert int(capped[1]) == 3
+
+
+def test_interruptible_waits_for_the_computation_in_flight_before_the_interrupt_goes_on():
+    import jax.numpy as jnp
+
+    from embtheory.core import interruptible
+
+    waited = []
+
+    class InFlight:  # stands for an array whose computation is still running
+        def block_until_ready(self):
+            waited.append(True)
+            return self
+
+    with pytest.raises(KeyboardInterrupt), interruptible(lambda: InFlight()):
+        raise KeyboardInterrupt
+    assert waited == [True]
+    with interruptible(lambda: InFlight()):  # no interrupt: nothing is waited for
+        x = jnp.ones(3) * 2
+    assert waited == [True] and float(x.sum()) == 6.0
