@@ -30,10 +30,16 @@ The matrices of every pass are computed once per point before the layers run; th
 the depth.  The first layer runs before the loop: its leading single-qubit passes act on
 ``|0...0>`` and make a product state, built directly (:func:`start`).  For fidelities the
 layer's trailing passes that do not read ``x`` (the HEE's CNOT ring) are left out after the last
-layer: they are one unitary shared by every point (:func:`constant_tail`).  Each pass costs a
-read and a write of the whole batch of states and, on CPU, about two to three times a plain copy
-(the complex arithmetic per amplitude), so the plan counts passes.  Each point's arithmetic is
-independent of the others in the batch, so states do not depend on how points are batched.
+layer: they are one unitary shared by every point (:func:`constant_tail`).  Statevector fidelities
+go further (:func:`fidelity_gates`, :func:`fidelity_plan`): the last two layers are rewritten up to
+a shared unitary wherever that saves passes.  A trailing ``RX(a) = H RZ(a) H`` loses its last ``H``;
+the other ``H`` s move back through the CNOT ring (reversing it) into the layer before; the ``RZ`` s
+move back through the reversed ring as rotations on parities of two or three wires (:data:`ZSTRING`),
+and the ring, now last, is dropped: the L = 2 HEE is a product state and one diagonal pass.
+Each pass costs a read and a write of the whole batch of states and, on CPU, about two to three
+times a plain copy (the complex arithmetic per amplitude), so the plan counts passes.  Each point's
+arithmetic is independent of the others in the batch, so states do not depend on how points are
+batched.
 """
 
 from __future__ import annotations
@@ -55,8 +61,8 @@ from embtheory.qkernels.circuit import (
     ring_pairs,
 )
 
-__all__ = ["DENSE_FROM", "DENSE_WIDTH", "bloch_batch", "constant_tail", "plan", "ring_pairs",
-           "rotation_matrices", "simulate", "start"]
+__all__ = ["DENSE_FROM", "DENSE_WIDTH", "ZSTRING", "bloch_batch", "constant_tail", "fidelity_gates",
+           "fidelity_plan", "plan", "ring_pairs", "rotation_matrices", "simulate", "start"]
 
 #: qubits from which neighbouring single-qubit matrices are merged into dense blocks
 DENSE_FROM = 14
