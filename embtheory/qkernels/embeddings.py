@@ -305,6 +305,7 @@ def chunked(fn: Callable, X: jax.Array, chunk: int, *, batch_last: bool):
     if chunk >= n_points:
         return fn(X)
     n_chunks = -(-n_points // chunk)
+    chunk = -(-n_points // n_chunks)  # as many chunks, evened out: padded rows are computed for nothing
     pad = n_chunks * chunk - n_points
     Xp = jnp.concatenate([X, jnp.broadcast_to(X[-1:], (pad, X.shape[1]))]) if pad else X
     out = jax.lax.map(fn, Xp.reshape(n_chunks, chunk, X.shape[1]))

@@ -97,6 +97,7 @@ def _gram_bl(A: jax.Array, B: jax.Array, mixed: bool, rows: int) -> jax.Array:
     if rows >= N:
         return _fidelity_bl(A, B, mixed)
     n_blocks = -(-N // rows)
+    rows = -(-N // n_blocks)  # as many blocks, evened out: the padding computes rows that are dropped
     pad = n_blocks * rows - N
     Ap = jnp.concatenate([A, jnp.zeros((A.shape[0], pad), A.dtype)], axis=1) if pad else A
     blocks = jnp.moveaxis(Ap.reshape(A.shape[0], n_blocks, rows), 1, 0)

@@ -30,10 +30,16 @@ The matrices of every pass are computed once per point before the layers run; th
 the depth.  The first layer runs before the loop: its leading single-qubit passes act on
 ``|0...0>`` and make a product state, built directly (:func:`start`).  For fidelities the
 layer's trailing passes that do not read ``x`` (the HEE's CNOT ring) are left out after the last
-layer: they are one unitary shared by every point (:func:`constant_tail`).  Each pass costs a
-read and a write of the whole batch of states and, on CPU, about two to three times a plain copy
-(the complex arithmetic per amplitude), so the plan counts passes.  Each point's arithmetic is
-independent of the others in the batch, so states do not depend on how points are batched.
+layer: they are one unitary shared by every point (:func:`constant_tail`).  Statevector fidelities
+go further (:func:`fidelity_gates`, :func:`fidelity_plan`): the last two layers are rewritten up to
+a shared unitary wherever that saves passes.  A trailing ``RX(a) = H RZ(a) H`` loses its last ``H``;
+the other ``H`` s move back through the CNOT ring (reversing it) into the layer before; the ``RZ`` s
+move back through the reversed ring as rotations on parities of two or three wires (:data:`ZSTRING`),
+and the ring, now last, is dropped: the L = 2 HEE is a product state and one diagonal pass.
+Each pass costs a read and a write of the whole batch of states and, on CPU, about two to three
+times a plain copy (the complex arithmetic per amplitude), so the plan counts passes.  Each point's
+arithmetic is independent of the others in the batch, so states do not depend on how points are
+batched.
 """
 
 from __future__ import annotations
@@ -55,13 +61,18 @@ from embtheory.qkernels.circuit import (
     ring_pairs,
 )
 
-__all__ = ["DENSE_FROM", "DENSE_WIDTH", "bloch_batch", "constant_tail", "plan", "ring_pairs",
-           "rotation_matrices", "simulate", "start"]
+__all__ = ["DENSE_FROM", "DENSE_WIDTH", "ZSTRING", "bloch_batch", "constant_tail", "fidelity_gates",
+           "fidelity_plan", "plan", "ring_pairs", "rotation_matrices", "simulate", "start"]
 
 #: qubits from which neighbouring single-qubit matrices are merged into dense blocks
 DENSE_FROM = 14
 #: the widest merged block (2^3 = 8 amplitudes per group)
 DENSE_WIDTH = 3
+#: an internal gate of fidelity plans: ``exp(-i a/2 Z_w1 Z_w2 ... Z_wk)`` on its wires, i.e. ``RZ(a)``
+#: read on the parity of the wires' bits (an ``RZ`` moved back through CNOTs and SWAPs)
+ZSTRING = "ZString"
+#: the most wires a moved ``RZ`` may read before the move is not worth it (one table per pass)
+ZSTRING_WIDTH = 3
 
 _DEPOL = "Depolarizing"
 
@@ -71,8 +82,9 @@ class Op(NamedTuple):
 
     Attributes:
         kind: ``"one"`` (2x2 on ``wires[0]``), ``"two"`` (4x4 on ``wires``, first most significant),
-            ``"dense"`` (``2^g x 2^g`` on the contiguous wires ``wires``), ``"perm"`` (a row gather)
-            or ``"diag"`` (a run of diagonal ``"one"``/``"two"`` passes applied as one multiplication).
+            ``"dense"`` (``2^g x 2^g`` on the contiguous wires ``wires``), ``"perm"`` (a row gather),
+            ``"zs"`` (a :data:`ZSTRING`, only ever inside a ``"diag"``) or ``"diag"`` (a run of
+            diagonal ``"one"``/``"two"``/``"zs"`` passes applied as one multiplication).
         wires: the wires the pass acts on.
         factors: ``(gate, local wires, conj)`` in order; ``gate`` is a Gate or ``"Depolarizing"``
             (for ``"diag"``: the diagonal Ops it multiplies).
@@ -182,8 +194,14 @@ def _plan_gates(items, m: int) -> list[Op]:
         pending.clear()
 
     for g, ws, conj in items:
-        if len(ws) == 1:
+        zstring = not isinstance(g, str) and g.name == ZSTRING
+        if len(ws) == 1 and not zstring:
             pending.setdefault(ws[0], []).append((g, conj))
+            continue
+        if zstring:
+            # pending single-qubit runs go first as their own passes, so a product state keeps them
+            flush_all()
+            ops.append(("zs", ws, [(g, ws, conj)]))
             continue
         is_perm = not isinstance(g, str) and g.name in PERMUTATIONS
         last = ops[-1] if ops else None
@@ -205,6 +223,9 @@ def _plan_gates(items, m: int) -> list[Op]:
             out.append(_one_op(wires[0], factors))
         elif kind == "two":
             out.append(_two_op(wires, [(g, tuple(wires.index(w) for w in fw), c) for g, fw, c in factors]))
+        elif kind == "zs":
+            (g, fw, c), = factors
+            out.append(Op("zs", wires, ((g, tuple(range(len(fw))), c),), True, g.reads_data))
         else:
             total = np.arange(2**m, dtype=np.int32)
             for g, fw, _ in factors:
@@ -257,7 +278,7 @@ def _merge_diag(ops: list[Op], m: int) -> list[Op]:
     run: list[Op] = []
 
     def flush():
-        if len(run) == 1:
+        if len(run) == 1 and run[0].kind != "zs":
             out.append(run[0])
         elif run:
             wires = tuple(sorted({w for op in run for w in op.wires}))
@@ -265,7 +286,7 @@ def _merge_diag(ops: list[Op], m: int) -> list[Op]:
         run.clear()
 
     for op in ops:
-        if op.diag and op.kind in ("one", "two"):
+        if op.diag and op.kind in ("one", "two", "zs"):
             run.append(op)
         else:
             flush()
@@ -316,6 +337,11 @@ def _op_matrix(op: Op, x, params, noise, dtype) -> jax.Array:
     for g, local, conj in op.factors:
         if isinstance(g, str):
             mat = _depolarizing(noise, dtype)
+        elif g.name == ZSTRING:
+            (a,) = angle_values(g.angles, x, params)
+            em = jnp.exp((0.5j if conj else -0.5j) * a.astype(dtype))  # as RZ's diagonal
+            odd = np.array([bin(i).count("1") % 2 for i in range(2**width)], bool)
+            mat = jnp.diag(jnp.where(odd, jnp.conj(em), em))
         else:
             mat = gate_matrix(g, angle_values(g.angles, x, params), dtype, conj=conj)
         emb = mat if local == tuple(range(width)) else _embed(mat, local, width)
@@ -389,7 +415,7 @@ def _apply_diag(psi: jax.Array, m: int, ops: tuple[Op, ...], values: list) -> ja
     The factors are multiplied into two small tables first, one over wires ``0..h-1`` and one over
     wires ``h-1..m-1`` (``h = m // 2``), so each amplitude costs two multiplications whatever the
     number of gates; a factor on a pair of wires across both halves (long-range couplings) is one
-    more broadcast multiplication in the same fused pass.
+    more broadcast multiplication in the same fused pass (as is a :data:`ZSTRING` across them).
     """
     B = psi.shape[-1]
     h = max(1, m // 2)
@@ -400,8 +426,9 @@ def _apply_diag(psi: jax.Array, m: int, ops: tuple[Op, ...], values: list) -> ja
         k = len(op.wires)
         t = val.reshape((2,) * k + val.shape[1:])
         wires = op.wires
-        if k == 2 and wires[0] > wires[1]:
-            t, wires = jnp.swapaxes(t, 0, 1), wires[::-1]
+        if list(wires) != sorted(wires):  # the views below need the wires in increasing order
+            order = np.argsort(wires)
+            t, wires = jnp.transpose(t, (*order, *range(k, t.ndim))), tuple(sorted(wires))
         if t.ndim == k:
             t = t[..., None]
         for name, (lo, hi) in spans.items():
@@ -422,9 +449,14 @@ def _apply_diag(psi: jax.Array, m: int, ops: tuple[Op, ...], values: list) -> ja
         c = tables["C"]
         c = jnp.broadcast_to(c, (2,) * (m - h + 1) + c.shape[-1:])
         v = v * c.reshape(1, 2, 2 ** (m - h), c.shape[-1])
-    for (a, b), t in cross:
-        v = v.reshape(2**a, 2, 2 ** (b - a - 1), 2, 2 ** (m - b - 1), B)
-        v = v * t.reshape(1, 2, 1, 2, 1, t.shape[-1])
+    for wires, t in cross:
+        shape_v, shape_t, prev = [], [], -1
+        for w in wires:
+            shape_v += [2 ** (w - prev - 1), 2]
+            shape_t += [1, 2]
+            prev = w
+        v = v.reshape(*shape_v, 2 ** (m - prev - 1), B)
+        v = v * t.reshape(*shape_t, 1, t.shape[-1])
     return v.reshape(2**m, B)
 
 
@@ -499,6 +531,166 @@ def constant_tail(ops: tuple[Op, ...]) -> int:
     return cut
 
 
+def _constant_future(gates) -> list[bool]:
+    """For each gate: whether it and every gate after it on its wires read no ``x``.
+
+    These gates form a causally closed set: their product commutes past every other gate to the
+    end of the circuit, one unitary shared by every point.
+    """
+    out, live = [False] * len(gates), set()
+    for i in range(len(gates) - 1, -1, -1):
+        g = gates[i]
+        if g.reads_data or live & set(g.wires):
+            live |= set(g.wires)
+        else:
+            out[i] = True
+    return out
+
+
+def _peel_rx(gates) -> list[tuple[Gate, bool]]:
+    """Each ``RX(x)`` followed on its wire only by constant-future gates, written as ``H`` then ``RZ``.
+
+    ``RX(a) = H RZ(a) H``; the last ``H`` joins the shared unitary (``U H = (U H U^H) U``), so it is
+    left out.  Returns ``(gate, lifted)`` pairs, ``lifted`` for the new ``H`` s (see :func:`_lift_h`).
+    """
+    const = _constant_future(gates)
+    out = []
+    for i, g in enumerate(gates):
+        w = g.wires
+        if g.name == "RX" and g.reads_data and all(const[j] for j in range(i + 1, len(gates))
+                                                   if w[0] in gates[j].wires):
+            out += [(Gate("H", w), True), (Gate("RZ", w, g.angles), False)]
+        else:
+            out.append((g, False))
+    return out
+
+
+def _lift_h(items: list[tuple[Gate, bool]]) -> list[Gate]:
+    """The lifted ``H`` s moved back as far as they go, where the planner merges them into a pass.
+
+    ``(H x H) CNOT(c, t) = CNOT(t, c) (H x H)`` and ``H x H`` commutes with ``SWAP``: an ``H`` passes
+    a CNOT or SWAP whose wires all carry one; it stops after any other gate on its wire (then it is
+    one more factor of that wire's single-qubit run), or at ``|0...0>``.
+    """
+    out, pending = [], set()
+    for g, lifted in reversed(items):
+        if lifted:
+            pending.add(g.wires[0])
+            continue
+        ws = set(g.wires)
+        if g.name in ("CNOT", "SWAP") and ws <= pending:
+            out.append(g if g.name == "SWAP" else Gate("CNOT", g.wires[::-1]))
+            continue
+        out += [Gate("H", (w,)) for w in g.wires if w in pending]
+        pending -= ws
+        out.append(g)
+    out += [Gate("H", (w,)) for w in sorted(pending)]
+    return out[::-1]
+
+
+def _diagonals_first(gates: list[Gate]) -> list[Gate]:
+    """The circuit's trailing run of CNOT/SWAP/X and ``RZ``/``IsingZZ`` with the diagonals first.
+
+    Behind a network of CNOTs, SWAPs and Xs every wire holds an affine function of the bits before
+    it, a parity of some wires (complemented or not), so an ``RZ(a)`` read after it is ``RZ(+-a)`` on
+    that parity before it: a :data:`ZSTRING`.  The network then ends the circuit: a constant
+    permutation, which the constant tail drops.  The run is left as it is when a moved gate would
+    read more than :data:`ZSTRING_WIDTH` wires or none (a phase per point).
+    """
+    movable = ("CNOT", "SWAP", "X", "RZ", "IsingZZ", ZSTRING)
+    k = len(gates)
+    while k and gates[k - 1].name in movable:
+        k -= 1
+    form: dict[int, tuple[frozenset, int]] = {}  # wire -> (wires of its parity, complemented)
+
+    def get(w):
+        return form.get(w, (frozenset((w,)), 0))
+
+    diags, perms = [], []
+    for g in gates[k:]:
+        if g.name == "CNOT":
+            (sc, fc), (st, ft) = get(g.wires[0]), get(g.wires[1])
+            form[g.wires[1]] = (sc ^ st, fc ^ ft)
+            perms.append(g)
+        elif g.name == "SWAP":
+            a, b = g.wires
+            form[a], form[b] = get(b), get(a)
+            perms.append(g)
+        elif g.name == "X":
+            s, f = get(g.wires[0])
+            form[g.wires[0]] = (s, f ^ 1)
+            perms.append(g)
+        else:
+            s, f = frozenset(), 0
+            for w in g.wires:
+                s, f = s ^ get(w)[0], f ^ get(w)[1]
+            if not s or len(s) > ZSTRING_WIDTH:
+                return gates
+            (a,) = g.angles
+            if f:  # the complemented parity turns the rotation the other way
+                a = a._replace(scale=-a.scale, offset=-a.offset)
+            diags.append(Gate(ZSTRING, tuple(sorted(s)), (a,)))
+    if not perms or not diags:
+        return gates
+    return list(gates[:k]) + diags + perms
+
+
+def fidelity_gates(gates: tuple[Gate, ...]) -> tuple[Gate, ...]:
+    """Gates whose pure state equals that of ``gates`` up to a unitary shared by every point.
+
+    The HEE's last ``RX`` layer becomes ``H`` s merged into the layer before (through the CNOT ring,
+    which they reverse) and ``RZ`` s, which move back through the reversed ring as parities of two
+    or three neighbouring wires; the rings are left at the end, where the constant tail drops them.
+    The L = 2 HEE is then a product state and one diagonal pass.
+    """
+    items = _peel_rx(list(gates))
+    lifted = _lift_h(items) if any(flag for _, flag in items) else list(gates)
+    return tuple(_diagonals_first(lifted))
+
+
+def _cost(ops: tuple[Op, ...], from_zero: bool) -> int:
+    """Passes over the state, less those :func:`start` builds (dense and non-diagonal 4x4 count twice)."""
+    k, used = 0, set()
+    while from_zero and k < len(ops) and ops[k].kind in ("one", "dense") and not used & set(ops[k].wires):
+        used |= set(ops[k].wires)
+        k += 1
+    heavy = sum(op.kind == "dense" or (op.kind == "two" and not op.diag) for op in ops[k:])
+    return int(from_zero) + len(ops) - k + heavy
+
+
+class FidelityPlan(NamedTuple):
+    """Statevector passes for fidelities (see :func:`fidelity_plan`), constant tails left out.
+
+    Attributes:
+        one, two: the prefix and one or two layers, from ``|0...0>``.
+        block: the last two layers, after the others (``L >= 3``), or None where the rewrite does
+            not pay for them.
+    """
+
+    one: Plan
+    two: Plan
+    block: Plan | None
+
+
+@functools.cache
+def fidelity_plan(circuit: Circuit) -> FidelityPlan | None:
+    """The passes of :func:`fidelity_gates`, or None where they are not fewer than :func:`plan`'s."""
+    n = circuit.n_qubits
+
+    def passes(gates):
+        ops = tuple(_merge_diag(_merge_dense(_plan_gates(list(_items(gates, n, False, False)), n), n), n))
+        return ops[:constant_tail(ops)]
+
+    two = circuit.prefix + circuit.layer * 2
+    new = passes(fidelity_gates(two))
+    if _cost(new, True) >= _cost(passes(two), True):
+        return None
+    block = passes(fidelity_gates(circuit.layer * 2))
+    keep = _cost(block, False) < _cost(passes(circuit.layer * 2), False)
+    return FidelityPlan(Plan(n, (), passes(fidelity_gates(circuit.prefix + circuit.layer))),
+                        Plan(n, (), new), Plan(n, (), block) if keep else None)
+
+
 def simulate(circuit: Circuit, X: jax.Array, params, noise, layers, *, mixed: bool, dtype,
              record=None, upto_constant: bool = False) -> jax.Array:
     """The states of every row of ``X`` after the prefix and ``layers`` layers, batch last.
@@ -519,7 +711,9 @@ def simulate(circuit: Circuit, X: jax.Array, params, noise, layers, *, mixed: bo
         record: optional ``(f, flags)``: scan over ``len(flags)`` steps of ``layers`` layers each and
             return ``f(states)`` after every step whose flag is set (zeros elsewhere), stacked.
         upto_constant: leave out the final ``tail`` (the same unitary for every point): the states
-            are then right up to that unitary, which every fidelity between them ignores.
+            are then right up to that unitary, which every fidelity between them ignores.  For
+            statevectors the last two layers are rewritten where that saves passes
+            (:func:`fidelity_plan`; up to a shared unitary as well).
 
     Returns:
         ``(2^m, B)`` states, or the stacked records.
@@ -547,9 +741,32 @@ def simulate(circuit: Circuit, X: jax.Array, params, noise, layers, *, mixed: bo
         psi = _repeat(lambda s: apply(s, p.m, tail + head, tv + hv), psi, layers - 1)
         return psi if upto_constant else apply(psi, p.m, tail, tv)
 
+    def zero():
+        return start(p.m, B, p.prefix, pre, dtype)
+
+    fp = fidelity_plan(circuit) if upto_constant and not mixed else None
+    if fp is None:
+        if isinstance(layers, int):
+            return run() if layers > 0 else zero()
+        return jax.lax.cond(layers > 0, run, zero)
+
+    def values(q):
+        return op_values(q, q.layer, X, params, None, dtype)
+
+    def short(q):
+        return lambda: start(q.m, B, q.layer, values(q), dtype)
+
+    def deep():  # L >= 3: every layer but the last two as usual, then the rewritten pair
+        if fp.block is None:
+            return run()
+        psi = start(p.m, B, p.prefix + p.layer, pre + lay, dtype)
+        psi = _repeat(lambda s: apply(s, p.m, p.layer, lay), psi, layers - 3)
+        return apply(psi, p.m, fp.block.layer, values(fp.block))
+
+    branches = (zero, short(fp.one), short(fp.two), deep)
     if isinstance(layers, int):
-        return run() if layers > 0 else start(p.m, B, p.prefix, pre, dtype)
-    return jax.lax.cond(layers > 0, run, lambda: start(p.m, B, p.prefix, pre, dtype))
+        return branches[min(layers, 3)]()
+    return jax.lax.switch(jnp.clip(layers, 0, 3), branches)
 
 
 def bloch_batch(S: jax.Array, n: int, *, mixed: bool) -> jax.Array:
