@@ -1011,6 +1011,7 @@ EXEMPT: dict[str, str] = {
     "core.to_jsonable": "serialises any value; config_hash is fuzzed instead",
     "core.as_store": "opens a store for a path (tested in tests/core/test_store.py)",
     "core.load_results": "file-system reader (StoreError naming the folder; tests/core/test_store.py)",
+    "core.interruptible": "a context manager around a host loop (tests/core/test_algorithm.py)",
     "core.run_sweep": "takes a user callable; tested in tests/core/test_store.py",
     "core.gram": "takes a user callable f; fuzzed through tte_depth and the kernels",
     "core.map_product": "takes a user callable",
