@@ -445,20 +445,27 @@ HOST_CHUNKS_PAST = 0.5
 HOST_CHUNK_FLOPS = 5e8
 
 
-def _in_host_chunks(X, spec: EmbeddingSpec, chunk: int, *, axis: int, post: Callable | None = None):
-    """:func:`run_native` over host-level chunks of points (each waited for: a Ctrl-C returns
-    between them), joined along ``axis`` (1: batch-last states, 0: ``post`` values)."""
-    n = n_qubits_of(X, spec)
-    dim = 2.0 ** (2 * n if spec.noise is not None else n)
-    c = int(max(1, min(chunk, HOST_CHUNK_FLOPS / (8.0 * dim * max(spec.layers, 1)))))
+def host_chunks(fn: Callable, X: jax.Array, c: int) -> list:
+    """``fn`` of every ``c`` rows of ``X``, each call waited for (a Ctrl-C returns between them, after
+    the call in flight); the last chunk is filled up with its final row, so ``fn`` sees one shape."""
     out, last = [], [None]
     with interruptible(lambda: last[0]):
         for start in range(0, X.shape[0], c):
             Xc = X[start:start + c]
-            if Xc.shape[0] < c:  # one shape for every chunk: the last is filled up with its final row
+            if Xc.shape[0] < c:
                 Xc = jnp.concatenate([Xc, jnp.broadcast_to(Xc[-1:], (c - Xc.shape[0], Xc.shape[1]))])
-            last[0] = run_native(Xc, spec, chunk=c, post=post)
+            last[0] = fn(Xc)
             out.append(jax.block_until_ready(last[0]))
+    return out
+
+
+def _in_host_chunks(X, spec: EmbeddingSpec, chunk: int, *, axis: int, post: Callable | None = None):
+    """:func:`run_native` over :func:`host_chunks` of points, joined along ``axis`` (1: batch-last
+    states, 0: ``post`` values)."""
+    n = n_qubits_of(X, spec)
+    dim = 2.0 ** (2 * n if spec.noise is not None else n)
+    c = int(max(1, min(chunk, HOST_CHUNK_FLOPS / (8.0 * dim * max(spec.layers, 1)))))
+    out = host_chunks(lambda Xc: run_native(Xc, spec, chunk=c, post=post), X, c)
     keep = (slice(None),) * axis + (slice(X.shape[0]),)
     return jax.tree.map(lambda *a: jnp.concatenate(a, axis=axis)[keep], *out)
 

@@ -38,6 +38,7 @@ from embtheory.qkernels.embeddings import (
     EmbeddingSpec,
     _layer_key,
     check_time,
+    host_chunks,
     memory_budget,
     n_qubits_of,
     native_states,
@@ -200,24 +201,16 @@ def _gram_in_host_blocks(X, Y, spec, chunk: int) -> jax.Array:
                         spec.layers if spec.params is not None else None)
     noise = np.asarray(0.0 if spec.noise is None else spec.noise, X.dtype)
 
-    last = [None]  # the block in flight, waited for if a Ctrl-C comes
-
     def blocks(Z):
-        out = []
-        for start in range(0, Z.shape[0], c):
-            Zc = Z[start:start + c]
-            if Zc.shape[0] < c:  # one shape for every block: the last is filled up with its final row
-                Zc = jnp.concatenate([Zc, jnp.broadcast_to(Zc[-1:], (c - Zc.shape[0], Zc.shape[1]))])
-            last[0] = states(Zc, spec.params, noise, np.int32(spec.layers))
-            out.append(jax.block_until_ready(last[0]))
-        return out
+        return host_chunks(lambda Zc: states(Zc, spec.params, noise, np.int32(spec.layers)), Z, c)
 
+    A = blocks(X)
+    B = A if Y is None else blocks(Y)
+    M = X.shape[0] if Y is None else Y.shape[0]
+    gram = _block_fn(mixed)
+    K = np.empty((len(A) * c, len(B) * c), np.finfo(spec.dtype).dtype)  # the real dtype of the states
+    last = [None]  # the block in flight, waited for if a Ctrl-C comes
     with interruptible(lambda: last[0]):
-        A = blocks(X)
-        B = A if Y is None else blocks(Y)
-        M = X.shape[0] if Y is None else Y.shape[0]
-        gram = _block_fn(mixed)
-        K = np.empty((len(A) * c, len(B) * c), np.dtype(spec.dtype).type(0).real.dtype)
         for i, a in enumerate(A):
             for j, b in enumerate(B):
                 last[0] = gram(a, b)
