@@ -57,7 +57,7 @@ from embtheory.core.validation import (
 )
 from embtheory.signrank.fits import logistic_n50, n50_bootstrap, wilson_interval
 from embtheory.signrank.optimise import Recipe
-from embtheory.signrank.solve import DEFAULT_TIME_LIMIT, check_time_limit, solve_batch
+from embtheory.signrank.solve import DEFAULT_TIME_LIMIT, check_time_limit, launch_rule, solve_batch
 
 __all__ = ["PROTOCOLS", "PUBLISHED_FIT", "CriticalN", "OfficialSearch", "SuccessCurve", "critical_n",
            "default_start", "official_search", "success_curve"]
@@ -327,8 +327,9 @@ def _recipe_config(recipe: Recipe) -> dict:
 
 
 def _trial_config(d, n, k, seed, recipe, dtype_name):
-    """A trial's identity in the results store (launch-invariant trials: ``"launch": "canonical"``)."""
-    return {"experiment": "signrank-trial", "launch": "canonical", "d": d, "n": n, "k": k, "seed": seed,
+    """A trial's identity in the results store (launch-invariant trials under the padding rule of
+    :func:`~embtheory.signrank.solve.launch_rule`)."""
+    return {"experiment": "signrank-trial", "launch": launch_rule(n), "d": d, "n": n, "k": k, "seed": seed,
             "recipe": _recipe_config(recipe), "dtype": dtype_name}
 
 

@@ -17,7 +17,8 @@ mechanisms give it:
 
 1. *One canonical shape per n.*  A trial of ``n`` documents always runs padded to
    :func:`canonical_shape` ``(n_pad, m_pad, chunk)``: ``n_pad`` is ``n`` rounded up to a bucket
-   (a multiple of 8 up to 128, then at most 12.5% above ``n``), ``m_pad`` the query count of
+   (at least :data:`MIN_BUCKET`, a multiple of 8 up to 128, then at most 12.5% above ``n``),
+   ``m_pad`` the query count of
    ``n_pad`` rounded to the query chunk, and the chunk is chosen from the fixed
    :data:`embtheory.core.memory.DEFAULT_MEMORY_BUDGET` (never from the caller's
    ``memory_budget`` nor the machine).  Padded rows are masked exactly, and since the shapes
@@ -133,10 +134,28 @@ class LaunchShape(NamedTuple):
     chunk_size: int | None
 
 
+#: the fewest documents a launch is padded to: every ``n`` up to 16 runs in one shape, so a search
+#: over small ``n`` (the official d = 4 search visits 5 to 14) compiles one pair of programs
+MIN_BUCKET = 16
+
+#: ``n`` up to this ran padded to 8 documents before :data:`MIN_BUCKET` (see :func:`launch_rule`)
+_FORMER_MIN_BUCKET = 8
+
+
 def bucket(n: int) -> int:
-    """``n`` rounded up to a multiple of ``max(8, 2**(bit_length(n) - 4))`` (<= 12.5% above 64)."""
+    """``n`` rounded up to a multiple of ``max(8, 2**(bit_length(n) - 4))`` (<= 12.5% above 64),
+    and to at least :data:`MIN_BUCKET`."""
     g = max(8, 1 << max(0, n.bit_length() - 4))
-    return -(-n // g) * g
+    return max(MIN_BUCKET, -(-n // g) * g)
+
+
+def launch_rule(n: int) -> str:
+    """The name of the padding rule a trial of ``n`` documents runs under: part of its identity in
+    a results store, so that a record computed under another padding (whose last bits differ) is
+    never read back as this code's.  ``"canonical"`` where the padding is unchanged since the
+    first rule; ``"canonical-16"`` for ``n <= 8``, which ran padded to 8 documents before
+    :data:`MIN_BUCKET`."""
+    return "canonical-16" if n <= _FORMER_MIN_BUCKET else "canonical"
 
 
 def canonical_shape(n: int, k: int = 2, *, itemsize: int = 4, chunk_size: int | None = None) -> LaunchShape:

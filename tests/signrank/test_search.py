@@ -368,10 +368,24 @@ def test_a_search_compiles_one_program_per_shape_whatever_it_visits():
             4, seeds=[42], start_n=7, recipe=Recipe(max_steps=steps), certify_solved=False))
         assert len([n for n in res.sequence if n > 2]) == visited, res.sequence
         shapes = {canonical_shape(n) for n in res.sequence if n > 2}
+        assert len(shapes) == 1  # every n up to 16 is padded to 16 documents (MIN_BUCKET)
         # the optimiser: its start and its segment program, once per shape
         assert names.count("jit(start)") == names.count("jit(step_to)") == len(shapes), (res.sequence, names)
         # besides the optimiser: key seeding and argument staging only, never one per n
         assert len(names) - 2 * len(shapes) <= 3, names
+
+
+def test_small_trials_are_padded_to_16_documents_and_their_key_says_so():
+    from embtheory.signrank import OFFICIAL
+    from embtheory.signrank.search import _trial_config
+    from embtheory.signrank.solve import MIN_BUCKET, canonical_shape
+
+    assert MIN_BUCKET == 16
+    assert {canonical_shape(n, k).n_pad for k in (1, 2, 3) for n in range(k + 1, 17)} == {16}
+    assert canonical_shape(17).n_pad == 24 and canonical_shape(130).n_pad == 144  # unchanged past 16
+    # n <= 8 ran padded to 8 documents before: a record of that padding is never read back
+    launch = {n: _trial_config(4, n, 2, 42, OFFICIAL, "float32")["launch"] for n in (3, 8, 9, 16, 40)}
+    assert launch == {3: "canonical-16", 8: "canonical-16", 9: "canonical", 16: "canonical", 40: "canonical"}
 
 
 def test_returning_embeddings_compiles_nothing_per_n():
