@@ -192,7 +192,9 @@ def _gram_in_host_blocks(X, Y, spec, chunk: int) -> jax.Array:
     """The fidelity Gram of a long call as host-level blocks: the states of ``c`` points at a time,
     then the ``c x c`` blocks of the product, each waited for, so that Python regains control (and
     a Ctrl-C returns) between blocks.  ``c`` is the memory plan's chunk, lowered so that a block's
-    product is about :data:`HOST_BLOCK_FLOPS`.  Entries agree with the fused program to rounding."""
+    product is about :data:`HOST_BLOCK_FLOPS`.  Entries agree with the fused program to rounding;
+    the Gram of one set (``Y`` None) computes each pair once (the blocks on and above the diagonal,
+    about half the product) and is exactly symmetric."""
     mixed = spec.noise is not None
     n = n_qubits_of(X, spec)
     dim = 2 ** (2 * n if mixed else n)
@@ -212,9 +214,15 @@ def _gram_in_host_blocks(X, Y, spec, chunk: int) -> jax.Array:
     last = [None]  # the block in flight, waited for if a Ctrl-C comes
     with interruptible(lambda: last[0]):
         for i, a in enumerate(A):
-            for j, b in enumerate(B):
-                last[0] = gram(a, b)
-                K[i * c:(i + 1) * c, j * c:(j + 1) * c] = np.asarray(jax.block_until_ready(last[0]))
+            # one Gram (Y None): each pair once, the blocks below the diagonal are mirrored
+            for j in range(i if Y is None else 0, len(B)):
+                last[0] = gram(a, B[j])
+                blk = np.asarray(jax.block_until_ready(last[0]))
+                if Y is None and j == i:
+                    blk = np.triu(blk) + np.triu(blk, 1).T
+                K[i * c:(i + 1) * c, j * c:(j + 1) * c] = blk
+                if Y is None and j > i:
+                    K[j * c:(j + 1) * c, i * c:(i + 1) * c] = blk.T
     return jnp.asarray(K[:X.shape[0], :M])
 
 

@@ -239,8 +239,17 @@ def test_a_long_gram_in_host_blocks_agrees_with_the_fused_program(monkeypatch, k
     monkeypatch.setattr(kernels, "_gram_in_host_blocks", lambda *a: calls.append(1) or blocked(*a))
     monkeypatch.setattr(kernels, "HOST_BLOCKS_PAST", 0.0)
     monkeypatch.setattr(kernels, "HOST_BLOCK_FLOPS", 8 * 64 * 10**2)  # blocks of 10 points: ragged ends
+    products = []
+    block = kernels._block_fn(kw.get("noise") is not None)
+    monkeypatch.setattr(kernels, "_block_fn", lambda mixed: lambda a, b: products.append(1) or block(a, b))
     got = [np.asarray(fidelity_gram(X, **kw)), np.asarray(fidelity_gram(X, Y, **kw))]
     assert len(calls) == 2
+    # blocks of c points (10 for states, 1 for density matrices): X's Gram computes the blocks on
+    # and above the diagonal (each pair once, mirrored: exactly symmetric), X against Y all of them
+    c = 1 if "noise" in kw else 10
+    bx, by = -(-37 // c), -(-23 // c)
+    assert len(products) == bx * (bx + 1) // 2 + bx * by
+    np.testing.assert_array_equal(got[0], got[0].T)
     for a, b in zip(fused, got):
         assert a.shape == b.shape
         assert_allclose(b, a, atol=2e-6)
