@@ -35,6 +35,7 @@ from embtheory.core.pairwise import gram
 from embtheory.core.validation import as_matrix, check_bool, check_positive, is_concrete
 from embtheory.qkernels import simulator
 from embtheory.qkernels.embeddings import (
+    HOST_CHUNK_FLOPS,
     EmbeddingSpec,
     _layer_key,
     check_time,
@@ -184,21 +185,47 @@ def _states_fn(circuit, mixed: bool, dtype, static_layers: int | None):
 
 
 @functools.cache
+def _slice_fn(size: int):
+    """``acc + A[lo:lo+size]^H B[lo:lo+size]`` with ``A``, ``B`` the row slices of lists of batch-last
+    state chunks joined along the points (``acc`` is donated: updated in place)."""
+
+    def run(acc, A, B, lo):
+        def cut(parts):
+            return jnp.concatenate([jax.lax.dynamic_slice_in_dim(p, lo, size, 0) for p in parts], axis=1)
+
+        a, b = cut(A), cut(B)
+        return acc + jax.lax.dot_general(jnp.conj(a), b, (((0,), (0,)), ((), ())),
+                                         precision=jax.lax.Precision.HIGHEST)
+
+    return jax.jit(run, donate_argnums=0)
+
+
+@functools.cache
 def _block_fn(mixed: bool):
     return jax.jit(lambda a, b: _fidelity_bl(a, b, mixed))
 
 
+#: a slice of fewer amplitudes than this makes the product a thin one, slower than blocks of points
+MIN_SLICE = 1024
+
+
 def _gram_in_host_blocks(X, Y, spec, chunk: int) -> jax.Array:
-    """The fidelity Gram of a long call as host-level blocks: the states of ``c`` points at a time,
-    then the ``c x c`` blocks of the product, each waited for, so that Python regains control (and
-    a Ctrl-C returns) between blocks.  ``c`` is the memory plan's chunk, lowered so that a block's
-    product is about :data:`HOST_BLOCK_FLOPS`.  Entries agree with the fused program to rounding;
-    the Gram of one set (``Y`` None) computes each pair once (the blocks on and above the diagonal,
-    about half the product) and is exactly symmetric."""
+    """The fidelity Gram of a long call as host-level blocks, each waited for, so that Python regains
+    control (and a Ctrl-C returns) between blocks: the states of ``c`` points at a time (as
+    :func:`~embtheory.qkernels.embeddings.host_chunks`), then the product, each of its blocks about
+    :data:`HOST_BLOCK_FLOPS`.  Few points of many qubits: the overlaps of every pair summed over
+    slices of the amplitudes (each state read once); many points (a slice would hold fewer than
+    :data:`MIN_SLICE` amplitudes): blocks of points.  Entries agree with the fused program to
+    rounding; the Gram of one set (``Y`` None) computes each pair once and is exactly symmetric."""
     mixed = spec.noise is not None
     n = n_qubits_of(X, spec)
     dim = 2 ** (2 * n if mixed else n)
-    c = int(max(1, min(chunk, np.sqrt(HOST_BLOCK_FLOPS / (8.0 * dim)))))
+    rows_x, rows_y = X.shape[0], X.shape[0] if Y is None else Y.shape[0]
+    size = HOST_BLOCK_FLOPS / (8.0 * rows_x * rows_y)  # amplitudes per slice
+    if size >= MIN_SLICE:
+        c = int(max(1, min(chunk, HOST_CHUNK_FLOPS / (8.0 * dim * max(spec.layers, 1)))))
+    else:
+        c = int(max(1, min(chunk, np.sqrt(HOST_BLOCK_FLOPS / (8.0 * dim)))))
     states = _states_fn(_layer_key(spec.circuit), mixed, spec.dtype,
                         spec.layers if spec.params is not None else None)
     noise = np.asarray(0.0 if spec.noise is None else spec.noise, X.dtype)
@@ -208,22 +235,42 @@ def _gram_in_host_blocks(X, Y, spec, chunk: int) -> jax.Array:
 
     A = blocks(X)
     B = A if Y is None else blocks(Y)
-    M = X.shape[0] if Y is None else Y.shape[0]
+    if size >= MIN_SLICE:
+        K = _product_in_slices(A, B, dim, 1 << int(min(np.log2(dim), np.floor(np.log2(size)))), mixed)
+    else:
+        K = _product_in_point_blocks(A, B, c, Y is None, mixed, np.finfo(spec.dtype).dtype)
+    K = K[:rows_x, :rows_y]
+    if Y is None:  # one value per pair
+        K = np.triu(K) + np.triu(K, 1).T
+    return jnp.asarray(K)
+
+
+def _product_in_slices(A, B, dim: int, size: int, mixed: bool) -> np.ndarray:
+    """The fidelities of the state chunks ``A`` x ``B``, ``<a|b>`` summed over slices of ``size`` amplitudes."""
+    step = _slice_fn(size)
+    acc = jnp.zeros((len(A) * A[0].shape[1], len(B) * B[0].shape[1]), A[0].dtype)
+    with interruptible(lambda: acc):
+        for lo in range(0, dim, size):
+            acc = jax.block_until_ready(step(acc, A, B, np.int32(lo)))
+    G = np.asarray(acc)
+    return G.real if mixed else np.abs(G) ** 2
+
+
+def _product_in_point_blocks(A, B, c: int, symmetric: bool, mixed: bool, dtype) -> np.ndarray:
+    """The fidelities of the state chunks ``A`` x ``B``, one ``c x c`` block at a time (``symmetric``:
+    ``A`` is ``B``, only the blocks on and above the diagonal)."""
     gram = _block_fn(mixed)
-    K = np.empty((len(A) * c, len(B) * c), np.finfo(spec.dtype).dtype)  # the real dtype of the states
+    K = np.empty((len(A) * c, len(B) * c), dtype)
     last = [None]  # the block in flight, waited for if a Ctrl-C comes
     with interruptible(lambda: last[0]):
         for i, a in enumerate(A):
-            # one Gram (Y None): each pair once, the blocks below the diagonal are mirrored
-            for j in range(i if Y is None else 0, len(B)):
+            for j in range(i if symmetric else 0, len(B)):
                 last[0] = gram(a, B[j])
                 blk = np.asarray(jax.block_until_ready(last[0]))
-                if Y is None and j == i:
-                    blk = np.triu(blk) + np.triu(blk, 1).T
                 K[i * c:(i + 1) * c, j * c:(j + 1) * c] = blk
-                if Y is None and j > i:
+                if symmetric and j > i:
                     K[j * c:(j + 1) * c, i * c:(i + 1) * c] = blk.T
-    return jnp.asarray(K[:X.shape[0], :M])
+    return K
 
 
 def _report_truncation(states) -> None:

@@ -226,8 +226,9 @@ def test_a_statevector_call_past_its_time_estimate_is_refused_before_it_starts(m
         fidelity_gram(X[:2, :2])
 
 
+@pytest.mark.parametrize("slices", [True, False])
 @pytest.mark.parametrize("kw", [{}, {"layers": 3, "dtype": np.complex64}, {"noise": 0.01}])
-def test_a_long_gram_in_host_blocks_agrees_with_the_fused_program(monkeypatch, kw):
+def test_a_long_gram_in_host_blocks_agrees_with_the_fused_program(monkeypatch, kw, slices):
     import importlib
 
     kernels = importlib.import_module("embtheory.qkernels.kernels")
@@ -239,16 +240,18 @@ def test_a_long_gram_in_host_blocks_agrees_with_the_fused_program(monkeypatch, k
     monkeypatch.setattr(kernels, "_gram_in_host_blocks", lambda *a: calls.append(1) or blocked(*a))
     monkeypatch.setattr(kernels, "HOST_BLOCKS_PAST", 0.0)
     monkeypatch.setattr(kernels, "HOST_BLOCK_FLOPS", 8 * 64 * 10**2)  # blocks of 10 points: ragged ends
-    products = []
-    block = kernels._block_fn(kw.get("noise") is not None)
-    monkeypatch.setattr(kernels, "_block_fn", lambda mixed: lambda a, b: products.append(1) or block(a, b))
+    monkeypatch.setattr(kernels, "MIN_SLICE", 2 if slices else 10**9)  # the two forms of the product
+    sizes = []
+    make = kernels._slice_fn
+    monkeypatch.setattr(kernels, "_slice_fn",
+                        lambda size: (lambda *a: sizes.append(size) or make(size)(*a)))
     got = [np.asarray(fidelity_gram(X, **kw)), np.asarray(fidelity_gram(X, Y, **kw))]
     assert len(calls) == 2
-    # blocks of c points (10 for states, 1 for density matrices): X's Gram computes the blocks on
-    # and above the diagonal (each pair once, mirrored: exactly symmetric), X against Y all of them
-    c = 1 if "noise" in kw else 10
-    bx, by = -(-37 // c), -(-23 // c)
-    assert len(products) == bx * (bx + 1) // 2 + bx * by
+    dim = 4**6 if "noise" in kw else 2**6
+    if slices:  # summed over slices of the amplitudes, every amplitude once in each of the two Grams
+        assert len(sizes) > 2 and sum(sizes) == 2 * dim
+    else:
+        assert sizes == []
     np.testing.assert_array_equal(got[0], got[0].T)
     for a, b in zip(fused, got):
         assert a.shape == b.shape
@@ -262,7 +265,7 @@ import numpy as np
 from embtheory.qkernels import fidelity_gram
 kernels = importlib.import_module("embtheory.qkernels.kernels")
 kernels.HOST_BLOCKS_PAST = 0.0  # compile the host blocks' programs before the signal can come
-fidelity_gram(np.zeros((100, 14)))
+fidelity_gram(np.zeros((400, 14)))  # (enough points for blocks of points, as 6,000 points run)
 kernels.HOST_BLOCKS_PAST = 0.5
 """
     # 6,000 points of 14 qubits: 36 million entries, minutes on a CPU, in blocks of a fraction of a second
