@@ -205,6 +205,10 @@ def _block_fn(mixed: bool):
     return jax.jit(lambda a, b: _fidelity_bl(a, b, mixed))
 
 
+#: operations one slice of the amplitudes aims at (a tenth of a second or so on a CPU): smaller
+#: slices spend their time joining the chunks and starting the product, not multiplying
+SLICE_FLOPS = 1e10
+
 #: a slice of fewer amplitudes than this makes the product a thin one, slower than blocks of points
 MIN_SLICE = 1024
 
@@ -212,16 +216,17 @@ MIN_SLICE = 1024
 def _gram_in_host_blocks(X, Y, spec, chunk: int) -> jax.Array:
     """The fidelity Gram of a long call as host-level blocks, each waited for, so that Python regains
     control (and a Ctrl-C returns) between blocks: the states of ``c`` points at a time (as
-    :func:`~embtheory.qkernels.embeddings.host_chunks`), then the product, each of its blocks about
-    :data:`HOST_BLOCK_FLOPS`.  Few points of many qubits: the overlaps of every pair summed over
-    slices of the amplitudes (each state read once); many points (a slice would hold fewer than
-    :data:`MIN_SLICE` amplitudes): blocks of points.  Entries agree with the fused program to
-    rounding; the Gram of one set (``Y`` None) computes each pair once and is exactly symmetric."""
+    :func:`~embtheory.qkernels.embeddings.host_chunks`), then the product.  Few points of many
+    qubits: the overlaps of every pair summed over slices of the amplitudes, each about
+    :data:`SLICE_FLOPS` (each state read once); many points (a slice would hold fewer than
+    :data:`MIN_SLICE` amplitudes): blocks of points, each about :data:`HOST_BLOCK_FLOPS`.  Entries
+    agree with the fused program to rounding; the Gram of one set (``Y`` None) computes each pair
+    once and is exactly symmetric."""
     mixed = spec.noise is not None
     n = n_qubits_of(X, spec)
     dim = 2 ** (2 * n if mixed else n)
     rows_x, rows_y = X.shape[0], X.shape[0] if Y is None else Y.shape[0]
-    size = HOST_BLOCK_FLOPS / (8.0 * rows_x * rows_y)  # amplitudes per slice
+    size = SLICE_FLOPS / (8.0 * rows_x * rows_y)  # amplitudes per slice
     if size >= MIN_SLICE:
         c = int(max(1, min(chunk, HOST_CHUNK_FLOPS / (8.0 * dim * max(spec.layers, 1)))))
     else:

@@ -240,6 +240,7 @@ def test_a_long_gram_in_host_blocks_agrees_with_the_fused_program(monkeypatch, k
     monkeypatch.setattr(kernels, "_gram_in_host_blocks", lambda *a: calls.append(1) or blocked(*a))
     monkeypatch.setattr(kernels, "HOST_BLOCKS_PAST", 0.0)
     monkeypatch.setattr(kernels, "HOST_BLOCK_FLOPS", 8 * 64 * 10**2)  # blocks of 10 points: ragged ends
+    monkeypatch.setattr(kernels, "SLICE_FLOPS", 8 * 64 * 10**2)
     monkeypatch.setattr(kernels, "MIN_SLICE", 2 if slices else 10**9)  # the two forms of the product
     sizes = []
     make = kernels._slice_fn
@@ -264,9 +265,9 @@ import importlib
 import numpy as np
 from embtheory.qkernels import fidelity_gram
 kernels = importlib.import_module("embtheory.qkernels.kernels")
-kernels.HOST_BLOCKS_PAST = 0.0  # compile the host blocks' programs before the signal can come
-fidelity_gram(np.zeros((400, 14)))  # (enough points for blocks of points, as 6,000 points run)
-kernels.HOST_BLOCKS_PAST = 0.5
+kernels.HOST_BLOCKS_PAST, kernels.MIN_SLICE = 0.0, float("inf")  # compile the programs of blocks of
+fidelity_gram(np.zeros((100, 14)))  # points (as 6,000 points run) before the signal can come
+kernels.HOST_BLOCKS_PAST, kernels.MIN_SLICE = 0.5, 1024
 """
     # 6,000 points of 14 qubits: 36 million entries, minutes on a CPU, in blocks of a fraction of a second
     assert ctrl_c(setup, "fidelity_gram(np.zeros((6000, 14)))") < 5.0
