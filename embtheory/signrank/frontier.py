@@ -565,6 +565,10 @@ def min_dimension(n: int | None = None, *, qrels=None, loss: str | None = None, 
     problem = {} if k is not None else {"qrels": _digest(qr)}
     if kind == "official":
         problem["optimiser"] = "official"
+        from embtheory.signrank.solve import launch_rule
+
+        if launch_rule(qr.n_docs) != "canonical":  # padded as before: the keys of larger n are unchanged
+            problem["launch"] = launch_rule(qr.n_docs)
     else:
         # runs go alone and unpadded; units stored while they shared a padded vmap are not these runs
         problem["runs"] = "alone"

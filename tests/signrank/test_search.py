@@ -388,6 +388,16 @@ def test_small_trials_are_padded_to_16_documents_and_their_key_says_so():
     assert launch == {3: "canonical-16", 8: "canonical-16", 9: "canonical", 16: "canonical", 40: "canonical"}
 
 
+def test_official_min_dimension_keys_of_small_qrels_name_their_padding(tmp_path):
+    from embtheory.signrank import min_dimension
+
+    store = ResultStore(tmp_path)
+    for qrels in ([[0, 1], [2], [1, 3]], [[i, (i + 1) % 9] for i in range(9)]):  # 4 and 9 documents
+        min_dimension(qrels=qrels, dims=[3], seeds=[0], recipe=Recipe(max_steps=50), store=store)
+    launch = {r["config"]["n"]: r["config"].get("launch") for r in store.records()}
+    assert launch == {4: "canonical-16", 9: None}  # a key of n >= 9 is what it was
+
+
 def test_returning_embeddings_compiles_nothing_per_n():
     from embtheory.signrank import solve_batch
 
