@@ -251,7 +251,8 @@ def _gram_in_host_blocks(X, Y, spec, chunk: int) -> jax.Array:
 
 
 def _product_in_slices(A, B, dim: int, size: int, mixed: bool) -> np.ndarray:
-    """The fidelities of the state chunks ``A`` x ``B``, ``<a|b>`` summed over slices of ``size`` amplitudes."""
+    """The fidelities of the state chunks ``A`` x ``B``, ``<a|b>`` summed over slices of ``size``
+    amplitudes."""
     step = _slice_fn(size)
     acc = jnp.zeros((len(A) * A[0].shape[1], len(B) * B[0].shape[1]), A[0].dtype)
     with interruptible(lambda: acc):
