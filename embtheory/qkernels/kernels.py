@@ -227,8 +227,10 @@ def _gram_in_host_blocks(X, Y, spec, chunk: int) -> jax.Array:
     dim = 2 ** (2 * n if mixed else n)
     rows_x, rows_y = X.shape[0], X.shape[0] if Y is None else Y.shape[0]
     size = SLICE_FLOPS / (8.0 * rows_x * rows_y)  # amplitudes per slice
-    if size >= MIN_SLICE:
-        c = int(max(1, min(chunk, HOST_CHUNK_FLOPS / (8.0 * dim * max(spec.layers, 1)))))
+    if size >= MIN_SLICE:  # few points: chunks of several host chunks' work (each call has a start-up
+        # cost, its fresh buffers' page faults), as many as needed and evened out (no padded points)
+        c = int(max(1, min(chunk, 4 * HOST_CHUNK_FLOPS / (8.0 * dim * max(spec.layers, 1)))))
+        c = -(-rows_x // -(-rows_x // c))
     else:
         c = int(max(1, min(chunk, np.sqrt(HOST_BLOCK_FLOPS / (8.0 * dim)))))
     states = _states_fn(_layer_key(spec.circuit), mixed, spec.dtype,
