@@ -459,12 +459,18 @@ def host_chunks(fn: Callable, X: jax.Array, c: int) -> list:
     return out
 
 
+def host_chunk_points(X, spec: EmbeddingSpec, chunk: int, flops: float = HOST_CHUNK_FLOPS) -> int:
+    """Points per host chunk: about ``flops`` operations of the estimate's one pass per layer, at
+    most ``chunk`` (the memory plan's)."""
+    n = n_qubits_of(X, spec)
+    dim = 2.0 ** (2 * n if spec.noise is not None else n)
+    return int(max(1, min(chunk, flops / (8.0 * dim * max(spec.layers, 1)))))
+
+
 def _in_host_chunks(X, spec: EmbeddingSpec, chunk: int, *, axis: int, post: Callable | None = None):
     """:func:`run_native` over :func:`host_chunks` of points, joined along ``axis`` (1: batch-last
     states, 0: ``post`` values)."""
-    n = n_qubits_of(X, spec)
-    dim = 2.0 ** (2 * n if spec.noise is not None else n)
-    c = int(max(1, min(chunk, HOST_CHUNK_FLOPS / (8.0 * dim * max(spec.layers, 1)))))
+    c = host_chunk_points(X, spec, chunk)
     out = host_chunks(lambda Xc: run_native(Xc, spec, chunk=c, post=post), X, c)
     keep = (slice(None),) * axis + (slice(X.shape[0]),)
     return jax.tree.map(lambda *a: jnp.concatenate(a, axis=axis)[keep], *out)

@@ -39,6 +39,7 @@ from embtheory.qkernels.embeddings import (
     EmbeddingSpec,
     _layer_key,
     check_time,
+    host_chunk_points,
     host_chunks,
     memory_budget,
     n_qubits_of,
@@ -227,9 +228,10 @@ def _gram_in_host_blocks(X, Y, spec, chunk: int) -> jax.Array:
     dim = 2 ** (2 * n if mixed else n)
     rows_x, rows_y = X.shape[0], X.shape[0] if Y is None else Y.shape[0]
     size = SLICE_FLOPS / (8.0 * rows_x * rows_y)  # amplitudes per slice
-    if size >= MIN_SLICE:  # few points: chunks of several host chunks' work (each call has a start-up
+    in_slices = size >= MIN_SLICE
+    if in_slices:  # few points: chunks of several host chunks' work (each call has a start-up
         # cost, its fresh buffers' page faults), as many as needed and evened out (no padded points)
-        c = int(max(1, min(chunk, 4 * HOST_CHUNK_FLOPS / (8.0 * dim * max(spec.layers, 1)))))
+        c = host_chunk_points(X, spec, chunk, 4 * HOST_CHUNK_FLOPS)
         c = -(-rows_x // -(-rows_x // c))
     else:
         c = int(max(1, min(chunk, np.sqrt(HOST_BLOCK_FLOPS / (8.0 * dim)))))
@@ -242,7 +244,7 @@ def _gram_in_host_blocks(X, Y, spec, chunk: int) -> jax.Array:
 
     A = blocks(X)
     B = A if Y is None else blocks(Y)
-    if size >= MIN_SLICE:
+    if in_slices:
         K = _product_in_slices(A, B, dim, 1 << int(min(np.log2(dim), np.floor(np.log2(size)))), mixed)
     else:
         K = _product_in_point_blocks(A, B, c, Y is None, mixed, np.finfo(spec.dtype).dtype)

@@ -132,10 +132,11 @@ def _row_norms(x: jax.Array) -> jax.Array:
     return jnp.sqrt(s)
 
 
-def _bucket(x: int) -> int:
+def _round_to_bucket(x: int) -> int:
     """``x`` rounded up to a multiple of ``max(8, 2**(bit_length(x) - 4))`` (at most 12.5% above
-    it past 64): the padded sizes a certificate compiles for, so that a search's certificates
-    share a few programs instead of compiling one per n."""
+    it past 64): the padded sizes a certificate compiles for (so that a search's certificates
+    share a few programs instead of compiling one per n), and the optimiser's launches past
+    :data:`embtheory.signrank.solve.MIN_BUCKET` documents."""
     g = max(8, 1 << max(0, x.bit_length() - 4))
     return -(-x // g) * g
 
@@ -246,7 +247,7 @@ def certify(Q, D, *, k: int | None = None, qrels=None, dtype=None, memory_budget
             raise ValueError(f"Q must have C(n, k) = C({n}, {k}) = {want:,} rows (one per k-subset, "
                              f"lexicographic) when qrels is None, got {m:,}: pass qrels=<[m, k] index "
                              "list> for other patterns")
-        n_pad = _bucket(n)
+        n_pad = _round_to_bucket(n)
         m_pad = math.comb(n_pad, k)
         if m_pad >= 2**31 - 1:
             raise ValueError(f"C({n}, {k}) = {want:,} queries (padded to C({n_pad}, {k}) = {m_pad:,}) "
@@ -265,7 +266,7 @@ def certify(Q, D, *, k: int | None = None, qrels=None, dtype=None, memory_budget
         # padding repeats a relevant id, which leaves "is relevant" (all the kernel reads) unchanged
         rel = qr.rel
         k = rel.shape[1]
-        n_pad, m_pad = _bucket(n), _bucket(m)
+        n_pad, m_pad = _round_to_bucket(n), _round_to_bucket(m)
         payload = jnp.asarray(np.concatenate([rel, np.zeros((m_pad - m, k), rel.dtype)]))
     # Every partial sum of a score is at most |q_i| |d_j| (Cauchy-Schwarz): below the dtype's
     # largest value (with room for rounding), no score can overflow to inf, whose differences

@@ -56,7 +56,7 @@ from embtheory.core.validation import (
 )
 from embtheory.signrank.certify import certify
 from embtheory.signrank.qrels import Qrels, as_qrels
-from embtheory.signrank.solve import DEFAULT_TIME_LIMIT, check_run_time, check_time_limit
+from embtheory.signrank.solve import DEFAULT_TIME_LIMIT, check_run_time, check_time_limit, launch_rule
 
 __all__ = [
     "FRONTIER_LOSSES",
@@ -565,8 +565,6 @@ def min_dimension(n: int | None = None, *, qrels=None, loss: str | None = None, 
     problem = {} if k is not None else {"qrels": _digest(qr)}
     if kind == "official":
         problem["optimiser"] = "official"
-        from embtheory.signrank.solve import launch_rule
-
         if launch_rule(qr.n_docs) != "canonical":  # padded as before: the keys of larger n are unchanged
             problem["launch"] = launch_rule(qr.n_docs)
     else:

@@ -72,7 +72,7 @@ from embtheory.core.validation import (
     check_memory,
     check_real,
 )
-from embtheory.signrank.certify import certify
+from embtheory.signrank.certify import _round_to_bucket, certify
 from embtheory.signrank.losses import chunk_for_budget
 from embtheory.signrank.optimise import OFFICIAL, RUNNING, Problem, Recipe, optimiser
 from embtheory.signrank.patterns import k_subsets
@@ -145,8 +145,7 @@ _FORMER_MIN_BUCKET = 8
 def bucket(n: int) -> int:
     """``n`` rounded up to a multiple of ``max(8, 2**(bit_length(n) - 4))`` (<= 12.5% above 64),
     and to at least :data:`MIN_BUCKET`."""
-    g = max(8, 1 << max(0, n.bit_length() - 4))
-    return max(MIN_BUCKET, -(-n // g) * g)
+    return max(MIN_BUCKET, _round_to_bucket(n))
 
 
 def launch_rule(n: int) -> str:
