@@ -360,13 +360,24 @@ def _layer_key(circuit: Circuit) -> Circuit:
     return dataclasses.replace(circuit, layers=1)
 
 
+def static_depth(spec: EmbeddingSpec) -> int | None:
+    """The depth to compile into a program, or None for a run-time depth (one program for every ``L``).
+
+    Static with trainable parameters (reverse-mode gradients) and where the depth decides the
+    simulation (a cut simulation, :func:`~embtheory.qkernels.simulator.cut_plan`)."""
+    if spec.params is not None:
+        return spec.layers
+    if spec.noise is None and simulator.cut_plan(_layer_key(spec.circuit), spec.layers) is not None:
+        return spec.layers
+    return None
+
+
 def run_native(X, spec: EmbeddingSpec, *, chunk: int, post: Callable | None = None):
     """The native states of ``X`` (batch last), or ``post`` of them (batch first), compiled once per shape."""
     mixed = spec.noise is not None
     if not is_concrete(spec.params):  # inside a caller's trace (alignment gradients): no nested jit cache
         return native_states(X, spec, chunk=chunk, post=post)
-    static = spec.layers if spec.params is not None else None
-    fn = _native_fn(_layer_key(spec.circuit), mixed, spec.dtype, chunk, static, post)
+    fn = _native_fn(_layer_key(spec.circuit), mixed, spec.dtype, chunk, static_depth(spec), post)
     noise = jnp.asarray(0.0 if spec.noise is None else spec.noise, X.dtype)
     return fn(X, spec.params, noise, np.int32(spec.layers))
 

@@ -47,6 +47,7 @@ from embtheory.qkernels.embeddings import (
     plan_memory,
     reduced_batch,
     resolve,
+    static_depth,
     states_batch_last,
 )
 
@@ -157,8 +158,7 @@ def fidelity_from_spec(X: jax.Array, Y: jax.Array | None, spec, *,
         return _native_gram(X, Y, spec, chunk, rows)
     if seconds > HOST_BLOCKS_PAST:
         return _gram_in_host_blocks(X, Y, spec, chunk)
-    static = spec.layers if spec.params is not None else None
-    fn = _native_gram_fn(_layer_key(spec.circuit), mixed, spec.dtype, chunk, rows, static)
+    fn = _native_gram_fn(_layer_key(spec.circuit), mixed, spec.dtype, chunk, rows, static_depth(spec))
     return fn(X, Y, spec.params, np.asarray(0.0 if spec.noise is None else spec.noise, X.dtype),
               np.int32(spec.layers))
 
@@ -235,8 +235,7 @@ def _gram_in_host_blocks(X, Y, spec, chunk: int) -> jax.Array:
         c = -(-rows_x // -(-rows_x // c))
     else:
         c = int(max(1, min(chunk, np.sqrt(HOST_BLOCK_FLOPS / (8.0 * dim)))))
-    states = _states_fn(_layer_key(spec.circuit), mixed, spec.dtype,
-                        spec.layers if spec.params is not None else None)
+    states = _states_fn(_layer_key(spec.circuit), mixed, spec.dtype, static_depth(spec))
     noise = np.asarray(0.0 if spec.noise is None else spec.noise, X.dtype)
 
     def blocks(Z):

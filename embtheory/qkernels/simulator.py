@@ -691,6 +691,151 @@ def fidelity_plan(circuit: Circuit) -> FidelityPlan | None:
                         Plan(n, (), new), Plan(n, (), block) if keep else None)
 
 
+#: qubits from which a circuit whose gates across a middle cut are all diagonal runs as two halves
+CUT_FROM = 12
+#: the most diagonal gates across the cut that a cut simulation takes (each doubles both halves' batch)
+CUT_GATES = 3
+
+_PROJECT = "Project"
+
+
+class CutPlan(NamedTuple):
+    """A pure state simulated as two halves joined by one pass (see :func:`cut_plan`).
+
+    Attributes:
+        n, h: the qubits, and the cut: wires ``0..h-1`` (left) and ``h..n-1`` (right).
+        left, right: each half's passes on its own wires (``0..h-1``, ``0..n-h-1``), with a
+            projector (a ``"one"`` pass whose single factor is ``("Project", t)``) where gate ``t``
+            of ``cross`` reads the half's wire.
+        cross: the diagonal two-wire passes across the cut that other gates follow, in order.
+        tail: the trailing diagonal passes (nothing but diagonal passes follow them on their
+            wires), applied to the joined state in the same pass.
+    """
+
+    n: int
+    h: int
+    left: tuple[Op, ...]
+    right: tuple[Op, ...]
+    cross: tuple[Op, ...]
+    tail: tuple[Op, ...]
+
+
+@functools.cache
+def _unmerged(gates: tuple[Gate, ...], n: int) -> tuple[Op, ...]:
+    return tuple(_plan_gates(list(_items(gates, n, False, False)), n))
+
+
+def _on_half(op: Op, lo: int, m: int) -> Op:
+    """``op`` on the wires of a half that starts at ``lo`` and has ``m`` wires."""
+    wires = tuple(w - lo for w in op.wires)
+    if op.kind != "perm":
+        return op._replace(wires=wires)
+    factors = tuple((g, tuple(w - lo for w in fw), c) for g, fw, c in op.factors)
+    total = np.arange(2**m, dtype=np.int32)
+    for g, fw, _ in factors:
+        total = total[_gather(m, fw, PERMUTATIONS[g.name])]
+    return Op("perm", wires, factors, perm=total)
+
+
+def _split(ops: tuple[Op, ...], n: int, h: int) -> CutPlan | None:
+    live: set[int] = set()  # wires with a non-diagonal pass later
+    trailing = [False] * len(ops)
+    for i in range(len(ops) - 1, -1, -1):
+        if ops[i].diag and not live & set(ops[i].wires):
+            trailing[i] = True
+        else:
+            live |= set(ops[i].wires)
+    left, right, cross = [], [], []
+    for op, tr in zip(ops, trailing, strict=True):
+        if tr:
+            continue
+        lo, hi = min(op.wires), max(op.wires)
+        if hi < h:
+            left.append(_on_half(op, 0, h))
+        elif lo >= h:
+            right.append(_on_half(op, h, n - h))
+        elif op.kind == "two" and op.diag and len(cross) < CUT_GATES:
+            t = len(cross)
+            cross.append(op)
+            left.append(Op("one", (lo,), ((_PROJECT, t),), True, True))
+            right.append(Op("one", (hi - h,), ((_PROJECT, t),), True, True))
+        else:
+            return None
+    tail = tuple(_merge_diag([op for op, tr in zip(ops, trailing, strict=True) if tr], n))
+    return CutPlan(n, h, tuple(left), tuple(right), tuple(cross), tail)
+
+
+@functools.cache
+def cut_plan(circuit: Circuit, layers: int) -> CutPlan | None:
+    """The cut simulation of ``circuit`` at ``layers`` layers, or None where it does not apply or pay.
+
+    It applies to pure states of at least :data:`CUT_FROM` qubits whose gates across some cut near the
+    middle are diagonal two-wire gates (the ZZ map's couplings of neighbouring or circular pairs,
+    merged with their CNOTs), at most :data:`CUT_GATES` of them before the cut's wires meet another
+    kind of gate.  Before the trailing diagonal gates, such a state is
+    ``sum_ab C_ab(x) |L_a(x)> (x) |R_b(x)>``, where ``|L_a>`` is the left half's circuit with each
+    crossing gate replaced by the projector onto bit ``a_t`` of its left wire (likewise ``|R_b>``)
+    and ``C_ab`` is the product of the crossing gates' diagonal entries: two states of about
+    ``2^(n/2)`` amplitudes per label, joined by one pass over the full state, into which the
+    trailing diagonal gates are fused.  The plain plan's passes over the full state are then one.
+    It pays where that plan makes three passes or more.
+    """
+    n = circuit.n_qubits
+    if n < CUT_FROM or layers < 1:
+        return None
+    p = plan(circuit, False, False)
+    if _cost(p.prefix + p.layer, True) + (layers - 1) * _cost(p.layer, False) < 3:
+        return None
+    ops = _unmerged(circuit.prefix, n) + _unmerged(circuit.layer, n) * layers
+    best = None
+    for h in sorted(range(max(1, n // 2 - 2), min(n - 1, n // 2 + 2) + 1), key=lambda c: abs(2 * c - n)):
+        cp = _split(ops, n, h)
+        if cp is not None and (best is None or len(cp.cross) < len(best.cross)):
+            best = cp
+    return best
+
+
+def _half_values(ops: tuple[Op, ...], Xl, params, labels: int, dtype) -> list:
+    """The passes' matrices for the ``B * labels`` columns of a half (point-major, label bits last)."""
+    bits = np.arange(Xl.shape[0]) % labels
+    out = []
+    for op in ops:
+        if op.factors and op.factors[0][0] == _PROJECT:
+            b = jnp.asarray((bits >> op.factors[0][1]) & 1, dtype)
+            out.append(jnp.stack([1 - b, b]))
+        else:
+            out.append(op_values(None, (op,), Xl, params, None, dtype)[0])
+    return out
+
+
+def simulate_cut(cp: CutPlan, X: jax.Array, params, dtype) -> jax.Array:
+    """The states ``(2^n, B)`` of :func:`cut_plan`'s circuit, exact (no shared unitary left out)."""
+    n, h, k = cp.n, cp.h, len(cp.cross)
+    B, labels = X.shape[0], 2**k
+    Xl = jnp.repeat(X, labels, axis=0)
+    L = start(h, B * labels, cp.left, _half_values(cp.left, Xl, params, labels, dtype), dtype)
+    R = start(n - h, B * labels, cp.right, _half_values(cp.right, Xl, params, labels, dtype), dtype)
+    L, R = L.reshape(2**h, B, labels), R.reshape(2 ** (n - h), B, labels)
+    lab = np.arange(labels)
+    C = jnp.ones((labels, labels, B), dtype)
+    for t, op in enumerate(cp.cross):
+        d = op_values(None, (op,), X, params, None, dtype)[0]  # (4, B) or (4,): index 2 a + b
+        d = d if d.ndim == 2 else jnp.broadcast_to(d[:, None], (4, B))
+        a, b = (lab[:, None] >> t) & 1, (lab[None, :] >> t) & 1
+        idx = 2 * a + b if op.wires[0] < h else 2 * b + a
+        C = C * d[idx]
+    # sums in a fixed order, point by point: one result per point whatever shares its batch.  The
+    # left factors M_b = sum_a C_ab L_a come out of a loop, which XLA does not fuse into the join: fused,
+    # a lone point's program (size-1 axes) computed them with other roundings than a batch's
+    def left_factor(_, Cb):
+        return None, _dot([Cb[a][None] for a in range(labels)], [L[..., a] for a in range(labels)])
+
+    M = jax.lax.scan(left_factor, None, jnp.moveaxis(C, 1, 0))[1]  # (labels, 2^h, B)
+    psi = _dot([M[b][:, None] for b in range(labels)], [R[None, :, :, b] for b in range(labels)])
+    psi = psi.reshape(2**n, B)
+    return apply(psi, n, cp.tail, op_values(None, cp.tail, X, params, None, dtype))
+
+
 def simulate(circuit: Circuit, X: jax.Array, params, noise, layers, *, mixed: bool, dtype,
              record=None, upto_constant: bool = False) -> jax.Array:
     """The states of every row of ``X`` after the prefix and ``layers`` layers, batch last.
@@ -718,6 +863,10 @@ def simulate(circuit: Circuit, X: jax.Array, params, noise, layers, *, mixed: bo
     Returns:
         ``(2^m, B)`` states, or the stacked records.
     """
+    if record is None and not mixed and isinstance(layers, int):
+        cp = cut_plan(circuit, layers)
+        if cp is not None:
+            return simulate_cut(cp, X, params, dtype)
     p = plan(circuit, mixed, mixed and noise is not None)
     B = X.shape[0]
     pre = op_values(p, p.prefix, X, params, noise, dtype)

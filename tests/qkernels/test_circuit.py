@@ -21,6 +21,8 @@ import scipy.linalg
 
 qml = pytest.importorskip("pennylane")
 
+from dense_states import same  # noqa: E402
+
 from embtheory.core.testing import assert_allclose  # noqa: E402
 from embtheory.qkernels import (  # noqa: E402
     Circuit,
@@ -37,6 +39,7 @@ from embtheory.qkernels import (  # noqa: E402
     projected_from_states,
     projected_gram,
     raw_feature_product,
+    simulator,
     zz_feature_map,
 )
 
@@ -222,6 +225,51 @@ def test_zz_feature_map_matches_its_closed_form_and_a_pennylane_circuit(entangle
     # layers= repeats the map's layer: reps 2 with layers 3 is reps 6
     assert_allclose(embed(X, embedding=zz_feature_map(n, reps=2, entanglement=entanglement), layers=3),
                     np.stack([_zz_closed_form(x, entanglement, 6) for x in X]), rtol=0, atol=1e-11)
+
+
+@pytest.mark.x64
+@pytest.mark.parametrize(("entanglement", "reps", "n"), [("linear", 2, 12), ("linear", 3, 13), ("circular", 2, 13)])
+def test_the_zz_map_simulated_as_two_halves_gives_pennylanes_state(entanglement, reps, n):
+    # from simulator.CUT_FROM qubits on, a map whose couplings across the middle are few runs as two halves
+    circuit = zz_feature_map(n, reps=reps, entanglement=entanglement)
+    cp = simulator.cut_plan(circuit, reps)
+    assert cp is not None and len(cp.cross) == {"linear": reps - 1, "circular": 2}[entanglement]
+    X = np.random.default_rng(n).uniform(0, 2 * np.pi, (2, n))
+    got = embed(X, embedding=circuit)
+    qnode = _zz_pennylane(n, entanglement, reps)
+    assert_allclose(got, np.stack([qnode(x) for x in X]), rtol=0, atol=1e-12)
+
+
+def test_the_cut_simulation_applies_only_where_the_gates_across_the_middle_are_diagonal():
+    assert simulator.cut_plan(zz_feature_map(14, reps=2, entanglement="full"), 2) is None
+    assert simulator.cut_plan(named_circuit("hee", 14), 2) is None  # the CNOT ring crosses the cut
+    assert simulator.cut_plan(zz_feature_map(14, reps=1, entanglement="linear"), 1) is None  # two passes
+    assert simulator.cut_plan(zz_feature_map(simulator.CUT_FROM - 1, reps=2, entanglement="linear"), 2) is None
+    # one more crossing coupling than CUT_GATES before the last layer: the plain simulation
+    assert simulator.cut_plan(zz_feature_map(14, reps=2, entanglement="circular"), simulator.CUT_GATES) is None
+
+
+@pytest.mark.parametrize("entanglement", ["linear", "circular"])  # two and four labels per half
+def test_the_cut_simulation_equals_the_plain_one_and_is_batch_independent(monkeypatch, entanglement):
+    n = simulator.CUT_FROM
+    X = jnp.asarray(np.random.default_rng(3).uniform(0, 2 * np.pi, (5, n)), jnp.float32)
+    circuit = zz_feature_map(n, reps=2, entanglement=entanglement)
+    kw = dict(mixed=False, dtype=jnp.complex64)
+    assert simulator.cut_plan(circuit, 2) is not None
+    halves = jax.jit(lambda X: simulator.simulate(circuit, X, None, None, 2, **kw))
+    S = halves(X)
+    alone = jnp.concatenate([halves(X[i:i + 1]) for i in range(X.shape[0])], axis=1)
+    same(S, alone)  # one result per point, whatever shares its batch
+    same(halves(X[::-1])[:, ::-1], S)
+    assert_allclose(fidelity_gram(X, embedding=circuit), jnp.abs(S.conj().T @ S) ** 2, rtol=0, atol=0)
+    monkeypatch.setattr(simulator, "CUT_FROM", n + 1)
+    simulator.cut_plan.cache_clear()
+    try:
+        plain = simulator.simulate(circuit, X, None, None, 2, **kw)
+    finally:
+        monkeypatch.undo()
+        simulator.cut_plan.cache_clear()
+    assert_allclose(S, plain, rtol=0, atol=2e-6)
 
 
 _P = {"I": np.eye(2), "X": np.array([[0, 1], [1, 0]]), "Y": np.array([[0, -1j], [1j, 0]]),
