@@ -47,8 +47,8 @@ from embtheory.qkernels.embeddings import (
     plan_memory,
     reduced_batch,
     resolve,
-    static_depth,
     states_batch_last,
+    static_depth,
 )
 
 __all__ = ["distance_from_bloch", "fidelity_from_states", "fidelity_gram", "product_kernel",

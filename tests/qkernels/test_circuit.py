@@ -228,7 +228,8 @@ def test_zz_feature_map_matches_its_closed_form_and_a_pennylane_circuit(entangle
 
 
 @pytest.mark.x64
-@pytest.mark.parametrize(("entanglement", "reps", "n"), [("linear", 2, 12), ("linear", 3, 13), ("circular", 2, 13)])
+@pytest.mark.parametrize(("entanglement", "reps", "n"),
+                         [("linear", 2, 12), ("linear", 3, 13), ("circular", 2, 13)])
 def test_the_zz_map_simulated_as_two_halves_gives_pennylanes_state(entanglement, reps, n):
     # from simulator.CUT_FROM qubits on, a map whose couplings across the middle are few runs as two halves
     circuit = zz_feature_map(n, reps=reps, entanglement=entanglement)
@@ -244,9 +245,11 @@ def test_the_cut_simulation_applies_only_where_the_gates_across_the_middle_are_d
     assert simulator.cut_plan(zz_feature_map(14, reps=2, entanglement="full"), 2) is None
     assert simulator.cut_plan(named_circuit("hee", 14), 2) is None  # the CNOT ring crosses the cut
     assert simulator.cut_plan(zz_feature_map(14, reps=1, entanglement="linear"), 1) is None  # two passes
-    assert simulator.cut_plan(zz_feature_map(simulator.CUT_FROM - 1, reps=2, entanglement="linear"), 2) is None
+    small = zz_feature_map(simulator.CUT_FROM - 1, reps=2, entanglement="linear")
+    assert simulator.cut_plan(small, 2) is None
     # one more crossing coupling than CUT_GATES before the last layer: the plain simulation
-    assert simulator.cut_plan(zz_feature_map(14, reps=2, entanglement="circular"), simulator.CUT_GATES) is None
+    circular = zz_feature_map(14, reps=2, entanglement="circular")
+    assert simulator.cut_plan(circular, simulator.CUT_GATES) is None
 
 
 @pytest.mark.parametrize("entanglement", ["linear", "circular"])  # two and four labels per half
