@@ -89,8 +89,32 @@ def fidelity_gram(X, Y=None, *, embedding="hee", layers: int = 1, params=None, n
     return fidelity_from_spec(X, _check_y(X, Y), spec, chunk_size=chunk_size)
 
 
-def _fidelity_bl(A: jax.Array, B: jax.Array, mixed: bool) -> jax.Array:
-    """``|A^H B|^2`` (pure) or ``Re(A^H B)`` (flattened density matrices) for batch-last ``A``, ``B``."""
+#: amplitudes per slice of a long pure Gram's product (:func:`_overlaps`)
+PRODUCT_SLICE = 2**14
+
+
+def _overlaps(A: jax.Array, B: jax.Array) -> jax.Array:
+    """``A^H B`` for batch-last ``A``, ``B``, summed over slices of :data:`PRODUCT_SLICE` amplitudes
+    when longer: each slice's conjugate is a small temporary (no conjugated copy of every state, a
+    pass over them and a fresh buffer of their size)."""
+    def dot(a, b):
+        return jax.lax.dot_general(jnp.conj(a), b, (((0,), (0,)), ((), ())),
+                                   precision=jax.lax.Precision.HIGHEST)
+
+    dim = A.shape[0]
+    if dim <= PRODUCT_SLICE:
+        return dot(A, B)
+    k = dim // PRODUCT_SLICE  # dim and the slice are powers of two
+    parts = (A.reshape(k, PRODUCT_SLICE, A.shape[1]), B.reshape(k, PRODUCT_SLICE, B.shape[1]))
+    acc = jnp.zeros((A.shape[1], B.shape[1]), jnp.result_type(A, B))
+    return jax.lax.scan(lambda acc, ab: (acc + dot(*ab), None), acc, parts)[0]
+
+
+def _fidelity_bl(A: jax.Array, B: jax.Array, mixed: bool, *, sliced: bool = False) -> jax.Array:
+    """``|A^H B|^2`` (pure) or ``Re(A^H B)`` (flattened density matrices) for batch-last ``A``, ``B``;
+    ``sliced``: a pure product summed over slices of the amplitudes (:func:`_overlaps`)."""
+    if sliced and not mixed:
+        return jnp.abs(_overlaps(A, B)) ** 2
     prod = jax.lax.dot_general(jnp.conj(A), B, (((0,), (0,)), ((), ())), precision=jax.lax.Precision.HIGHEST)
     return prod.real if mixed else jnp.abs(prod) ** 2
 
@@ -99,13 +123,13 @@ def _gram_bl(A: jax.Array, B: jax.Array, mixed: bool, rows: int) -> jax.Array:
     """The Gram block by block of ``rows`` columns of ``A`` (only one block's conjugate exists at once)."""
     N = A.shape[1]
     if rows >= N:
-        return _fidelity_bl(A, B, mixed)
+        return _fidelity_bl(A, B, mixed, sliced=True)
     n_blocks = -(-N // rows)
     rows = -(-N // n_blocks)  # as many blocks, evened out: the padding computes rows that are dropped
     pad = n_blocks * rows - N
     Ap = jnp.concatenate([A, jnp.zeros((A.shape[0], pad), A.dtype)], axis=1) if pad else A
     blocks = jnp.moveaxis(Ap.reshape(A.shape[0], n_blocks, rows), 1, 0)
-    out = jax.lax.map(lambda a: _fidelity_bl(a, B, mixed), blocks)
+    out = jax.lax.map(lambda a: _fidelity_bl(a, B, mixed, sliced=True), blocks)
     return out.reshape(n_blocks * rows, B.shape[1])[:N]
 
 
@@ -203,7 +227,7 @@ def _slice_fn(size: int):
 
 @functools.cache
 def _block_fn(mixed: bool):
-    return jax.jit(lambda a, b: _fidelity_bl(a, b, mixed))
+    return jax.jit(lambda a, b: _fidelity_bl(a, b, mixed, sliced=True))
 
 
 #: operations one slice of the amplitudes aims at (a tenth of a second or so on a CPU): smaller

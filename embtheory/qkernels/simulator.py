@@ -409,18 +409,15 @@ def apply(psi: jax.Array, m: int, ops: tuple[Op, ...], values: list) -> jax.Arra
     return psi
 
 
-def _apply_diag(psi: jax.Array, m: int, ops: tuple[Op, ...], values: list) -> jax.Array:
-    """The diagonal passes ``ops`` as one multiplication of ``psi`` ``(2^m, B)``.
+def _diag_tables(m: int, ops: tuple[Op, ...], values: list, h: int):
+    """The diagonal passes ``ops`` as two tables (computed once, :func:`_table`) and the factors across them.
 
-    The factors are multiplied into two small tables first, one over wires ``0..h-1`` and one over
-    wires ``h-1..m-1`` (``h = m // 2``), so each amplitude costs two multiplications whatever the
-    number of gates; a factor on a pair of wires across both halves (long-range couplings) is one
-    more broadcast multiplication in the same fused pass (as is a :data:`ZSTRING` across them).
+    ``"A"``: the product of the factors on wires ``0..h-1``, shape ``(2,) * h + (B or 1,)``; ``"C"``:
+    of those on wires ``h-1..m-1`` (not in A), ``(2,) * (m - h + 1) + (B or 1,)``; ``cross``: the
+    ``(wires, table)`` of each factor that reads wires of both (long-range couplings).
     """
-    B = psi.shape[-1]
-    h = max(1, m // 2)
     spans = {"A": (0, h), "C": (h - 1, m)}
-    tables: dict[str, jax.Array] = {}
+    tables: dict[str, list] = {}
     cross = []
     for op, val in zip(ops, values, strict=True):
         k = len(op.wires)
@@ -436,19 +433,32 @@ def _apply_diag(psi: jax.Array, m: int, ops: tuple[Op, ...], values: list) -> ja
                 shape = [1] * (hi - lo) + [t.shape[-1]]
                 for w in wires:
                     shape[w - lo] = 2
-                f = t.reshape(shape)
-                tables[name] = f if name not in tables else tables[name] * f
+                tables.setdefault(name, []).append(t.reshape(shape))
                 break
         else:
             cross.append((wires, t))
-    v = psi.reshape(2 ** (h - 1), 2, 2 ** (m - h), B)
-    if "A" in tables:
-        a = tables["A"]
-        v = v * jnp.broadcast_to(a, (2,) * h + a.shape[-1:]).reshape(2 ** (h - 1), 2, 1, a.shape[-1])
-    if "C" in tables:
-        c = tables["C"]
-        c = jnp.broadcast_to(c, (2,) * (m - h + 1) + c.shape[-1:])
-        v = v * c.reshape(1, 2, 2 ** (m - h), c.shape[-1])
+    return {name: _table(fs) for name, fs in tables.items()}, cross
+
+
+def _table(factors: list, init: jax.Array | None = None) -> jax.Array:
+    """``init * factors[0] * factors[1] * ...`` (broadcast), left to right, computed in a loop.
+
+    Written as a chain of products, XLA fuses the chain into the pass over the state that reads the
+    table and recomputes it for every amplitude (twenty multiplications per amplitude for twenty
+    gates); a loop's result is computed once.
+    """
+    if init is not None:
+        factors = [init, *factors]
+    if len(factors) == 1:
+        return factors[0]
+    shape = jnp.broadcast_shapes(*(f.shape for f in factors))
+    rest = jnp.stack([jnp.broadcast_to(f, shape) for f in factors[1:]])
+    return jax.lax.scan(lambda acc, f: (acc * f, None), jnp.broadcast_to(factors[0], shape), rest)[0]
+
+
+def _times_cross(v: jax.Array, m: int, cross) -> jax.Array:
+    """``v`` (the ``2^m`` amplitudes of every point, any view) times the factors across both tables."""
+    B = v.shape[-1]
     for wires, t in cross:
         shape_v, shape_t, prev = [], [], -1
         for w in wires:
@@ -458,6 +468,28 @@ def _apply_diag(psi: jax.Array, m: int, ops: tuple[Op, ...], values: list) -> ja
         v = v.reshape(*shape_v, 2 ** (m - prev - 1), B)
         v = v * t.reshape(*shape_t, 1, t.shape[-1])
     return v.reshape(2**m, B)
+
+
+def _apply_diag(psi: jax.Array, m: int, ops: tuple[Op, ...], values: list) -> jax.Array:
+    """The diagonal passes ``ops`` as one multiplication of ``psi`` ``(2^m, B)``.
+
+    The factors are multiplied into two small tables first, one over wires ``0..h-1`` and one over
+    wires ``h-1..m-1`` (``h = m // 2``), so each amplitude costs two multiplications whatever the
+    number of gates; a factor on a pair of wires across both halves (long-range couplings) is one
+    more broadcast multiplication in the same fused pass (as is a :data:`ZSTRING` across them).
+    """
+    B = psi.shape[-1]
+    h = max(1, m // 2)
+    tables, cross = _diag_tables(m, ops, values, h)
+    v = psi.reshape(2 ** (h - 1), 2, 2 ** (m - h), B)
+    if "A" in tables:
+        a = tables["A"]
+        v = v * jnp.broadcast_to(a, (2,) * h + a.shape[-1:]).reshape(2 ** (h - 1), 2, 1, a.shape[-1])
+    if "C" in tables:
+        c = tables["C"]
+        c = jnp.broadcast_to(c, (2,) * (m - h + 1) + c.shape[-1:])
+        v = v * c.reshape(1, 2, 2 ** (m - h), c.shape[-1])
+    return _times_cross(v, m, cross)
 
 
 def _dot(coefs, parts):
@@ -500,18 +532,49 @@ def start(m: int, batch: int, ops: tuple[Op, ...], values: list, dtype) -> jax.A
         k += 1
     if not cols:
         return apply(initial(m, batch, dtype), m, ops, values)
-    psi, w = None, 0
-    while w < m:
+    rest = ops[k:]
+    if m >= DENSE_FROM and len(rest) == 1 and rest[0].kind == "diag":
+        return _product_times_diag(m, batch, cols, rest[0], values[k], dtype)
+    psi = _kron(cols, 0, m, dtype)
+    psi = jnp.broadcast_to(psi.astype(dtype), (2**m, batch))
+    return apply(psi, m, rest, values[k:])
+
+
+def _kron(cols: dict, lo: int, hi: int, dtype) -> jax.Array:
+    """The product state of wires ``lo..hi-1`` from the first columns ``cols`` (untouched wires
+    ``|0>``; no column straddles ``lo`` or ``hi``): ``(2^(hi-lo), 1 or B)``."""
+    psi, w = None, lo
+    while w < hi:
         if w in cols:
             col = cols[w]
         else:  # untouched wires up to the next touched one stay |0...0>
-            r = next((v for v in range(w, m) if v in cols), m) - w
+            r = next((v for v in range(w, hi) if v in cols), hi) - w
             col = jnp.zeros((2**r, 1), dtype).at[0].set(1)
         w += col.shape[0].bit_length() - 1
         width = max(col.shape[1], 1 if psi is None else psi.shape[1])
         psi = col if psi is None else (psi[:, None, :] * col[None]).reshape(-1, width)
-    psi = jnp.broadcast_to(psi.astype(dtype), (2**m, batch))
-    return apply(psi, m, ops[k:], values[k:])
+    return psi
+
+
+def _product_times_diag(m: int, batch: int, cols: dict, op: Op, values: list, dtype) -> jax.Array:
+    """A product state times one diagonal pass, written once (large states: :data:`DENSE_FROM`).
+
+    Cut at a wire ``h`` near the middle that no column straddles: the left half's product state
+    times the diagonal's table over wires ``0..h-1``, and the right half's times the table over
+    wires ``h-1..m-1``, are small; the state is their broadcast product (on the shared wire
+    ``h - 1``) times the factors across both tables, one pass over the memory instead of two.
+    """
+    inside = {w for w0, c in cols.items() for w in range(w0 + 1, w0 + c.shape[0].bit_length() - 1)}
+    h = min((c for c in range(2, m - 1) if c not in inside), key=lambda c: (abs(2 * c - m), c))
+    tables, cross = _diag_tables(m, op.factors, values, h)
+    left, right = _kron(cols, 0, h, dtype).astype(dtype), _kron(cols, h, m, dtype).astype(dtype)
+    F = _table([tables["A"]] if "A" in tables else [], left.reshape((2,) * h + left.shape[-1:]))
+    G = right.reshape((1,) + (2,) * (m - h) + right.shape[-1:])
+    G = _table([tables["C"]] if "C" in tables else [], G)
+    F = F.reshape(2 ** (h - 1), 2, 1, F.shape[-1])
+    G = G.reshape(1, G.shape[0], 2 ** (m - h), G.shape[-1])
+    v = jnp.broadcast_to(F * G, (2 ** (h - 1), 2, 2 ** (m - h), batch))
+    return _times_cross(v, m, cross)
 
 
 def constant_tail(ops: tuple[Op, ...]) -> int:

@@ -275,6 +275,23 @@ def test_the_cut_simulation_equals_the_plain_one_and_is_batch_independent(monkey
     assert_allclose(S, plain, rtol=0, atol=2e-6)
 
 
+@pytest.mark.parametrize("entanglement", ["linear", "full"])  # full: couplings across both tables
+def test_a_product_state_and_one_diagonal_pass_written_at_once_give_pennylanes_state(entanglement):
+    n = simulator.DENSE_FROM  # from here on, the product state and the diagonal are one write
+    circuit = zz_feature_map(n, reps=1, entanglement=entanglement)
+    assert [op.kind for op in simulator.plan(circuit, False, False).layer][-1] == "diag"
+    X = np.random.default_rng(5).uniform(0, 2 * np.pi, (2, n))
+    qnode = _zz_pennylane(n, entanglement, 1)
+    assert_allclose(embed(X, embedding=circuit), np.stack([qnode(x) for x in X]), rtol=0, atol=1e-12)
+    X32 = jnp.asarray(X, jnp.float32)
+    S = embed(X32, embedding=circuit)
+    same(S, jnp.concatenate([embed(X32[i:i + 1], embedding=circuit) for i in range(2)]))
+    # the L = 2 HEE's fidelities: a product state and one diagonal pass (with a factor across both tables)
+    H = embed(X32, embedding="hee", layers=2)
+    assert_allclose(fidelity_gram(X32, embedding="hee", layers=2), jnp.abs(H.conj() @ H.T) ** 2,
+                    rtol=0, atol=2e-6)
+
+
 _P = {"I": np.eye(2), "X": np.array([[0, 1], [1, 0]]), "Y": np.array([[0, -1j], [1j, 0]]),
       "Z": np.diag([1.0, -1.0])}
 

@@ -148,6 +148,26 @@ def test_fused_gram_equals_the_unfused_gram_at_the_benchmark_size():
 
 
 @pytest.mark.numerics
+@pytest.mark.parametrize("with_y", [False, True])
+def test_a_pure_gram_summed_over_slices_of_the_amplitudes_equals_the_whole_product(monkeypatch, with_y):
+    from embtheory.qkernels import kernels
+
+    X, Y = _data(6, 7, 6, np.float32), (_data(7, 3, 6, np.float32) if with_y else None)
+    S = np.asarray(embed(X, layers=2), np.complex128)
+    T = S if Y is None else np.asarray(embed(Y, layers=2), np.complex128)
+    want = np.abs(S.conj() @ T.T) ** 2
+    monkeypatch.setattr(kernels, "PRODUCT_SLICE", 8)  # 64 amplitudes: eight slices
+    kernels._native_gram_fn.cache_clear()
+    try:
+        sliced = fidelity_gram(X, Y, layers=2, dtype=jnp.complex64)
+        one = fidelity_gram(X, Y, layers=2, dtype=jnp.complex64, chunk_size=1)
+    finally:
+        kernels._native_gram_fn.cache_clear()
+    assert_allclose(sliced, want, rtol=0, atol=2e-6)
+    same(sliced, one)  # still one value per pair, whatever the chunking
+
+
+@pytest.mark.numerics
 def test_fused_noisy_gram_equals_the_unfused_gram():
     X = _data(4, 5, 3, np.float32)
     fused = fidelity_gram(X, layers=2, noise=0.05, dtype=jnp.complex64)
