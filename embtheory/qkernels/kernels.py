@@ -92,22 +92,32 @@ def fidelity_gram(X, Y=None, *, embedding="hee", layers: int = 1, params=None, n
 #: amplitudes per slice of a long pure Gram's product (:func:`_overlaps`)
 PRODUCT_SLICE = 2**14
 
+#: the most bytes the slices' partial products of :func:`_overlaps` may hold
+PARTIALS_BYTES = 64 * 2**20
+
 
 def _overlaps(A: jax.Array, B: jax.Array) -> jax.Array:
-    """``A^H B`` for batch-last ``A``, ``B``, summed over slices of :data:`PRODUCT_SLICE` amplitudes
-    when longer: each slice's conjugate is a small temporary (no conjugated copy of every state, a
-    pass over them and a fresh buffer of their size)."""
+    """``A^H B`` for batch-last ``A``, ``B``, summed over slices of the amplitudes when they are long
+    (at least :data:`PRODUCT_SLICE` each, their partial products within :data:`PARTIALS_BYTES`):
+    each slice's conjugate is a small temporary (no conjugated copy of every state: a pass over them
+    and a fresh buffer of their size).  The partial products are summed pairwise, so the rounding
+    grows with the logarithm of the number of slices."""
     def dot(a, b):
         return jax.lax.dot_general(jnp.conj(a), b, (((0,), (0,)), ((), ())),
                                    precision=jax.lax.Precision.HIGHEST)
 
-    dim = A.shape[0]
-    if dim <= PRODUCT_SLICE:
+    dim, N, M = A.shape[0], A.shape[1], B.shape[1]
+    itemsize = jnp.dtype(jnp.result_type(A, B)).itemsize
+    k = min(dim // PRODUCT_SLICE, PARTIALS_BYTES // (N * M * itemsize))
+    if k < 2:
         return dot(A, B)
-    k = dim // PRODUCT_SLICE  # dim and the slice are powers of two
-    parts = (A.reshape(k, PRODUCT_SLICE, A.shape[1]), B.reshape(k, PRODUCT_SLICE, B.shape[1]))
-    acc = jnp.zeros((A.shape[1], B.shape[1]), jnp.result_type(A, B))
-    return jax.lax.scan(lambda acc, ab: (acc + dot(*ab), None), acc, parts)[0]
+    k = 1 << (k.bit_length() - 1)  # dim is a power of two: so is every slice
+    parts = (A.reshape(k, dim // k, N), B.reshape(k, dim // k, M))
+    partial = jax.lax.scan(lambda _, ab: (None, dot(*ab)), None, parts)[1]
+    while partial.shape[0] > 1:
+        half = partial.shape[0] // 2
+        partial = partial[:half] + partial[half:]
+    return partial[0]
 
 
 def _fidelity_bl(A: jax.Array, B: jax.Array, mixed: bool, *, sliced: bool = False) -> jax.Array:
@@ -211,18 +221,16 @@ def _states_fn(circuit, mixed: bool, dtype, static_layers: int | None):
 
 @functools.cache
 def _slice_fn(size: int):
-    """``acc + A[lo:lo+size]^H B[lo:lo+size]`` with ``A``, ``B`` the row slices of lists of batch-last
-    state chunks joined along the points (``acc`` is donated: updated in place)."""
+    """``A[lo:lo+size]^H B[lo:lo+size]`` with ``A``, ``B`` the row slices of lists of batch-last state
+    chunks joined along the points."""
 
-    def run(acc, A, B, lo):
+    def run(A, B, lo):
         def cut(parts):
             return jnp.concatenate([jax.lax.dynamic_slice_in_dim(p, lo, size, 0) for p in parts], axis=1)
 
-        a, b = cut(A), cut(B)
-        return acc + jax.lax.dot_general(jnp.conj(a), b, (((0,), (0,)), ((), ())),
-                                         precision=jax.lax.Precision.HIGHEST)
+        return _overlaps(cut(A), cut(B))
 
-    return jax.jit(run, donate_argnums=0)
+    return jax.jit(run)
 
 
 @functools.cache
@@ -281,12 +289,14 @@ def _product_in_slices(A, B, dim: int, size: int, mixed: bool) -> np.ndarray:
     """The fidelities of the state chunks ``A`` x ``B``, ``<a|b>`` summed over slices of ``size``
     amplitudes."""
     step = _slice_fn(size)
-    acc = jnp.zeros((len(A) * A[0].shape[1], len(B) * B[0].shape[1]), A[0].dtype)
-    with interruptible(lambda: acc):
-        for lo in range(0, dim, size):
-            acc = jax.block_until_ready(step(acc, A, B, np.int32(lo)))
-    G = np.asarray(acc)
-    return G.real if mixed else np.abs(G) ** 2
+    G = np.zeros((len(A) * A[0].shape[1], len(B) * B[0].shape[1]), np.complex128)
+    last = [None]  # the slice in flight, waited for if a Ctrl-C comes
+    with interruptible(lambda: last[0]):
+        for lo in range(0, dim, size):  # the slices' products summed on the host in double precision
+            last[0] = step(A, B, np.int32(lo))
+            G += np.asarray(jax.block_until_ready(last[0]))
+    dtype = np.finfo(A[0].dtype).dtype
+    return (G.real if mixed else np.abs(G) ** 2).astype(dtype)
 
 
 def _product_in_point_blocks(A, B, c: int, symmetric: bool, mixed: bool, dtype) -> np.ndarray:

@@ -23,7 +23,16 @@ list of passes over the state (:func:`plan`):
   ``2^(m/2)`` entries per point first), so the ZZ map's ``n - 1`` couplings read the state once;
 - from :data:`DENSE_FROM` qubits on, the single-qubit matrices of neighbouring wires are merged
   into one ``2^g x 2^g`` block per pass (``g`` up to :data:`DENSE_WIDTH`): one pass over the memory
-  instead of ``g``, where large states are bound by memory bandwidth.
+  instead of ``g``, where large states are bound by memory bandwidth;
+- a diagonal pass's tables are multiplied in a loop (:func:`_table`): fused into the pass, XLA would
+  recompute every gate's factor for every amplitude; from :data:`DENSE_FROM` qubits on, a product
+  state followed by one diagonal pass is written at once (:func:`start`).
+
+Cut.  From :data:`CUT_FROM` qubits on, a pure state whose gates across a cut near the middle are
+few diagonal two-wire gates (the ZZ map with linear or circular couplings) is simulated as two
+halves of about ``2^(n/2)`` amplitudes per label, joined by one pass over the full state into which
+the trailing diagonal gates are fused (:func:`cut_plan`, :func:`simulate_cut`): the ZZ map's state is
+one pass instead of about ten.
 
 The matrices of every pass are computed once per point before the layers run; the layers run in
 ``lax.scan`` (or a ``fori_loop`` with a run-time count), so the compile time does not grow with
@@ -61,8 +70,9 @@ from embtheory.qkernels.circuit import (
     ring_pairs,
 )
 
-__all__ = ["DENSE_FROM", "DENSE_WIDTH", "ZSTRING", "bloch_batch", "constant_tail", "fidelity_gates",
-           "fidelity_plan", "plan", "ring_pairs", "rotation_matrices", "simulate", "start"]
+__all__ = ["CUT_FROM", "CUT_GATES", "DENSE_FROM", "DENSE_WIDTH", "ZSTRING", "CutPlan", "bloch_batch",
+           "constant_tail", "cut_plan", "fidelity_gates", "fidelity_plan", "plan", "ring_pairs",
+           "rotation_matrices", "simulate", "simulate_cut", "start"]
 
 #: qubits from which neighbouring single-qubit matrices are merged into dense blocks
 DENSE_FROM = 14
