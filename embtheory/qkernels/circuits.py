@@ -128,9 +128,11 @@ def _fit_angle(where: str, v0: float, moved: list[float], x0: np.ndarray, h: flo
 
 
 def _angle_at(a: qc.Angle, x: np.ndarray) -> float:
-    xj = jnp.asarray(x, jnp.float64 if x.dtype == np.float64 else None)
-    return float(np.asarray(qc.angle_values([a], xj,
-                                            None)[0]))
+    """The angle at ``x``, in double precision on the host whatever the x64 flag (the values it is
+    checked against are PennyLane's, recorded in double precision)."""
+    if a.kind == "const":
+        return float(a.offset)
+    return float(qc.angle_values([a], np.asarray(x, np.float64), None)[0])
 
 
 @functools.cache

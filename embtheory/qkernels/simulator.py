@@ -181,6 +181,10 @@ def _two_op(wires, factors) -> Op:
     return Op("two", tuple(wires), tuple(factors), monomial and perm == (0, 1, 2, 3), varies)
 
 
+def _diagonal(g) -> bool:
+    return not isinstance(g, str) and g.name in DIAGONAL
+
+
 def _one_op(w, factors) -> Op:
     diag = all(not isinstance(g, str) and g.name in DIAGONAL for g, _, _ in factors)
     return Op("one", (w,), tuple((g, (0,), c) for g, _, c in factors), diag,
@@ -225,6 +229,11 @@ def _plan_gates(items, m: int) -> list[Op]:
                 flush_all()
             ops.append(("perm", ws, [(g, ws, conj)]))
         else:
+            if (not isinstance(g, str) and g.name in DIAGONAL
+                    and any(not _diagonal(f) for w in ws for f, _ in pending.get(w, []))):
+                # a diagonal gate stays diagonal (merged with the diagonal passes around it, and a
+                # cut can cross it): the single-qubit runs before it go first as their own passes
+                flush_all()
             ops.append(("two", ws, [*take(ws), (g, ws, conj)]))
     flush_all()
     out = []

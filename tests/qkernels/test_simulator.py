@@ -321,3 +321,31 @@ def test_moved_rotations_read_parities_through_cnots_swaps_and_xs():
         assert any(g.name == simulator.ZSTRING for g in gates)
         cut = simulator.simulate(c, X, None, None, layers, upto_constant=True, **kw)
         assert_allclose(_fidelities(cut), _fidelities(full), atol=1e-5)
+
+
+def test_a_float32_zz_template_with_ising_couplings_runs_natively_and_is_cut():
+    # the angles 2 (pi - x_i)(pi - x_j) are checked in double precision whatever the x64 flag, and a
+    # diagonal two-qubit gate after Hadamards stays diagonal (the cut can cross it)
+    qml = pytest.importorskip("pennylane")
+    import warnings
+
+    from embtheory.qkernels import fidelity_gram
+    from embtheory.qkernels.circuits import to_circuit
+
+    def template(x, wires):
+        for _ in range(2):
+            for k, w in enumerate(wires):
+                qml.Hadamard(wires=w)
+                qml.RZ(2 * x[k], wires=w)
+            for k in range(len(wires) - 1):
+                qml.IsingZZ(2 * (np.pi - x[k]) * (np.pi - x[k + 1]), wires=[wires[k], wires[k + 1]])
+
+    n = simulator.CUT_FROM
+    X = np.random.default_rng(7).uniform(0, 2 * np.pi, (4, n)).astype(np.float32)
+    with warnings.catch_warnings():
+        warnings.simplefilter("error")  # no fallback to PennyLane, no dtype warning
+        K = fidelity_gram(X, embedding=template)
+    circuit = to_circuit(template, n)
+    assert simulator.cut_plan(circuit, 1) is not None
+    builtin = fidelity_gram(X, embedding=zz_feature_map(n, reps=2, entanglement="linear"))
+    assert_allclose(K, builtin, rtol=0, atol=2e-6)  # RZ and IsingZZ: the same map up to global phases
