@@ -96,24 +96,25 @@ PRODUCT_SLICE = 2**14
 PARTIALS_BYTES = 64 * 2**20
 
 
+def _conj_dot(A: jax.Array, B: jax.Array) -> jax.Array:
+    """``A^H B`` for batch-last ``A``, ``B`` (one product)."""
+    return jax.lax.dot_general(jnp.conj(A), B, (((0,), (0,)), ((), ())), precision=jax.lax.Precision.HIGHEST)
+
+
 def _overlaps(A: jax.Array, B: jax.Array) -> jax.Array:
     """``A^H B`` for batch-last ``A``, ``B``, summed over slices of the amplitudes when they are long
     (at least :data:`PRODUCT_SLICE` each, their partial products within :data:`PARTIALS_BYTES`):
     each slice's conjugate is a small temporary (no conjugated copy of every state: a pass over them
     and a fresh buffer of their size).  The partial products are summed pairwise, so the rounding
     grows with the logarithm of the number of slices."""
-    def dot(a, b):
-        return jax.lax.dot_general(jnp.conj(a), b, (((0,), (0,)), ((), ())),
-                                   precision=jax.lax.Precision.HIGHEST)
-
     dim, N, M = A.shape[0], A.shape[1], B.shape[1]
     itemsize = jnp.dtype(jnp.result_type(A, B)).itemsize
     k = min(dim // PRODUCT_SLICE, PARTIALS_BYTES // (N * M * itemsize))
     if k < 2:
-        return dot(A, B)
+        return _conj_dot(A, B)
     k = 1 << (k.bit_length() - 1)  # dim is a power of two: so is every slice
     parts = (A.reshape(k, dim // k, N), B.reshape(k, dim // k, M))
-    partial = jax.lax.scan(lambda _, ab: (None, dot(*ab)), None, parts)[1]
+    partial = jax.lax.scan(lambda _, ab: (None, _conj_dot(*ab)), None, parts)[1]
     while partial.shape[0] > 1:
         half = partial.shape[0] // 2
         partial = partial[:half] + partial[half:]
@@ -123,9 +124,7 @@ def _overlaps(A: jax.Array, B: jax.Array) -> jax.Array:
 def _fidelity_bl(A: jax.Array, B: jax.Array, mixed: bool, *, sliced: bool = False) -> jax.Array:
     """``|A^H B|^2`` (pure) or ``Re(A^H B)`` (flattened density matrices) for batch-last ``A``, ``B``;
     ``sliced``: a pure product summed over slices of the amplitudes (:func:`_overlaps`)."""
-    if sliced and not mixed:
-        return jnp.abs(_overlaps(A, B)) ** 2
-    prod = jax.lax.dot_general(jnp.conj(A), B, (((0,), (0,)), ((), ())), precision=jax.lax.Precision.HIGHEST)
+    prod = _overlaps(A, B) if sliced and not mixed else _conj_dot(A, B)
     return prod.real if mixed else jnp.abs(prod) ** 2
 
 

@@ -186,7 +186,7 @@ def _diagonal(g) -> bool:
 
 
 def _one_op(w, factors) -> Op:
-    diag = all(not isinstance(g, str) and g.name in DIAGONAL for g, _, _ in factors)
+    diag = all(_diagonal(g) for g, _, _ in factors)
     return Op("one", (w,), tuple((g, (0,), c) for g, _, c in factors), diag,
               any(_reads_data(g) for g, _, _ in factors))
 
@@ -229,8 +229,7 @@ def _plan_gates(items, m: int) -> list[Op]:
                 flush_all()
             ops.append(("perm", ws, [(g, ws, conj)]))
         else:
-            if (not isinstance(g, str) and g.name in DIAGONAL
-                    and any(not _diagonal(f) for w in ws for f, _ in pending.get(w, []))):
+            if _diagonal(g) and any(not _diagonal(f) for w in ws for f, _ in pending.get(w, [])):
                 # a diagonal gate stays diagonal (merged with the diagonal passes around it, and a
                 # cut can cross it): the single-qubit runs before it go first as their own passes
                 flush_all()
@@ -819,7 +818,8 @@ def _on_half(op: Op, lo: int, m: int) -> Op:
     return Op("perm", wires, factors, perm=total)
 
 
-def _split(ops: tuple[Op, ...], n: int, h: int) -> CutPlan | None:
+def _trailing_diagonals(ops: tuple[Op, ...]) -> list[bool]:
+    """For each pass: whether it is diagonal and only diagonal passes follow it on its wires."""
     live: set[int] = set()  # wires with a non-diagonal pass later
     trailing = [False] * len(ops)
     for i in range(len(ops) - 1, -1, -1):
@@ -827,6 +827,10 @@ def _split(ops: tuple[Op, ...], n: int, h: int) -> CutPlan | None:
             trailing[i] = True
         else:
             live |= set(ops[i].wires)
+    return trailing
+
+
+def _split(ops: tuple[Op, ...], trailing: list[bool], n: int, h: int) -> CutPlan | None:
     left, right, cross = [], [], []
     for op, tr in zip(ops, trailing, strict=True):
         if tr:
@@ -869,9 +873,10 @@ def cut_plan(circuit: Circuit, layers: int) -> CutPlan | None:
     if _cost(p.prefix + p.layer, True) + (layers - 1) * _cost(p.layer, False) < 3:
         return None
     ops = _unmerged(circuit.prefix, n) + _unmerged(circuit.layer, n) * layers
+    trailing = _trailing_diagonals(ops)
     best = None
     for h in sorted(range(max(1, n // 2 - 2), min(n - 1, n // 2 + 2) + 1), key=lambda c: abs(2 * c - n)):
-        cp = _split(ops, n, h)
+        cp = _split(ops, trailing, n, h)
         if cp is not None and (best is None or len(cp.cross) < len(best.cross)):
             best = cp
     return best
