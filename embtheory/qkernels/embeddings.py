@@ -320,10 +320,11 @@ def chunked(fn: Callable, X: jax.Array, chunk: int, *, batch_last: bool):
 
 
 def native_states(X, spec: EmbeddingSpec, *, chunk: int, layers=None, post: Callable | None = None,
-                  upto_constant: bool = False):
+                  upto_constant: bool = False, at_least: int = 0):
     """Traceable: the native states of ``X`` batch last (or ``post(states)``, batch first), chunked.
 
-    ``upto_constant``: up to a unitary shared by every point (for fidelities; see ``simulator.simulate``).
+    ``upto_constant``: up to a unitary shared by every point (for fidelities; see ``simulator.simulate``);
+    ``at_least``: a lower bound of a traced ``layers`` (see ``simulator.simulate``).
     """
     mixed = spec.noise is not None
     noise = None if spec.noise is None else jnp.asarray(spec.noise, X.dtype)
@@ -332,7 +333,7 @@ def native_states(X, spec: EmbeddingSpec, *, chunk: int, layers=None, post: Call
 
     def run(Xc):
         S = simulator.simulate(circuit, Xc, spec.params, noise, depth, mixed=mixed, dtype=spec.dtype,
-                               upto_constant=upto_constant)
+                               upto_constant=upto_constant, at_least=at_least)
         return S if post is None else post(S)
 
     return chunked(run, X, chunk, batch_last=post is None)
@@ -343,14 +344,15 @@ def _native_fn(circuit: Circuit, mixed: bool, dtype, chunk: int, static_layers: 
                post: Callable | None) -> Callable:
     """A jitted ``(X, params, noise, layers) -> states`` (batch last) or ``post(states)`` (batch first).
 
-    Cached per static configuration; without trainable parameters the depth is a run-time
-    argument (``static_layers`` None), so one compiled program serves every ``L``.
+    Cached per static configuration; see :func:`static_depth` for when the depth is a run-time
+    argument (``static_layers`` None: one compiled program serves every ``L >= RUNTIME_DEPTH_FROM``).
     """
 
     def run(X, params, noise, layers):
         depth = layers if static_layers is None else static_layers
         spec = EmbeddingSpec(circuit, None, None, 1, params, noise if mixed else None, "native", dtype)
-        return native_states(X, spec, chunk=chunk, layers=depth, post=post)
+        return native_states(X, spec, chunk=chunk, layers=depth, post=post,
+                             at_least=runtime_floor(static_layers))
 
     return jax.jit(run)
 
@@ -360,12 +362,25 @@ def _layer_key(circuit: Circuit) -> Circuit:
     return dataclasses.replace(circuit, layers=1)
 
 
-def static_depth(spec: EmbeddingSpec) -> int | None:
-    """The depth to compile into a program, or None for a run-time depth (one program for every ``L``).
+#: depths from which a circuit without trainable parameters runs one program with the depth as a
+#: run-time argument (a sweep over ``L`` compiles once); a smaller depth is compiled in (each of
+#: them is its own simulation: the product state, the rewritten last two layers)
+RUNTIME_DEPTH_FROM = 3
 
-    Static with trainable parameters (reverse-mode gradients) and where the depth decides the
-    simulation (a cut simulation, :func:`~embtheory.qkernels.simulator.cut_plan`)."""
-    if spec.params is not None:
+
+def runtime_floor(static_layers: int | None) -> int:
+    """The lower bound of a run-time depth (``static_layers`` None, see :func:`static_depth`)."""
+    return RUNTIME_DEPTH_FROM if static_layers is None else 0
+
+
+def static_depth(spec: EmbeddingSpec) -> int | None:
+    """The depth to compile into a program, or None for a run-time depth of at least
+    :data:`RUNTIME_DEPTH_FROM` (one program for every such ``L``).
+
+    Static with trainable parameters (reverse-mode gradients), below :data:`RUNTIME_DEPTH_FROM`
+    and where the depth decides the simulation (a cut simulation,
+    :func:`~embtheory.qkernels.simulator.cut_plan`)."""
+    if spec.params is not None or spec.layers < RUNTIME_DEPTH_FROM:
         return spec.layers
     if spec.noise is None and simulator.cut_plan(_layer_key(spec.circuit), spec.layers) is not None:
         return spec.layers

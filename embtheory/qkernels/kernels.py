@@ -47,6 +47,7 @@ from embtheory.qkernels.embeddings import (
     plan_memory,
     reduced_batch,
     resolve,
+    runtime_floor,
     states_batch_last,
     static_depth,
 )
@@ -148,11 +149,12 @@ def gram_rows(n_rows: int, dim: int, dtype) -> int:
     return int(max(1, min(n_rows, (memory_budget() / 8) // per_row)))
 
 
-def _native_gram(X, Y, spec: EmbeddingSpec, chunk: int, rows: int, layers=None):
+def _native_gram(X, Y, spec: EmbeddingSpec, chunk: int, rows: int, layers=None, at_least: int = 0):
     mixed = spec.noise is not None
     # both sides up to the same constant unitary, which the fidelity ignores
-    A = native_states(X, spec, chunk=chunk, layers=layers, upto_constant=True)
-    B = A if Y is None else native_states(Y, spec, chunk=chunk, layers=layers, upto_constant=True)
+    A = native_states(X, spec, chunk=chunk, layers=layers, upto_constant=True, at_least=at_least)
+    B = A if Y is None else native_states(Y, spec, chunk=chunk, layers=layers, upto_constant=True,
+                                          at_least=at_least)
     return _gram_bl(A, B, mixed, rows)
 
 
@@ -163,7 +165,7 @@ def _native_gram_fn(circuit, mixed: bool, dtype, chunk: int, rows: int, static_l
     def run(X, Y, params, noise, layers):
         depth = layers if static_layers is None else static_layers
         spec = EmbeddingSpec(circuit, None, None, 1, params, noise if mixed else None, "native", dtype)
-        return _native_gram(X, Y, spec, chunk, rows, layers=depth)
+        return _native_gram(X, Y, spec, chunk, rows, layers=depth, at_least=runtime_floor(static_layers))
 
     return jax.jit(run)
 
@@ -213,7 +215,8 @@ def _states_fn(circuit, mixed: bool, dtype, static_layers: int | None):
     def run(X, params, noise, layers):
         depth = layers if static_layers is None else static_layers
         spec = EmbeddingSpec(circuit, None, None, 1, params, noise if mixed else None, "native", dtype)
-        return native_states(X, spec, chunk=X.shape[0], layers=depth, upto_constant=True)
+        return native_states(X, spec, chunk=X.shape[0], layers=depth, upto_constant=True,
+                             at_least=runtime_floor(static_layers))
 
     return jax.jit(run)
 

@@ -135,19 +135,37 @@ def _factor_perm(g) -> tuple[int, ...] | None:
     return None
 
 
-def _gather(m: int, wires: tuple[int, ...], local: tuple[int, ...]) -> np.ndarray:
-    """The full-state gather of a permutation ``local`` of the basis of ``wires``."""
-    idx = np.arange(2**m, dtype=np.int32)  # int32 whatever the x64 flag (a plan is cached across both)
-    bits = [(idx >> (m - 1 - w)) & 1 for w in wires]
-    sub = np.zeros_like(idx)
-    for b in bits:
-        sub = 2 * sub + b
+def _permute_bits(x: np.ndarray, m: int, wires: tuple[int, ...], local: tuple[int, ...]) -> np.ndarray:
+    """The basis indices ``x`` after a permutation ``local`` of the basis of ``wires``."""
+    sub = np.zeros_like(x)
+    for w in wires:
+        sub = 2 * sub + ((x >> (m - 1 - w)) & 1)
     src_sub = np.asarray(local, np.int32)[sub]
-    out = idx.copy()
+    out = x.copy()
     for k, w in enumerate(wires):
         bit = (src_sub >> (len(wires) - 1 - k)) & 1
         out = (out & ~(1 << (m - 1 - w))) | (bit << (m - 1 - w))
     return out
+
+
+@functools.lru_cache(maxsize=32)
+def _composed_perm(m: int, gates: tuple[tuple[str, tuple[int, ...]], ...]) -> np.ndarray:
+    """The full-state gather of the permutation gates ``(name, wires)`` applied in order.
+
+    ``total[i] = g_1(g_2(...g_k(i)))`` (the gather of ``g_1`` then ``g_2`` ...), built by permuting
+    the bits of every index once per gate; cached (a plan asks for the same ring several times and
+    a gather of ``2^m`` indices costs milliseconds at 20 qubits)."""
+    x = np.arange(2**m, dtype=np.int32)  # int32 whatever the x64 flag (a plan is cached across both)
+    for name, wires in reversed(gates):
+        x = _permute_bits(x, m, wires, PERMUTATIONS[name])
+    x.setflags(write=False)
+    return x
+
+
+def _perm_op(wires: tuple[int, ...], factors: tuple, m: int) -> Op:
+    """A pass of permutation gates ``factors`` (global wires ``fw`` on ``m`` wires)."""
+    key = tuple((g.name, tuple(fw)) for g, fw, _ in factors)
+    return Op("perm", wires, factors, perm=_composed_perm(m, key))
 
 
 def _items(gates: tuple[Gate, ...], n: int, mixed: bool, noisy: bool):
@@ -245,10 +263,7 @@ def _plan_gates(items, m: int) -> list[Op]:
             (g, fw, c), = factors
             out.append(Op("zs", wires, ((g, tuple(range(len(fw))), c),), True, g.reads_data))
         else:
-            total = np.arange(2**m, dtype=np.int32)
-            for g, fw, _ in factors:
-                total = total[_gather(m, fw, PERMUTATIONS[g.name])]
-            out.append(Op("perm", wires, tuple(factors), perm=total))
+            out.append(_perm_op(wires, tuple(factors), m))
     return out
 
 
@@ -458,18 +473,22 @@ def _diag_tables(m: int, ops: tuple[Op, ...], values: list, h: int):
     return {name: _table(fs) for name, fs in tables.items()}, cross
 
 
-def _table(factors: list, init: jax.Array | None = None) -> jax.Array:
+def _table(factors: list, init: jax.Array | None = None, *, loop: bool = False) -> jax.Array:
     """``init * factors[0] * factors[1] * ...`` (broadcast), left to right, computed in a loop.
 
     Written as a chain of products, XLA fuses the chain into the pass over the state that reads the
     table and recomputes it for every amplitude (twenty multiplications per amplitude for twenty
-    gates); a loop's result is computed once.
+    gates); a loop's result is computed once.  XLA inlines a loop of one step: ``loop`` keeps two
+    factors in a loop of two steps from ones (``1 * a`` is exact), so that even they are computed
+    once.
     """
     if init is not None:
         factors = [init, *factors]
     if len(factors) == 1:
         return factors[0]
     shape = jnp.broadcast_shapes(*(f.shape for f in factors))
+    if loop and len(factors) == 2:
+        factors = [jnp.ones((), factors[0].dtype), *factors]
     rest = jnp.stack([jnp.broadcast_to(f, shape) for f in factors[1:]])
     return jax.lax.scan(lambda acc, f: (acc * f, None), jnp.broadcast_to(factors[0], shape), rest)[0]
 
@@ -527,8 +546,11 @@ def _repeat(layer, init, layers):
 
 
 def initial(m: int, batch: int, dtype) -> jax.Array:
-    """``|0...0>`` (or ``|0><0|`` on ``m = 2n`` wires) for ``batch`` points: ``(2^m, batch)``."""
-    return jnp.zeros((2**m, batch), dtype).at[0].set(1)
+    """``|0...0>`` (or ``|0><0|`` on ``m = 2n`` wires) for ``batch`` points: ``(2^m, batch)``.
+
+    Written at run time: XLA would otherwise fold it into a constant of the state's size inside the
+    compiled program (a second of compile time and the state's bytes again at 20 qubits)."""
+    return jax.lax.optimization_barrier(jnp.zeros((2**m, batch), dtype)).at[0].set(1)
 
 
 def start(m: int, batch: int, ops: tuple[Op, ...], values: list, dtype) -> jax.Array:
@@ -558,20 +580,40 @@ def start(m: int, batch: int, ops: tuple[Op, ...], values: list, dtype) -> jax.A
     return apply(psi, m, rest, values[k:])
 
 
-def _kron(cols: dict, lo: int, hi: int, dtype) -> jax.Array:
-    """The product state of wires ``lo..hi-1`` from the first columns ``cols`` (untouched wires
-    ``|0>``; no column straddles ``lo`` or ``hi``): ``(2^(hi-lo), 1 or B)``."""
-    psi, w = None, lo
+def _kron_columns(cols: dict, lo: int, hi: int, dtype) -> list[tuple[int, jax.Array]]:
+    """The columns of wires ``lo..hi-1`` in order, as ``(first wire, column)``: ``cols``' own, and
+    ``|0...0>`` for each run of untouched wires (no column straddles ``lo`` or ``hi``)."""
+    out, w = [], lo
     while w < hi:
         if w in cols:
             col = cols[w]
         else:  # untouched wires up to the next touched one stay |0...0>
             r = next((v for v in range(w, hi) if v in cols), hi) - w
             col = jnp.zeros((2**r, 1), dtype).at[0].set(1)
+        out.append((w, col))
         w += col.shape[0].bit_length() - 1
+    return out
+
+
+def _kron(cols: dict, lo: int, hi: int, dtype) -> jax.Array:
+    """The product state of wires ``lo..hi-1`` from the first columns ``cols`` (untouched wires
+    ``|0>``; no column straddles ``lo`` or ``hi``): ``(2^(hi-lo), 1 or B)``."""
+    psi = None
+    for _, col in _kron_columns(cols, lo, hi, dtype):
         width = max(col.shape[1], 1 if psi is None else psi.shape[1])
         psi = col if psi is None else (psi[:, None, :] * col[None]).reshape(-1, width)
     return psi
+
+
+def _kron_factors(cols: dict, lo: int, hi: int, dtype, lead: int = 0) -> list[jax.Array]:
+    """The columns of :func:`_kron` as broadcastable factors over ``(1,) * lead + (2,) * (hi - lo)
+    + (B or 1,)``: their product, left to right, is the product state (the same multiplications)."""
+    out = []
+    for w, col in _kron_columns(cols, lo, hi, dtype):
+        k = col.shape[0].bit_length() - 1
+        shape = (1,) * (lead + w - lo) + (2,) * k + (1,) * (hi - w - k) + col.shape[-1:]
+        out.append(col.astype(dtype).reshape(shape))
+    return out
 
 
 def _product_times_diag(m: int, batch: int, cols: dict, op: Op, values: list, dtype) -> jax.Array:
@@ -585,10 +627,10 @@ def _product_times_diag(m: int, batch: int, cols: dict, op: Op, values: list, dt
     inside = {w for w0, c in cols.items() for w in range(w0 + 1, w0 + c.shape[0].bit_length() - 1)}
     h = min((c for c in range(2, m - 1) if c not in inside), key=lambda c: (abs(2 * c - m), c))
     tables, cross = _diag_tables(m, op.factors, values, h)
-    left, right = _kron(cols, 0, h, dtype).astype(dtype), _kron(cols, h, m, dtype).astype(dtype)
-    F = _table([tables["A"]] if "A" in tables else [], left.reshape((2,) * h + left.shape[-1:]))
-    G = right.reshape((1,) + (2,) * (m - h) + right.shape[-1:])
-    G = _table([tables["C"]] if "C" in tables else [], G)
+    # each half's columns and table multiplied in a loop (computed once: as a chain of products,
+    # XLA fuses it into the pass and recomputes it for every amplitude)
+    F = _table(_kron_factors(cols, 0, h, dtype) + ([tables["A"]] if "A" in tables else []), loop=True)
+    G = _table(_kron_factors(cols, h, m, dtype, lead=1) + ([tables["C"]] if "C" in tables else []), loop=True)
     F = F.reshape(2 ** (h - 1), 2, 1, F.shape[-1])
     G = G.reshape(1, G.shape[0], 2 ** (m - h), G.shape[-1])
     v = jnp.broadcast_to(F * G, (2 ** (h - 1), 2, 2 ** (m - h), batch))
@@ -811,11 +853,7 @@ def _on_half(op: Op, lo: int, m: int) -> Op:
     wires = tuple(w - lo for w in op.wires)
     if op.kind != "perm":
         return op._replace(wires=wires)
-    factors = tuple((g, tuple(w - lo for w in fw), c) for g, fw, c in op.factors)
-    total = np.arange(2**m, dtype=np.int32)
-    for g, fw, _ in factors:
-        total = total[_gather(m, fw, PERMUTATIONS[g.name])]
-    return Op("perm", wires, factors, perm=total)
+    return _perm_op(wires, tuple((g, tuple(w - lo for w in fw), c) for g, fw, c in op.factors), m)
 
 
 def _trailing_diagonals(ops: tuple[Op, ...]) -> list[bool]:
@@ -924,7 +962,7 @@ def simulate_cut(cp: CutPlan, X: jax.Array, params, dtype) -> jax.Array:
 
 
 def simulate(circuit: Circuit, X: jax.Array, params, noise, layers, *, mixed: bool, dtype,
-             record=None, upto_constant: bool = False) -> jax.Array:
+             record=None, upto_constant: bool = False, at_least: int = 0) -> jax.Array:
     """The states of every row of ``X`` after the prefix and ``layers`` layers, batch last.
 
     The first layer runs outside the loop, so its leading single-qubit passes make a product state
@@ -946,6 +984,8 @@ def simulate(circuit: Circuit, X: jax.Array, params, noise, layers, *, mixed: bo
             are then right up to that unitary, which every fidelity between them ignores.  For
             statevectors the last two layers are rewritten where that saves passes
             (:func:`fidelity_plan`; up to a shared unitary as well).
+        at_least: a lower bound of a traced ``layers`` (the caller's promise): the programs of
+            smaller depths are not traced or compiled.
 
     Returns:
         ``(2^m, B)`` states, or the stacked records.
@@ -984,7 +1024,7 @@ def simulate(circuit: Circuit, X: jax.Array, params, noise, layers, *, mixed: bo
     if fp is None:
         if isinstance(layers, int):
             return run() if layers > 0 else zero()
-        return jax.lax.cond(layers > 0, run, zero)
+        return run() if at_least > 0 else jax.lax.cond(layers > 0, run, zero)
 
     def values(q):
         return op_values(q, q.layer, X, params, None, dtype)
@@ -1002,7 +1042,10 @@ def simulate(circuit: Circuit, X: jax.Array, params, noise, layers, *, mixed: bo
     branches = (zero, short(fp.one), short(fp.two), deep)
     if isinstance(layers, int):
         return branches[min(layers, 3)]()
-    return jax.lax.switch(jnp.clip(layers, 0, 3), branches)
+    lo = min(at_least, 3)
+    if lo == 3:
+        return deep()
+    return jax.lax.switch(jnp.clip(layers, lo, 3) - lo, branches[lo:])
 
 
 def bloch_batch(S: jax.Array, n: int, *, mixed: bool) -> jax.Array:

@@ -217,11 +217,18 @@ def _compiles(fn, caplog):
 
 @pytest.mark.numerics
 def test_repeated_call_and_another_depth_compile_nothing(caplog):
+    from embtheory.qkernels.embeddings import RUNTIME_DEPTH_FROM
+
     X = _data(7, 12, 6, np.float32)
-    jax.block_until_ready(fidelity_gram(X, layers=2, dtype=jnp.complex64))
-    assert _compiles(lambda: fidelity_gram(X, layers=2, dtype=jnp.complex64), caplog) == []
-    # the depth is a run-time argument of the fused program: one compile serves every L
-    assert _compiles(lambda: fidelity_gram(X, layers=5, dtype=jnp.complex64), caplog) == []
+    deep = RUNTIME_DEPTH_FROM
+    jax.block_until_ready(fidelity_gram(X, layers=deep, dtype=jnp.complex64))
+    assert _compiles(lambda: fidelity_gram(X, layers=deep, dtype=jnp.complex64), caplog) == []
+    # from RUNTIME_DEPTH_FROM on, the depth is a run-time argument of the fused program: one
+    # compile serves every such L
+    assert _compiles(lambda: fidelity_gram(X, layers=deep + 2, dtype=jnp.complex64), caplog) == []
+    assert _compiles(lambda: fidelity_gram(X + 0.5, layers=deep + 5, dtype=jnp.complex64), caplog) == []
+    # a smaller depth is its own program, compiled once (and only that depth's branch)
+    assert _compiles(lambda: fidelity_gram(X, layers=1, dtype=jnp.complex64), caplog) != []
     assert _compiles(lambda: fidelity_gram(X + 0.5, layers=1, dtype=jnp.complex64), caplog) == []
 
 
