@@ -8,8 +8,16 @@ median of ``--repeats`` calls of ours (A) and one of tensorcircuit-ng's (B); the
 pair by pair.  The tensorcircuit-ng side is ``jit(vmap(state))`` followed by ``|S^* S^T|^2`` in the same
 jitted function: the states once, then one product, as ours.
 
+With ``--bandwidth``, the machine's memory bandwidth is measured first (a jitted ``x + 1`` over a
+``float32`` array of 512 MiB, median of five, counting one read and one write) and every row also
+prints the bytes a Gram must move at least (its states written once and read once by the product:
+``2 N 2^n`` complex64 values) over that bandwidth, the time our call takes against it, and the
+product's arithmetic (``8 N^2 2^n`` operations) against the measured rate of a large complex64
+product, the other floor of a CPU run.
+
 Needs the ``bench`` extra (``pip install "embtheory[bench]"``).  Usage:
-``python benchmarks/qkernels_peers.py [--n 8 12 16 20] [--points 20 60] [--pairs 2] [--repeats 5]``
+``python benchmarks/qkernels_peers.py [--n 8 12 16 20] [--points 20 60] [--pairs 2] [--repeats 5]
+[--bandwidth]``
 """
 
 from __future__ import annotations
@@ -68,6 +76,23 @@ def _tc_gram(state_fn, n):
     return jax.jit(gram)
 
 
+def _bandwidth(repeats=5):
+    """Bytes per second of a jitted ``x + 1`` over 512 MiB of float32 (one read, one write)."""
+    x = jnp.ones(2**27, jnp.float32)
+    add = jax.jit(lambda v: v + 1)
+    add(x).block_until_ready()
+    return 2 * x.nbytes / _median(lambda: add(x), repeats)
+
+
+def _product_rate(repeats=5):
+    """Operations per second of a complex64 ``A^H A`` of 60 states of 2^18 amplitudes."""
+    A = jax.random.normal(jax.random.key(0), (2**18, 60, 2), jnp.float32)
+    A = jax.lax.complex(A[..., 0], A[..., 1])
+    prod = jax.jit(lambda a: jnp.abs(jnp.conj(a).T @ a) ** 2)
+    prod(A).block_until_ready()
+    return 8.0 * 60 * 60 * 2**18 / _median(lambda: prod(A), repeats)
+
+
 def _load():
     return "load " + ", ".join(f"{v:.2f}" for v in os.getloadavg())
 
@@ -79,12 +104,19 @@ def main():
     ap.add_argument("--circuits", nargs="+", default=["hee", "zz"])
     ap.add_argument("--pairs", type=int, default=2)
     ap.add_argument("--repeats", type=int, default=5)
+    ap.add_argument("--bandwidth", action="store_true", help="measure memory bandwidth and print the floors")
     args = ap.parse_args()
     tc.set_backend("jax")
     tc.set_dtype("complex64")
     print(f"JAX {jax.__version__}, tensorcircuit-ng {tc.__version__}, {os.cpu_count()} cores; {_load()}",
           flush=True)
-    print("circuit  N   n   ours (ms)  tensorcircuit-ng (ms)  ratio  max|dK|")
+    bw = rate = None
+    if args.bandwidth:
+        bw, rate = _bandwidth(), _product_rate()
+        print(f"memory bandwidth {bw / 1e9:.1f} GB/s (x + 1 over 512 MiB); complex64 product "
+              f"{rate / 1e9:.0f} Gop/s (60 x 60 over 2^18 amplitudes)", flush=True)
+    print("circuit  N   n   ours (ms)  tensorcircuit-ng (ms)  ratio  max|dK|"
+          + ("  bytes floor (ms)  ours/floor  product floor (ms)" if bw else ""))
     for name in args.circuits:
         for N in args.points:
             for n in args.n:
@@ -106,9 +138,14 @@ def main():
                     a_runs.append(a)
                     b_runs.append(b)
                     ratios.append(b / a)
+                floors = ""
+                if bw:
+                    moved = 2 * N * 2**n * 8  # complex64 states written once and read once
+                    floors = (f"  {moved / bw * 1e3:16.2f}  {statistics.median(a_runs) * bw / moved:9.1f}x"
+                              f"  {8.0 * N * N * 2**n / rate * 1e3:18.2f}")
                 print(f"{name:7s} {N:3d} {n:3d} {statistics.median(a_runs) * 1e3:10.2f} "
                       f"{statistics.median(b_runs) * 1e3:21.2f} {statistics.median(ratios):6.2f}x "
-                      f"{diff:8.1e}  ({_load()})", flush=True)
+                      f"{diff:8.1e}{floors}  ({_load()})", flush=True)
 
 
 if __name__ == "__main__":

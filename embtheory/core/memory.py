@@ -92,6 +92,12 @@ def default_memory_budget() -> float:
     env = os.environ.get(MEMORY_BUDGET_ENV)
     if env:
         return parse_size(env)
+    return _machine_budget()
+
+
+@functools.cache
+def _machine_budget() -> float:
+    """80% of the accelerator's limit, else half the host RAM (fixed for a process: read once)."""
     import jax
 
     stats = jax.devices()[0].memory_stats() or {}

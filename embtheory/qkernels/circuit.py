@@ -290,6 +290,8 @@ class Circuit:
 
     def repeat(self, layers: int) -> Circuit:
         """The same circuit with its layer run ``layers`` times as often."""
+        if layers == 1:  # itself (a kernel call repeats by its own ``layers``: no re-validation)
+            return self
         return dataclasses.replace(self, layers=self.layers * layers)
 
 

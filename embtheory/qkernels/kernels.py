@@ -115,7 +115,11 @@ def _overlaps(A: jax.Array, B: jax.Array) -> jax.Array:
         return _conj_dot(A, B)
     k = 1 << (k.bit_length() - 1)  # dim is a power of two: so is every slice
     parts = (A.reshape(k, dim // k, N), B.reshape(k, dim // k, M))
-    partial = jax.lax.scan(lambda _, ab: (None, _conj_dot(*ab)), None, parts)[1]
+    return _pairwise_sum(jax.lax.scan(lambda _, ab: (None, _conj_dot(*ab)), None, parts)[1])
+
+
+def _pairwise_sum(partial: jax.Array) -> jax.Array:
+    """The sum over the leading axis (a power of two), pairwise."""
     while partial.shape[0] > 1:
         half = partial.shape[0] // 2
         partial = partial[:half] + partial[half:]
@@ -222,15 +226,30 @@ def _states_fn(circuit, mixed: bool, dtype, static_layers: int | None):
 
 
 @functools.cache
-def _slice_fn(size: int):
+def _slice_fn(size: int, same: bool):
     """``A[lo:lo+size]^H B[lo:lo+size]`` with ``A``, ``B`` the row slices of lists of batch-last state
-    chunks joined along the points."""
+    chunks joined along the points (``same``: ``B`` is ``A``).
+
+    Summed over sub-slices of at most :data:`PRODUCT_SLICE` amplitudes in a loop, each joined from
+    the chunks when it is read (a small buffer, reused: joining the whole slice first would write a
+    fresh buffer of its size, whose page faults cost as much as the product), pairwise as
+    :func:`_overlaps`."""
 
     def run(A, B, lo):
-        def cut(parts):
-            return jnp.concatenate([jax.lax.dynamic_slice_in_dim(p, lo, size, 0) for p in parts], axis=1)
+        N, M = sum(p.shape[1] for p in A), sum(p.shape[1] for p in B)
+        itemsize = jnp.dtype(jnp.result_type(*A, *B)).itemsize
+        k = max(1, min(size // PRODUCT_SLICE, PARTIALS_BYTES // (N * M * itemsize)))
+        k = 1 << (k.bit_length() - 1)  # size is a power of two: so is every sub-slice
+        sub = size // k
 
-        return _overlaps(cut(A), cut(B))
+        def cut(parts, start):
+            return jnp.concatenate([jax.lax.dynamic_slice_in_dim(p, start, sub, 0) for p in parts], axis=1)
+
+        def body(_, t):
+            a = cut(A, lo + t * sub)
+            return None, _conj_dot(a, a if same else cut(B, lo + t * sub))
+
+        return _pairwise_sum(jax.lax.scan(body, None, jnp.arange(k, dtype=lo.dtype))[1])
 
     return jax.jit(run)
 
@@ -290,7 +309,7 @@ def _gram_in_host_blocks(X, Y, spec, chunk: int) -> jax.Array:
 def _product_in_slices(A, B, dim: int, size: int, mixed: bool) -> np.ndarray:
     """The fidelities of the state chunks ``A`` x ``B``, ``<a|b>`` summed over slices of ``size``
     amplitudes."""
-    step = _slice_fn(size)
+    step = _slice_fn(size, A is B)
     G = np.zeros((len(A) * A[0].shape[1], len(B) * B[0].shape[1]), np.complex128)
     last = [None]  # the slice in flight, waited for if a Ctrl-C comes
     with interruptible(lambda: last[0]):

@@ -101,7 +101,9 @@ class Op(NamedTuple):
         diag: the matrix is diagonal for every angle (applied as one multiplication).
         varies: the matrix depends on ``x`` (one matrix per point) rather than only on constants,
             parameters and the noise.
-        perm: for ``"perm"``, the gather ``out[i] = in[perm[i]]`` over ``2^m`` rows.
+        perm: for ``"perm"``, its gates as ``(name, wires)``: the pass is the gather
+            ``out[i] = in[p[i]]`` over ``2^m`` rows with ``p = _composed_perm(m, perm)``, built when
+            the pass is applied (a plan compared for its cost never builds it).
     """
 
     kind: str
@@ -109,7 +111,7 @@ class Op(NamedTuple):
     factors: tuple = ()
     diag: bool = False
     varies: bool = False
-    perm: np.ndarray | None = None
+    perm: tuple | None = None
 
 
 class Plan(NamedTuple):
@@ -162,10 +164,9 @@ def _composed_perm(m: int, gates: tuple[tuple[str, tuple[int, ...]], ...]) -> np
     return x
 
 
-def _perm_op(wires: tuple[int, ...], factors: tuple, m: int) -> Op:
-    """A pass of permutation gates ``factors`` (global wires ``fw`` on ``m`` wires)."""
-    key = tuple((g.name, tuple(fw)) for g, fw, _ in factors)
-    return Op("perm", wires, factors, perm=_composed_perm(m, key))
+def _perm_op(wires: tuple[int, ...], factors: tuple) -> Op:
+    """A pass of permutation gates ``factors`` (``(gate, global wires, conj)``)."""
+    return Op("perm", wires, factors, perm=tuple((g.name, tuple(fw)) for g, fw, _ in factors))
 
 
 def _items(gates: tuple[Gate, ...], n: int, mixed: bool, noisy: bool):
@@ -263,7 +264,7 @@ def _plan_gates(items, m: int) -> list[Op]:
             (g, fw, c), = factors
             out.append(Op("zs", wires, ((g, tuple(range(len(fw))), c),), True, g.reads_data))
         else:
-            out.append(_perm_op(wires, tuple(factors), m))
+            out.append(_perm_op(wires, tuple(factors)))
     return out
 
 
@@ -406,7 +407,7 @@ def apply(psi: jax.Array, m: int, ops: tuple[Op, ...], values: list) -> jax.Arra
 
     for op, mat in zip(ops, values, strict=True):
         if op.kind == "perm":
-            psi = psi[op.perm]
+            psi = psi[_composed_perm(m, op.perm)]
         elif op.kind == "diag":
             psi = _apply_diag(psi, m, op.factors, mat)
         elif op.kind == "one":
@@ -853,7 +854,7 @@ def _on_half(op: Op, lo: int, m: int) -> Op:
     wires = tuple(w - lo for w in op.wires)
     if op.kind != "perm":
         return op._replace(wires=wires)
-    return _perm_op(wires, tuple((g, tuple(w - lo for w in fw), c) for g, fw, c in op.factors), m)
+    return _perm_op(wires, tuple((g, tuple(w - lo for w in fw), c) for g, fw, c in op.factors))
 
 
 def _trailing_diagonals(ops: tuple[Op, ...]) -> list[bool]:
