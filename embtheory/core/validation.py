@@ -368,7 +368,9 @@ def as_matrix(x: Any, name: str, *, min_rows: int = 1, cols: int | None = None,
             target = np.dtype(np.float32)
         _check_values(arr, name, finite=finite, nonzero_rows=nonzero_rows, xp=np)
         return jnp.asarray(arr.astype(target, copy=False))
-    out = jnp.asarray(arr, dtype=dtype)
+    # an array of the dtype asked for is itself (jnp.asarray costs a tenth of a millisecond of
+    # Python per call, most of a small kernel call)
+    out = arr if dtype is None or arr.dtype == np.dtype(dtype) else jnp.asarray(arr, dtype=dtype)
     if not jnp.issubdtype(out.dtype, jnp.floating):
         out = out.astype(jnp.result_type(float))
     if not is_concrete(out):
