@@ -270,8 +270,9 @@ def test_the_docs_quote_the_precision_limits_of_the_code():
     from embtheory.signrank.constructions import PRECISION_LIMITS
 
     assert PRECISION_LIMITS[("neighbourly", 2, "float32")] == 162
-    assert PRECISION_LIMITS[("moment_curve", 2, "float32")] == 71
-    stale = {"neighbourly": re.compile(r"\b17[01]\b"), "moment": re.compile(r"\b(70|79)\b")}
+    assert PRECISION_LIMITS[("moment_curve", 2, "float32")] == 78
+    # the moment curve's limit was 71 while its powers came from NumPy's power (CPU-dependent)
+    stale = {"neighbourly": re.compile(r"\b17[01]\b"), "moment": re.compile(r"\b(70|71|77)\b")}
     pages = [*(ROOT / "docs").glob("*.md"), ROOT / "README.md"]
     for page in pages:
         text = page.read_text()

@@ -95,7 +95,7 @@ CONSTRUCTIONS = ("neighbourly", "moment_curve")
 #: epsilon in :data:`FLOAT64_ESTIMATE` (not certified).
 PRECISION_LIMITS = {
     ("neighbourly", 2, "float32"): 162,
-    ("moment_curve", 2, "float32"): 71,
+    ("moment_curve", 2, "float32"): 78,
     ("neighbourly", 2, "float64"): 843,
     ("moment_curve", 2, "float64"): 843,
 }

@@ -174,12 +174,43 @@ def moment_curve_embedding(n: int, k: int = 2, *, dtype=np.float64, nodes: str =
     check_memory(m * (2 * k + 1) * np.dtype(dtype).itemsize, "moment_curve_embedding queries",
                  memory_budget=memory_budget, fix=f"C({n},{k}) = {m:,} queries; lower n")
     t = _nodes(n, nodes, dtype)
-    d = t[:, None] ** np.arange(2 * k + 1, dtype=dtype)[None, :]
-    d = d / np.linalg.norm(d, axis=1, keepdims=True)
+    d = _powers(t, 2 * k)
+    d = d / _norms(d)[:, None]
     sub = k_subsets(n, k)
     q = _poly_coefficients(t[sub], dtype)
-    q = q / np.linalg.norm(q, axis=1, keepdims=True)
+    q = q / _norms(q)[:, None]
     return q.astype(dtype), d.astype(dtype)
+
+
+# The construction and its gap use IEEE multiplications and additions in a fixed order only:
+# NumPy's ``power``, ``einsum`` and ``linalg.norm`` dispatch to SIMD code chosen for the CPU (SVML
+# on AVX-512), whose last bits differ between CPUs, and near the precision limit a last bit
+# decides whether an ``n`` certifies.  These give the same bits on every CPU.
+
+
+def _powers(t: np.ndarray, degree: int) -> np.ndarray:
+    """``[len(t), degree + 1]``: ``1, t, t^2, ...`` as repeated products in ``t``'s dtype."""
+    out = np.empty((t.shape[0], degree + 1), t.dtype)
+    out[:, 0] = 1
+    for j in range(1, degree + 1):
+        out[:, j] = out[:, j - 1] * t
+    return out
+
+
+def _norms(x: np.ndarray) -> np.ndarray:
+    """Euclidean norms of the rows of ``x``, the squares summed left to right."""
+    s = x[:, 0] * x[:, 0]
+    for j in range(1, x.shape[1]):
+        s = s + x[:, j] * x[:, j]
+    return np.sqrt(s)
+
+
+def _dots(q: np.ndarray, d: np.ndarray) -> np.ndarray:
+    """``[m, c]`` inner products of ``q [m, j]`` with ``d [m, c, j]``, summed left to right."""
+    s = q[:, None, 0] * d[:, :, 0]
+    for j in range(1, q.shape[1]):
+        s = s + q[:, None, j] * d[:, :, j]
+    return s
 
 
 def _construction_dtype(dtype) -> np.dtype:
@@ -254,18 +285,21 @@ def moment_curve_gap(n: int, k: int = 2, *, dtype=np.float64, nodes: str = "unif
     q, d = moment_curve_embedding(n, k, dtype=dtype, nodes=nodes)
     rel = k_subsets(n, k)
     t = _nodes(n, nodes, np.float64)
-    v_norm = np.linalg.norm(t[:, None] ** np.arange(2 * k + 1)[None, :], axis=1)
-    p_norm = np.linalg.norm(_poly_coefficients(t[rel], np.float64), axis=1)
+    v_norm = _norms(_powers(t, 2 * k))
+    p_norm = _norms(_poly_coefficients(t[rel], np.float64))
     gap, exact = np.inf, np.inf
     step = max(1, 2**21 // (n if exhaustive else 4 * reach * k))
     for s in range(0, q.shape[0], step):  # query chunks
         r = rel[s:s + step]
         cand = np.broadcast_to(np.arange(n), (r.shape[0], n)) if exhaustive else _candidates(r, n, reach)
-        sc = np.einsum("mj,mcj->mc", q[s:s + step], d[cand]).astype(np.float64)
-        pos = np.einsum("mj,mcj->mc", q[s:s + step], d[r]).astype(np.float64).min(axis=1)
+        sc = _dots(q[s:s + step], d[cand]).astype(np.float64)
+        pos = _dots(q[s:s + step], d[r]).astype(np.float64).min(axis=1)
         irrelevant = ~np.any(cand[:, :, None] == r[:, None, :], axis=2)
         gap = min(gap, float((pos - np.where(irrelevant, sc, -np.inf).max(axis=1)).min()))
-        prod = np.prod((t[cand][:, :, None] - t[r][:, None, :]) ** 2, axis=2)
+        diff = t[cand][:, :, None] - t[r][:, None, :]
+        prod = diff[:, :, 0] * diff[:, :, 0]
+        for i in range(1, k):
+            prod = prod * (diff[:, :, i] * diff[:, :, i])
         ex = prod / (p_norm[s:s + step, None] * v_norm[cand])
         exact = min(exact, float(np.where(irrelevant, ex, np.inf).min()))
     return MomentCurveGap(n=n, k=k, dtype=np.dtype(dtype).name, min_gap=gap, exact_min_gap=exact,
