@@ -109,13 +109,19 @@ def _overlaps(A: jax.Array, B: jax.Array) -> jax.Array:
     and a fresh buffer of their size).  The partial products are summed pairwise, so the rounding
     grows with the logarithm of the number of slices."""
     dim, N, M = A.shape[0], A.shape[1], B.shape[1]
-    itemsize = jnp.dtype(jnp.result_type(A, B)).itemsize
-    k = min(dim // PRODUCT_SLICE, PARTIALS_BYTES // (N * M * itemsize))
+    k = _n_slices(dim, N, M, jnp.result_type(A, B))
     if k < 2:
         return _conj_dot(A, B)
-    k = 1 << (k.bit_length() - 1)  # dim is a power of two: so is every slice
     parts = (A.reshape(k, dim // k, N), B.reshape(k, dim // k, M))
     return _pairwise_sum(jax.lax.scan(lambda _, ab: (None, _conj_dot(*ab)), None, parts)[1])
+
+
+def _n_slices(length: int, N: int, M: int, dtype) -> int:
+    """Slices of :func:`_overlaps` for ``length`` amplitudes (a power of two): a power of two, each
+    slice at least :data:`PRODUCT_SLICE` amplitudes, their ``N x M`` partial products within
+    :data:`PARTIALS_BYTES` (at least one)."""
+    k = max(1, min(length // PRODUCT_SLICE, PARTIALS_BYTES // (N * M * jnp.dtype(dtype).itemsize)))
+    return 1 << (k.bit_length() - 1)
 
 
 def _pairwise_sum(partial: jax.Array) -> jax.Array:
@@ -237,9 +243,7 @@ def _slice_fn(size: int, same: bool):
 
     def run(A, B, lo):
         N, M = sum(p.shape[1] for p in A), sum(p.shape[1] for p in B)
-        itemsize = jnp.dtype(jnp.result_type(*A, *B)).itemsize
-        k = max(1, min(size // PRODUCT_SLICE, PARTIALS_BYTES // (N * M * itemsize)))
-        k = 1 << (k.bit_length() - 1)  # size is a power of two: so is every sub-slice
+        k = _n_slices(size, N, M, jnp.result_type(*A, *B))
         sub = size // k
 
         def cut(parts, start):

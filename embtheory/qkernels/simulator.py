@@ -210,7 +210,7 @@ def _one_op(w, factors) -> Op:
               any(_reads_data(g) for g, _, _ in factors))
 
 
-def _plan_gates(items, m: int) -> list[Op]:
+def _plan_gates(items) -> list[Op]:
     """Groups the gates into passes (factors carry global wires until the pass is finished)."""
     ops: list[tuple] = []  # (kind, wires, factors)
     pending: dict[int, list] = {}
@@ -336,7 +336,7 @@ def plan(circuit: Circuit, mixed: bool, noisy: bool) -> Plan:
     m = 2 * n if mixed else n
 
     def passes(gates):
-        return tuple(_merge_diag(_merge_dense(_plan_gates(list(_items(gates, n, mixed, noisy)), m), m), m))
+        return tuple(_merge_diag(_merge_dense(_plan_gates(list(_items(gates, n, mixed, noisy))), m), m))
 
     return Plan(m, passes(circuit.prefix), passes(circuit.layer))
 
@@ -474,21 +474,18 @@ def _diag_tables(m: int, ops: tuple[Op, ...], values: list, h: int):
     return {name: _table(fs) for name, fs in tables.items()}, cross
 
 
-def _table(factors: list, init: jax.Array | None = None, *, loop: bool = False) -> jax.Array:
-    """``init * factors[0] * factors[1] * ...`` (broadcast), left to right, computed in a loop.
+def _table(factors: list) -> jax.Array:
+    """``factors[0] * factors[1] * ...`` (broadcast), left to right, computed in a loop.
 
     Written as a chain of products, XLA fuses the chain into the pass over the state that reads the
     table and recomputes it for every amplitude (twenty multiplications per amplitude for twenty
-    gates); a loop's result is computed once.  XLA inlines a loop of one step: ``loop`` keeps two
-    factors in a loop of two steps from ones (``1 * a`` is exact), so that even they are computed
-    once.
+    gates); a loop's result is computed once.  XLA inlines a loop of one step, so two factors run
+    as two steps from ones (``1 * a`` is exact).
     """
-    if init is not None:
-        factors = [init, *factors]
     if len(factors) == 1:
         return factors[0]
     shape = jnp.broadcast_shapes(*(f.shape for f in factors))
-    if loop and len(factors) == 2:
+    if len(factors) == 2:
         factors = [jnp.ones((), factors[0].dtype), *factors]
     rest = jnp.stack([jnp.broadcast_to(f, shape) for f in factors[1:]])
     return jax.lax.scan(lambda acc, f: (acc * f, None), jnp.broadcast_to(factors[0], shape), rest)[0]
@@ -630,8 +627,8 @@ def _product_times_diag(m: int, batch: int, cols: dict, op: Op, values: list, dt
     tables, cross = _diag_tables(m, op.factors, values, h)
     # each half's columns and table multiplied in a loop (computed once: as a chain of products,
     # XLA fuses it into the pass and recomputes it for every amplitude)
-    F = _table(_kron_factors(cols, 0, h, dtype) + ([tables["A"]] if "A" in tables else []), loop=True)
-    G = _table(_kron_factors(cols, h, m, dtype, lead=1) + ([tables["C"]] if "C" in tables else []), loop=True)
+    F = _table(_kron_factors(cols, 0, h, dtype) + ([tables["A"]] if "A" in tables else []))
+    G = _table(_kron_factors(cols, h, m, dtype, lead=1) + ([tables["C"]] if "C" in tables else []))
     F = F.reshape(2 ** (h - 1), 2, 1, F.shape[-1])
     G = G.reshape(1, G.shape[0], 2 ** (m - h), G.shape[-1])
     v = jnp.broadcast_to(F * G, (2 ** (h - 1), 2, 2 ** (m - h), batch))
@@ -802,7 +799,7 @@ def fidelity_plan(circuit: Circuit) -> FidelityPlan | None:
     n = circuit.n_qubits
 
     def passes(gates):
-        ops = tuple(_merge_diag(_merge_dense(_plan_gates(list(_items(gates, n, False, False)), n), n), n))
+        ops = tuple(_merge_diag(_merge_dense(_plan_gates(list(_items(gates, n, False, False))), n), n))
         return ops[:constant_tail(ops)]
 
     two = circuit.prefix + circuit.layer * 2
@@ -846,11 +843,11 @@ class CutPlan(NamedTuple):
 
 @functools.cache
 def _unmerged(gates: tuple[Gate, ...], n: int) -> tuple[Op, ...]:
-    return tuple(_plan_gates(list(_items(gates, n, False, False)), n))
+    return tuple(_plan_gates(list(_items(gates, n, False, False))))
 
 
-def _on_half(op: Op, lo: int, m: int) -> Op:
-    """``op`` on the wires of a half that starts at ``lo`` and has ``m`` wires."""
+def _on_half(op: Op, lo: int) -> Op:
+    """``op`` on the wires of a half that starts at ``lo``."""
     wires = tuple(w - lo for w in op.wires)
     if op.kind != "perm":
         return op._replace(wires=wires)
@@ -876,9 +873,9 @@ def _split(ops: tuple[Op, ...], trailing: list[bool], n: int, h: int) -> CutPlan
             continue
         lo, hi = min(op.wires), max(op.wires)
         if hi < h:
-            left.append(_on_half(op, 0, h))
+            left.append(_on_half(op, 0))
         elif lo >= h:
-            right.append(_on_half(op, h, n - h))
+            right.append(_on_half(op, h))
         elif op.kind == "two" and op.diag and len(cross) < CUT_GATES:
             t = len(cross)
             cross.append(op)
